@@ -1,0 +1,203 @@
+"""Which grad mode a node runs in: enabled, disabled (no_grad), inference, or unknown.
+
+Covers `with` items (several per statement too), decorators with and without
+parentheses, `set_grad_enabled` as a block and as a statement, `enable_grad`,
+`inference_mode(False)`, framework entry points, and functions whose every
+call site runs with grad disabled (from the project index).
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from typing import Callable
+
+from gradlint.analysis.names import ImportTable
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, block_of, is_false, is_true
+
+
+class GradMode(str, enum.Enum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    INFERENCE = "inference"
+    UNKNOWN = "unknown"
+
+    @property
+    def grad_off(self) -> bool:
+        return self in (GradMode.DISABLED, GradMode.INFERENCE)
+
+
+# Lightning runs these with grad disabled (inference_mode by default in Lightning 2).
+LIGHTNING_NO_GRAD_HOOKS = frozenset({"validation_step", "test_step", "predict_step"})
+LIGHTNING_BASES = frozenset({"lightning.LightningModule", "lightning.pytorch.LightningModule"})
+
+Effect = Callable[[GradMode], GradMode]
+
+
+def _inference_flag(call: ast.Call) -> bool | None:
+    """inference_mode(mode=True): True, False, or None when not a literal."""
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if arg is None or is_true(arg):
+        return True
+    if is_false(arg):
+        return False
+    return None
+
+
+def _grad_flag(call: ast.Call) -> bool | None:
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if is_true(arg):
+        return True
+    if is_false(arg):
+        return False
+    return None
+
+
+def _enable(outer: GradMode) -> GradMode:
+    # enable_grad cannot leave inference mode
+    return GradMode.INFERENCE if outer is GradMode.INFERENCE else GradMode.ENABLED
+
+
+def _disable(outer: GradMode) -> GradMode:
+    return GradMode.INFERENCE if outer is GradMode.INFERENCE else GradMode.DISABLED
+
+
+def _leave_inference(outer: GradMode) -> GradMode:
+    # inference_mode(False) keeps the surrounding grad mode; inside inference mode that is "off"
+    return GradMode.DISABLED if outer is GradMode.INFERENCE else outer
+
+
+def context_effect(imports: ImportTable, expr: ast.AST, as_decorator: bool = False) -> Effect | None:
+    """How a `with` item or decorator changes the grad mode; None if it is not a grad-mode object.
+
+    A bare `torch.no_grad` works as a decorator but raises in a `with` (GL302): no effect there.
+    """
+    if isinstance(expr, ast.Call):
+        name = imports.qualname(expr.func)
+        if name == "torch.no_grad":
+            return _disable
+        if name == "torch.enable_grad":
+            return _enable
+        if name == "torch.inference_mode":
+            flag = _inference_flag(expr)
+            if flag is True:
+                return lambda outer: GradMode.INFERENCE
+            if flag is False:
+                return _leave_inference
+            return lambda outer: GradMode.UNKNOWN
+        if name == "torch.set_grad_enabled":
+            flag = _grad_flag(expr)
+            if flag is True:
+                return _enable
+            if flag is False:
+                return _disable
+            return lambda outer: GradMode.INFERENCE if outer is GradMode.INFERENCE else GradMode.UNKNOWN
+        return None
+    if as_decorator:
+        name = imports.qualname(expr)
+        if name == "torch.no_grad":
+            return _disable
+        if name == "torch.enable_grad":
+            return _enable
+        if name == "torch.inference_mode":
+            return lambda outer: GradMode.INFERENCE
+    return None
+
+
+def set_grad_statement(imports: ImportTable, stmt: ast.stmt) -> Effect | None:
+    """`torch.set_grad_enabled(False)` used as a statement changes the mode from there on."""
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        if imports.qualname(stmt.value.func) == "torch.set_grad_enabled":
+            return context_effect(imports, stmt.value)
+    return None
+
+
+def decorator_effect(imports: ImportTable, function) -> Effect | None:
+    effect = None
+    # the decorator nearest the def is applied first
+    for decorator in reversed(function.decorator_list):
+        found = context_effect(imports, decorator, as_decorator=True)
+        if found is not None:
+            effect = found if effect is None else (lambda outer, a=effect, b=found: b(a(outer)))
+    return effect
+
+
+def is_lightning_module(imports: ImportTable, cls: ast.ClassDef, lightning_classes: frozenset[str] = frozenset()) -> bool:
+    for base in cls.bases:
+        name = imports.qualname(base)
+        if name in LIGHTNING_BASES:
+            return True
+        if isinstance(base, ast.Name) and base.id in lightning_classes:
+            return True
+    return False
+
+
+class GradModeResolver:
+    """Answers grad_mode_at(node) for one file.
+
+    `function_base` gives the mode a function body starts in when no decorator
+    says otherwise (framework entries, the project index); None means "inherit
+    from the caller", used while building the project index.
+    """
+
+    def __init__(self, tree: Tree, imports: ImportTable, function_base: Callable[[ast.AST], GradMode | None]):
+        self.tree = tree
+        self.imports = imports
+        self.function_base = function_base
+        self._before: dict[ast.stmt, GradMode | None] = {}
+
+    def function_mode(self, function: ast.AST) -> GradMode | None:
+        """The mode a function body starts in."""
+        base = self.function_base(function)
+        if isinstance(function, FUNCTION_TYPES):
+            effect = decorator_effect(self.imports, function)
+            if effect is not None:
+                return effect(base or GradMode.ENABLED)
+        return base
+
+    def mode_before(self, stmt: ast.stmt) -> GradMode | None:
+        if stmt in self._before:
+            return self._before[stmt]
+        mode = self._compute_before(stmt)
+        self._before[stmt] = mode
+        return mode
+
+    def _compute_before(self, stmt: ast.stmt) -> GradMode | None:
+        found = block_of(self.tree, stmt)
+        if found is not None:
+            block, index = found
+            for earlier in reversed(block[:index]):
+                effect = set_grad_statement(self.imports, earlier)
+                if effect is not None:
+                    outer = self.mode_before(earlier)
+                    return effect(outer if outer is not None else GradMode.ENABLED)
+        parent = self.tree.parent(stmt)
+        if parent is None or isinstance(parent, ast.Module):
+            return GradMode.ENABLED
+        if isinstance(parent, FUNCTION_TYPES):
+            return self.function_mode(parent)
+        if isinstance(parent, ast.ClassDef):
+            return self.mode_before(parent)
+        if isinstance(parent, (ast.With, ast.AsyncWith)) and any(s is stmt for s in parent.body):
+            mode = self.mode_before(parent)
+            for item in parent.items:
+                effect = context_effect(self.imports, item.context_expr)
+                if effect is not None:
+                    mode = effect(mode if mode is not None else GradMode.ENABLED)
+            return mode
+        if isinstance(parent, ast.stmt):
+            return self.mode_before(parent)
+        # an except handler or match case: its statement's parent
+        return self.mode_before(self.tree.statement_of(parent))
+
+    def mode_at(self, node: ast.AST) -> GradMode | None:
+        """The grad mode node runs in (None: inherited from an unknown caller)."""
+        if isinstance(node, ast.stmt):
+            return self.mode_before(node)
+        # a lambda's body runs where it is called; judge it where it is defined
+        stmt = self.tree.statement_of(node)
+        return self.mode_before(stmt)
+
+    def grad_mode_at(self, node: ast.AST) -> GradMode:
+        mode = self.mode_at(node)
+        return GradMode.ENABLED if mode is None else mode

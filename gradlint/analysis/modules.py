@@ -1,0 +1,234 @@
+"""Which calls are forwards: calls of module objects.
+
+A name is a module when the code shows it: `.eval()`/`.train()`/`.to()`/`.cuda()`
+and other Module-only methods are called on it, it is built from an `nn` layer
+class, a Module subclass of the analysed files, a model factory or a wrapper
+(DataParallel, DDP, torch.compile), it is annotated as one, or, for a function
+parameter or attribute nobody assigns visibly, its name says so (`model`,
+`encoder`, `target_net`, ...). `self(x)` in a Module subclass and
+`x.forward(...)` are forwards too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cached_property
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.tree import FUNCTION_TYPES
+
+# calling one of these on a name shows it is a module (called names only: tensors are never called)
+MODULE_METHODS = frozenset({
+    "eval", "train", "to", "cuda", "cpu", "parameters", "named_parameters", "state_dict", "load_state_dict",
+    "modules", "named_modules", "children", "zero_grad", "requires_grad_", "register_forward_hook",
+    "register_forward_pre_hook", "half", "apply", "buffers",
+})
+
+# nn classes whose instances have no parameters: their calls are not "forwards" that build weight graphs
+PARAMETERLESS = re.compile(
+    r"(Loss|ReLU\d*|GELU|SiLU|ELU|SELU|CELU|Sigmoid|Tanh|Softmax\d*d?|LogSoftmax|Softmin|Softplus|Softsign|Hardtanh|"
+    r"Hardswish|Hardsigmoid|Mish|LeakyReLU|Threshold|Dropout\w*|Identity|Flatten|Unflatten|\w*Pool\w*|Upsample\w*|"
+    r"PixelShuffle|PixelUnshuffle|ZeroPad\w*|ConstantPad\w*|ReflectionPad\w*|ReplicationPad\w*|ChannelShuffle|Fold|Unfold|"
+    r"CosineSimilarity|PairwiseDistance|Tanhshrink|Softshrink|Hardshrink|GLU|LogSigmoid)$"
+)
+LOSS_CLASS = re.compile(r"Loss$")
+
+WRAPPERS = frozenset({
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
+    "torch.compile", "torch.jit.script", "torch.jit.trace", "copy.deepcopy",
+    "torch.distributed.fsdp.FullyShardedDataParallel", "torch.optim.swa_utils.AveragedModel",
+})
+FACTORIES = re.compile(r"^(torchvision\.models\.|timm\.create_model|transformers\.\w*Model\w*\.from_pretrained)")
+
+# a parameter or attribute named like this, called with tensors, is a module
+MODULE_NAME = re.compile(
+    r"^(?:\w+_)?(model|models|net|network|module|encoder|decoder|backbone|head|policy|critic|actor|teacher|student|"
+    r"generator|discriminator|classifier|q_?net|q_?func|qf\d*|vf|value_?net|target|mlp|cnn|rnn|lstm|gru|transformer|"
+    r"unet|vae|autoencoder|embedder|extractor|feature_extractor|predictor|regressor|ema|online|learner|G|D|netG|netD)(?:_?\d+|_\w+)?$"
+)
+NOT_MODULE_NAME = re.compile(r"(loss|criterion|fn|func|metric|optimizer|opt|sched|scheduler|tokenizer|loader|hook|callback|transform)", re.I)
+LOSS_NAME = re.compile(r"(loss|criterion|crit)", re.I)
+
+
+class ModuleFacts:
+    def __init__(self, facts):
+        self.facts = facts
+        self.tree = facts.tree
+        self.imports = facts.imports
+
+    # -- classes ---------------------------------------------------------------
+
+    def is_module_class(self, cls: ast.ClassDef) -> bool:
+        if cls.name in self.facts.index.module_classes:
+            return True
+        for base in cls.bases:
+            name = self.imports.qualname(base)
+            if name and (name.startswith("torch.nn.") or name.startswith("lightning")):
+                return True
+        return False
+
+    def _class_kind(self, func: ast.AST) -> str | None:
+        """'module', 'parameterless' or 'loss' when func names a module class; else None."""
+        name = self.imports.qualname(func)
+        if name is not None:
+            last = name.split(".")[-1]
+            if name.startswith("torch.nn.") and last[:1].isupper() and name.count(".") == 2 or name.startswith("torch.nn.modules."):
+                if LOSS_CLASS.search(last):
+                    return "loss"
+                if PARAMETERLESS.match(last):
+                    return "parameterless"
+                if last in ("Parameter", "ParameterList", "ParameterDict", "Module"):
+                    return None
+                return "module"
+            if FACTORIES.match(name):
+                return "module"
+            return None
+        if isinstance(func, ast.Name) and func.id in self.facts.index.module_classes:
+            return "module"
+        return None
+
+    # -- evidence per name ---------------------------------------------------------
+
+    @cached_property
+    def _method_evidence(self) -> set[tuple[ast.AST, str]]:
+        """(scope, dotted path) pairs on which a Module-only method is called."""
+        found = set()
+        for call in self.tree.calls:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_METHODS:
+                path = dotted(call.func.value)
+                if path:
+                    found.add((self.evidence_scope(call, path), path))
+        return found
+
+    def evidence_scope(self, node: ast.AST, path: str) -> ast.AST:
+        """`self.x` evidence holds class-wide; names hold in their function."""
+        if path.startswith("self."):
+            cls = self.tree.class_of(node)
+            if cls is not None:
+                return cls
+        return self.tree.scope_of(node)
+
+    @cached_property
+    def _assigned(self) -> dict[tuple[ast.AST, str], list[ast.AST]]:
+        """(scope, dotted target) -> assigned values; `self.x` keyed by class."""
+        found: dict[tuple[ast.AST, str], list[ast.AST]] = {}
+        for node in ast.walk(self.tree.module):
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            for target in targets:
+                if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and len(target.elts) == len(value.elts):
+                    pairs = zip(target.elts, value.elts)
+                else:
+                    pairs = [(target, value)]
+                for t, v in pairs:
+                    path = dotted(t) if isinstance(t, (ast.Name, ast.Attribute)) else None
+                    if path:
+                        found.setdefault((self.evidence_scope(node, path), path), []).append(v)
+        return found
+
+    def _annotation(self, node: ast.AST, path: str) -> ast.AST | None:
+        function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node
+        while function is not None:
+            for arg in [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs]:
+                if arg.arg == path:
+                    return arg.annotation if arg.annotation is not None else False
+            function = self.tree.function_of(function)
+        return None
+
+    def kind_of(self, expr: ast.AST, depth: int = 0) -> str | None:
+        """'module', 'loss', 'parameterless' or None (not known to be a module)."""
+        if depth > 5:
+            return None
+        if isinstance(expr, ast.Call):
+            kind = self._class_kind(expr.func)
+            if kind:
+                return kind
+            name = self.imports.qualname(expr.func)
+            if name in WRAPPERS and expr.args:
+                return self.kind_of(expr.args[0], depth + 1)
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("to", "cuda", "cpu", "eval", "train", "half", "float", "requires_grad_"):
+                return self.kind_of(expr.func.value, depth + 1)
+            return None
+        path = dotted(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+        if path is None:
+            return None
+        if path == "self":
+            cls = self.tree.class_of(expr)
+            return "module" if cls is not None and self.is_module_class(cls) else None
+        scope_key = self.evidence_scope(expr, path)
+        # scopes up the chain: a closure sees its function's names, functions see module-level names
+        scopes = [scope_key]
+        if not path.startswith("self."):
+            scope = scope_key
+            while not isinstance(scope, ast.Module):
+                scope = self.tree.scope_of(scope)
+                scopes.append(scope)
+        for scope in scopes:
+            values = self._assigned.get((scope, path))
+            if values:
+                kinds = {self.kind_of(v, depth + 1) for v in values}
+                if "loss" in kinds:
+                    return "loss"
+                if "parameterless" in kinds and len(kinds) == 1:
+                    return "parameterless"
+                if "module" in kinds:
+                    return "module"
+            if (scope, path) in self._method_evidence:
+                return "module"
+        annotation = self._annotation(expr, path) if "." not in path else None
+        if annotation:
+            name = self.imports.qualname(annotation)
+            if name and (name.startswith("torch.nn.") or name in ("lightning.LightningModule",)):
+                kind = self._class_kind(annotation)
+                return kind or ("module" if name == "torch.nn.Module" else None)
+            if isinstance(annotation, ast.Name) and annotation.id in self.facts.index.module_classes:
+                return "module"
+            return None
+        # a parameter or an attribute the analysed code never assigns visibly: trust a telling name
+        last = path.split(".")[-1]
+        visible = any(self._assigned.get((s, path)) for s in scopes)
+        if not visible and (annotation is False or path.startswith("self.")) and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last):
+            return "module"
+        if not visible and (annotation is False) and LOSS_NAME.search(last):
+            return "loss"
+        return None
+
+    # -- forwards ---------------------------------------------------------------
+
+    def callee(self, call: ast.Call) -> ast.AST | None:
+        """The module object a forward call runs, or None when call is not a forward."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "forward":
+            return func.value
+        if isinstance(func, ast.Attribute) and func.attr == "module" and self.kind_of(func.value) == "module":
+            return func
+        if self.kind_of(func) == "module":
+            return func
+        return None
+
+    def is_forward(self, call: ast.Call) -> bool:
+        return self.callee(call) is not None
+
+    def is_loss_call(self, call: ast.Call) -> bool:
+        """A loss module or criterion: its result is a loss built from its inputs."""
+        if self.kind_of(call.func) == "loss":
+            return True
+        name = self.imports.qualname(call.func)
+        return bool(name and name.startswith("torch.nn.functional.") and ("loss" in name or name.split(".")[-1] in LOSS_FUNCTIONS))
+
+    @cached_property
+    def forwards(self) -> list[ast.Call]:
+        return [call for call in self.tree.calls if self.is_forward(call)]
+
+
+LOSS_FUNCTIONS = frozenset({
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
+    "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "multi_margin_loss", "soft_margin_loss",
+    "multilabel_margin_loss", "multilabel_soft_margin_loss",
+})

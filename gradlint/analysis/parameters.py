@@ -1,0 +1,310 @@
+"""Which expressions are parameters (tensors that require grad), and which the code froze.
+
+A parameter comes from `.parameters()`, `.named_parameters()`,
+`state_dict(keep_vars=True)`, an optimizer's `param_groups`, a module's
+`.weight`/`.bias`, `nn.Parameter(...)` or a factory called with
+`requires_grad=True`; through loops, `zip`, `enumerate`, `list(...)` and indexing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_false, keyword, is_true
+
+PARAM_ATTRIBUTES = frozenset({"weight", "bias"})
+# attributes that lead away from the parameter's own storage
+NOT_THE_PARAMETER = frozenset({"data", "grad", "shape", "dtype", "device"})
+TENSOR_FACTORIES = frozenset({
+    "tensor", "zeros", "ones", "randn", "rand", "empty", "full", "arange", "linspace",
+    "zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like", "eye", "normal", "randint",
+})
+PASS_THROUGH = frozenset({"list", "tuple", "reversed", "iter", "sorted"})
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter and the module expression it came from ('' when unknown)."""
+
+    root: str
+
+
+@dataclass(frozen=True)
+class ParamGroup:
+    """A tuple of parameters, one per model: what `zip(*[m.parameters() for m in models])` yields."""
+
+    root: str
+
+
+@dataclass(frozen=True)
+class Many:
+    """A tuple of element descriptors (from zip, enumerate, named_parameters)."""
+
+    items: tuple
+
+
+class ParameterFacts:
+    def __init__(self, facts):
+        self.facts = facts
+        self.tree = facts.tree
+        self.imports = facts.imports
+
+    # -- bindings ------------------------------------------------------------
+
+    @cached_property
+    def _bindings(self) -> dict[tuple[ast.AST, str], list[tuple[ast.AST, object]]]:
+        """(scope, name) -> [(binding node, descriptor source)] for loops, comprehensions and assignments."""
+        found: dict[tuple[ast.AST, str], list] = {}
+
+        def bind(scope, target, source):
+            for index_path, name_node in _target_paths(target):
+                if isinstance(name_node, ast.Name):
+                    found.setdefault((scope, name_node.id), []).append((name_node, (source, index_path)))
+
+        for node in ast.walk(self.tree.module):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                bind(self.tree.scope_of(node), node.target, ("iter", node.iter))
+            elif isinstance(node, ast.comprehension):
+                bind(self.tree.scope_of(node), node.target, ("iter", node.iter))
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(self.tree.scope_of(node), target, ("value", node.value))
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                bind(self.tree.scope_of(node), node.target, ("value", node.value))
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        bind(self.tree.scope_of(node), item.optional_vars, ("value", None))
+            elif isinstance(node, FUNCTION_TYPES):
+                args = node.args
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if arg is not None:
+                        found.setdefault((node, arg.arg), []).append((arg, (("arg", arg.annotation), ())))
+        return found
+
+    def _lookup(self, name: ast.Name):
+        scope = self.tree.scope_of(name)
+        while True:
+            bindings = self._bindings.get((scope, name.id))
+            if bindings:
+                return bindings
+            if isinstance(scope, ast.Module):
+                return []
+            scope = self.tree.scope_of(scope)
+
+    # -- descriptors ---------------------------------------------------------
+
+    def element_of(self, iterable: ast.AST, depth: int = 0):
+        """What iterating over `iterable` yields: Param, Many, or None."""
+        if depth > 6:
+            return None
+        if isinstance(iterable, ast.Call):
+            func = iterable.func
+            if isinstance(func, ast.Attribute):
+                method = func.attr
+                if method == "parameters":
+                    return Param(dotted(func.value) or "")
+                if method == "named_parameters":
+                    return Many((None, Param(dotted(func.value) or "")))
+                if method in ("values", "items") and isinstance(func.value, ast.Call):
+                    inner = func.value
+                    if isinstance(inner.func, ast.Attribute) and inner.func.attr == "state_dict" and is_true(keyword(inner, "keep_vars")):
+                        root = Param(dotted(inner.func.value) or "")
+                        return root if method == "values" else Many((None, root))
+            if isinstance(func, ast.Name):
+                if func.id == "zip" and len(iterable.args) == 1 and isinstance(iterable.args[0], ast.Starred):
+                    inner = iterable.args[0].value
+                    if isinstance(inner, (ast.ListComp, ast.GeneratorExp)):
+                        element = self.element_of(inner.elt, depth + 1)
+                        if isinstance(element, Param):
+                            return ParamGroup(element.root)
+                    return None
+                if func.id == "zip":
+                    return Many(tuple(self.element_of(arg, depth + 1) for arg in iterable.args))
+                if func.id == "enumerate" and iterable.args:
+                    return Many((None, self.element_of(iterable.args[0], depth + 1)))
+                if func.id in PASS_THROUGH and iterable.args:
+                    return self.element_of(iterable.args[0], depth + 1)
+            return None
+        if isinstance(iterable, ast.Subscript) and isinstance(iterable.slice, ast.Constant) and iterable.slice.value == "params":
+            # for p in group["params"], group from an optimizer's param_groups
+            if isinstance(iterable.value, ast.Name):
+                for _, (source, path) in self._lookup(iterable.value):
+                    kind, expr = source
+                    if kind == "iter" and isinstance(expr, ast.Attribute) and expr.attr == "param_groups":
+                        return Param(dotted(expr.value) or "")
+            return None
+        if isinstance(iterable, ast.Name):
+            return self._name_collection(iterable, depth)
+        if isinstance(iterable, (ast.ListComp, ast.GeneratorExp)):
+            if isinstance(iterable.elt, ast.Name) and len(iterable.generators) == 1:
+                gen = iterable.generators[0]
+                if isinstance(gen.target, ast.Name) and gen.target.id == iterable.elt.id:
+                    return self.element_of(gen.iter, depth + 1)
+        return None
+
+    def _name_collection(self, name: ast.Name, depth: int):
+        """A name bound to a collection of parameters, e.g. `params = list(model.parameters())`."""
+        bindings = self._lookup(name)
+        if len(bindings) != 1:
+            return None
+        _, (source, path) = bindings[0]
+        kind, expr = source
+        if kind == "value" and not path and expr is not None:
+            return self.element_of(expr, depth + 1)
+        if kind == "iter":
+            # `for ps in zip(*[m.parameters() for m in models])`: each ps is a tuple of parameters
+            element = _select(self.element_of(expr, depth + 1), path)
+            if isinstance(element, ParamGroup):
+                return Param(element.root)
+        return None
+
+    # -- expressions -----------------------------------------------------------
+
+    def parameter(self, expr: ast.AST, depth: int = 0) -> Param | None:
+        """The Param an expression is, or None when not provably a parameter."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Name):
+            bindings = self._lookup(expr)
+            if not bindings:
+                return None
+            results = []
+            for _, (source, path) in bindings:
+                kind, value = source
+                if kind == "iter":
+                    results.append(_select(self.element_of(value, depth + 1), path))
+                elif kind == "value" and value is not None and not path:
+                    results.append(self._value_parameter(value, expr.id, depth))
+                elif kind == "arg":
+                    results.append(self._annotated(value, expr.id))
+                else:
+                    results.append(None)
+            if results and all(isinstance(r, Param) for r in results):
+                return results[0]
+            return None
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in PARAM_ATTRIBUTES and self._module_like(expr.value):
+                return Param(dotted(expr.value) or "")
+            if isinstance(expr.value, ast.Name) and expr.value.id == "self":
+                if dotted(expr) in self._self_parameters(expr):
+                    return Param(dotted(expr))
+            return None
+        if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name):
+            element = self._name_collection(expr.value, depth + 1)
+            return element if isinstance(element, Param) else None
+        return None
+
+    def _value_parameter(self, value: ast.AST, name: str, depth: int) -> Param | None:
+        if isinstance(value, ast.Call):
+            qual = self.imports.qualname(value.func)
+            if qual == "torch.nn.Parameter":
+                if is_false(keyword(value, "requires_grad")):
+                    return None
+                return Param(name)
+            if qual and qual.startswith("torch.") and qual.split(".")[-1] in TENSOR_FACTORIES and is_true(keyword(value, "requires_grad")):
+                return Param(name)
+        if isinstance(value, (ast.Attribute, ast.Subscript)):
+            return self.parameter(value, depth + 1)
+        return None
+
+    def _annotated(self, annotation: ast.AST | None, name: str) -> Param | None:
+        if annotation is not None and self.imports.qualname(annotation) == "torch.nn.Parameter":
+            return Param(name)
+        return None
+
+    def _module_like(self, base: ast.AST) -> bool:
+        """`.weight` of this base is a parameter unless the code shows otherwise."""
+        if isinstance(base, ast.Attribute) and base.attr in NOT_THE_PARAMETER:
+            return False
+        if isinstance(base, ast.Name) and base.id == "self":
+            cls = self.tree.class_of(base)
+            return cls is not None and self.facts.modules.is_module_class(cls)
+        if isinstance(base, (ast.Name, ast.Attribute, ast.Subscript)):
+            return True
+        return False
+
+    def _self_parameters(self, node: ast.AST) -> frozenset[str]:
+        cls = self.tree.class_of(node)
+        if cls is None:
+            return frozenset()
+        return self._class_parameters.get(cls, frozenset())
+
+    @cached_property
+    def _class_parameters(self) -> dict[ast.ClassDef, frozenset[str]]:
+        result = {}
+        for cls in self.tree.classes:
+            names = set()
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    if self.imports.qualname(node.value.func) == "torch.nn.Parameter":
+                        for target in node.targets:
+                            path = dotted(target)
+                            if path and path.startswith("self."):
+                                names.add(path)
+            result[cls] = frozenset(names)
+        return result
+
+    # -- frozen modules and tensors ------------------------------------------------
+
+    @cached_property
+    def frozen(self) -> frozenset[tuple[ast.AST, str]]:
+        """(scope, root) pairs the code froze: `m.requires_grad_(False)`, `p.requires_grad = False`.
+
+        `self.x` is keyed by its class, other names by their function (module-level names by the module).
+        """
+        roots = set()
+
+        def freeze(expr):
+            scope_of = self.facts.modules.evidence_scope
+            param = self.parameter(expr)
+            if param is not None and param.root:
+                roots.add((scope_of(expr, param.root), param.root))
+            path = dotted(expr)
+            if path:
+                roots.add((scope_of(expr, path), path))
+
+        for call in self.tree.calls:
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "requires_grad_":
+                flag = call.args[0] if call.args else keyword(call, "requires_grad")
+                if is_false(flag):
+                    freeze(call.func.value)
+        for node in ast.walk(self.tree.module):
+            if isinstance(node, ast.Assign) and is_false(node.value):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
+                        freeze(target.value)
+        return frozenset(roots)
+
+    def is_frozen(self, param: Param, expr: ast.AST) -> bool:
+        """Did the analysed code freeze this parameter (or the module it came from)?"""
+        scope_of = self.facts.modules.evidence_scope
+        for path in (param.root, dotted(expr)):
+            if not path:
+                continue
+            if (scope_of(expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
+                return True
+        return False
+
+
+def _target_paths(target: ast.AST, path: tuple = ()):
+    """(index path, leaf) for every leaf of an assignment target: `n, (a, b)` -> ((0,), n), ((1, 0), a)..."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for index, element in enumerate(target.elts):
+            yield from _target_paths(element, (*path, index))
+    elif isinstance(target, ast.Starred):
+        yield (*path, "*"), target.value
+    else:
+        yield path, target
+
+
+def _select(descriptor, path: tuple):
+    for index in path:
+        if isinstance(descriptor, Many) and isinstance(index, int) and index < len(descriptor.items):
+            descriptor = descriptor.items[index]
+        else:
+            return None
+    return descriptor

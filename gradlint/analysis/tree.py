@@ -1,0 +1,162 @@
+"""Structure over the standard library's ast: parents, scopes, statement blocks."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
+LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
+BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
+
+
+class Tree:
+    """Parent links and per-scope indexes for one parsed module."""
+
+    def __init__(self, module: ast.Module):
+        self.module = module
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self.calls: list[ast.Call] = []
+        self.functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.classes: list[ast.ClassDef] = []
+        self.withs: list[ast.With | ast.AsyncWith] = []
+        for parent in ast.walk(module):
+            for child in ast.iter_child_nodes(parent):
+                self.parents[child] = parent
+            if isinstance(parent, ast.Call):
+                self.calls.append(parent)
+            elif isinstance(parent, FUNCTION_TYPES):
+                self.functions.append(parent)
+            elif isinstance(parent, ast.ClassDef):
+                self.classes.append(parent)
+            elif isinstance(parent, (ast.With, ast.AsyncWith)):
+                self.withs.append(parent)
+        self._scope_nodes: dict[ast.AST, list[ast.AST]] = {}
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        node = self.parents.get(node)
+        while node is not None:
+            yield node
+            node = self.parents.get(node)
+
+    def scope_of(self, node: ast.AST) -> ast.AST:
+        """The innermost function, lambda or the module that contains node."""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, SCOPE_TYPES):
+                return ancestor
+        return self.module
+
+    def function_of(self, node: ast.AST):
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, FUNCTION_TYPES):
+                return ancestor
+        return None
+
+    def class_of(self, node: ast.AST) -> ast.ClassDef | None:
+        """The class whose method (directly) contains node."""
+        function = self.function_of(node)
+        while function is not None:
+            parent = self.parents.get(function)
+            if isinstance(parent, ast.ClassDef):
+                return parent
+            function = self.function_of(function)
+        return None
+
+    def statement_of(self, node: ast.AST) -> ast.stmt:
+        while not isinstance(node, ast.stmt):
+            node = self.parents[node]
+        return node
+
+    def scope_nodes(self, scope: ast.AST) -> list[ast.AST]:
+        """Every node of scope, nested functions and lambdas excluded (but their defaults included)."""
+        nodes = self._scope_nodes.get(scope)
+        if nodes is None:
+            nodes = []
+            stack = list(reversed(scope.body)) if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else [scope.body]
+            while stack:
+                node = stack.pop()
+                nodes.append(node)
+                if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                    if isinstance(node, ast.ClassDef):
+                        stack.extend(reversed(node.bases))
+                    else:
+                        stack.extend(reversed(node.args.defaults))
+                        stack.extend(reversed(getattr(node, "decorator_list", [])))
+                    continue
+                stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            self._scope_nodes[scope] = nodes
+        return nodes
+
+    def loops_around(self, node: ast.AST, scope: ast.AST) -> list[ast.AST]:
+        """Enclosing loops inside scope, innermost first (node in the loop's body, not its header)."""
+        loops = []
+        child = node
+        for ancestor in self.ancestors(node):
+            if ancestor is scope:
+                break
+            if isinstance(ancestor, LOOP_TYPES) and child in ancestor.body:
+                loops.append(ancestor)
+            child = ancestor
+        return loops
+
+    def is_inside(self, node: ast.AST, container: ast.AST) -> bool:
+        if node is container:
+            return True
+        return any(a is container for a in self.ancestors(node))
+
+
+def block_of(tree: Tree, stmt: ast.stmt) -> tuple[list[ast.stmt], int] | None:
+    """The statement list that holds stmt and its index there."""
+    parent = tree.parent(stmt)
+    if parent is None:
+        return None
+    for field in BLOCK_FIELDS:
+        block = getattr(parent, field, None)
+        if isinstance(block, list):
+            for index, item in enumerate(block):
+                if item is stmt:
+                    return block, index
+    return None
+
+
+def called_method(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def call_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def is_true(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def is_false(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def assigned_names(target: ast.AST) -> Iterator[ast.AST]:
+    """The store targets inside an assignment target (tuples unpacked)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from assigned_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from assigned_names(target.value)
+    else:
+        yield target

@@ -1,0 +1,201 @@
+"""The `gradlint` command line (click), following Ruff's conventions.
+
+Exit codes: 0 no findings (or all fixed), 1 findings remain, 2 usage,
+configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from gradlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> "NoReturn":  # noqa: F821
+    click.echo(f"gradlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _split(values) -> tuple[str, ...]:
+    out = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gradlint")
+def main() -> None:
+    """gradlint: find where autograd wastes memory, keeps graphs alive or is about to raise."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--fix", is_flag=True, help="Apply safe fixes.")
+@click.option("--unsafe-fixes", "unsafe_fixes", is_flag=True, default=None, help="Also apply (and show as fixable) unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
+@click.option("--select", multiple=True, help="Only these codes or prefixes (comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
+@click.option("--extend-select", "extend_select", multiple=True, help="Add codes to the selection.")
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "lsp"]), default="text", show_default=True)
+@click.option("--exit-zero", "exit_zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--config", "config_file", type=click.Path(), help="Use this pyproject.toml or gradlint.toml.")
+@click.option("--stdin-filename", "stdin_filename", help="The name to report for source read from standard input (path `-`).")
+@click.option("--force-exclude", "force_exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--cache-dir", "cache_dir", type=click.Path(), help="Where the cache lives (default .gradlint_cache).")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_format, exit_zero, statistics,
+          config_file, stdin_filename, force_exclude, no_cache, cache_dir, quiet):
+    """Lint PATHS (default: the current folder)."""
+    from gradlint.config import ConfigError, resolve_settings, validate_selectors
+    from gradlint.discovery import DiscoveryError
+    from gradlint.report import ReportContext, render
+    from gradlint.rules import known_codes
+    from gradlint.runner import display_path, run_check, run_stdin
+
+    paths = list(paths) or ["."]
+    reading_stdin = paths == ["-"]
+    known = known_codes()
+    start = stdin_filename if reading_stdin and stdin_filename else paths[0]
+    if start == "-":
+        start = "."
+    try:
+        settings = resolve_settings(start if os.path.exists(start) else os.path.dirname(os.path.abspath(start)), known, config_file)
+        overrides = {}
+        if select:
+            overrides["select"] = validate_selectors(_split(select), known, "--select")
+        if extend_select:
+            overrides["extend_select"] = settings.extend_select + validate_selectors(_split(extend_select), known, "--extend-select")
+        if ignore:
+            overrides["ignore"] = settings.ignore + validate_selectors(_split(ignore), known, "--ignore")
+        settings = settings.with_overrides(**overrides)
+    except ConfigError as exc:
+        _fail(str(exc))
+    unsafe = settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+
+    fixed_text = None
+    try:
+        if reading_stdin:
+            text = sys.stdin.buffer.read()
+            from gradlint.source import SourceError, SourceText
+
+            try:
+                source = SourceText.from_bytes(text)
+            except SourceError as exc:
+                _fail(f"{stdin_filename or '-'}: {exc}")
+            outcome, fixed_text = run_stdin(source.text, stdin_filename or "-", settings, fix=fix, unsafe=unsafe, diff=diff)
+        else:
+            outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude)
+    except DiscoveryError as exc:
+        _fail(str(exc))
+
+    for finding in outcome.findings:
+        finding.path = display_path(finding.path) if not reading_stdin else finding.path
+    outcome.findings.sort(key=lambda f: f.sort_key())
+
+    if reading_stdin and fix and not diff:
+        # the fixed source goes to stdout; the report to stderr
+        sys.stdout.write(fixed_text)
+        report_stream = sys.stderr
+    else:
+        report_stream = sys.stdout
+
+    if diff:
+        for chunk in outcome.diffs:
+            sys.stdout.write(chunk)
+    elif not (quiet and output_format == "text" and not outcome.findings):
+        context = ReportContext(
+            root=settings.root if settings.source else os.getcwd(),
+            color=output_format == "text" and report_stream.isatty() and not os.environ.get("NO_COLOR"),
+            unsafe_fixes=unsafe,
+            statistics=statistics,
+            fixed=outcome.fixed,
+        )
+        rendered = render(output_format, outcome.findings, context)
+        if quiet and output_format == "text":
+            rendered = "".join(line + "\n" for line in rendered.splitlines() if ":" in line and not line.startswith(("Found", "[*]", "All checks")))
+        report_stream.write(rendered)
+    for error in outcome.errors:
+        click.echo(f"gradlint: error: {error}", err=True)
+    if outcome.errors:
+        sys.exit(EXIT_ERROR)
+    if diff:
+        sys.exit(EXIT_FINDINGS if outcome.diffs and not exit_zero else EXIT_CLEAN)
+    if outcome.findings and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+@main.command()
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def rules(output_format):
+    """List every rule: code, name, fixable."""
+    import json
+
+    from gradlint.rules import all_rules
+
+    entries = [
+        {"code": r.code, "name": r.name, "summary": r.summary, "fix": r.fix_applicability or "none"}
+        for r in all_rules()
+    ]
+    if output_format == "json":
+        click.echo(json.dumps(entries, indent=2))
+        return
+    width = max(len(e["name"]) for e in entries)
+    click.echo(f"{'code':6} {'name':{width}} fix")
+    for e in entries:
+        click.echo(f"{e['code']:6} {e['name']:{width}} {e['fix']}")
+
+
+@main.command()
+@click.argument("code")
+def explain(code):
+    """Print a rule's documentation."""
+    from gradlint.rules import rules_by_code
+
+    rule = rules_by_code().get(code.upper())
+    if rule is None:
+        _fail(f"unknown rule code {code!r} (see `gradlint rules`)")
+    click.echo(f"# {rule.code} {rule.name}\n")
+    click.echo(f"Fix: {rule.fix_applicability or 'none'}\n")
+    click.echo(rule.documentation())
+
+
+@main.command("generate-docs")
+@click.option("--output", "output", type=click.Path(file_okay=False), default="rules", show_default=True)
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 if a page is missing or stale, write nothing.")
+def generate_docs(output, check_only):
+    """Write rules/GLxxx.md from the rule classes."""
+    from gradlint.docs import rule_pages
+
+    stale = []
+    pages = rule_pages()
+    for name, text in pages.items():
+        path = os.path.join(output, name)
+        current = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
+                current = handle.read()
+        if current != text:
+            stale.append(path)
+            if not check_only:
+                os.makedirs(output, exist_ok=True)
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+    if check_only and stale:
+        for path in stale:
+            click.echo(f"stale: {path}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    for path in stale:
+        click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

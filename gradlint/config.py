@@ -1,0 +1,192 @@
+"""`[tool.gradlint]` in pyproject.toml (or a gradlint.toml): discovery and validation."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "__pycache__",
+    ".tox", ".nox", "node_modules", "site-packages", ".mypy_cache", ".ruff_cache",
+    ".pytest_cache", ".gradlint_cache", ".eggs",
+)
+
+
+class ConfigError(Exception):
+    """Bad configuration; the message names the file and the key. Exit code 2."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("GL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    unsafe_fixes: bool = False
+    torch_version: tuple[int, int] | None = None
+    root: str = field(default=".", compare=False)
+    source: str | None = field(default=None, compare=False)
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def selected_codes(self, known: list[str]) -> frozenset[str]:
+        chosen = {c for c in known if _matches(c, self.select + self.extend_select)}
+        return frozenset(c for c in chosen if not _matches(c, self.ignore))
+
+    def codes_for(self, path: str, known: list[str]) -> frozenset[str]:
+        """Selected codes minus the per-file ignores that match this path."""
+        codes = self.selected_codes(known)
+        if not self.per_file_ignores:
+            return codes
+        rel = _relative(path, self.root)
+        for pattern, ignored in self.per_file_ignores:
+            if _glob(rel, pattern):
+                codes = frozenset(c for c in codes if not _matches(c, ignored))
+        return codes
+
+    def fingerprint(self) -> str:
+        """Everything that changes which findings a file gets (for the cache)."""
+        return repr((self.select, self.ignore, self.extend_select, self.per_file_ignores, self.torch_version))
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _glob(rel: str, pattern: str) -> bool:
+    return fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(rel), pattern)
+
+
+def _matches(code: str, selectors) -> bool:
+    return any(s == "ALL" or code.startswith(s) for s in selectors)
+
+
+def validate_selectors(selectors, known: list[str], where: str) -> tuple[str, ...]:
+    """Selectors are codes or code prefixes (GL, GL3, GL301) or ALL."""
+    out = []
+    for raw in selectors:
+        s = str(raw).strip().upper()
+        if not s:
+            continue
+        if s != "ALL" and not any(c.startswith(s) for c in known):
+            raise ConfigError(f"{where}: unknown rule code or prefix {raw!r}")
+        out.append(s)
+    return tuple(out)
+
+
+def _parse_version(value, where: str) -> tuple[int, int]:
+    parts = str(value).strip().split(".")
+    try:
+        return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        raise ConfigError(f"{where}: torch-version must look like '2.1', got {value!r}") from None
+
+
+KEYS = {
+    "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
+    "respect-gitignore", "unsafe-fixes", "torch-version",
+}
+
+
+def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
+    value = table[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _bool(table: dict, key: str, where: str) -> bool:
+    value = table[key]
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: '{key}' must be true or false")
+    return value
+
+
+def settings_from_table(table: dict, path: str, known: list[str]) -> Settings:
+    where = str(path)
+    unknown = sorted(set(table) - KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' in [tool.gradlint]")
+    settings = Settings(root=os.path.dirname(os.path.abspath(path)), source=where)
+    changes = {}
+    for key in ("select", "ignore", "extend-select"):
+        if key in table:
+            changes[key.replace("-", "_")] = validate_selectors(_str_list(table, key, where), known, f"{where}: '{key}'")
+    for key in ("exclude", "extend-exclude"):
+        if key in table:
+            changes[key.replace("-", "_")] = _str_list(table, key, where)
+    if "exclude" in changes:
+        changes["exclude"] = DEFAULT_EXCLUDES + changes["exclude"]
+    for key in ("respect-gitignore", "unsafe-fixes"):
+        if key in table:
+            changes[key.replace("-", "_")] = _bool(table, key, where)
+    if "torch-version" in table:
+        changes["torch_version"] = _parse_version(table["torch-version"], f"{where}: 'torch-version'")
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+        entries = []
+        for pattern, codes in pfi.items():
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise ConfigError(f"{where}: 'per-file-ignores' entry {pattern!r} must be a list of codes")
+            entries.append((pattern, validate_selectors(codes, known, f"{where}: 'per-file-ignores'")))
+        changes["per_file_ignores"] = tuple(entries)
+    return replace(settings, **changes)
+
+
+def load_config_file(path: str, known: list[str]) -> Settings:
+    """Read one pyproject.toml or gradlint.toml; a pyproject without [tool.gradlint] gives defaults."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if os.path.basename(path) == "gradlint.toml":
+        table = data.get("tool", {}).get("gradlint", data) if "tool" in data else data
+    else:
+        table = data.get("tool", {}).get("gradlint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.gradlint] must be a table")
+    return settings_from_table(table, path, known)
+
+
+def find_config_file(start: str) -> str | None:
+    """The nearest gradlint.toml, or pyproject.toml with a [tool.gradlint] table, at or above start."""
+    folder = Path(os.path.abspath(start))
+    if folder.is_file() or not folder.exists():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        own = candidate / "gradlint.toml"
+        if own.is_file():
+            return str(own)
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                text = pyproject.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "[tool.gradlint" in text:
+                return str(pyproject)
+    return None
+
+
+def resolve_settings(start: str, known: list[str], explicit: str | None = None) -> Settings:
+    path = explicit or find_config_file(start)
+    if path is None:
+        return Settings(root=os.path.abspath(start if os.path.isdir(start) else os.path.dirname(os.path.abspath(start)) or "."))
+    if explicit and not os.path.isfile(explicit):
+        raise ConfigError(f"{explicit}: configuration file not found")
+    return load_config_file(path, known)

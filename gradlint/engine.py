@@ -1,0 +1,224 @@
+"""Lint and fix: parse once, build the facts once, run the selected rules, filter, fix.
+
+Two passes over a project: the first summarises each file for the project index
+(functions only ever called with grad disabled, Module subclasses), the second
+runs the rules with that index.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+
+from gradlint.analysis.facts import FileFacts
+from gradlint.analysis.names import ImportTable
+from gradlint.analysis.project import FileSummary, ProjectIndex, summarize
+from gradlint.analysis.tree import Tree
+from gradlint.config import Settings
+from gradlint.finding import Applicability, Edit, Finding, Position
+from gradlint.noqa import parse_suppressions
+from gradlint.rules import SYNTAX_ERROR_CODE, all_rules, known_codes
+from gradlint.source import SourceError, SourceText, apply_edits, read_source
+
+MAX_FIX_ROUNDS = 10
+
+
+@dataclass
+class LintResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    # problems that are not findings: unreadable file, a rule that crashed (exit 2)
+    errors: list[str] = field(default_factory=list)
+    source: SourceText | None = None
+
+
+def parse(text: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like are not our business
+        return ast.parse(text, type_comments=False)
+
+
+def syntax_error_finding(path: str, source: SourceText, exc: BaseException) -> Finding:
+    if isinstance(exc, SyntaxError):
+        line = exc.lineno or 1
+        column = exc.offset or 1
+        detail = exc.msg
+    else:
+        line, column, detail = 1, 1, "too deeply nested to parse"
+    line = min(max(line, 1), max(len(source.line_starts()), 1))
+    column = max(1, min(column, len(source.line(line)) + 1))
+    return Finding(
+        code=SYNTAX_ERROR_CODE,
+        name="syntax-error",
+        message=f"SyntaxError: {detail}",
+        path=path,
+        start=Position(line, column),
+        end=Position(line, column),
+    )
+
+
+def summarize_source(text: str) -> FileSummary | None:
+    """The file's contribution to the project index; None when it does not parse."""
+    try:
+        module = parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    try:
+        return summarize(Tree(module), ImportTable(module))
+    except RecursionError:
+        return None
+
+
+def selected_rules(codes: frozenset[str]):
+    return [rule() for rule in all_rules() if rule.code in codes]
+
+
+def lint_source(
+    source: SourceText | str,
+    path: str,
+    settings: Settings | None = None,
+    index: ProjectIndex | None = None,
+    codes: frozenset[str] | None = None,
+) -> LintResult:
+    """Every finding for one file's text, after noqa and selection filters."""
+    if isinstance(source, str):
+        source = SourceText(source)
+    settings = settings or Settings()
+    if codes is None:
+        codes = settings.codes_for(path, known_codes())
+    result = LintResult(path=path, source=source)
+    text = source.text
+    rules = [rule for rule in selected_rules(codes) if not rule.triggers or any(t in text for t in rule.triggers)]
+    findings: list[Finding] = []
+    try:
+        module = parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        if SYNTAX_ERROR_CODE in codes:
+            findings.append(syntax_error_finding(path, source, exc))
+        module = None
+    if module is not None and rules:
+        try:
+            facts = FileFacts(path, source, module, index=index, settings=settings)
+        except RecursionError:
+            result.errors.append(f"{path}: too deeply nested to analyse")
+            facts = None
+        for rule in rules if facts is not None else []:
+            try:
+                findings.extend(rule.check(facts))
+            except RecursionError:
+                result.errors.append(f"{path}: {rule.code} gave up: code too deeply nested")
+            except Exception as exc:  # one broken rule must not stop the others
+                result.errors.append(f"{path}: internal error in {rule.code} ({rule.name}): {type(exc).__name__}: {exc}")
+    suppressions = parse_suppressions(text)
+    kept = [f for f in findings if f.code in codes and not suppressions.silences(f.start.line, f.code)]
+    result.findings = dedupe(kept)
+    return result
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    seen = set()
+    out = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        key = (finding.code, finding.start, finding.end, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+def applies(finding: Finding, unsafe: bool) -> bool:
+    if finding.fix is None:
+        return False
+    if finding.fix.applicability is Applicability.SAFE:
+        return True
+    return unsafe and finding.fix.applicability is Applicability.UNSAFE
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a == b:
+        return False
+    # insertions at the same point conflict too (their order would be arbitrary)
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start
+    return a.start < b.end and b.start < a.end or (a.start == b.start)
+
+
+def choose_edits(findings: list[Finding], unsafe: bool) -> tuple[list[Edit], int]:
+    """Non-overlapping edits of the applicable fixes (identical edits shared) and how many fixes they are."""
+    chosen: list[Edit] = []
+    count = 0
+    for finding in sorted(findings, key=lambda f: f.start):
+        if not applies(finding, unsafe):
+            continue
+        edits = finding.fix.edits
+        if any(_overlaps(e, c) for e in edits for c in chosen):
+            continue
+        for edit in edits:
+            if edit not in chosen:
+                chosen.append(edit)
+        count += 1
+    return chosen, count
+
+
+@dataclass
+class FixResult:
+    text: str
+    fixed: int
+    remaining: LintResult
+
+
+def fix_source(
+    source: SourceText | str,
+    path: str,
+    settings: Settings | None = None,
+    index: ProjectIndex | None = None,
+    unsafe: bool = False,
+    codes: frozenset[str] | None = None,
+) -> FixResult:
+    """Apply fixes until none is left to apply (bounded), re-parsing after every round.
+
+    A round whose result does not parse is dropped, and fixing stops there.
+    """
+    if isinstance(source, str):
+        source = SourceText(source)
+    original = source
+    fixed = 0
+    result = lint_source(source, path, settings, index, codes)
+    for _ in range(MAX_FIX_ROUNDS):
+        edits, count = choose_edits(result.findings, unsafe)
+        if not edits:
+            break
+        new_text = apply_edits(source, edits)
+        try:
+            parse(new_text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            result.errors.append(f"{path}: a fix would leave the file unparsable; not applied")
+            break
+        fixed += count
+        source = SourceText(new_text, encoding=original.encoding, bom=original.bom)
+        result = lint_source(source, path, settings, index, codes)
+    return FixResult(text=source.text, fixed=fixed, remaining=result)
+
+
+def read_or_error(path: str) -> tuple[SourceText | None, str | None]:
+    try:
+        return read_source(path), None
+    except SourceError as exc:
+        return None, f"{path}: {exc}"
+
+
+def build_index(paths: list[str], texts: dict[str, str] | None = None) -> ProjectIndex:
+    """The project index from every readable, parsable file."""
+    summaries = []
+    for path in paths:
+        text = texts.get(path) if texts else None
+        if text is None:
+            source, _ = read_or_error(path)
+            if source is None:
+                continue
+            text = source.text
+        summary = summarize_source(text)
+        if summary is not None:
+            summaries.append(summary)
+    return ProjectIndex(summaries)

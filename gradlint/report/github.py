@@ -1,0 +1,26 @@
+"""GitHub Actions workflow commands: one `::error ...::message` line per finding."""
+
+from __future__ import annotations
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings, context) -> str:
+    lines = []
+    for f in findings:
+        props = ",".join([
+            f"file={_escape_property(f.path)}",
+            f"line={f.start.line}",
+            f"col={f.start.column}",
+            f"endLine={f.end.line}",
+            f"endColumn={f.end.column}",
+            f"title={_escape_property(f'gradlint ({f.code})')}",
+        ])
+        lines.append(f"::error {props}::{_escape_data(f'{f.code} {f.message}')}")
+    return "\n".join(lines) + ("\n" if lines else "")

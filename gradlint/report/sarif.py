@@ -1,0 +1,100 @@
+"""SARIF 2.1.0 for GitHub code scanning: rule metadata, repository-relative URIs, full regions."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from gradlint import __version__
+from gradlint.rules import SYNTAX_ERROR_CODE, all_rules
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _level(code: str) -> str:
+    return {"GL0": "error", "GL3": "error", "GL4": "note"}.get(code[:3], "warning")
+
+
+def _rule_descriptors():
+    descriptors = [{
+        "id": SYNTAX_ERROR_CODE,
+        "name": "syntax-error",
+        "shortDescription": {"text": "file cannot be parsed"},
+        "fullDescription": {"text": "The file is not valid Python, so no rule could check it."},
+        "help": {"text": "Fix the syntax error; gradlint reports it at the position Python gives.", "markdown": "Fix the syntax error."},
+        "defaultConfiguration": {"level": "error"},
+    }]
+    for rule in all_rules():
+        doc = rule.documentation()
+        descriptors.append({
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": _section(doc, "What it flags") or rule.summary},
+            "help": {"text": doc, "markdown": doc},
+            "helpUri": rule.url(),
+            "defaultConfiguration": {"level": _level(rule.code)},
+            "properties": {"tags": ["pytorch", "autograd"]},
+        })
+    return descriptors
+
+
+def _section(doc: str, title: str) -> str:
+    lines = doc.splitlines()
+    out = []
+    inside = False
+    for line in lines:
+        if line.startswith("## "):
+            inside = line[3:].strip() == title
+            continue
+        if inside:
+            out.append(line)
+    return " ".join(l.strip() for l in out if l.strip())
+
+
+def _uri(path: str, root: str) -> str:
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return absolute.as_uri()
+
+
+def render_sarif(findings, context) -> str:
+    descriptors = _rule_descriptors()
+    index = {d["id"]: i for i, d in enumerate(descriptors)}
+    results = []
+    for f in findings:
+        results.append({
+            "ruleId": f.code,
+            "ruleIndex": index.get(f.code, 0),
+            "level": _level(f.code),
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.path, context.root), "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": f.start.line,
+                        "startColumn": f.start.column,
+                        "endLine": f.end.line,
+                        "endColumn": max(f.end.column, f.start.column + (1 if f.end.line == f.start.line else 0)),
+                    },
+                }
+            }],
+        })
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "gradlint",
+                "version": __version__,
+                "informationUri": "https://github.com/gradlint/gradlint",
+                "rules": descriptors,
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.path.abspath(context.root)).as_uri() + "/"}},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"

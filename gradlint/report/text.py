@@ -1,0 +1,48 @@
+"""Ruff-like text: `path:line:col: CODE [*] message`, then a summary line."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from gradlint.engine import applies
+from gradlint.finding import Applicability
+
+
+def _style(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def render_text(findings, context) -> str:
+    lines = []
+    color = context.color
+    for f in findings:
+        mark = ""
+        if f.fix is not None and applies(f, context.unsafe_fixes):
+            mark = _style("[*] ", "36", color)
+        where = _style(f"{f.path}:{f.start.line}:{f.start.column}:", "1", color)
+        lines.append(f"{where} {_style(f.code, '1;31', color)} {mark}{f.message}")
+    if context.statistics:
+        lines = []
+        counts = Counter((f.code, f.name) for f in findings)
+        fixable = Counter(f.code for f in findings if applies(f, context.unsafe_fixes))
+        for (code, name), count in counts.most_common():
+            lines.append(f"{count:5}\t{code}\t{'[*]' if fixable[code] else '[ ]'} {name}")
+    total = len(findings)
+    safe = sum(1 for f in findings if applies(f, False))
+    hidden = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
+    if total:
+        summary = f"Found {total} error{'s' if total != 1 else ''}"
+        if context.fixed:
+            summary += f" ({context.fixed} fixed, {total} remaining)"
+        summary += "."
+        lines.append(summary)
+        fixable_now = safe + (hidden if context.unsafe_fixes else 0)
+        if fixable_now and context.show_fixes:
+            lines.append(f"[*] {fixable_now} fixable with the `--fix` option" + (" and `--unsafe-fixes`" if context.unsafe_fixes and hidden else "") + ".")
+        if hidden and not context.unsafe_fixes and context.show_fixes:
+            lines.append(f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option.")
+    elif context.fixed:
+        lines.append(f"Found {context.fixed} error{'s' if context.fixed != 1 else ''} ({context.fixed} fixed, 0 remaining).")
+    else:
+        lines.append("All checks passed!")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,56 @@
+"""The rule interface: a class per rule, in a module named after the rule.
+
+A rule's docstring is its user documentation, in fixed sections:
+What it flags / Why it matters / Example / Fix / Fix safety.
+`gradlint explain CODE` prints it and `rules/CODE.md` is generated from it.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import ClassVar, Iterator
+
+from gradlint.finding import Finding, Fix
+
+DOCS_URL = "https://github.com/gradlint/gradlint/blob/main/rules/{code}.md"
+
+SECTIONS = ("What it flags", "Why it matters", "Example", "Fix", "Fix safety")
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # "safe", "unsafe", "display-only" or None (no fix offered)
+    fix_applicability: ClassVar[str | None] = None
+    # the rule can fire only in a file containing one of these substrings (a cheap prefilter)
+    triggers: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, facts) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def url(cls) -> str:
+        return DOCS_URL.format(code=cls.code)
+
+    def finding(self, facts, node: ast.AST, message: str, fix: Fix | None = None, end_node: ast.AST | None = None) -> Finding:
+        return Finding(
+            code=self.code,
+            name=self.name,
+            message=message,
+            path=facts.path,
+            start=facts.start(node),
+            end=facts.end(end_node or node),
+            fix=fix,
+            url=self.url(),
+        )
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def fixable(cls) -> bool:
+        return cls.fix_applicability in ("safe", "unsafe")

@@ -1,0 +1,154 @@
+"""Reading and writing Python files without losing their encoding or line endings."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import tempfile
+import tokenize
+from dataclasses import dataclass, field
+
+from gradlint.finding import Edit, Position
+
+
+class SourceError(Exception):
+    """A file that cannot be read as Python source (reported as one line)."""
+
+
+@dataclass
+class SourceText:
+    """Decoded text plus what is needed to write it back byte-for-byte alike."""
+
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "SourceText":
+        if b"\x00" in data:
+            raise SourceError("file contains null bytes")
+        bom = data.startswith(codecs.BOM_UTF8)
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            raise SourceError(f"bad encoding declaration: {exc}") from None
+        if bom:
+            data = data[len(codecs.BOM_UTF8):]
+            encoding = "utf-8"
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise SourceError(f"cannot decode as {encoding}: {exc}") from None
+        return cls(text=text, encoding=encoding, bom=bom)
+
+    def to_bytes(self, text: str | None = None) -> bytes:
+        data = (self.text if text is None else text).encode(self.encoding)
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+    @property
+    def newline(self) -> str:
+        index = self.text.find("\n")
+        if index > 0 and self.text[index - 1] == "\r":
+            return "\r\n"
+        if index < 0 and "\r" in self.text:
+            return "\r"
+        return "\n"
+
+    # -- positions -----------------------------------------------------------
+
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            text = self.text
+            i = 0
+            n = len(text)
+            while i < n:
+                c = text[i]
+                if c == "\n":
+                    starts.append(i + 1)
+                elif c == "\r":
+                    if i + 1 < n and text[i + 1] == "\n":
+                        i += 1
+                    starts.append(i + 1)
+                i += 1
+            self._line_starts = starts
+        return self._line_starts
+
+    def line(self, lineno: int) -> str:
+        """The text of a 1-based line without its line ending."""
+        starts = self.line_starts()
+        if lineno < 1 or lineno > len(starts):
+            return ""
+        begin = starts[lineno - 1]
+        end = starts[lineno] if lineno < len(starts) else len(self.text)
+        return self.text[begin:end].rstrip("\r\n")
+
+    def offset(self, position: Position) -> int:
+        starts = self.line_starts()
+        line = min(max(position.line, 1), len(starts))
+        return starts[line - 1] + position.column - 1
+
+    def position(self, offset: int) -> Position:
+        starts = self.line_starts()
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return Position(lo + 1, offset - starts[lo] + 1)
+
+    def char_column(self, lineno: int, byte_col: int) -> int:
+        """Convert ast's UTF-8 byte column (0-based) to a 1-based character column."""
+        line = self.line(lineno)
+        if line.isascii():
+            return byte_col + 1
+        return len(line.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+
+
+def apply_edits(source: SourceText, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (callers drop overlapping ones first)."""
+    text = source.text
+    spans = sorted(((source.offset(e.start), source.offset(e.end), e.content) for e in edits), reverse=True)
+    for start, end, content in spans:
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def read_source(path: str) -> SourceText:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError:
+        raise SourceError("is a directory") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc)) from None
+    return SourceText.from_bytes(data)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write through a temporary file in the same folder, then rename over the original.
+
+    A reader (or a crash) sees either the whole old file or the whole new one.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=".gradlint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

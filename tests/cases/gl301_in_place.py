@@ -1,0 +1,95 @@
+import torch
+import torch.nn as nn
+
+
+def clip(model):
+    for p in model.parameters():
+        p.clamp_(-1, 1)  # expect: GL301
+
+
+def clip_named(model):
+    for name, p in model.named_parameters():
+        p.data.clamp_(-1, 1)  # expect: GL402
+
+
+def sgd(model, lr):
+    for p in model.parameters():
+        p -= lr * p.grad  # expect: GL301
+        p.grad.zero_()
+
+
+def through_zip(src, dst):
+    for a, b in zip(dst.parameters(), src.parameters()):
+        a.copy_(b)  # expect: GL301
+
+
+def through_enumerate(model):
+    for i, p in enumerate(model.parameters()):
+        p.mul_(0.5)  # expect: GL301
+
+
+def through_list(model):
+    params = list(model.parameters())
+    params[0].zero_()  # expect: GL301
+
+
+def new_parameter():
+    w = nn.Parameter(torch.zeros(3))
+    w.add_(1)  # expect: GL301
+    t = torch.ones(3, requires_grad=True)
+    t += 1  # expect: GL301
+    plain = torch.ones(3)
+    plain += 1
+
+
+def weight_attribute(layer: nn.Linear):
+    layer.weight.normal_(0, 0.02)  # expect: GL301
+    nn.init.zeros_(layer.bias)
+
+
+def quiet_under_no_grad(model):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.clamp_(-1, 1)
+
+
+@torch.no_grad()
+def quiet_decorated(model):
+    for p in model.parameters():
+        p.mul_(0.9)
+
+
+def quiet_flags(model):
+    for p in model.parameters():
+        p.requires_grad_(False)
+        p.retain_grad()
+
+
+def quiet_grad_tensor(model):
+    for p in model.parameters():
+        if p.grad is not None:
+            p.grad.mul_(0.5)
+
+
+def quiet_frozen(model):
+    model.requires_grad_(False)
+    for p in model.parameters():
+        p.mul_(0.5)
+
+
+def quiet_inference(model):
+    with torch.inference_mode():
+        for p in model.parameters():
+            p.add_(1)
+
+
+def quiet_unknown_flag(model, flag):
+    with torch.set_grad_enabled(flag):
+        for p in model.parameters():
+            p.add_(1)
+
+
+def quiet_after_statement(model):
+    torch.set_grad_enabled(False)
+    for p in model.parameters():
+        p.add_(1)

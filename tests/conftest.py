@@ -1,0 +1,35 @@
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+@pytest.fixture
+def lint():
+    """Lint a source string as one file; returns its findings."""
+    from gradlint.engine import lint_source
+
+    def run(text: str, path: str = "case.py", **kwargs):
+        result = lint_source(text, path, **kwargs)
+        assert not result.errors, result.errors
+        return result.findings
+
+    return run
+
+
+@pytest.fixture
+def gradlint_cli():
+    """Run the real command line in a subprocess: (exit code, stdout, stderr)."""
+    import subprocess
+
+    def run(*args, cwd=None, input=None, env=None):
+        proc = subprocess.run(
+            [sys.executable, "-m", "gradlint", *args],
+            cwd=cwd, input=input, capture_output=True, text=isinstance(input, str) or input is None, env=env,
+        )
+        return proc.returncode, proc.stdout, proc.stderr
+
+    return run
