@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gradlint.finding import Applicability, Edit, Fix, Position
+from gradlint.source import apply_edits
 
 # expressions that take a trailing `.detach()` without parentheses
 ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
@@ -103,11 +104,13 @@ def add_decorator(facts, function: ast.AST, decorator: str) -> list[Edit]:
 class _Wrap(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, first_line: int, last_line: int, header: str):
+    def __init__(self, first_line: int, last_line: int, header: str, compound: str = "with"):
         super().__init__()
         self.first_line = first_line
         self.last_line = last_line
         self.header = cst.parse_expression(header)
+        # "with" wraps in `with <header>:`, "if" guards with `if <header>:`
+        self.compound = compound
         self.done = False
 
     def _wrap_body(self, original_body, body):
@@ -125,11 +128,14 @@ class _Wrap(cst.CSTTransformer):
         # comments above the first statement stay above the new `with`
         leading = first.leading_lines
         stmts[0] = first.with_changes(leading_lines=())
-        wrapped = cst.With(
-            items=[cst.WithItem(item=self.header)],
-            body=cst.IndentedBlock(body=stmts),
-            leading_lines=leading,
-        )
+        if self.compound == "if":
+            wrapped = cst.If(test=self.header, body=cst.IndentedBlock(body=stmts), leading_lines=leading)
+        else:
+            wrapped = cst.With(
+                items=[cst.WithItem(item=self.header)],
+                body=cst.IndentedBlock(body=stmts),
+                leading_lines=leading,
+            )
         self.done = True
         return [*body[: chosen[0]], wrapped, *body[chosen[-1] + 1:]]
 
@@ -155,6 +161,16 @@ def _cst_wrapper(facts) -> MetadataWrapper | None:
 
 def wrap_statements(facts, stmts: list[ast.stmt], header: str) -> list[Edit] | None:
     """Wrap consecutive sibling statements in `with <header>:`; None when it cannot be done cleanly."""
+    return wrap_statements_in(facts, stmts, header)
+
+
+def wrap_statements_in(facts, stmts: list[ast.stmt], header: str, compound: str = "with", replacements=()) -> list[Edit] | None:
+    """Put consecutive sibling statements under `with <header>:` or (compound="if") `if <header>:`.
+
+    `replacements` are edits inside the statements applied first (dropping `.data`,
+    say); they must keep every line where it is. Returns one edit, or None when
+    the change cannot be made cleanly.
+    """
     first, last = stmts[0], stmts[-1]
     # a statement sharing its line (`a; b`, `if c: a`) cannot be wrapped alone
     for stmt in (first, last):
@@ -165,10 +181,21 @@ def wrap_statements(facts, stmts: list[ast.stmt], header: str) -> list[Edit] | N
     tail = facts.source.line(end_line)[last.end_col_offset:]
     if tail.strip() and not tail.strip().startswith("#"):
         return None
-    wrapper = _cst_wrapper(facts)
-    if wrapper is None:
-        return None
-    transformer = _Wrap(first.lineno, end_line, header)
+    if replacements:
+        text = facts.source.text
+        for edit in replacements:
+            removed = text[facts.source.offset(edit.start): facts.source.offset(edit.end)]
+            if "\n" in removed or "\n" in edit.content or "\r" in removed or "\r" in edit.content:
+                return None
+        try:
+            wrapper = MetadataWrapper(cst.parse_module(apply_edits(facts.source, list(replacements))), unsafe_skip_copy=True)
+        except Exception:  # libcst rejects some code ast accepts: no fix then
+            return None
+    else:
+        wrapper = _cst_wrapper(facts)
+        if wrapper is None:
+            return None
+    transformer = _Wrap(first.lineno, end_line, header, compound)
     new_module = wrapper.visit(transformer)
     if not transformer.done:
         return None
