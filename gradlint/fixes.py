@@ -9,6 +9,8 @@ Every helper returns a `Fix` whose edits are relative to the original source.
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -148,7 +150,24 @@ class _Wrap(cst.CSTTransformer):
         return updated if body is None else updated.with_changes(body=body)
 
 
+# The language server lints on every change: there the libcst parse (most of the
+# time on a file with a finding) is skipped and the fixes are computed on demand.
+_CST_FIXES = contextvars.ContextVar("gradlint_cst_fixes", default=True)
+
+
+@contextlib.contextmanager
+def without_cst_fixes():
+    """Lint without the fixes that need libcst (those findings get no fix)."""
+    token = _CST_FIXES.set(False)
+    try:
+        yield
+    finally:
+        _CST_FIXES.reset(token)
+
+
 def _cst_wrapper(facts) -> MetadataWrapper | None:
+    if not _CST_FIXES.get():
+        return None
     cached = getattr(facts, "_cst_wrapper", None)
     if cached is None:
         try:
