@@ -1,0 +1,56 @@
+"""Backwards: the calls that backpropagate, and the expressions they backpropagate.
+
+`t.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`,
+`torch.autograd.backward(...)`, `torch.autograd.grad(outputs, ...)`,
+`manual_backward(loss)`; and the values a Lightning `training_step` returns,
+which the framework backpropagates.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from gradlint.analysis.grad_mode import is_lightning_module
+from gradlint.analysis.tree import FUNCTION_TYPES, keyword
+
+
+@dataclass(frozen=True)
+class Backward:
+    node: ast.AST  # the call (or the return statement of a training_step)
+    roots: tuple[ast.AST, ...]  # the expressions whose graphs are backpropagated
+
+
+def backward_of(facts, call: ast.Call) -> Backward | None:
+    func = call.func
+    name = facts.imports.qualname(func)
+    if name in ("torch.autograd.backward", "torch.autograd.grad"):
+        first = call.args[0] if call.args else keyword(call, "outputs") or keyword(call, "tensors")
+        return Backward(call, (first,)) if first is not None else None
+    if isinstance(func, ast.Attribute) and func.attr == "backward":
+        # `loss.backward()`; `accelerator.backward(loss)` / `fabric.backward(loss)` pass the loss as argument
+        roots = [func.value, *call.args[:1]]
+        return Backward(call, tuple(roots))
+    if (isinstance(func, ast.Attribute) and func.attr == "manual_backward") or (isinstance(func, ast.Name) and func.id == "manual_backward"):
+        return Backward(call, tuple(call.args[:1])) if call.args else None
+    return None
+
+
+def is_training_step(facts, function: ast.AST) -> bool:
+    if not isinstance(function, FUNCTION_TYPES) or function.name != "training_step":
+        return False
+    cls = facts.tree.parent(function)
+    return isinstance(cls, ast.ClassDef) and is_lightning_module(facts.imports, cls, facts.index.lightning_classes)
+
+
+def backwards_in(facts, scope: ast.AST) -> list[Backward]:
+    """Backwards directly in scope (nested functions are their own scopes)."""
+    found = []
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Call):
+            backward = backward_of(facts, node)
+            if backward is not None:
+                found.append(backward)
+        elif isinstance(node, ast.Return) and node.value is not None and is_training_step(facts, scope):
+            found.append(Backward(node, (node.value,)))
+    return found

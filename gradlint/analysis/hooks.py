@@ -1,0 +1,293 @@
+"""Forward hooks: which functions are hooks, and what they store that outlives the call.
+
+A hook is found from its registration (`register_forward_hook`,
+`register_forward_pre_hook`, the full backward hooks, the global
+`register_module_forward_hook`), resolving plain functions, closures returned
+by a factory (`get_activation(name)`), bound methods, lambdas and
+`functools.partial`; or, when never registered in the file, by its shape: a
+function named like a hook taking `(module, input, output)`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from gradlint.analysis.flow import CUT_ATTRIBUTES, CUT_FUNCTIONS, CUT_METHODS, IDENTITY_METHODS, STORE_METHODS
+from gradlint.analysis.names import dotted
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, keyword
+
+FORWARD = {"register_forward_hook": "forward", "register_forward_pre_hook": "pre",
+           "register_module_forward_hook": "forward", "register_module_forward_pre_hook": "pre"}
+BACKWARD = {"register_full_backward_hook": "backward", "register_full_backward_pre_hook": "backward-pre",
+            "register_backward_hook": "backward"}
+OUTPUT_NAMES = re.compile(r"^(output|outputs|out|outs|o|y|result|res|feat|feats|features|activation|act)$")
+VIEW_METHODS = IDENTITY_METHODS | frozenset({
+    "view", "view_as", "reshape", "squeeze", "unsqueeze", "permute", "transpose", "flatten", "expand", "expand_as",
+    "narrow", "select", "chunk", "split", "unbind", "t", "contiguous",
+})
+
+
+@dataclass(frozen=True)
+class Hook:
+    function: ast.AST  # FunctionDef or Lambda
+    kind: str  # forward, pre, backward, backward-pre
+    tensors: tuple[str, ...]  # parameter names that receive tensors carrying the forward's graph
+
+
+@dataclass(frozen=True)
+class Store:
+    hook: Hook
+    statement: ast.stmt
+    value: ast.AST  # the stored expression
+    container: str  # the path stored into (`activations`, `self.feats`)
+
+
+def _positional(function) -> list[str]:
+    args = function.args
+    names = [a.arg for a in [*args.posonlyargs, *args.args]]
+    if names and names[0] in ("self", "cls") and isinstance(function, FUNCTION_TYPES):
+        names = names[1:]
+    return names
+
+
+class HookFacts:
+    def __init__(self, facts):
+        self.facts = facts
+        self.tree = facts.tree
+
+    # -- finding hooks -----------------------------------------------------------
+
+    @cached_property
+    def hooks(self) -> list[Hook]:
+        return list(self._found[0].values())
+
+    def registered_in(self, scope) -> list[Hook]:
+        """Hooks whose registration call is directly in scope."""
+        return [hook for hook, where in self._found[1] if where is scope]
+
+    @cached_property
+    def _found(self):
+        found: dict[int, Hook] = {}
+        registrations = []
+        create_graph = "create_graph=True" in self.facts.source.text
+        for call in self.tree.calls:
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+            kind = FORWARD.get(method) or BACKWARD.get(method)
+            if kind is None or (kind.startswith("backward") and not create_graph):
+                continue
+            target = call.args[0] if call.args else keyword(call, "hook")
+            if target is None:
+                continue
+            resolved = self._resolve(target, call, 0)
+            if resolved is None:
+                continue
+            function, offset = resolved
+            hook = self._hook(function, kind, offset)
+            if hook is not None:
+                found[id(function)] = hook
+                registrations.append((hook, self.facts.flow.analysis_scope(call)))
+        for function in self.tree.functions:
+            if id(function) in found or "hook" not in function.name.lower():
+                continue
+            names = _positional(function)
+            if len(names) == 3 and OUTPUT_NAMES.match(names[2]):
+                found[id(function)] = Hook(function, "forward", (names[1], names[2]))
+        return found, registrations
+
+    def _hook(self, function, kind: str, offset: int) -> Hook | None:
+        names = _positional(function)[offset:]
+        if kind == "forward" and len(names) >= 3:
+            return Hook(function, kind, (names[1], names[-1]))
+        if kind == "pre" and len(names) >= 2:
+            return Hook(function, kind, (names[1],))
+        if kind.startswith("backward") and len(names) >= 2:
+            return Hook(function, kind, tuple(names[1:3]))
+        return None
+
+    def _resolve(self, expr, at, offset: int, depth: int = 0):
+        """(function node, number of arguments already bound) for a hook expression."""
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Lambda):
+            return expr, offset
+        if isinstance(expr, ast.Name):
+            function = self._function_named(expr.id, at)
+            return (function, offset) if function is not None else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+            cls = self.tree.class_of(at)
+            if cls is not None:
+                for item in cls.body:
+                    if isinstance(item, FUNCTION_TYPES) and item.name == expr.attr:
+                        return item, offset
+            return None
+        if isinstance(expr, ast.Call):
+            if self.facts.imports.qualname(expr.func) == "functools.partial" or (isinstance(expr.func, ast.Name) and expr.func.id == "partial"):
+                if expr.args:
+                    return self._resolve(expr.args[0], at, offset + len(expr.args) - 1 + 0, depth + 1)
+                return None
+            factory = self._resolve(expr.func, at, 0, depth + 1)
+            if factory is None or not isinstance(factory[0], FUNCTION_TYPES):
+                return None
+            for node in self.tree.scope_nodes(factory[0]):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    returned = node.value
+                    if isinstance(returned, ast.Lambda):
+                        return returned, offset
+                    if isinstance(returned, ast.Name):
+                        for item in ast.walk(factory[0]):
+                            if isinstance(item, FUNCTION_TYPES) and item.name == returned.id and item is not factory[0]:
+                                return item, offset
+            return None
+        return None
+
+    def _function_named(self, name: str, at):
+        scope = self.tree.scope_of(at)
+        candidates = [f for f in self.tree.functions if f.name == name]
+        while True:
+            for function in candidates:
+                if self.tree.scope_of(function) is scope or (isinstance(scope, ast.Module) and self.tree.parent(function) is scope):
+                    return function
+            if isinstance(scope, ast.Module):
+                break
+            scope = self.tree.scope_of(scope)
+        return candidates[0] if len(candidates) == 1 else None
+
+    # -- what hooks store ------------------------------------------------------------
+
+    def stores(self, hook: Hook) -> list[Store]:
+        """Stores of graph-carrying values into things that outlive the call."""
+        if isinstance(hook.function, ast.Lambda):
+            return self._lambda_stores(hook)
+        facts = self.facts
+        graph = set(hook.tensors)  # names whose value carries the forward's graph
+        outside = self._outside_names(hook.function)
+        found = []
+        for node in self.tree.scope_nodes(hook.function):
+            if not isinstance(node, ast.stmt):
+                continue
+            grad_off = facts.grad_mode_at(node).grad_off
+            if isinstance(node, ast.Assign):
+                carries = self._carries(node.value, graph, grad_off)
+                for target in node.targets:
+                    for leaf in assigned_names(target):
+                        container = self._container(leaf, outside)
+                        if container is not None:
+                            if carries:
+                                found.append(Store(hook, node, node.value, container))
+                        elif isinstance(leaf, ast.Name):
+                            (graph.add if carries else graph.discard)(leaf.id)
+            elif isinstance(node, ast.AugAssign):
+                container = self._container(node.target, outside)
+                if container is not None and self._carries(node.value, graph, grad_off):
+                    found.append(Store(hook, node, node.value, container))
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                call = node.value
+                if isinstance(call.func, ast.Attribute) and call.func.attr in STORE_METHODS:
+                    receiver = call.func.value
+                    container = self._container(receiver, outside, as_receiver=True)
+                    if container is not None:
+                        for arg in [*call.args, *(k.value for k in call.keywords)]:
+                            if self._carries(arg, graph, grad_off):
+                                found.append(Store(hook, node, arg, container))
+        return found
+
+    def _lambda_stores(self, hook: Hook) -> list[Store]:
+        body = hook.function.body
+        if isinstance(body, ast.Call) and isinstance(body.func, ast.Attribute) and body.func.attr in STORE_METHODS:
+            container = dotted(body.func.value)
+            stmt = self.tree.statement_of(hook.function)
+            grad_off = self.facts.grad_mode_at(hook.function).grad_off
+            return [Store(hook, stmt, arg, container) for arg in body.args if container and self._carries(arg, set(hook.tensors), grad_off)]
+        return []
+
+    def _outside_names(self, function) -> set[str]:
+        """Names in the hook that refer to something outliving the call (not plain locals)."""
+        local = set()
+        declared = set()
+        for node in self.tree.scope_nodes(function):
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                declared.update(node.names)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                local.add(node.id)
+        params = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+        everything = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+        return (everything - local - params) | declared | ({"self"} & params)
+
+    def _container(self, target, outside: set[str], as_receiver: bool = False) -> str | None:
+        """The outliving path a store writes into, or None for a local."""
+        if isinstance(target, ast.Name):
+            return target.id if target.id in outside and (as_receiver or self._declared(target)) else None
+        base = target
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name) and (base.id in outside):
+            return dotted(target.value if isinstance(target, ast.Subscript) else target) if not as_receiver else dotted(target)
+        return None
+
+    def _declared(self, name: ast.Name) -> bool:
+        function = self.tree.function_of(name)
+        if function is None:
+            return False
+        return any(isinstance(n, (ast.Global, ast.Nonlocal)) and name.id in n.names for n in self.tree.scope_nodes(function))
+
+    def _carries(self, expr, graph: set[str], grad_off: bool) -> bool:
+        """Does the stored value keep the forward's graph alive?
+
+        With grad enabled anything derived from a hook tensor does; under no_grad
+        only the tensor object itself (and views or same-object conversions of it).
+        """
+        if isinstance(expr, ast.Name):
+            return expr.id in graph
+        if isinstance(expr, ast.Subscript):
+            return self._carries(expr.value, graph, grad_off)
+        if isinstance(expr, ast.Attribute):
+            return expr.attr not in CUT_ATTRIBUTES and self._carries(expr.value, graph, grad_off)
+        if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+            return any(self._carries(e, graph, grad_off) for e in expr.elts)
+        if isinstance(expr, ast.Dict):
+            return any(self._carries(v, graph, grad_off) for v in expr.values if v is not None)
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            if isinstance(func, ast.Attribute):
+                if func.attr in CUT_METHODS:
+                    return False
+                if func.attr in VIEW_METHODS:
+                    return self._carries(func.value, graph, grad_off)
+                if grad_off:
+                    return False
+                return self._carries(func.value, graph, grad_off) or any(self._carries(a, graph, grad_off) for a in expr.args)
+            if isinstance(func, ast.Name) and func.id in CUT_FUNCTIONS:
+                return False
+            if grad_off:
+                return False
+            return any(self._carries(a, graph, grad_off) for a in expr.args)
+        if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
+            if grad_off:
+                return False
+            return any(self._carries(child, graph, grad_off) for child in ast.iter_child_nodes(expr))
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
+            if grad_off:
+                return False
+            return any(isinstance(n, ast.Name) and n.id in graph for n in ast.walk(expr))
+        return False
+
+    # -- reaching a backward ---------------------------------------------------------
+
+    def store_reaches_backward(self, store: Store) -> bool:
+        cls = self.tree.class_of(store.statement) if store.container.startswith("self.") else None
+        reaching = self.facts.flow.file_paths_reaching_backward
+        path = store.container
+        while True:
+            if (cls, path) in reaching or (None, path) in reaching:
+                return True
+            if "." not in path:
+                return False
+            path = path.rsplit(".", 1)[0]
+            if path == "self":
+                return False
+
+    def stores_reach_backward(self, hooks) -> bool:
+        return any(self.store_reaches_backward(s) for hook in hooks for s in self.stores(hook))

@@ -1,0 +1,81 @@
+"""Evaluation code and training code, as GL1xx and GL201 see them.
+
+- evaluation code: a scope that put a module in eval mode (`.eval()`,
+  `.train(False)`) and has no backward; module-level script code after `.eval()`.
+- training code: a function, or a loop body, with a backward.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
+
+HOOK_REGISTRATIONS = frozenset({"register_forward_hook", "register_forward_pre_hook", "register_module_forward_hook", "register_module_forward_pre_hook"})
+
+
+def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
+    """(call, module path) for each `m.eval()` / `m.train(False)` directly in scope."""
+    found = []
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
+                path = dotted(node.func.value)
+                if path:
+                    found.append((node, path))
+    return found
+
+
+def covers(module_path: str, callee_path: str) -> bool:
+    """Does putting module_path in eval mode cover a forward of callee_path (itself or a submodule)?"""
+    return callee_path == module_path or callee_path.startswith(module_path + ".")
+
+
+def evaluated_before(facts, scope: ast.AST, call: ast.Call, callee_path: str) -> bool:
+    """Was the called module put in eval mode earlier in this scope?"""
+    for eval_call, path in eval_calls(facts, scope):
+        if covers(path, callee_path) and (eval_call.lineno, eval_call.col_offset) < (call.lineno, call.col_offset):
+            return True
+    return False
+
+
+def is_test_function(scope: ast.AST) -> bool:
+    return isinstance(scope, FUNCTION_TYPES) and (scope.name.startswith("test_") or scope.name == "test")
+
+
+def training_region(facts, node: ast.AST) -> ast.AST | None:
+    """The innermost loop (whose body has a backward) or function with a backward around node."""
+    scope = facts.flow.analysis_scope(node)
+    backwards = facts.flow.backwards(scope)
+    if not backwards:
+        return None
+    for loop in facts.tree.loops_around(node, scope):
+        if any(facts.tree.is_inside(b.node, loop) for b in backwards):
+            return loop
+    if isinstance(scope, FUNCTION_TYPES):
+        return scope
+    return None
+
+
+def registers_forward_hooks(facts) -> bool:
+    for call in facts.tree.calls:
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+        if name in HOOK_REGISTRATIONS:
+            return True
+    return False
+
+
+def result_discarded(facts, call: ast.Call) -> bool:
+    """`model(x)` as a statement, or assigned to `_`: the value is only seen through hooks."""
+    parent = facts.tree.parent(call)
+    if isinstance(parent, ast.Expr):
+        return True
+    if isinstance(parent, ast.Assign) and all(isinstance(t, ast.Name) and t.id == "_" for t in parent.targets):
+        return True
+    return False
+
+
+def loops_of(facts, scope: ast.AST) -> list[ast.AST]:
+    return [n for n in facts.tree.scope_nodes(scope) if isinstance(n, LOOP_TYPES)]

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.names import dotted
+from gradlint.analysis.training import evaluated_before, is_test_function, registers_forward_hooks, result_discarded
+from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.finding import Applicability
+from gradlint.fixes import add_decorator, make_fix, torch_callable, wrap_in_no_grad
+from gradlint.rules.base import Rule
+
+MESSAGE = (
+    "Forward in evaluation code with grad enabled: activations are saved for a backward that never comes "
+    "(55-61% of peak memory on a CNN); run it under `torch.no_grad()`"
+)
+
+
+class EvalForwardWithGrad(Rule):
+    """
+    ## What it flags
+    A forward (a call of a module object: `model(x)`, `self.net(x)`, `self(x)`,
+    `model.forward(x)`) with grad enabled in evaluation code: a function that put
+    the module in eval mode (`model.eval()`, `model.train(False)`) and has no
+    backward anywhere, or module-level script code after `model.eval()`. The
+    outputs never reach a backward.
+
+    Quiet when grad is disabled there in any way, including a function whose every
+    call site in the analysed files runs under `no_grad`, Lightning's
+    `validation_step`/`test_step`/`predict_step`, and pytest `test_*` functions.
+    `eval()` in a function that also calls a backward only freezes BatchNorm and
+    dropout: that forward is trained and not flagged.
+
+    ## Why it matters
+    With grad enabled every forward saves its activations for a backward. In
+    evaluation nobody calls backward, so the memory and time are wasted: on a
+    4-block CNN (batch 32, 3x64x64) the forward saves 113.5 MiB for backward and
+    peaks 55-61% higher than under `no_grad`. Outputs kept across batches keep
+    their whole graphs alive.
+
+    ## Example
+    ```python
+    def evaluate(model, loader):
+        model.eval()
+        correct = 0
+        for x, y in loader:
+            correct += (model(x).argmax(1) == y).sum().item()
+        return correct
+    ```
+
+    ## Fix
+    ```python
+    @torch.no_grad()
+    def evaluate(model, loader):
+        ...
+    ```
+    Module-level code is wrapped in `with torch.no_grad():` instead.
+
+    ## Fix safety
+    Safe: the function has no backward, so no gradient it computes is used.
+    No fix is offered for `async` functions or when the function turns grad back
+    on (`enable_grad`, `requires_grad_`).
+    """
+
+    code = "GL101"
+    name = "eval-forward-with-grad"
+    summary = "forward with grad enabled in evaluation code"
+    fix_applicability = "safe"
+    triggers = (".eval()", ".train(False)")
+
+    def check(self, facts):
+        hooks = None
+        hits: list[tuple[ast.Call, ast.AST]] = []
+        for call in facts.modules.forwards:
+            if facts.grad_mode_at(call) is not GradMode.ENABLED:
+                continue
+            scope = facts.flow.analysis_scope(call)
+            if is_test_function(scope) or facts.flow.backwards(scope):
+                continue
+            callee = facts.modules.callee(call)
+            path = dotted(callee) if callee is not None else None
+            if path is None or not evaluated_before(facts, scope, call, path):
+                continue
+            if facts.flow.fate(call).reaches_backward:
+                continue
+            if result_discarded(facts, call):
+                if hooks is None:
+                    hooks = registers_forward_hooks(facts)
+                if hooks:
+                    continue  # feature extraction through hooks: GL103's
+            hits.append((call, scope))
+        statements = [facts.tree.statement_of(call) for call, _ in hits]
+        for (call, scope), stmt in zip(hits, statements):
+            yield self.finding(facts, call, MESSAGE, self._fix(facts, scope, stmt, statements))
+
+    def _fix(self, facts, scope, stmt, statements):
+        if isinstance(scope, FUNCTION_TYPES):
+            if isinstance(scope, ast.AsyncFunctionDef) or _turns_grad_on(facts, scope):
+                return None
+            name, imports = torch_callable(facts, "no_grad")
+            return make_fix(Applicability.SAFE, "Decorate the function with `@torch.no_grad()`", [*imports, *add_decorator(facts, scope, f"{name}()")])
+        return wrap_in_no_grad(facts, stmt, statements)
+
+
+def _turns_grad_on(facts, function) -> bool:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            name = facts.imports.qualname(node.func)
+            if name in ("torch.enable_grad", "torch.set_grad_enabled"):
+                return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
+                return True
+    return False

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.flow import GRAPH
+from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.names import dotted
+from gradlint.analysis.parameters import Param, ParameterFacts
+from gradlint.analysis.training import is_test_function, registers_forward_hooks, result_discarded, training_region
+from gradlint.fixes import wrap_in_no_grad
+from gradlint.rules.base import Rule
+
+MESSAGE = (
+    "Forward in training code whose output never reaches the backward: its activations are saved for nothing "
+    "(a validation batch, a target network); run it under `torch.no_grad()`"
+)
+
+
+class UntrainedForwardInTraining(Rule):
+    """
+    ## What it flags
+    In training code (a function or loop body with a backward), a forward with
+    grad enabled whose outputs never reach that backward: a validation batch
+    evaluated every N steps, a target network in DQN, a teacher whose output is
+    only used `.detach()`ed.
+
+    Quiet when the output flows into the loss (GAN steps, distillation students),
+    leaves the function (returned, stored on `self`), goes into a call we cannot
+    see into, when the analysed code froze that module (`requires_grad_(False)`
+    on it or its parameters) and its input carries no graph, and when the output
+    is only read through forward hooks that may feed the loss.
+
+    ## Why it matters
+    The forward saves activations for a backward that will not use them: the
+    same waste as an evaluation forward (55-61% of peak memory on a CNN), inside
+    the training step, where memory is tightest.
+
+    ## Example
+    ```python
+    for step, (x, y) in enumerate(loader):
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        if step % 100 == 0:
+            val_out = model(val_x)
+            print((val_out.argmax(1) == val_y).float().mean().item())
+    ```
+
+    ## Fix
+    ```python
+            with torch.no_grad():
+                val_out = model(val_x)
+    ```
+
+    ## Fix safety
+    Safe: the output does not reach the backward, so no gradient changes.
+    No fix is offered when the statement also computes something that does.
+    """
+
+    code = "GL102"
+    name = "untrained-forward-in-training"
+    summary = "forward in training code whose output never reaches the backward"
+    fix_applicability = "safe"
+    triggers = ("backward", "autograd.grad", "training_step")
+
+    def check(self, facts):
+        hooks = None
+        params = None
+        hits = []
+        for call in facts.modules.forwards:
+            if facts.grad_mode_at(call) is not GradMode.ENABLED:
+                continue
+            scope = facts.flow.analysis_scope(call)
+            if is_test_function(scope) or training_region(facts, call) is None:
+                continue
+            fate = facts.flow.fate(call)
+            if fate.reaches_backward or fate.escapes or fate.unknown:
+                continue
+            if result_discarded(facts, call):
+                if hooks is None:
+                    hooks = registers_forward_hooks(facts)
+                if hooks:
+                    continue
+            if params is None:
+                params = ParameterFacts(facts)
+            if self._frozen_without_graph(facts, params, call):
+                continue
+            hits.append(call)
+        statements = [facts.tree.statement_of(call) for call in hits]
+        for call, stmt in zip(hits, statements):
+            fix = None
+            if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)) and not self._statement_trains(facts, stmt):
+                fix = wrap_in_no_grad(facts, stmt, statements)
+            yield self.finding(facts, call, MESSAGE, fix)
+
+    @staticmethod
+    def _frozen_without_graph(facts, params, call) -> bool:
+        callee = facts.modules.callee(call)
+        if callee is None:
+            return False
+        frozen = params.is_frozen(Param(dotted(callee) or ""), callee)
+        if not frozen:
+            return False
+        return not any(facts.flow.state_of(arg) == GRAPH for arg in call.args)
+
+    @staticmethod
+    def _statement_trains(facts, stmt) -> bool:
+        """Does anything in the statement reach a backward (then wrapping it would break training)?"""
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and facts.flow.fate(node).reaches_backward:
+                return True
+        return False
