@@ -86,11 +86,11 @@ def add_call_parentheses(facts, expr: ast.AST) -> Edit:
     return insert(facts.end(expr), "()")
 
 
-def add_detach(facts, expr: ast.AST) -> list[Edit]:
+def add_detach(facts, expr: ast.AST, suffix: str = ".detach()") -> list[Edit]:
     """`x` -> `x.detach()`, `a + b` -> `(a + b).detach()`."""
     if isinstance(expr, ATOMS):
-        return [insert(facts.end(expr), ".detach()")]
-    return [insert(facts.start(expr), "("), insert(facts.end(expr), ").detach()")]
+        return [insert(facts.end(expr), suffix)]
+    return [insert(facts.start(expr), "("), insert(facts.end(expr), ")" + suffix)]
 
 
 def add_decorator(facts, function: ast.AST, decorator: str) -> list[Edit]:

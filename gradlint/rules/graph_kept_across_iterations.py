@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.flow import GRAPH, live_paths
+from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.inplace import inplace_receiver
+from gradlint.analysis.names import dotted
+from gradlint.analysis.parameters import ParameterFacts
+from gradlint.analysis.training import eval_calls, loops_of
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names
+from gradlint.finding import Applicability
+from gradlint.fixes import add_detach, make_fix
+from gradlint.rules.base import Rule
+
+ACCUMULATE = (
+    "Graph-carrying tensor kept across loop iterations: every iteration's graph (or, after backward, its node "
+    "skeleton, ~6 KB) stays alive and memory grows with the iterations; store `.detach()` (or `.item()`)"
+)
+SELF_UPDATE = (
+    "Tensor updated from itself each iteration while carrying a graph: the graph grows with every iteration "
+    "and each backward walks all of it; `.detach()` the new value"
+)
+FROZEN_TARGET = (
+    "In-place update of a frozen tensor from graph-carrying values with grad enabled: it silently becomes a "
+    "non-leaf whose graph grows with every update; update it under `torch.no_grad()` or `.detach()` the source"
+)
+APPEND_METHODS = frozenset({"append", "insert", "add", "appendleft", "put"})
+
+
+class GraphKeptAcrossIterations(Rule):
+    """
+    ## What it flags
+    A graph-carrying tensor stored into something that outlives the loop
+    iteration, with grad enabled, in a training loop (its body has a backward)
+    or an evaluation loop (a function that called `.eval()` and has no backward):
+
+    - accumulation: `total += loss`, `stats[k] += metric`, `losses.append(loss)`,
+      `outputs[i] = out`, where the accumulator was made before the loop;
+    - a tensor updated from itself each iteration in a training loop
+      (`x_adv = x_adv + alpha * grad.sign()`);
+    - a tensor that needs no grad (frozen with `requires_grad_(False)`) updated in
+      place from live parameters outside `no_grad` (a Polyak/EMA target).
+
+    Quiet when the stored value is cut (`.item()`, `.detach()`, `float()`), when
+    the accumulator is itself backpropagated after the loop (a loss summed on
+    purpose), and under any grad-disabled region.
+
+    ## Why it matters
+    Each stored tensor references its graph. Measured: `total += loss` in a
+    training loop keeps the graph's node skeleton after backward, about 6 KB per
+    iteration (40,004 nodes after 5,000 iterations); in an evaluation loop without
+    `no_grad` everything stays (650 MiB after 5,000 iterations of a small MLP).
+    A frozen EMA target updated from live parameters becomes a non-leaf with a
+    graph that grows on every update.
+
+    ## Example
+    ```python
+    for x, y in loader:
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        running += loss
+    ```
+
+    ## Fix
+    ```python
+        running += loss.detach()
+    ```
+
+    ## Fix safety
+    Safe for accumulators and frozen targets: the stored value is never
+    backpropagated. Unsafe for a tensor updated from itself: detaching cuts
+    gradient flow through earlier iterations, which some algorithms (truncated
+    backpropagation through time) rely on; when the tensor is a gradient input
+    (`requires_grad_`), the fix re-enables it with `.requires_grad_()`.
+    """
+
+    code = "GL201"
+    name = "graph-kept-across-iterations"
+    summary = "graph-carrying tensor kept across loop iterations"
+    fix_applicability = "safe"
+    triggers = ("for ", "while ", "_(")
+
+    def check(self, facts):
+        yield from self._loops(facts)
+        yield from self._frozen_targets(facts)
+
+    # -- loops -------------------------------------------------------------------
+
+    def _loops(self, facts):
+        for scope in [facts.module, *facts.tree.functions]:
+            loops = loops_of(facts, scope)
+            if not loops:
+                continue
+            backwards = facts.flow.backwards(scope)
+            evaluating = bool(eval_calls(facts, scope)) and not backwards
+            if not backwards and not evaluating:
+                continue
+            for stmt in _loop_statements(facts, scope):
+                loop = self._loop_for(facts, stmt, scope, backwards, evaluating)
+                if loop is None or facts.grad_mode_at(stmt) is not GradMode.ENABLED:
+                    continue
+                found = self._check_statement(facts, scope, loop, stmt, trains=loop is not None and any(facts.tree.is_inside(b.node, loop) for b in backwards))
+                if found is not None:
+                    yield found
+
+    @staticmethod
+    def _loop_for(facts, stmt, scope, backwards, evaluating):
+        """The innermost loop around stmt that trains (or any loop of an evaluation scope)."""
+        for loop in facts.tree.loops_around(stmt, scope):
+            if evaluating or any(facts.tree.is_inside(b.node, loop) for b in backwards):
+                return loop
+        return None
+
+    def _check_statement(self, facts, scope, loop, stmt, trains: bool):
+        if isinstance(stmt, ast.AugAssign):
+            path = dotted(stmt.target)
+            if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(stmt.value) == GRAPH:
+                return self._report(facts, stmt, stmt.value, ACCUMULATE)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            call = stmt.value
+            if isinstance(call.func, ast.Attribute) and call.func.attr in APPEND_METHODS and call.args:
+                path = dotted(call.func.value)
+                value = call.args[-1]
+                if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(value) == GRAPH:
+                    return self._report(facts, stmt, value, ACCUMULATE)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Subscript):
+                path = dotted(target.value)
+                if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(stmt.value) == GRAPH:
+                    return self._report(facts, stmt, stmt.value, ACCUMULATE)
+            elif isinstance(target, ast.Name) and trains:
+                path = target.id
+                if path in live_paths(facts, stmt.value) and self._carried(facts, scope, loop, path):
+                    if facts.flow.state_of(stmt.value) == GRAPH and not self._backpropagated_after(facts, scope, loop, path):
+                        return self._self_update(facts, scope, stmt, path)
+        return None
+
+    def _report(self, facts, stmt, value, message):
+        fix = None
+        if not isinstance(value, (ast.List, ast.Tuple, ast.ListComp)):
+            fix = make_fix(Applicability.SAFE, "Store `.detach()`ed values", add_detach(facts, value))
+        return self.finding(facts, stmt, message, fix)
+
+    def _self_update(self, facts, scope, stmt, path):
+        gradient_input = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "requires_grad_"
+            and dotted(n.func.value) == path
+            for n in facts.tree.scope_nodes(scope)
+        ) or _cloned_requiring_grad(facts, scope, path)
+        if gradient_input:
+            edits = add_detach(facts, stmt.value, ".detach().requires_grad_()")
+            message = "Detach the new value and make it a fresh gradient input"
+        else:
+            edits = add_detach(facts, stmt.value)
+            message = "Detach the new value (cuts gradient flow through earlier iterations)"
+        return self.finding(facts, stmt, SELF_UPDATE, make_fix(Applicability.UNSAFE, message, edits))
+
+    def _outlives(self, facts, scope, loop, path: str) -> bool:
+        """Was the accumulator made before the loop (not re-made inside it), and not backpropagated after it?"""
+        base = path.split(".")[0]
+        if _assigned_in(loop, base, path):
+            return False
+        if not _bound_before(facts, scope, loop, base):
+            return False
+        return not self._backpropagated_after(facts, scope, loop, path)
+
+    @staticmethod
+    def _carried(facts, scope, loop, name: str) -> bool:
+        return _bound_before(facts, scope, loop, name)
+
+    @staticmethod
+    def _backpropagated_after(facts, scope, loop, path: str) -> bool:
+        fate = facts.flow.path_fate(path, scope)
+        return any(not facts.tree.is_inside(node, loop) for node in fate.backwards)
+
+    # -- frozen targets --------------------------------------------------------------
+
+    def _frozen_targets(self, facts):
+        params = None
+        for call in facts.tree.calls:
+            receiver = inplace_receiver(call)
+            # chains like `e.mul_(d).add_(p)` are checked call by call: the source sits in one of them
+            if receiver is None or call.func.attr == "detach_":
+                continue
+            if params is None:
+                params = ParameterFacts(facts)
+            param = params.parameter(receiver)
+            if param is None or not params.is_frozen(param, receiver):
+                continue
+            if facts.grad_mode_at(call) is not GradMode.ENABLED:
+                continue
+            sources = [a for a in [*call.args, *(k.value for k in call.keywords)] if facts.flow.state_of(a) == GRAPH]
+            if not sources:
+                continue
+            edits = [e for a in sources for e in add_detach(facts, a)]
+            yield self.finding(facts, call, FROZEN_TARGET, make_fix(Applicability.SAFE, "`.detach()` the source", edits))
+
+
+def _loop_statements(facts, scope):
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.stmt) and not isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and facts.tree.loops_around(node, scope):
+            yield node
+
+
+def _assigned_in(loop, name: str, path: str) -> bool:
+    """Is the accumulator (re)made inside the loop: a plain assignment or a loop target?"""
+    for node in ast.walk(loop):
+        if node is loop:
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                for leaf in assigned_names(target):
+                    if dotted(leaf) == path and not isinstance(leaf, ast.Subscript):
+                        if isinstance(leaf, ast.Name) and leaf.id in _self_referencing(node):
+                            continue
+                        return True
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            for leaf in assigned_names(node.target):
+                if isinstance(leaf, ast.Name) and leaf.id == name:
+                    return True
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        for leaf in assigned_names(loop.target):
+            if isinstance(leaf, ast.Name) and leaf.id == name:
+                return True
+    return False
+
+
+def _self_referencing(assign: ast.Assign) -> set[str]:
+    return {n.id for n in ast.walk(assign.value) if isinstance(n, ast.Name)}
+
+
+def _bound_before(facts, scope, loop, name: str) -> bool:
+    """Is name bound before the loop starts: a parameter, or assigned earlier in the scope?"""
+    if name == "self":
+        return True
+    if isinstance(scope, FUNCTION_TYPES):
+        args = scope.args
+        if name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
+            return True
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and (node.lineno, node.col_offset) < (loop.lineno, loop.col_offset):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for leaf in assigned_names(target):
+                    if isinstance(leaf, ast.Name) and leaf.id == name:
+                        return True
+    return False
+
+
+def _cloned_requiring_grad(facts, scope, name: str) -> bool:
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            for inner in ast.walk(node.value):
+                if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "requires_grad_":
+                    return True
+    return False
