@@ -1,0 +1,203 @@
+"""Copies of parameters (clones, stacks, concatenations, sums) that are kept, and where a graph is wanted.
+
+A copy made with grad enabled carries a grad_fn and references the parameters it
+came from. It matters when the copy is kept: assigned, returned, stored in a
+container. A copy used on the spot (compared, printed, copied into another
+tensor, wrapped in a new `nn.Parameter`) or cut (`.detach()`, `.item()`) keeps
+nothing.
+
+Copies are wanted as graph-carrying values in meta-learning (functional weights)
+and in forward computations; `wants_graph` answers conservatively until the flow
+analysis can say where the copies go.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.parameters import Param, ParameterFacts
+from gradlint.analysis.state_dicts import bindings, is_state_dict
+from gradlint.analysis.tree import FUNCTION_TYPES
+
+COPY_FUNCTIONS = {"torch.stack": "StackBackward0", "torch.cat": "CatBackward0", "torch.concat": "CatBackward0", "torch.concatenate": "CatBackward0"}
+# methods after which nothing of the copy's graph is kept
+CUT_METHODS = frozenset({"detach", "detach_", "item", "tolist", "numpy", "size", "dim", "numel", "equal", "allclose", "data_ptr"})
+# torch functions whose result carries no graph
+CUT_TORCH = frozenset({"torch.equal", "torch.allclose", "torch.isclose", "torch.is_tensor", "torch.numel", "torch.save"})
+CONTAINER_BUILDERS = frozenset({"list", "tuple", "dict", "OrderedDict", "set"})
+STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
+# signs of meta-learning code: copies there are functional weights that must keep their graph
+META_LEARNING_MARKERS = ("create_graph=True", "functional_call", "import higher", "learn2learn", "torch.func", "functorch")
+
+
+@dataclass(frozen=True)
+class ParameterCopy:
+    node: ast.Call  # the copying call: `p.clone()`, `torch.stack(ps)`, `sum(ps)`
+    source: ast.AST  # the parameter or the collection of parameters copied
+    param: Param
+    grad_fn: str  # what the copy's grad_fn is (as torch prints it)
+
+
+class CopyFacts:
+    def __init__(self, facts, params: ParameterFacts | None = None):
+        self.facts = facts
+        self.tree = facts.tree
+        self.params = params or ParameterFacts(facts)
+
+    # -- what is a parameter, and a collection of them --------------------------
+
+    def parameter(self, expr: ast.AST) -> Param | None:
+        param = self.params.parameter(expr)
+        if param is not None:
+            return param
+        # sd[k] for sd = m.state_dict(keep_vars=True)
+        if isinstance(expr, ast.Subscript) and is_state_dict(self.facts, expr.value, keep_vars=True):
+            return Param(dotted(expr.value) or "")
+        return None
+
+    def collection(self, expr: ast.AST) -> Param | None:
+        """The Param each element of expr is, when expr is a collection of parameters."""
+        element = self.params.element_of(expr)
+        if isinstance(element, Param):
+            return element
+        if isinstance(expr, (ast.List, ast.Tuple)) and expr.elts:
+            found = [self.parameter(e) for e in expr.elts]
+            return found[0] if all(found) else None
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
+            return self.parameter(expr.elt)
+        return None
+
+    # -- copies ----------------------------------------------------------------
+
+    @cached_property
+    def copies(self) -> list[ParameterCopy]:
+        found = []
+        imports = self.facts.imports
+        for call in self.tree.calls:
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr == "clone" and not call.args:
+                source, grad_fn, param = func.value, "CloneBackward0", self.parameter(func.value)
+            elif imports.qualname(func) == "torch.clone" and call.args:
+                source, grad_fn, param = call.args[0], "CloneBackward0", self.parameter(call.args[0])
+            elif imports.qualname(func) in COPY_FUNCTIONS and call.args:
+                source, grad_fn, param = call.args[0], COPY_FUNCTIONS[imports.qualname(func)], self.collection(call.args[0])
+            elif isinstance(func, ast.Name) and func.id == "sum" and "sum" not in imports.aliases and call.args:
+                source, grad_fn, param = call.args[0], "AddBackward0", self.collection(call.args[0])
+            else:
+                continue
+            if param is not None:
+                found.append(ParameterCopy(call, source, param, grad_fn))
+        return found
+
+    def is_kept(self, node: ast.AST) -> bool:
+        """Is the value of node (or a value computed from it) assigned, returned or stored?"""
+        while True:
+            parent = self.tree.parent(node)
+            if isinstance(parent, ast.Attribute):
+                call = self.tree.parent(parent)
+                # `.shape` keeps no copy, `.detach()` cuts; `copy.mul_(2)` or `.mean(0)` carry it on
+                if not (isinstance(call, ast.Call) and call.func is parent) or parent.attr in CUT_METHODS:
+                    return False
+                node = call
+            elif isinstance(parent, (ast.BinOp, ast.UnaryOp, ast.Starred, ast.IfExp)):
+                node = parent
+            elif isinstance(parent, ast.Subscript) and parent.value is node:
+                node = parent
+            elif isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp, ast.Dict)):
+                node = parent
+            elif isinstance(parent, (ast.Call, ast.keyword)):
+                call = parent if isinstance(parent, ast.Call) else self.tree.parent(parent)
+                if node is call.func:
+                    return False
+                effect = self._argument_effect(call)
+                if effect != "passes":
+                    return effect == "stored"
+                node = call
+            elif isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.AugAssign, ast.AnnAssign)):
+                return True
+            elif isinstance(parent, ast.Assign):
+                # `p.data = copy` replaces the storage: no graph is kept (GL402 speaks about that line)
+                return not all(isinstance(t, ast.Attribute) and t.attr == "data" for t in parent.targets)
+            else:
+                # a comprehension's iterable, a condition, an expression statement: nothing kept
+                return False
+
+    def _argument_effect(self, call: ast.Call) -> str:
+        """What a call does with an argument: 'stored' in a container, 'passes' it on in its result, or 'drops' it."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in STORE_METHODS:
+            return "stored"
+        name = self.facts.imports.qualname(func) or (func.id if isinstance(func, ast.Name) else None)
+        if name in CONTAINER_BUILDERS or name == "sum" or isinstance(func, ast.Attribute) and func.attr == "OrderedDict":
+            return "passes"
+        if name and name.startswith("torch.") and name not in CUT_TORCH and name != "torch.nn.Parameter":
+            return "passes"  # `torch.mean(torch.stack(ps), 0)`: the result carries the graph on
+        # used on the spot (compared, printed, copied into another tensor) or handed to code we cannot see
+        return "drops"
+
+    # -- where a graph-carrying copy is wanted -------------------------------------------
+
+    @cached_property
+    def meta_learning_file(self) -> bool:
+        text = self.facts.source.text
+        return any(marker in text for marker in META_LEARNING_MARKERS)
+
+    def _has_backward(self, scope: ast.AST) -> bool:
+        nodes = ast.walk(scope) if not isinstance(scope, ast.Module) else self.tree.scope_nodes(scope)
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward"):
+                    return True
+                if self.facts.imports.qualname(func) in ("torch.autograd.grad", "torch.autograd.backward"):
+                    return True
+        return False
+
+    @cached_property
+    def _callers(self) -> dict[str, list[ast.Call]]:
+        """Function name -> calls of that name (`f(...)`, `self.f(...)`, `obj.f(...)`) in this file."""
+        found: dict[str, list[ast.Call]] = {}
+        for call in self.tree.calls:
+            func = call.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if name:
+                found.setdefault(name, []).append(call)
+        return found
+
+    def wants_graph(self, node: ast.AST) -> bool:
+        """Could a copy made at node be meant to carry its graph (forward code, code that backpropagates)?"""
+        if self.meta_learning_file:
+            return True
+        return self._scope_wants_graph(node, set())
+
+    def _scope_wants_graph(self, node: ast.AST, seen: set) -> bool:
+        functions = [a for a in self.tree.ancestors(node) if isinstance(a, FUNCTION_TYPES)]
+        if not functions:
+            return self._has_backward(self.tree.module)
+        for function in functions:
+            if function in seen:
+                continue
+            seen.add(function)
+            if is_forward_method(function) or self._has_backward(function):
+                return True
+            # a helper the forward or the training step calls
+            for call in self._callers.get(function.name, []):
+                if self._scope_wants_graph(call, seen):
+                    return True
+        return False
+
+    def in_module_code(self, copy: ParameterCopy) -> bool:
+        """`self.weight.clone()` in a Module's method: part of its computation (weight standardisation, reparametrisation)."""
+        path = dotted(copy.source) if isinstance(copy.source, (ast.Attribute, ast.Name)) else None
+        if not path or not path.startswith("self."):
+            return False
+        cls = self.tree.class_of(copy.node)
+        return cls is not None and self.facts.modules.is_module_class(cls)
+
+
+def is_forward_method(function: ast.AST) -> bool:
+    name = function.name
+    return name in ("forward", "__call__") or name.startswith("forward_") or name.endswith("_forward")
