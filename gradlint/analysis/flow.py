@@ -20,7 +20,7 @@ from functools import cached_property
 
 from gradlint.analysis.backward import Backward, backwards_in
 from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import ParameterFacts
+from gradlint.analysis.parameters import Many, Param, ParameterFacts
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
 
 # methods whose result carries no graph (or no tensor at all)
@@ -383,7 +383,7 @@ class GraphStates:
         for _ in range(3):
             entry = dict(start)
             if isinstance(loop, (ast.For, ast.AsyncFor)):
-                self._assign(loop.target, self._element_state(loop.iter, entry), entry)
+                self._assign_element(loop.target, self.params.element_of(loop.iter), entry)
             end = self._run(loop.body, entry)
             merged = join(start, end)
             if merged == start:
@@ -400,12 +400,18 @@ class GraphStates:
                 for key in [k for k in env if k.startswith(path + ".")]:
                     del env[key]
 
-    def _element_state(self, iterable, env) -> str:
-        from gradlint.analysis.parameters import Param
-
-        if isinstance(self.params.element_of(iterable), Param):
-            return GRAPH
-        return MAYBE
+    def _assign_element(self, target, descriptor, env: dict) -> None:
+        """Loop targets: parameters carry a graph (unless frozen), tuples are matched element by element."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(descriptor, Many):
+            for index, element in enumerate(target.elts):
+                item = descriptor.items[index] if index < len(descriptor.items) else None
+                self._assign_element(element, item, env)
+            return
+        state = MAYBE
+        if isinstance(descriptor, Param):
+            frozen = bool(descriptor.root) and any(path == descriptor.root for _, path in self.params.frozen)
+            state = MAYBE if frozen else GRAPH
+        self._assign(target, state, env)
 
     def _call_statement(self, call: ast.Call, env: dict) -> dict:
         func = call.func
@@ -562,7 +568,7 @@ class FlowFacts:
                 return fate
             if isinstance(parent, ast.stmt):
                 for value, targets in statement_sinks(facts, parent):
-                    if facts.tree.is_inside(current, value):
+                    if facts.tree.is_inside(node, value):
                         sinks.update(targets)
                 break
             if isinstance(parent, ast.comprehension) and parent.iter is current:

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from gradlint.analysis.flow import CUT_ATTRIBUTES, CUT_FUNCTIONS, CUT_METHODS, IDENTITY_METHODS, STORE_METHODS
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 
 FORWARD = {"register_forward_hook": "forward", "register_forward_pre_hook": "pre",
            "register_module_forward_hook": "forward", "register_module_forward_pre_hook": "pre"}
@@ -72,7 +72,7 @@ class HookFacts:
     def _found(self):
         found: dict[int, Hook] = {}
         registrations = []
-        create_graph = "create_graph=True" in self.facts.source.text
+        create_graph = any(is_true(keyword(c, "create_graph")) for c in self.tree.calls)
         for call in self.tree.calls:
             method = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
             kind = FORWARD.get(method) or BACKWARD.get(method)

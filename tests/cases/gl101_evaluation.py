@@ -1,0 +1,119 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def evaluate(model, loader):
+    model.eval()
+    correct = 0
+    for x, y in loader:
+        correct += (model(x).argmax(1) == y).sum().item()  # expect: GL101
+    return correct
+
+
+def evaluate_train_false(net, batches):
+    net.train(False)
+    return [net(b).tolist() for b in batches]  # expect: GL101
+
+
+def evaluate_submodule(model, x):
+    model.eval()
+    return model.module(x).argmax(1).tolist()  # expect: GL101
+
+
+class Wrapper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def predict(self, x):
+        self.eval()
+        a = self(x)  # expect: GL101
+        b = self.net(x)  # expect: GL101
+        return (a + b).argmax(1).tolist()
+
+
+def evaluate_compiled(model, x):
+    compiled = torch.compile(model)
+    compiled.eval()
+    return compiled(x).tolist()  # expect: GL101
+
+
+def evaluate_data_parallel(model, x):
+    wrapped = nn.DataParallel(model)
+    wrapped.eval()
+    return wrapped(x).tolist()  # expect: GL101
+
+
+def evaluate_lambda(model, xs):
+    model.eval()
+    return list(map(lambda x: model(x).tolist(), xs))  # expect: GL101
+
+
+def evaluate_enable_grad_inside(model, x):
+    model.eval()
+    with torch.no_grad():
+        with torch.enable_grad():
+            out = model(x)  # expect: GL101
+    return out.tolist()
+
+
+# quiet below
+
+
+def evaluate_no_grad(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x).tolist()
+
+
+@torch.inference_mode()
+def evaluate_inference(model, x):
+    model.eval()
+    return model(x).tolist()
+
+
+def frozen_batchnorm_training(model, opt, x, y):
+    # eval() only freezes BatchNorm statistics here: the forward is trained
+    model.eval()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+
+
+def test_eval_output():
+    model = nn.Linear(3, 2)
+    model.eval()
+    assert model(torch.zeros(1, 3)).shape == (1, 2)
+
+
+def forward_before_eval(model, x):
+    out = model(x)
+    model.eval()
+    return out
+
+
+def eval_other_module(teacher, student, x):
+    # the student was never put in eval mode here: it may be trained by the caller
+    teacher.eval()
+    return student(x)
+
+
+def unknown_grad_mode(model, x, training):
+    model.eval()
+    with torch.set_grad_enabled(training):
+        return model(x)
+
+
+def nested_function(model, xs):
+    model.eval()
+
+    def run(x):
+        # its own scope, no eval() call of its own
+        return model(x)
+
+    with torch.no_grad():
+        return [run(x) for x in xs]

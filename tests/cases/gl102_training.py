@@ -1,0 +1,125 @@
+import copy
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def fit(model, loader, val_x, val_y, opt):
+    for step, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        if step % 10 == 0:
+            val_logits = model(val_x)  # expect: GL102
+            print((val_logits.argmax(1) == val_y).float().mean().item())
+
+
+def dqn(q_net, target_net, obs, act, rew, next_obs, opt, gamma=0.99):
+    next_q = target_net(next_obs).max(1).values  # expect: GL102
+    target = rew + gamma * next_q.detach()
+    q = q_net(obs).gather(1, act.unsqueeze(1)).squeeze(1)
+    loss = F.smooth_l1_loss(q, target)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+def teacher_detached(student, teacher, x, opt):
+    soft = teacher(x).detach()  # expect: GL102
+    loss = F.kl_div(student(x).log_softmax(-1), soft.softmax(-1))
+    loss.backward()
+    opt.step()
+
+
+def ddp_validation(model, loader, val_x, opt):
+    ddp = nn.parallel.DistributedDataParallel(model)
+    for x, y in loader:
+        loss = F.mse_loss(ddp(x), y)
+        loss.backward()
+        opt.step()
+        score = ddp(val_x).mean().item()  # expect: GL102
+        print(score)
+
+
+# quiet below
+
+
+def gan(G, D, real, z, opt_g, opt_d, bce):
+    fake = G(z)
+    d_loss = bce(D(real), torch.ones(1)) + bce(D(fake.detach()), torch.zeros(1))
+    d_loss.backward()
+    opt_d.step()
+    g_loss = bce(D(fake), torch.ones(1))
+    g_loss.backward()
+    opt_g.step()
+
+
+def dqn_no_grad(q_net, target_net, obs, next_obs, rew, opt):
+    with torch.no_grad():
+        target = rew + 0.99 * target_net(next_obs).max(1).values
+    loss = F.mse_loss(q_net(obs).max(1).values, target)
+    loss.backward()
+    opt.step()
+
+
+def frozen_teacher(student, x, opt):
+    teacher = copy.deepcopy(student)
+    teacher.requires_grad_(False)
+    soft = teacher(x)
+    loss = F.mse_loss(student(x), soft)
+    loss.backward()
+    opt.step()
+
+
+def returned_output(model, x, y, opt):
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    extra = model(x)
+    return extra
+
+
+def stored_on_self(self, x, y, opt):
+    loss = F.mse_loss(self.model(x), y)
+    loss.backward()
+    self.last = self.model(x)
+
+
+def closure_step(model, x, y, opt):
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+
+
+def accelerate_step(accelerator, model, x, y, opt):
+    loss = F.mse_loss(model(x), y)
+    accelerator.backward(loss)
+    opt.step()
+
+
+def amp_step(scaler, model, x, y, opt):
+    with torch.autocast("cpu"):
+        loss = F.mse_loss(model(x), y)
+    scaler.scale(loss).backward()
+    scaler.step(opt)
+
+
+def rnn_truncated(model, chunks, h, opt):
+    for x, y in chunks:
+        out, h = model(x, h)
+        loss = F.mse_loss(out, y)
+        loss.backward()
+        opt.step()
+        h = h.detach()
+
+
+def passed_to_unknown(model, x, y, opt, log_images):
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    log_images(model(x))

@@ -1,0 +1,30 @@
+import torch
+import torch.nn.functional as F
+
+features = {}
+
+
+def keep(name):
+    def hook(module, inputs, output):
+        features[name] = output.detach()
+    return hook
+
+
+def extract(model, batch):
+    for name, module in model.named_modules():
+        module.register_forward_hook(keep(name))
+    model(batch)  # expect: GL103
+    return features
+
+
+def extract_underscore(model, batch):
+    model.fc.register_forward_hook(keep("fc"))
+    _ = model(batch)  # expect: GL103
+    return features["fc"]
+
+
+def extract_no_grad(model, batch):
+    model.fc.register_forward_hook(keep("fc"))
+    with torch.no_grad():
+        model(batch)
+    return features["fc"]

@@ -1,0 +1,134 @@
+import copy
+
+import torch
+import torch.nn.functional as F
+
+
+def train(model, loader, opt):
+    running = 0.0
+    losses = []
+    stats = {"loss": 0.0}
+    per_batch = {}
+    for i, (x, y) in enumerate(loader):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        running += loss  # expect: GL201
+        losses.append(loss)  # expect: GL201
+        stats["loss"] += loss  # expect: GL201
+        per_batch[i] = loss  # expect: GL201
+    return running, losses, stats, per_batch
+
+
+def nested_epochs(model, loader, opt, epochs):
+    for epoch in range(epochs):
+        epoch_loss = 0
+        for x, y in loader:
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            epoch_loss += loss  # expect: GL201
+        print(epoch_loss)
+
+
+def eval_loop(model, loader):
+    model.eval()
+    outputs = []
+    for x, _ in loader:
+        outputs.append(model(x))  # expect: GL101, GL201
+    return outputs
+
+
+def attack(model, x, y, steps):
+    x_adv = x.clone().requires_grad_(True)
+    for _ in range(steps):
+        loss = F.cross_entropy(model(x_adv), y)
+        grad, = torch.autograd.grad(loss, x_adv)
+        x_adv = x_adv + 0.01 * grad.sign()  # expect: GL201
+    return x_adv
+
+
+def recurrent(model, chunks, h, opt):
+    for x, y in chunks:
+        h = model(x, h)  # expect: GL201
+        loss = F.mse_loss(h, y)
+        loss.backward()
+        opt.step()
+
+
+# quiet below
+
+
+def train_items(model, loader, opt):
+    running = 0.0
+    losses = []
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        running += loss.item()
+        losses.append(loss.detach())
+        losses.append(float(loss))
+    return running, losses
+
+
+def summed_on_purpose(model, batches, opt):
+    total = 0
+    for x, y in batches:
+        total = total + F.mse_loss(model(x), y)
+    total.backward()
+    opt.step()
+
+
+def accumulate_then_backward(model, batches, opt):
+    losses = []
+    for x, y in batches:
+        losses.append(F.mse_loss(model(x), y))
+    torch.stack(losses).sum().backward()
+
+
+def reset_each_iteration(model, loader, opt):
+    for x, y in loader:
+        parts = []
+        parts.append(F.mse_loss(model(x), y))
+        loss = sum(parts)
+        loss.backward()
+        opt.step()
+
+
+def layers_loop(layers, x):
+    # a forward over layers: x is updated from itself, but nothing is trained here
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def attack_detached(model, x, y, steps):
+    x_adv = x.clone()
+    for _ in range(steps):
+        x_adv.requires_grad_(True)
+        loss = F.cross_entropy(model(x_adv), y)
+        grad, = torch.autograd.grad(loss, x_adv)
+        x_adv = (x_adv + 0.01 * grad.sign()).detach()
+        x_adv = torch.max(torch.min(x_adv, x + 0.03), x - 0.03)
+    return x_adv
+
+
+def no_grad_eval(model, loader):
+    model.eval()
+    outputs = []
+    with torch.no_grad():
+        for x, _ in loader:
+            outputs.append(model(x))
+    return outputs
+
+
+def grad_norms(model, loader, opt):
+    norms = []
+    for x, y in loader:
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        norms.append(torch.stack([p.grad.norm() for p in model.parameters()]).sum())
+        opt.step()
+    return norms

@@ -1,0 +1,106 @@
+import functools
+
+import torch
+import torch.nn.functional as F
+
+activations = {}
+outputs = []
+
+
+def get_activation(name):
+    def hook(module, inputs, output):
+        activations[name] = output  # expect: GL202
+    return hook
+
+
+def register_all(model):
+    for name, module in model.named_modules():
+        module.register_forward_hook(get_activation(name))
+
+
+def save_mean(module, inputs, output):
+    activations["mean"] = output.mean(0)  # expect: GL202
+
+
+def save_input(module, inputs):
+    outputs.append(inputs[0])  # expect: GL202
+
+
+def with_name(name, module, inputs, output):
+    activations[name] = output.cpu()  # expect: GL202
+
+
+def view_under_no_grad(module, inputs, output):
+    with torch.no_grad():
+        activations["view"] = output[0]  # expect: GL202
+
+
+class Recorder:
+    def __init__(self, model):
+        self.records = []
+        self.last = None
+        model.register_forward_hook(self.record)
+        model.fc.register_forward_hook(lambda m, i, o: self.records.append(o))  # expect: GL202
+
+    def record(self, module, inputs, output):
+        self.last = output  # expect: GL202
+
+
+def install(model):
+    model.fc.register_forward_hook(save_mean)
+    model.fc.register_forward_pre_hook(save_input)
+    model.fc.register_forward_hook(functools.partial(with_name, "fc"))
+    model.fc.register_forward_hook(view_under_no_grad)
+
+
+# quiet below
+
+
+def detached(module, inputs, output):
+    activations["d"] = output.detach()
+
+
+def computed_under_no_grad(module, inputs, output):
+    with torch.no_grad():
+        activations["norm"] = output.norm()
+
+
+def python_value(module, inputs, output):
+    activations["mean_value"] = output.mean().item()
+
+
+def local_only(module, inputs, output):
+    shape = output.shape
+    scaled = output * 2
+    print(shape, scaled.sum().item())
+
+
+def grad_hook(module, grad_input, grad_output):
+    # backward hooks carry no graph without create_graph=True
+    activations["grad"] = grad_output[0]
+
+
+def install_quiet(model):
+    model.fc.register_forward_hook(detached)
+    model.fc.register_forward_hook(computed_under_no_grad)
+    model.fc.register_forward_hook(python_value)
+    model.fc.register_forward_hook(local_only)
+    model.fc.register_full_backward_hook(grad_hook)
+
+
+class Distiller:
+    """Stored features feed the loss: the graph is needed."""
+
+    def __init__(self, student):
+        self.feats = {}
+        student.layer.register_forward_hook(self.keep)
+        self.student = student
+
+    def keep(self, module, inputs, output):
+        self.feats["layer"] = output
+
+    def step(self, x, target, opt):
+        self.student(x)
+        loss = F.mse_loss(self.feats["layer"], target)
+        loss.backward()
+        opt.step()
