@@ -1,0 +1,163 @@
+import copy
+from collections import OrderedDict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def snapshot(model):
+    return {k: v.clone() for k, v in model.named_parameters()}  # expect: GL203
+
+
+def snapshot_list(model):
+    saved = [p.clone() for p in model.parameters()]  # expect: GL203
+    return saved
+
+
+def snapshot_ordered(model):
+    return OrderedDict((name, p.clone()) for name, p in model.named_parameters())  # expect: GL203
+
+
+def snapshot_keep_vars(model):
+    return {k: v.clone() for k, v in model.state_dict(keep_vars=True).items()}  # expect: GL203
+
+
+def snapshot_keep_vars_indexed(model, key):
+    sd = model.state_dict(keep_vars=True)
+    return sd[key].clone()  # expect: GL203
+
+
+def average_parameters(models):
+    groups = zip(*[m.parameters() for m in models])
+    return [torch.stack(ps).mean(0) for ps in groups]  # expect: GL203
+
+
+def average_by_sum(models):
+    averaged = []
+    for ps in zip(*[m.parameters() for m in models]):
+        averaged.append(sum(ps) / len(ps))  # expect: GL203
+    return averaged
+
+
+def stack_all(model):
+    flat = torch.stack(list(model.parameters()))  # expect: GL203
+    return flat
+
+
+def stack_weights(models):
+    return torch.stack([m.weight for m in models])  # expect: GL203
+
+
+def layer_copy(layer: nn.Linear):
+    old = layer.weight.clone()  # expect: GL203
+    return old
+
+
+class Tracker:
+    def __init__(self, model):
+        self.model = model
+        self.start = [p.clone() for p in model.parameters()]  # expect: GL203
+
+
+# quiet: plain state_dict() values are detached tensors
+def average_state_dicts(models):
+    avg = copy.deepcopy(models[0].state_dict())
+    for k in avg:
+        if avg[k].is_floating_point():
+            avg[k] = torch.stack([m.state_dict()[k] for m in models]).mean(0)
+    return avg
+
+
+def snapshot_state_dict(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+# quiet: detached before the copy, or cut right after it
+def snapshot_detached(model):
+    return {k: v.detach().clone() for k, v in model.named_parameters()}
+
+
+def snapshot_data(model):
+    return [p.data.clone() for p in model.parameters()]
+
+
+def snapshot_cut_after(model):
+    return [p.clone().detach() for p in model.parameters()]
+
+
+# quiet: grad disabled
+@torch.no_grad()
+def snapshot_no_grad(model):
+    return {k: v.clone() for k, v in model.named_parameters()}
+
+
+def average_no_grad(models):
+    with torch.no_grad():
+        return [torch.stack(ps).mean(0) for ps in zip(*[m.parameters() for m in models])]
+
+
+# quiet: the analysed code froze the parameters
+def frozen_snapshot(model):
+    model.requires_grad_(False)
+    return [p.clone() for p in model.parameters()]
+
+
+# quiet: a copy used on the spot keeps nothing
+def changed(model, before):
+    return any(not torch.equal(p.clone(), b) for p, b in zip(model.parameters(), before))
+
+
+def reset_to_mean(models, target):
+    for ps, t in zip(zip(*[m.parameters() for m in models]), target.parameters()):
+        with torch.no_grad():
+            t.copy_(torch.stack(ps).mean(0))
+
+
+def new_parameter(layer):
+    return nn.Parameter(layer.weight.clone())
+
+
+# quiet: functional weights in meta-learning (the copies reach autograd.grad)
+def inner_loop(model, x, y, lr):
+    fast = {k: v.clone() for k, v in model.named_parameters()}
+    loss = F.cross_entropy(model(x), y)
+    grads = torch.autograd.grad(loss, list(fast.values()))
+    return {k: w - lr * g for (k, w), g in zip(fast.items(), grads)}
+
+
+# quiet: a helper whose caller backpropagates
+def tied_weights(model):
+    return torch.stack([model.encoder.weight, model.decoder.weight])
+
+
+def train_step(model, x, opt):
+    weights = tied_weights(model)
+    loss = (weights[0] - weights[1]).pow(2).sum() + model(x).sum()
+    loss.backward()
+    opt.step()
+
+
+# quiet: generic arithmetic on parameters is not a snapshot
+def sgd_weights(model, grads, lr):
+    return [p - lr * g for p, g in zip(model.parameters(), grads)]
+
+
+# quiet: a module's forward computation
+class StdConv(nn.Conv2d):
+    def forward(self, x):
+        w = self.weight.clone()
+        w = (w - w.mean(dim=(1, 2, 3), keepdim=True)) / (w.std(dim=(1, 2, 3), keepdim=True) + 1e-5)
+        return F.conv2d(x, w, self.bias, self.stride, self.padding)
+
+
+class Ensemble(nn.Module):
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def merged_weight(self):
+        return torch.stack([layer.weight for layer in self.layers]).mean(0)
+
+    def forward(self, x):
+        return F.linear(x, self.merged_weight())
