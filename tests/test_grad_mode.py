@@ -403,8 +403,6 @@ def test_function_passed_as_a_value_is_not_treated_as_disabled(tmp_path):
     """})["callback"] == ENABLED
 
 
-@pytest.mark.xfail(strict=True, reason="bug in gradlint/analysis/project.py: summarize() records a name passed "
-                   "as a value only when the same file defines it, so an imported function stored elsewhere is missed")
 def test_function_passed_as_a_value_in_another_file(tmp_path):
     found = project_modes(tmp_path, {
         "a.py": """

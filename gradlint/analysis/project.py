@@ -53,6 +53,11 @@ def summarize(tree: Tree, imports: ImportTable) -> FileSummary:
     resolver = GradModeResolver(tree, imports, lambda function: None)
     defined = {f.name for f in tree.functions}
     summary.defined = sorted(defined)
+    # names that may be functions of another analysed file: defined here or imported by name
+    candidates = set(defined)
+    for node in ast.walk(tree.module):
+        if isinstance(node, ast.ImportFrom):
+            candidates.update(alias.asname or alias.name for alias in node.names)
     for cls in tree.classes:
         summary.classes[cls.name] = [b for b in (_base_label(imports, base) for base in cls.bases) if b]
     for call in tree.calls:
@@ -70,7 +75,7 @@ def summarize(tree: Tree, imports: ImportTable) -> FileSummary:
         summary.calls.append((callee, mode.value if mode is not None else None, enclosing.name if enclosing else None))
     for node in ast.walk(tree.module):
         # a function passed around as a value may be called anywhere
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in defined:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in candidates:
             parent = tree.parent(node)
             if not (isinstance(parent, ast.Call) and parent.func is node):
                 summary.referenced.append(node.id)
