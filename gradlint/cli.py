@@ -92,7 +92,8 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
                 _fail(f"{stdin_filename or '-'}: {exc}")
             outcome, fixed_text = run_stdin(source.text, stdin_filename or "-", settings, fix=fix, unsafe=unsafe, diff=diff)
         else:
-            outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude)
+            outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude,
+                                cache=not no_cache, cache_dir=cache_dir)
     except DiscoveryError as exc:
         _fail(str(exc))
 

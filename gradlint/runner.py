@@ -1,17 +1,30 @@
-"""Run a whole `check`: discover files, build the project index, lint or fix each file."""
+"""Run a whole `check`: discover files, build the project index, lint or fix each file.
+
+    discover -> read + hash -> cache lookup
+             -> pass 1: summaries of files the cache does not know (parallel)
+             -> project index
+             -> cached results whose index answers still hold; prefilter
+             -> pass 2: lint or fix the rest (parallel) -> cache write
+
+Both passes use a process pool when there is enough work for it to pay off;
+a handful of files stays in this process.
+"""
 
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 from dataclasses import dataclass, field
 
 from gradlint.config import Settings
 from gradlint.discovery import discover
-from gradlint.engine import LintResult, build_index, fix_source, lint_source, read_or_error
 from gradlint.finding import Finding
-from gradlint.rules import known_codes
-from gradlint.source import SourceText, write_atomic
+from gradlint.source import SourceError, SourceText
+
+# Below these a process pool costs more (start-up, pickling) than it saves.
+PARALLEL_MIN_FILES = 8
+PARALLEL_MIN_BYTES = 150_000
 
 
 @dataclass
@@ -23,48 +36,293 @@ class RunOutcome:
     files: int = 0
 
 
+@dataclass
+class _File:
+    path: str
+    source: SourceText
+    size: int
+    codes: frozenset[str]
+    summarized: bool = False
+    summary: object = None  # FileSummary, or None when the file does not parse
+    digest: str = ""
+    entry_key: str = ""
+    result_key: str = ""
+    entry: dict | None = None
+
+
+@dataclass
+class _Checked:
+    """What pass 2 produced for one file."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    fixed: int = 0
+    diff: str | None = None
+    # the index questions the result depends on; None: do not cache this result
+    queries: dict | None = None
+    cached: bool = False
+
+
+def default_cache_dir(settings: Settings) -> str:
+    """Next to the configuration file, else in the current folder (as Ruff does)."""
+    from gradlint.cache import CACHE_FOLDER
+
+    base = settings.root if settings.source else os.getcwd()
+    return os.path.join(base, CACHE_FOLDER)
+
+
 def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe: bool = False,
-              diff: bool = False, force_exclude: bool = False) -> RunOutcome:
-    outcome = RunOutcome()
-    files = discover(paths, settings, force_exclude=force_exclude)
-    outcome.files = len(files)
-    sources: dict[str, SourceText] = {}
-    for path in files:
-        source, error = read_or_error(path)
-        if error:
-            outcome.errors.append(error)
-        else:
-            sources[path] = source
-    index = build_index(list(sources), {p: s.text for p, s in sources.items()})
-    known = known_codes()
-    for path, source in sources.items():
-        codes = settings.codes_for(path, known)
-        if fix or diff:
-            result = fix_source(source, path, settings, index, unsafe=unsafe, codes=codes)
-            outcome.errors.extend(result.remaining.errors)
-            if result.text != source.text:
-                if diff:
-                    outcome.diffs.append(unified_diff(path, source.text, result.text))
-                    # nothing was written: the findings stay as they are
-                    outcome.findings.extend(lint_source(source, path, settings, index, codes).findings)
-                    continue
-                try:
-                    write_atomic(path, source.to_bytes(result.text))
-                except OSError as exc:
-                    outcome.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
-                    outcome.findings.extend(lint_source(source, path, settings, index, codes).findings)
-                    continue
-                outcome.fixed += result.fixed
-            outcome.findings.extend(result.remaining.findings)
-        else:
-            result = lint_source(source, path, settings, index, codes)
+              diff: bool = False, force_exclude: bool = False, cache: bool = True,
+              cache_dir: str | None = None) -> RunOutcome:
+    from gradlint.analysis.project import ProjectIndex
+    from gradlint.rules import all_rules, known_codes
+
+    # What is alive now (modules, rule classes) never becomes garbage: keep the
+    # collector from walking it again on every collection while ASTs are built.
+    gc.freeze()
+    try:
+        outcome = RunOutcome()
+        files = discover(paths, settings, force_exclude=force_exclude)
+        outcome.files = len(files)
+        known = known_codes()
+        store = _open_cache(settings, cache_dir) if cache else None
+        units: list[_File] = []
+        for path in files:
+            unit, error = _read(path, settings.codes_for(path, known))
+            if error:
+                outcome.errors.append(error)
+            else:
+                units.append(unit)
+        if store is not None:
+            _look_up(store, units, settings)
+
+        # pass 1: every file's contribution to the project index
+        unknown = [u for u in units if not u.summarized]
+        for unit, summary in zip(unknown, _map(_summarize_job, [u.source.text for u in unknown], _weights(unknown))):
+            unit.summary, unit.summarized = summary, True
+        summaries = [u.summary for u in units if u.summary is not None]
+        index = ProjectIndex(summaries)
+
+        # pass 2: cached results whose index answers still hold, the prefilter, then the rest
+        triggers = {rule.code: rule.triggers for rule in all_rules()}
+        checked: dict[str, _Checked] = {}
+        todo: list[_File] = []
+        for unit in units:
+            cached = _cached_result(unit, index) if store is not None else None
+            if cached is not None and not ((fix or diff) and _has_fix(cached, unsafe)):
+                checked[unit.path] = cached
+            elif unit.summary is not None and not _can_fire(unit, triggers):
+                checked[unit.path] = _Checked(queries={})
+            else:
+                todo.append(unit)
+        jobs = [(u.path, u.source, u.codes) for u in todo]
+        state = (settings, index, (fix, unsafe, diff))
+        for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
+            checked[unit.path] = result
+        if store is not None:
+            for unit in units:
+                _remember(store, unit, checked[unit.path])
+
+        for unit in units:
+            result = checked[unit.path]
             outcome.findings.extend(result.findings)
             outcome.errors.extend(result.errors)
-    return outcome
+            outcome.fixed += result.fixed
+            if result.diff:
+                outcome.diffs.append(result.diff)
+        return outcome
+    finally:
+        gc.unfreeze()
+
+
+def _open_cache(settings: Settings, cache_dir: str | None):
+    from gradlint.cache import Cache
+
+    return Cache(cache_dir or default_cache_dir(settings))
+
+
+def _look_up(store, units: list[_File], settings: Settings) -> None:
+    """Each file's cache entry, and its summary when the entry has one."""
+    from gradlint.analysis.project import FileSummary
+    from gradlint.cache import content_hash
+
+    fingerprint = settings.fingerprint()
+    for unit in units:
+        unit.digest = content_hash(unit.source.to_bytes())
+        unit.entry_key = store.entry_key(unit.path, unit.digest)
+        unit.result_key = store.result_key(fingerprint, unit.codes)
+        unit.entry = store.load(unit.entry_key)
+        if unit.entry is not None and "summary" in unit.entry:
+            try:
+                data = unit.entry["summary"]
+                unit.summary = None if data is None else FileSummary.from_dict(data)
+                unit.summarized = True
+            except (KeyError, TypeError, ValueError, IndexError):
+                unit.entry = None
+
+
+def _cached_result(unit: _File, index) -> _Checked | None:
+    from gradlint.cache import answers_hold
+
+    if unit.entry is None:
+        return None
+    result = unit.entry["results"].get(unit.result_key)
+    if not isinstance(result, dict):
+        return None
+    try:
+        if not answers_hold(index, result["queries"]):
+            return None
+        findings = [Finding.from_dict(data) for data in result["findings"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    for finding in findings:
+        finding.path = unit.path
+    return _Checked(findings=findings, cached=True)
+
+
+def _remember(store, unit: _File, result: _Checked) -> None:
+    """Store a fresh summary, and a fresh result that is safe to serve again (no errors, file unchanged)."""
+    from gradlint.cache import add_result
+
+    reusable = not (result.cached or result.queries is None or result.errors or result.fixed or result.diff)
+    if unit.entry is not None and "summary" in unit.entry and not reusable:
+        return
+    entry = unit.entry or {"results": {}}
+    entry["summary"] = unit.summary.to_dict() if unit.summary is not None else None
+    if not reusable:
+        store.store(unit.entry_key, entry)
+        return
+    data = {"queries": result.queries, "findings": [f.to_dict() for f in result.findings]}
+    store.store(unit.entry_key, add_result(entry, unit.result_key, data))
+
+
+def _read(path: str, codes: frozenset[str]) -> tuple[_File | None, str | None]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError:
+        return None, f"{path}: is a directory"
+    except PermissionError:
+        return None, f"{path}: permission denied"
+    except OSError as exc:
+        return None, f"{path}: {exc.strerror or exc}"
+    try:
+        source = SourceText.from_bytes(data)
+    except SourceError as exc:
+        return None, f"{path}: {exc}"
+    return _File(path, source, len(data), codes), None
+
+
+def _can_fire(unit: _File, triggers: dict[str, tuple[str, ...]]) -> bool:
+    """Might any selected rule report in this file? (A rule without triggers always might.)"""
+    text = unit.source.text
+    for code in unit.codes:
+        words = triggers.get(code)
+        if words is None:
+            continue  # GL000: a file that parsed has no syntax error
+        if not words or any(word in text for word in words):
+            return True
+    return False
+
+
+def _has_fix(result: _Checked, unsafe: bool) -> bool:
+    from gradlint.engine import applies
+
+    return any(applies(f, unsafe) for f in result.findings)
+
+
+# -- the work, in this process or in a pool ------------------------------------------
+
+_WORKER_STATE: tuple | None = None
+
+
+def _summarize_job(text: str):
+    from gradlint.engine import summarize_source
+
+    return summarize_source(text)
+
+
+def _init_worker(settings: Settings, index, mode: tuple) -> None:
+    global _WORKER_STATE
+    _WORKER_STATE = (settings, index, mode)
+
+
+def _check_job(job) -> _Checked:
+    """Lint (or fix) one file with the index given to this worker."""
+    from gradlint.cache import RecordingIndex
+    from gradlint.engine import fix_source, lint_source
+
+    path, source, codes = job
+    settings, index, (fix, unsafe, diff) = _WORKER_STATE
+    recorder = RecordingIndex(index)
+    out = _Checked()
+    if not (fix or diff):
+        result = lint_source(source, path, settings, recorder, codes)
+        out.findings, out.errors = result.findings, result.errors
+    else:
+        result = fix_source(source, path, settings, recorder, unsafe=unsafe, codes=codes)
+        out.findings, out.errors = result.remaining.findings, list(result.remaining.errors)
+        if result.text != source.text:
+            # the file (or the diff) changes: report what the original has, cache nothing
+            out.queries = None
+            if diff:
+                out.findings = lint_source(source, path, settings, index, codes).findings
+                out.diff = unified_diff(path, source.text, result.text)
+                return out
+            from gradlint.source import write_atomic
+
+            try:
+                write_atomic(path, source.to_bytes(result.text))
+            except OSError as exc:
+                out.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
+                out.findings = lint_source(source, path, settings, index, codes).findings
+                return out
+            out.fixed = result.fixed
+            return out
+    out.queries = recorder.queries if recorder.exact else None
+    return out
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _weights(units: list[_File]) -> list[int]:
+    return [u.size for u in units]
+
+
+def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -> list:
+    """function over jobs, in order; in a process pool when the work is big enough."""
+    workers = min(_workers(), len(jobs))
+    if workers < 2 or len(jobs) < PARALLEL_MIN_FILES or sum(weights) < PARALLEL_MIN_BYTES:
+        if state is not None:
+            _init_worker(*state)
+        return [function(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork shares the loaded modules with the workers; elsewhere a fresh interpreter
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # big files first, so no worker is left with a large one at the end
+    order = sorted(range(len(jobs)), key=lambda i: -weights[i])
+    results: list = [None] * len(jobs)
+    kwargs = {"initializer": _init_worker, "initargs": state} if state is not None else {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, **kwargs) as pool:
+        chunk = max(1, len(jobs) // (workers * 8))
+        for i, result in zip(order, pool.map(function, [jobs[i] for i in order], chunksize=chunk)):
+            results[i] = result
+    return results
 
 
 def run_stdin(text: str, filename: str, settings: Settings, *, fix: bool, unsafe: bool, diff: bool) -> tuple[RunOutcome, str]:
     """Lint (or fix) text read from standard input as if it were `filename`."""
+    from gradlint.engine import fix_source, lint_source
+    from gradlint.rules import known_codes
+
     outcome = RunOutcome(files=1)
     source = SourceText(text)
     codes = settings.codes_for(filename, known_codes())

@@ -1,0 +1,231 @@
+"""The result cache never serves a stale result, and a warm run reports what a cold one does.
+
+Each test lints a small project twice (or more) through run_check with a cache
+folder, counting how many files really went through the linter.
+"""
+
+import os
+
+import pytest
+
+import gradlint
+import gradlint.engine
+from gradlint.config import Settings
+from gradlint.runner import run_check
+
+CLIPPING = """\
+import torch
+
+
+def clip(model):
+    for p in model.parameters():
+        p.clamp_(-0.01, 0.01)
+"""
+
+CALLER_UNDER_NO_GRAD = """\
+import torch
+from clipping import clip
+
+
+def train(model):
+    with torch.no_grad():
+        clip(model)
+"""
+
+CALLER_WITH_GRAD = """\
+import torch
+from clipping import clip
+
+
+def train(model):
+    clip(model)
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "clipping.py").write_text(CLIPPING)
+    (tmp_path / "caller.py").write_text(CALLER_UNDER_NO_GRAD)
+    return tmp_path
+
+
+@pytest.fixture
+def linted(monkeypatch):
+    """The paths lint_source was called with since the last reset."""
+    seen: list[str] = []
+    real = gradlint.engine.lint_source
+
+    def counting(source, path, *args, **kwargs):
+        seen.append(os.path.basename(path))
+        return real(source, path, *args, **kwargs)
+
+    monkeypatch.setattr(gradlint.engine, "lint_source", counting)
+    return seen
+
+
+def check(root, settings=None, **kwargs):
+    settings = settings or Settings(root=str(root))
+    outcome = run_check([str(root)], settings, cache_dir=str(root / "cache"), **kwargs)
+    assert not outcome.errors, outcome.errors
+    return sorted((os.path.basename(f.path), f.code, f.start.line) for f in outcome.findings)
+
+
+def as_dicts(outcome):
+    return [f.to_dict() for f in sorted(outcome.findings, key=lambda f: f.sort_key())]
+
+
+def test_warm_run_reports_the_same_findings_without_linting(project, linted):
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    settings = Settings(root=str(project))
+    cold = run_check([str(project)], settings, cache_dir=str(project / "cache"))
+    assert linted, "the cold run lints"
+    linted.clear()
+    warm = run_check([str(project)], settings, cache_dir=str(project / "cache"))
+    assert linted == []
+    uncached = run_check([str(project)], settings, cache=False)
+    assert as_dicts(warm) == as_dicts(cold) == as_dicts(uncached)
+    assert [f.code for f in warm.findings] == ["GL301"]
+    assert warm.findings[0].fix is not None, "fixes survive the cache"
+
+
+def test_cache_folder_is_tagged_and_no_cache_writes_nothing(project):
+    check(project)
+    tag = project / "cache" / "CACHEDIR.TAG"
+    assert tag.read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    other = project / "elsewhere"
+    run_check([str(project / "clipping.py")], Settings(root=str(project)), cache=False, cache_dir=str(other))
+    assert not other.exists()
+
+
+def test_default_folder_is_next_to_the_configuration(project, monkeypatch, tmp_path_factory):
+    (project / "pyproject.toml").write_text("[tool.gradlint]\nselect = ['GL']\n")
+    from gradlint.config import resolve_settings
+    from gradlint.rules import known_codes
+
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    run_check([str(project)], resolve_settings(str(project), known_codes()))
+    assert (project / ".gradlint_cache" / "CACHEDIR.TAG").is_file()
+
+
+def test_changed_file_is_linted_again(project, linted):
+    assert check(project) == []
+    (project / "clipping.py").write_text(CLIPPING.replace("p.clamp_(-0.01, 0.01)", "p.clamp_(-0.01, 0.01)\n        p.add_(1)"))
+    linted.clear()
+    assert check(project) == []
+    assert linted == ["clipping.py"]
+
+
+def test_a_call_in_another_file_that_stops_being_under_no_grad_invalidates(project, linted):
+    # clip is only ever called under no_grad: its in-place update is fine
+    assert check(project) == []
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    linted.clear()
+    # clipping.py did not change, but its finding depends on caller.py
+    assert check(project) == [("clipping.py", "GL301", 6)]
+    assert "clipping.py" in linted
+
+
+def test_a_call_that_moves_under_no_grad_silences_the_cached_finding(project):
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    assert check(project) == [("clipping.py", "GL301", 6)]
+    (project / "caller.py").write_text(CALLER_UNDER_NO_GRAD)
+    assert check(project) == []
+
+
+def test_a_second_caller_with_grad_appearing_invalidates(project):
+    assert check(project) == []
+    (project / "other.py").write_text(CALLER_WITH_GRAD)
+    assert check(project) == [("clipping.py", "GL301", 6)]
+    os.remove(project / "other.py")
+    assert check(project) == []
+
+
+def test_unrelated_change_elsewhere_keeps_the_cached_result(project, linted):
+    assert check(project) == []
+    (project / "unrelated.py").write_text("import torch\n\n\ndef helper(x):\n    x += 1\n    return x\n")
+    linted.clear()
+    check(project)
+    assert "clipping.py" not in linted
+
+
+def test_configuration_change_is_not_served_from_cache(project, linted):
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    assert check(project) == [("clipping.py", "GL301", 6)]
+    ignoring = Settings(root=str(project), ignore=("GL301",))
+    assert check(project, ignoring) == []
+    per_file = Settings(root=str(project), per_file_ignores=(("clipping.py", ("GL3",)),))
+    assert check(project, per_file) == []
+    # back to the first configuration: its result is still in the entry
+    linted.clear()
+    assert check(project) == [("clipping.py", "GL301", 6)]
+    assert linted == []
+
+
+def test_version_change_is_not_served_from_cache(project, linted, monkeypatch):
+    check(project)
+    linted.clear()
+    monkeypatch.setattr(gradlint, "__version__", "999.0.0")
+    check(project)
+    assert sorted(linted) == ["caller.py", "clipping.py"]
+    folders = [p.name for p in (project / "cache").iterdir() if p.is_dir()]
+    assert len(folders) == 1 and folders[0].startswith("999.0.0-"), "the old version's entries are dropped"
+
+
+def test_edited_gradlint_source_is_not_served_from_cache(project, linted, monkeypatch):
+    import gradlint.cache
+
+    check(project)
+    linted.clear()
+    monkeypatch.setattr(gradlint.cache, "_package_stamp", lambda: "edited")
+    check(project)
+    assert sorted(linted) == ["caller.py", "clipping.py"]
+
+
+def test_corrupt_entries_are_ignored_and_rewritten(project, linted):
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    expected = check(project)
+    entries = [p for p in (project / "cache").rglob("*") if p.is_file() and p.parent.parent.parent == project / "cache"]
+    assert entries
+    for number, entry in enumerate(entries):
+        entry.write_bytes([b"", b"{not json", b'{"results": 3}', b"[]"][number % 4])
+    linted.clear()
+    assert check(project) == expected
+    assert linted
+    linted.clear()
+    assert check(project) == expected
+    assert linted == []
+
+
+def test_unwritable_cache_folder_still_lints(project):
+    blocker = project / "cache"
+    blocker.write_text("a file where the folder should be")
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    assert check(project) == [("clipping.py", "GL301", 6)]
+
+
+def test_syntax_errors_come_back_from_the_cache(project):
+    (project / "broken.py").write_text("def f(:\n    pass\n")
+    first = check(project)
+    assert ("broken.py", "GL000", 1) in first
+    assert check(project) == first
+
+
+def test_fix_applies_fixes_whose_findings_were_cached(project):
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    assert check(project) == [("clipping.py", "GL301", 6)]
+    outcome = run_check([str(project)], Settings(root=str(project)), fix=True, cache_dir=str(project / "cache"))
+    assert outcome.fixed == 1 and outcome.findings == []
+    assert "with torch.no_grad():" in (project / "clipping.py").read_text()
+    assert check(project) == []
+
+
+def test_cli_cache_options(project, gradlint_cli):
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    code, out, err = gradlint_cli("check", "--no-cache", "clipping.py", "caller.py", cwd=project)
+    assert code == 1 and "GL301" in out
+    assert not (project / ".gradlint_cache").exists()
+    code, out, err = gradlint_cli("check", "--cache-dir", "here", "clipping.py", "caller.py", cwd=project)
+    assert code == 1 and "GL301" in out
+    assert (project / "here" / "CACHEDIR.TAG").is_file()
+    code, again, err = gradlint_cli("check", "--cache-dir", "here", "clipping.py", "caller.py", cwd=project)
+    assert (code, again) == (1, out)

@@ -1,0 +1,115 @@
+"""run_check: the process pool gives what one process gives; the prefilter skips only what cannot fire."""
+
+import os
+
+import pytest
+
+import gradlint.engine
+import gradlint.runner
+from gradlint.config import Settings
+from gradlint.runner import run_check
+
+FLAGGED = """\
+import torch
+
+
+def clip{n}(model):
+    for p in model.parameters():
+        p.clamp_(-0.01, 0.01)
+
+
+def train{n}(model):
+    with torch.no_grad():
+        clip{n}(model)
+    clip_shared(model)
+"""
+
+SHARED = """\
+def clip_shared(model):
+    for p in model.parameters():
+        p.clamp_(-0.01, 0.01)
+"""
+
+CALLS_SHARED_UNDER_NO_GRAD = """\
+import torch
+
+def evaluate(model):
+    with torch.no_grad():
+        clip_shared(model)
+"""
+
+
+@pytest.fixture
+def many_files(tmp_path):
+    for n in range(12):
+        (tmp_path / f"m{n}.py").write_text(FLAGGED.format(n=n))
+    (tmp_path / "shared.py").write_text(SHARED)
+    (tmp_path / "evaluation.py").write_text(CALLS_SHARED_UNDER_NO_GRAD)
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    return tmp_path
+
+
+def findings(outcome):
+    assert not outcome.errors, outcome.errors
+    return [f.to_dict() for f in sorted(outcome.findings, key=lambda f: f.sort_key())]
+
+
+def test_pool_and_single_process_agree(many_files, monkeypatch):
+    settings = Settings(root=str(many_files))
+    monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_FILES", 10**9)
+    single = run_check([str(many_files)], settings, cache=False)
+    monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(gradlint.runner, "_workers", lambda: 2)
+    pooled = run_check([str(many_files)], settings, cache=False)
+    assert findings(pooled) == findings(single)
+    codes = sorted({(f["code"], os.path.basename(f["filename"])) for f in findings(single)})
+    # clip_shared is called with grad on from every m*.py: flagged across files
+    assert ("GL301", "shared.py") in codes and ("GL000", "broken.py") in codes
+    # each clipN is only called under no_grad: silenced through the project index
+    assert not any(code == "GL301" and name.startswith("m") for code, name in codes)
+
+
+def test_pool_fixes_every_file(many_files, monkeypatch):
+    monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(gradlint.runner, "_workers", lambda: 2)
+    os.remove(many_files / "broken.py")
+    outcome = run_check([str(many_files)], Settings(root=str(many_files)), fix=True, cache=False)
+    assert outcome.fixed == 1 and findings(outcome) == []
+    assert "with torch.no_grad():" in (many_files / "shared.py").read_text()
+
+
+def test_prefilter_skips_files_no_rule_can_fire_on(tmp_path, monkeypatch):
+    seen = []
+    real = gradlint.engine.lint_source
+
+    def counting(source, path, *args, **kwargs):
+        seen.append(os.path.basename(path))
+        return real(source, path, *args, **kwargs)
+
+    monkeypatch.setattr(gradlint.engine, "lint_source", counting)
+    (tmp_path / "plain.py").write_text("def add(a, b):\n    return a\n")
+    (tmp_path / "broken.py").write_text("x = (\n")
+    (tmp_path / "clip.py").write_text(SHARED + "\nclip_shared(None)\n")
+    outcome = run_check([str(tmp_path)], Settings(root=str(tmp_path), select=("GL301",)), cache=False)
+    assert [f.code for f in outcome.findings] == ["GL301"]
+    assert "plain.py" not in seen and "clip.py" in seen
+    outcome = run_check([str(tmp_path)], Settings(root=str(tmp_path)), cache=False)
+    assert sorted(f.code for f in outcome.findings) == ["GL000", "GL301"]
+
+
+def test_prefiltered_file_still_counts_in_the_project_index(tmp_path):
+    # caller.py has no trigger of GL301, yet its call with grad on makes clip.py's update an error
+    (tmp_path / "clip.py").write_text(SHARED)
+    (tmp_path / "caller.py").write_text("def run(model):\n    clip_shared(model)\n")
+    outcome = run_check([str(tmp_path)], Settings(root=str(tmp_path), select=("GL301",)), cache=False)
+    assert [(os.path.basename(f.path), f.code) for f in outcome.findings] == [("clip.py", "GL301")]
+
+
+def test_unreadable_and_undecodable_files_are_errors_not_crashes(tmp_path):
+    (tmp_path / "latin.py").write_bytes(b"# -*- coding: utf-8 -*-\nx = '\xff'\n")
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    outcome = run_check([str(tmp_path)], Settings(root=str(tmp_path)), cache_dir=str(tmp_path / "c"))
+    assert len(outcome.errors) == 1 and "latin.py" in outcome.errors[0]
+    assert outcome.files == 2
