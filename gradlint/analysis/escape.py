@@ -1,0 +1,679 @@
+"""Could a `no_grad` region become `inference_mode`? What its values are, and where they go (GL401).
+
+Every value of a scope is given two flags relative to one region (a `with`
+body or a decorated function):
+
+- INSIDE: it may be a tensor made by an op inside the region (under
+  inference_mode that would be an inference tensor);
+- OUTSIDE: it may be, or alias, an object that existed before the region
+  (an argument, a global, `self`, a loader's batch, a module's parameters).
+
+No flag means a plain Python value: a literal, `.item()`, `.tolist()`,
+`int(...)`, `len(...)`, `.numpy()`, an f-string, arithmetic on those. The flags
+are flow-insensitive (a name gets the union over all its bindings in the
+scope), which errs on the side of "may be a tensor".
+
+`unsafe_reason(facts, region)` returns why switching the region to
+inference_mode is not proven safe, or None when it is: nothing INSIDE
+escapes (return, yield, stores on attributes, subscripts or globals, arguments
+of methods of outside objects, hooks, later uses other than Python-value
+conversions or printing), nothing creates modules, parameters or optimizers,
+nothing re-enables autograd, and nothing updates an OUTSIDE tensor in place.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator
+
+from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
+
+INSIDE = 1
+OUTSIDE = 2
+BOTH = INSIDE | OUTSIDE
+
+# methods whose result is a Python value (or a numpy array), never a tensor
+PYTHON_METHODS = frozenset({
+    "item", "tolist", "numpy", "size", "dim", "ndimension", "numel", "nelement", "element_size",
+    "is_floating_point", "is_complex", "is_contiguous", "data_ptr", "get_device", "stride",
+    "storage_offset", "is_inference", "__len__", "__bool__", "__int__", "__float__", "__index__",
+})
+METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "is_leaf", "layout", "names"})
+# builtins whose result is a Python value whatever they are given
+PYTHON_BUILTINS = frozenset({
+    "int", "float", "bool", "len", "str", "repr", "format", "isinstance", "issubclass", "hasattr", "callable",
+    "id", "type", "print", "hash", "ord", "chr", "complex", "any", "all",
+})
+# builtins that return a Python value for Python inputs and may return a tensor (or one of their inputs) otherwise
+ARITHMETIC_BUILTINS = frozenset({"abs", "min", "max", "sum", "round", "divmod", "pow"})
+# builtins that hand back (elements of) their arguments
+PASSING_BUILTINS = frozenset({
+    "list", "tuple", "set", "frozenset", "dict", "enumerate", "zip", "reversed", "sorted", "iter", "next",
+    "range", "filter", "map", "getattr",
+})
+# a tensor's view or the tensor itself may come back: the result aliases the receiver
+ALIASING_METHODS = frozenset({
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "bool", "type", "type_as", "contiguous",
+    "detach", "view", "view_as", "reshape", "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten",
+    "unflatten", "expand", "expand_as", "narrow", "select", "unfold", "chunk", "split", "unbind", "as_strided",
+    "movedim", "swapaxes", "diagonal", "squeeze_", "values", "keys", "items", "get", "pop", "__getitem__",
+})
+TORCH_VIEW_FUNCTIONS = frozenset({
+    "narrow", "select", "squeeze", "unsqueeze", "flatten", "reshape", "t", "transpose", "permute", "split", "chunk",
+    "unbind", "movedim", "swapaxes", "diagonal", "as_strided", "view_as_real", "view_as_complex", "detach",
+})
+CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "put_nowait", "push"})
+# methods of an outside object that read their tensor arguments without keeping them
+READING_METHODS = frozenset({
+    "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "true_divide", "floor_divide", "matmul", "mm",
+    "bmm", "dot", "sum", "mean", "max", "min", "argmax", "argmin", "topk", "sort", "view", "view_as", "reshape",
+    "reshape_as", "expand", "expand_as", "type_as", "to", "index_select", "gather", "masked_select", "masked_fill",
+    "where", "clamp", "norm", "dist", "allclose", "equal", "isclose", "pow", "format", "join",
+})
+# methods of a module that compute from their inputs like a forward
+MODULE_READ_METHODS = frozenset({"encode", "decode", "predict", "generate", "embed", "forward_features", "extract_features", "sample"})
+# calls that turn autograd back on or need it
+REENABLING_METHODS = frozenset({"backward", "step", "requires_grad_", "retain_grad", "manual_backward"})
+REENABLING_FUNCTIONS = ("torch.enable_grad", "torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.", "torch.func.")
+# methods that install modules or parameters, or overwrite a module's tensors
+STATE_METHODS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module", "load_state_dict", "apply"})
+FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "transformers.")
+
+
+@dataclass(frozen=True)
+class Region:
+    """A `no_grad`/`inference_mode` region: a `with` item's body or a decorated function's body."""
+
+    anchor: ast.expr  # the with item's context expression, or the decorator
+    body: list[ast.stmt]
+    scope: ast.AST  # the function (or module) whose names the body binds
+    with_node: ast.With | None = None
+    function: ast.AST | None = None
+
+
+def grad_regions(facts, qualified: str) -> Iterator[Region]:
+    """Every `with` item and decorator that calls (or, as a decorator, names) `qualified`."""
+    for with_node in facts.tree.withs:
+        if not isinstance(with_node, ast.With):
+            continue
+        for item in with_node.items:
+            expr = item.context_expr
+            if isinstance(expr, ast.Call) and facts.imports.qualname(expr.func) == qualified:
+                yield Region(expr, with_node.body, facts.tree.scope_of(with_node), with_node=with_node)
+    for function in facts.tree.functions:
+        if not isinstance(function, ast.FunctionDef):
+            continue  # a coroutine leaves the decorator's mode at its first await
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if facts.imports.qualname(target) == qualified:
+                yield Region(decorator, function.body, function, function=function)
+
+
+# -- bindings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Binding:
+    node: ast.AST  # the statement or call that binds
+    kind: str  # "value", "aug", "iter", "mutate" or "opaque"
+    value: ast.AST | None
+
+
+class ScopeBindings:
+    """Every way one scope binds or fills its names (nested functions excluded)."""
+
+    def __init__(self, facts, scope: ast.AST):
+        self.scope = scope
+        self.names: dict[str, list[Binding]] = {}
+        self.declared_outer: set[str] = set()
+        if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
+            args = scope.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None:
+                    self._add(arg.arg, Binding(arg, "opaque", None))
+        for node in facts.tree.scope_nodes(scope):
+            self._visit(node)
+
+    def _add(self, name: str, binding: Binding) -> None:
+        self.names.setdefault(name, []).append(binding)
+
+    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str) -> None:
+        if isinstance(target, ast.Name):
+            self._add(target.id, Binding(node, kind, value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            pairwise = (
+                kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
+            )
+            for index, element in enumerate(target.elts):
+                self._target(node, element, value.elts[index] if pairwise else value, kind)
+        elif isinstance(target, ast.Starred):
+            self._target(node, target.value, value, kind)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            base = _root_name(target)
+            if base is not None:
+                self._add(base, Binding(node, "mutate", value))
+
+    def _visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._target(node, target, node.value, "value")
+        elif isinstance(node, ast.AugAssign):
+            self._target(node, node.target, node.value, "aug" if isinstance(node.target, ast.Name) else "value")
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._target(node, node.target, node.value, "value")
+        elif isinstance(node, ast.NamedExpr):
+            self._target(node, node.target, node.value, "value")
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._target(node, node.target, node.iter, "iter")
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._target(node, item.optional_vars, None, "opaque")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                self._add((alias.asname or alias.name).split(".")[0], Binding(node, "opaque", None))
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self._add(node.name, Binding(node, "opaque", None))
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            self.declared_outer.update(node.names)
+        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not self.scope:
+            self._add(node.name, Binding(node, "opaque", None))
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            self._add(node.name, Binding(node, "opaque", None))
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            self._add(node.rest, Binding(node, "opaque", None))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_MUTATORS:
+            base = _root_name(node.func.value)
+            if base is not None:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    self._add(base, Binding(node, "mutate", arg))
+
+
+def scope_bindings(facts, scope: ast.AST) -> ScopeBindings:
+    cache = facts.__dict__.setdefault("_escape_bindings", {})
+    found = cache.get(scope)
+    if found is None:
+        found = cache[scope] = ScopeBindings(facts, scope)
+    return found
+
+
+def _root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+# -- value flags ------------------------------------------------------------------
+
+
+class ValueFlags:
+    """INSIDE / OUTSIDE flags of expressions of one scope, relative to one region."""
+
+    def __init__(self, facts, scope: ast.AST, region_nodes: set[int]):
+        self.facts = facts
+        self.scope = scope
+        self.region_nodes = region_nodes
+        self.bindings = scope_bindings(facts, scope)
+        self.numeric_modules = _numeric_modules(facts)
+        self.table: dict[str, int] = {}
+        self._solve()
+
+    def in_region(self, node: ast.AST) -> bool:
+        return id(node) in self.region_nodes
+
+    def _solve(self) -> None:
+        # flags only grow, so iterating to a fixed point terminates
+        names = self.bindings.names
+        self.table = {name: 0 for name in names}
+        changed = True
+        while changed:
+            changed = False
+            for name, bindings in names.items():
+                flags = OUTSIDE if name in self.bindings.declared_outer else 0
+                for binding in bindings:
+                    value_flags = self._binding_flags(binding)
+                    if self.in_region(binding.node):
+                        flags |= value_flags
+                    elif value_flags:
+                        # a tensor made before the region is a normal tensor: an outside object
+                        flags |= OUTSIDE
+                if flags != self.table[name]:
+                    self.table[name] = flags
+                    changed = True
+
+    def _binding_flags(self, binding: Binding) -> int:
+        if binding.kind == "opaque" or binding.value is None:
+            return OUTSIDE
+        flags = self.of(binding.value)
+        if binding.kind == "aug":
+            # `n += v`: a number stays a number for Python v; anything else may make a new tensor
+            return INSIDE if flags else 0
+        return flags
+
+    def name(self, node: ast.Name) -> int:
+        comprehension_iter = self._comprehension_source(node)
+        if comprehension_iter is not None:
+            return self.of(comprehension_iter)
+        if node.id not in self.table:
+            return OUTSIDE  # a global, a closure variable or a builtin
+        return self.table[node.id]
+
+    def _comprehension_source(self, node: ast.Name) -> ast.AST | None:
+        """The iterable a comprehension variable runs over, when node is one."""
+        for ancestor in self.facts.tree.ancestors(node):
+            if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                for generator in ancestor.generators:
+                    if any(isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(generator.target)):
+                        return generator.iter
+            if ancestor is self.scope or isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
+                return None
+        return None
+
+    def of(self, expr: ast.AST | None) -> int:
+        if expr is None or isinstance(expr, (ast.Constant, ast.JoinedStr, ast.Slice)):
+            return 0
+        if isinstance(expr, ast.Name):
+            return self.name(expr)
+        if isinstance(expr, ast.Attribute):
+            return 0 if expr.attr in METADATA_ATTRIBUTES else self.of(expr.value)
+        if isinstance(expr, ast.Subscript):
+            return self.of(expr.value)
+        if isinstance(expr, ast.Call):
+            return self._call(expr)
+        if isinstance(expr, ast.BinOp):
+            if isinstance(expr.op, ast.Mod) and isinstance(expr.left, ast.Constant) and isinstance(expr.left.value, str):
+                return 0  # "%s" % x formats
+            return INSIDE if self.of(expr.left) | self.of(expr.right) else 0
+        if isinstance(expr, ast.UnaryOp):
+            if isinstance(expr.op, ast.Not):
+                return 0
+            return INSIDE if self.of(expr.operand) else 0
+        if isinstance(expr, ast.Compare):
+            if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in expr.ops):
+                return 0
+            return INSIDE if any(self.of(e) for e in [expr.left, *expr.comparators]) else 0
+        if isinstance(expr, ast.BoolOp):
+            return _union(self.of(v) for v in expr.values)
+        if isinstance(expr, ast.IfExp):
+            return self.of(expr.body) | self.of(expr.orelse)
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            return _union(self.of(e) for e in expr.elts)
+        if isinstance(expr, ast.Dict):
+            return _union(self.of(e) for e in [*expr.keys, *expr.values] if e is not None)
+        if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+            return self.of(expr.elt)
+        if isinstance(expr, ast.DictComp):
+            return self.of(expr.key) | self.of(expr.value)
+        if isinstance(expr, (ast.Starred, ast.NamedExpr)):
+            return self.of(expr.value)
+        return BOTH  # await, yield, lambda and the rest: assume the worst
+
+    def _arguments(self, call: ast.Call) -> int:
+        return _union(self.of(a) for a in [*call.args, *(k.value for k in call.keywords)])
+
+    def _call(self, call: ast.Call) -> int:
+        func = call.func
+        qualified = self.facts.imports.qualname(func)
+        if qualified is not None:
+            if qualified.split(".")[-1] in TORCH_VIEW_FUNCTIONS:
+                return INSIDE | (self._arguments(call) & OUTSIDE)
+            return INSIDE
+        if isinstance(func, ast.Attribute):
+            if func.attr in PYTHON_METHODS:
+                return 0
+            receiver = func.value
+            if isinstance(receiver, ast.Constant):
+                return 0  # "{}".format(...), ", ".join(...)
+            if isinstance(receiver, ast.Name) and receiver.id in self.numeric_modules and receiver.id not in self.table:
+                return 0  # numpy and math give arrays and numbers
+            if self.facts.modules.is_forward(call):
+                return INSIDE
+            receiver_flags = self.of(receiver)
+            if not receiver_flags:
+                return self._arguments(call)  # a method of a Python value
+            # a method of an outside object may hand back that object's own tensors
+            return INSIDE | (receiver_flags & OUTSIDE)
+        if isinstance(func, ast.Name):
+            if func.id in self.table:
+                pass  # a local function or class: below
+            elif func.id in PYTHON_BUILTINS:
+                return 0
+            elif func.id in ARITHMETIC_BUILTINS:
+                arguments = self._arguments(call)
+                return arguments | INSIDE if arguments else 0
+            elif func.id in PASSING_BUILTINS:
+                return self._arguments(call)
+            if self.facts.modules.is_forward(call) or self.facts.modules.is_loss_call(call):
+                return INSIDE
+            return INSIDE | (self._arguments(call) & OUTSIDE)
+        return BOTH
+
+
+def _union(values) -> int:
+    flags = 0
+    for value in values:
+        flags |= value
+    return flags
+
+
+def _numeric_modules(facts) -> frozenset[str]:
+    """Local names of numpy and math modules (their results are not tensors)."""
+    cached = facts.__dict__.get("_escape_numeric")
+    if cached is None:
+        names = set()
+        for node in ast.walk(facts.module):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name in ("numpy", "math"):
+                        names.add(alias.asname or alias.name)
+        cached = facts.__dict__["_escape_numeric"] = frozenset(names)
+    return cached
+
+
+# -- the region check ----------------------------------------------------------------
+
+
+def region_nodes(body: list[ast.stmt]) -> set[int]:
+    found = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            found.add(id(node))
+    return found
+
+
+def unsafe_reason(facts, region: Region) -> str | None:
+    """Why switching this region to inference_mode is not proven safe; None when it is."""
+    checker = _RegionCheck(facts, region.body, region.scope, returns_escape=True)
+    reason = checker.reason()
+    if reason is None and region.with_node is not None:
+        reason = _later_uses(facts, region, checker.flags)
+    return reason
+
+
+class _RegionCheck:
+    """One pass over a region's nodes (or a called function's body)."""
+
+    def __init__(self, facts, body: list[ast.stmt], scope: ast.AST, returns_escape: bool, depth: int = 0, visiting=None):
+        self.facts = facts
+        self.body = body
+        self.scope = scope
+        self.returns_escape = returns_escape
+        self.depth = depth
+        self.visiting = visiting if visiting is not None else set()
+        self.nodes = region_nodes(body)
+        self.flags = ValueFlags(facts, scope, self.nodes)
+
+    def _walk(self) -> Iterator[ast.AST]:
+        for stmt in self.body:
+            yield from ast.walk(stmt)
+
+    def reason(self) -> str | None:
+        has_forward = False
+        for node in self._walk():
+            found = self._node(node)
+            if found:
+                return found
+            if isinstance(node, ast.Call) and self.facts.modules.is_forward(node):
+                has_forward = True
+        if has_forward and _registers_forward_hooks(self.facts):
+            return "a forward hook of this file may capture the activations"
+        return None
+
+    def _node(self, node: ast.AST) -> str | None:
+        flags = self.flags
+        if isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)):
+            return "a function or class defined inside may keep values"
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return "stores to a global"
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            if isinstance(node, ast.YieldFrom) or flags.of(node.value) & INSIDE:
+                return "yields a tensor"
+        if isinstance(node, ast.Return) and self.returns_escape and flags.of(node.value) & INSIDE:
+            return "returns a tensor made inside"
+        if isinstance(node, ast.AugAssign):
+            return self._augmented(node)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                found = self._store(target, node.value)
+                if found:
+                    return found
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        return None
+
+    def _augmented(self, node: ast.AugAssign) -> str | None:
+        target = node.target
+        if isinstance(target, ast.Name):
+            target_flags = self.flags.name(target)
+            if target.id in self.flags.bindings.declared_outer:
+                return "updates a global"
+            if not (self.flags.of(node.value) == 0 and target_flags == 0) and target_flags & OUTSIDE:
+                return f"updates `{target.id}` (made outside) in place"
+            return None
+        return f"updates `{self.facts.text(target)}` in place"
+
+    def _store(self, target: ast.AST, value: ast.AST | None) -> str | None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                found = self._store(element, value)
+                if found:
+                    return found
+            return None
+        if isinstance(target, ast.Starred):
+            return self._store(target.value, value)
+        if isinstance(target, ast.Name):
+            if target.id in self.flags.bindings.declared_outer and self.flags.of(value):
+                return f"stores into the global `{target.id}`"
+            return None
+        if isinstance(target, ast.Attribute) and target.attr == "requires_grad" and not is_false(value):
+            return "sets requires_grad"
+        base_flags = self.flags.of(target.value)
+        if not base_flags & OUTSIDE:
+            return None  # filling a container or tensor made inside
+        if isinstance(target, ast.Attribute) and self.flags.of(value) == 0:
+            return None  # `self.best = acc.item()`
+        if isinstance(target, ast.Subscript) and self.flags.of(value) == 0 and base_flags == OUTSIDE and self._python_container(target.value):
+            return None
+        return f"stores into `{self.facts.text(target)}`"
+
+    def _python_container(self, base: ast.AST) -> bool:
+        """`results[k] = acc.item()` on a dict or list literal of this scope (not a tensor)."""
+        if not isinstance(base, ast.Name):
+            return False
+        bindings = self.flags.bindings.names.get(base.id, [])
+        made = [b for b in bindings if b.kind == "value"]
+        return bool(made) and all(isinstance(b.value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp)) or _is_container_call(b.value) for b in made) and not any(
+            b.kind in ("opaque", "iter", "aug") for b in bindings)
+
+    def _call(self, call: ast.Call) -> str | None:
+        facts, flags = self.facts, self.flags
+        func = call.func
+        qualified = facts.imports.qualname(func)
+        method = func.attr if isinstance(func, ast.Attribute) else None
+        if qualified is not None:
+            found = self._torch_call(call, qualified)
+            if found:
+                return found
+        elif method in REENABLING_METHODS:
+            return f"calls `.{method}()`"
+        elif isinstance(func, ast.Name) and func.id in ("backward", "manual_backward"):
+            return "runs a backward"
+        if is_true(keyword(call, "requires_grad")) or keyword(call, "create_graph") is not None:
+            return "makes a tensor that requires grad"
+        out = keyword(call, "out")
+        if out is not None and flags.of(out) & OUTSIDE:
+            return "writes into an outside tensor (`out=`)"
+        if method is not None and is_inplace_method(method):
+            receiver = inplace_receiver(call)
+            if receiver is not None and flags.of(receiver) & OUTSIDE:
+                return f"updates `{facts.text(receiver)}` (made outside) in place"
+            return None
+        if method in STATE_METHODS and flags.of(func.value) & OUTSIDE:
+            return f"calls `.{method}()` on an outside object"
+        if isinstance(func, ast.Name) and func.id == "setattr":
+            return "sets an attribute"
+        if self._creates_module(call, qualified):
+            return "creates a module, parameter or optimizer"
+        callee_reason = self._local_callee(call)
+        if callee_reason:
+            return callee_reason
+        if method is not None and qualified is None:
+            return self._hands_out(call, method)
+        return None
+
+    def _torch_call(self, call: ast.Call, qualified: str) -> str | None:
+        last = qualified.split(".")[-1]
+        if qualified.startswith(REENABLING_FUNCTIONS):
+            return f"calls `{qualified}`"
+        if qualified == "torch.set_grad_enabled" and not (call.args and is_false(call.args[0])):
+            return "may re-enable grad (`set_grad_enabled`)"
+        if qualified == "torch.inference_mode" and call.args and not is_true(call.args[0]):
+            return "leaves inference mode"
+        if last.endswith("_") and not last.endswith("__") and call.args and self.flags.of(call.args[0]) & OUTSIDE:
+            return f"updates `{self.facts.text(call.args[0])}` (made outside) in place"
+        return None
+
+    def _creates_module(self, call: ast.Call, qualified: str | None) -> bool:
+        if qualified is not None:
+            last = qualified.split(".")[-1]
+            if qualified.startswith("torch.nn.") and last[:1].isupper():
+                return True
+            return qualified.startswith(("torch.optim.", *FACTORY_PREFIXES)) or qualified == "copy.deepcopy" or last == "from_pretrained"
+        func = call.func
+        if isinstance(func, ast.Name):
+            if func.id in self.facts.index.module_classes:
+                return True
+            return any(c.name == func.id and self.facts.modules.is_module_class(c) for c in self.facts.tree.classes)
+        return isinstance(func, ast.Attribute) and func.attr == "from_pretrained"
+
+    def _hands_out(self, call: ast.Call, method: str) -> str | None:
+        """A method of an outside object that receives a tensor made inside may keep it."""
+        facts, flags = self.facts, self.flags
+        receiver = call.func.value
+        if not flags.of(receiver) & OUTSIDE:
+            return None
+        if not flags._arguments(call) & INSIDE:
+            return None
+        if method in READING_METHODS or facts.modules.is_forward(call) or facts.modules.is_loss_call(call):
+            return None
+        if isinstance(receiver, ast.Name) and receiver.id in flags.numeric_modules:
+            return None
+        if method in MODULE_READ_METHODS and facts.modules.kind_of(receiver) == "module":
+            return None
+        if self._callee_functions(call):
+            return None  # a method of this class: checked as a callee
+        return f"passes a tensor made inside to `{facts.text(call.func)}`"
+
+    def _callee_functions(self, call: ast.Call) -> list[ast.AST]:
+        """Functions of this file the call may run: `helper(...)` or `self.method(...)`."""
+        func = call.func
+        tree = self.facts.tree
+        if isinstance(func, ast.Name):
+            if func.id in self.flags.table and not any(b.kind == "opaque" and isinstance(b.node, FUNCTION_TYPES) for b in self.flags.bindings.names[func.id]):
+                return []  # a local variable, not a function of the file
+            return [f for f in tree.functions if f.name == func.id and isinstance(tree.parent(f), ast.Module)] + [
+                f for f in tree.functions if f.name == func.id and tree.parent(f) is self.scope]
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            cls = tree.class_of(call)
+            if cls is not None:
+                return [f for f in cls.body if isinstance(f, FUNCTION_TYPES) and f.name == func.attr]
+        return []
+
+    def _local_callee(self, call: ast.Call) -> str | None:
+        for function in self._callee_functions(call):
+            if function in self.visiting:
+                continue
+            if self.depth >= 3:
+                return f"calls `{function.name}` (too deep to check)"
+            if isinstance(function, ast.AsyncFunctionDef):
+                return f"calls the coroutine `{function.name}`"
+            for decorator in function.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                name = self.facts.imports.qualname(target)
+                if name in ("torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"):
+                    return f"calls `{function.name}`, decorated with `{name}`"
+            self.visiting.add(function)
+            inner = _RegionCheck(self.facts, function.body, function, returns_escape=False, depth=self.depth + 1, visiting=self.visiting)
+            found = inner.reason()
+            if found:
+                return f"calls `{function.name}`, which {found}"
+        return None
+
+
+def _is_container_call(value: ast.AST | None) -> bool:
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("dict", "list", "defaultdict", "OrderedDict", "Counter")
+
+
+def _registers_forward_hooks(facts) -> bool:
+    from gradlint.analysis.training import registers_forward_hooks
+
+    return registers_forward_hooks(facts)
+
+
+# -- uses after a `with` block ----------------------------------------------------------
+
+
+def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:
+    """A tensor made inside and read after the block may only be converted to a Python value or printed."""
+    with_node = region.with_node
+    scope = region.scope
+    made_inside = {
+        name for name, bindings in flags.bindings.names.items()
+        if flags.table.get(name, 0) & INSIDE and any(flags.in_region(b.node) for b in bindings)
+    }
+    if not made_inside:
+        return None
+    end = (with_node.end_lineno, with_node.end_col_offset)
+    loops = [a for a in facts.tree.ancestors(with_node) if isinstance(a, LOOP_TYPES) and facts.tree.is_inside(a, scope) and a is not scope]
+    own = {id(n) for n in facts.tree.scope_nodes(scope)}
+    for node in ast.walk(scope) if not isinstance(scope, ast.Module) else ast.walk(facts.module):
+        if not (isinstance(node, ast.Name) and node.id in made_inside):
+            continue
+        augmented = isinstance(facts.tree.parent(node), ast.AugAssign)
+        if not (isinstance(node.ctx, ast.Load) or augmented):
+            continue  # a new binding: the value made inside is not read there
+        if flags.in_region(node) or flags._comprehension_source(node) is not None:
+            continue
+        later = (node.lineno, node.col_offset) >= end
+        in_loop = any(facts.tree.is_inside(node, loop) for loop in loops)
+        nested = id(node) not in own  # read by a nested function, whenever it runs
+        if (later or in_loop or nested) and (augmented or not is_python_use(facts, node)):
+            return f"`{node.id}` (a tensor made inside) is used after the block at line {node.lineno}"
+    return None
+
+
+def is_python_use(facts, name: ast.Name) -> bool:
+    """The use converts the tensor to a Python value or prints it: `x.item()`, `int(x)`, `f"{x}"`, `print(x)`."""
+    node = name
+    while True:
+        parent = facts.tree.parent(node)
+        if isinstance(parent, ast.Attribute) and parent.value is node:
+            if parent.attr in METADATA_ATTRIBUTES:
+                return True
+            grand = facts.tree.parent(parent)
+            if isinstance(grand, ast.Call) and grand.func is parent:
+                if parent.attr in PYTHON_METHODS:
+                    return True
+                if parent.attr in ("cpu", "detach", "to", "cuda", "float", "double", "long", "int", "half", "contiguous", "view", "reshape", "squeeze", "flatten"):
+                    node = grand
+                    continue
+                return False
+            if parent.attr in ("T", "mT", "data"):
+                node = parent
+                continue
+            return False
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            node = parent
+            continue
+        if isinstance(parent, ast.Call) and node in parent.args:
+            return isinstance(parent.func, ast.Name) and parent.func.id in ("int", "float", "bool", "len", "str", "repr", "print", "format")
+        if isinstance(parent, ast.FormattedValue):
+            return True
+        if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
+            return True
+        return False
