@@ -1,0 +1,193 @@
+"""Run fixture programs in fresh processes, with a time limit, and collect what they measured.
+
+The processes are forked from a server that has imported torch once (the
+multiprocessing "forkserver" method with torch preloaded): importing torch costs
+seconds, and paying it per program would take most of the run. Each fork is
+still a new process that has run nothing. Where forkserver does not exist
+(Windows) every program is spawned from scratch instead.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass, field
+
+from gradlint.verify import worker
+
+OUTPUT_TAIL_LINES = 25
+# the profiler's own chatter on stderr is not the program's output
+_PROFILER_NOISE = re.compile(r"^(USDT|STAGE):")
+
+
+@dataclass
+class ProgramRun:
+    """One program's run: status ok | raised | import-error | crashed | timeout."""
+
+    status: str
+    exception: dict | None = None
+    metrics: dict = field(default_factory=dict)
+    values_path: str | None = None
+    output: str = ""
+    exitcode: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def ran(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def failed_to_run(self) -> bool:
+        """Raised, crashed or timed out: the program did not complete."""
+        return self.status in ("raised", "crashed", "timeout")
+
+    def describe_failure(self) -> str:
+        if self.exception:
+            where = f" (line {self.exception['line']})" if self.exception.get("line") else ""
+            first_line = (self.exception["message"].strip().splitlines() or [""])[0]
+            text = f"{self.exception['type']}: {first_line}".rstrip(": ")
+            return f"{text}{where}"
+        if self.status == "timeout":
+            return f"no result within {self.seconds:.0f} s (killed)"
+        if self.status == "crashed":
+            return f"the process died ({_exit_description(self.exitcode)})"
+        return self.status
+
+
+@dataclass
+class Timing:
+    """Round medians in seconds; ratios are second/first, paired per round."""
+
+    first: list[float]
+    second: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [b / a for a, b in zip(self.first, self.second) if a > 0]
+
+    @staticmethod
+    def _median(values: list[float]) -> float:
+        ordered = sorted(values)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    @property
+    def ratio(self) -> float:
+        return self._median(self.ratios)
+
+    @property
+    def first_median(self) -> float:
+        return self._median(self.first)
+
+    @property
+    def second_median(self) -> float:
+        return self._median(self.second)
+
+
+def _exit_description(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+def _context(device: str):
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        preload = ["gradlint.verify.worker"]
+        if device == "cpu":
+            preload.append("gradlint.verify.preload_cpu")
+        context.set_forkserver_preload(preload)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def read_output(path: str, lines: int = OUTPUT_TAIL_LINES) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            kept = [line.rstrip("\n") for line in handle if not _PROFILER_NOISE.match(line)]
+    except OSError:
+        return ""
+    return "\n".join(kept[-lines:])
+
+
+class ProcessRunner:
+    def __init__(self, device: str, timeout: float, repeat: int, min_run_time: float):
+        self.device = device
+        self.timeout = timeout
+        self.repeat = repeat
+        self.min_run_time = min_run_time
+        self._context = _context(device)
+
+    def _run(self, target, job: worker.Job, timeout: float) -> tuple[int | None, bool, float]:
+        process = self._context.Process(target=target, args=(job,))
+        started = time.monotonic()
+        process.start()
+        try:
+            process.join(timeout)
+            timed_out = process.is_alive()
+            if timed_out:
+                process.kill()
+                process.join()
+        finally:
+            if process.is_alive():  # interrupted while waiting: leave nothing running
+                process.kill()
+                process.join()
+        return process.exitcode, timed_out, time.monotonic() - started
+
+    def measure(self, program: str, function: str, workdir: str, tag: str, search_path: str) -> ProgramRun:
+        job = worker.Job(
+            program=program,
+            module_name=f"_gradlint_fixture_{tag}",
+            function=function,
+            device=self.device,
+            result_path=os.path.join(workdir, f"{tag}.json"),
+            output_path=os.path.join(workdir, f"{tag}.out"),
+            values_path=os.path.join(workdir, f"{tag}.values.pt"),
+            search_path=search_path,
+        )
+        exitcode, timed_out, seconds = self._run(worker.measure_program, job, self.timeout)
+        output = read_output(job.output_path)
+        if timed_out:
+            return ProgramRun("timeout", output=output, exitcode=exitcode, seconds=seconds)
+        try:
+            with open(job.result_path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return ProgramRun("crashed", output=output, exitcode=exitcode, seconds=seconds)
+        status = data.pop("status")
+        exception = data.pop("exception", None)
+        values = job.values_path if status == "ok" and os.path.exists(job.values_path) else None
+        return ProgramRun(status, exception=exception, metrics=data, values_path=values,
+                          output=output, exitcode=exitcode, seconds=seconds)
+
+    def time_pair(self, first: tuple[str, str], second: tuple[str, str], workdir: str,
+                  search_path: str) -> tuple[Timing | None, str]:
+        """Interleaved timing of two (program, function) workloads; (timing, problem)."""
+        job = worker.Job(
+            program=first[0], module_name="_gradlint_timed_first", function=first[1],
+            other_program=second[0], other_module_name="_gradlint_timed_second", other_function=second[1],
+            device=self.device, repeat=self.repeat, min_run_time=self.min_run_time,
+            result_path=os.path.join(workdir, "timing.json"), output_path=os.path.join(workdir, "timing.out"),
+            search_path=search_path,
+        )
+        # every round times both programs for at least min_run_time, plus a warm-up each
+        limit = self.timeout * 2 + 2 * self.repeat * self.min_run_time * 4
+        exitcode, timed_out, seconds = self._run(worker.time_programs, job, limit)
+        if timed_out:
+            return None, f"timing gave no result within {seconds:.0f} s"
+        try:
+            with open(job.result_path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            tail = read_output(job.output_path, 3)
+            return None, f"timing failed ({_exit_description(exitcode)}){': ' + tail if tail else ''}"
+        return Timing(data["first"], data["second"]), ""

@@ -1,0 +1,100 @@
+"""Verify fixtures one after another: lint and fix, run both programs, compare, time, judge."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Callable
+
+import torch
+
+from gradlint.verify.fixture import ADVISED, WORKLOAD, Fixture, FixtureError, find_fixtures, load_fixture
+from gradlint.verify.runner import ProcessRunner
+from gradlint.verify.static import StaticCheck, check_fixture
+from gradlint.verify.verdict import FixtureResult, judge
+from gradlint.verify.worker import same_values
+
+DEFAULT_REPEAT = 5
+DEFAULT_TIMEOUT = 120.0
+MIN_RUN_TIME = 0.05  # seconds per timing block: rounds are many short blocks, interleaved
+
+
+def resolve_device(requested: str) -> str:
+    """cpu | cuda | auto -> the device to run on; ValueError when CUDA is asked for and absent."""
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: CUDA is not available to this torch build or machine")
+    return requested
+
+
+def _compare_values(first: str | None, second: str | None) -> str | None:
+    if first is None or second is None:
+        return None
+    try:
+        a = torch.load(first, weights_only=False)
+        b = torch.load(second, weights_only=False)
+    except Exception as exc:  # a value that does not round-trip cannot be compared
+        return f"the returned values could not be loaded: {type(exc).__name__}: {exc}"
+    return same_values(a, b)
+
+
+def verify_one(path: str, runner: ProcessRunner, workdir: str) -> FixtureResult:
+    try:
+        fixture = load_fixture(path)
+    except FixtureError as exc:
+        invalid = FixtureResult(Fixture(path=path, text="", expect=(), claim="?"), StaticCheck())
+        invalid.verdict, invalid.problems = "invalid fixture", [str(exc)]
+        return invalid
+    os.makedirs(workdir, exist_ok=True)
+    program = os.path.abspath(path)
+    search_path = os.path.dirname(program)
+    static = check_fixture(fixture)
+    result = FixtureResult(fixture, static)
+
+    fixed_parses = not any("does not parse" in e for e in static.errors)
+    second: tuple[str, str] | None = None
+    if static.fixes_applied and fixed_parses:
+        fixed_dir = os.path.join(workdir, "fixed")
+        os.makedirs(fixed_dir, exist_ok=True)
+        fixed_program = os.path.join(fixed_dir, os.path.basename(path))
+        with open(fixed_program, "w", encoding="utf-8") as handle:
+            handle.write(static.fixed_text)
+        second, result.compared = (fixed_program, WORKLOAD), "fix"
+    elif fixture.has_advised and not static.fixes_applied:
+        second, result.compared = (program, ADVISED), "advised"
+    else:
+        result.compared = ""
+
+    result.original = runner.measure(program, WORKLOAD, workdir, "original", search_path)
+    if second is not None and result.original.status != "import-error":
+        result.fixed = runner.measure(second[0], second[1], workdir, "fixed", search_path)
+    if result.original.ran and result.fixed is not None and result.fixed.ran:
+        result.values_differ = _compare_values(result.original.values_path, result.fixed.values_path)
+        result.timing, result.timing_problem = runner.time_pair((program, WORKLOAD), second, workdir, search_path)
+    judge(result)
+    return result
+
+
+def verify_fixtures(
+    paths: list[str],
+    device: str = "cpu",
+    repeat: int = DEFAULT_REPEAT,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[int, int, FixtureResult], None] | None = None,
+) -> list[FixtureResult]:
+    """Every fixture under PATHS, verified; raises FixtureError for a path that does not exist."""
+    files = find_fixtures(paths)
+    runner = ProcessRunner(device, timeout, repeat, MIN_RUN_TIME)
+    workdir = tempfile.mkdtemp(prefix="gradlint-verify-")
+    results = []
+    try:
+        for number, path in enumerate(files, 1):
+            result = verify_one(path, runner, os.path.join(workdir, str(number)))
+            results.append(result)
+            if progress is not None:
+                progress(number, len(files), result)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results

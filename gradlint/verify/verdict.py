@@ -1,0 +1,244 @@
+"""Turn two programs' measurements into one verdict per fixture, with its numbers and threshold.
+
+Thresholds sit above the noise seen on a 2-core CPU machine: peak memory and
+saved bytes are exact to the byte run after run, the C heap drifts by a few
+bytes per iteration, and wall time by several percent between rounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gradlint.verify.fixture import Fixture
+from gradlint.verify.runner import ProgramRun, Timing
+from gradlint.verify.static import StaticCheck
+
+MIB = 1024 * 1024
+MEMORY_MIN_BYTES = 1 * MIB  # a memory difference counts from 1 MiB ...
+MEMORY_MIN_FRACTION = 0.05  # ... and 5% of the original's peak
+LEAK_MIN_BYTES_PER_ITERATION = 1024
+TIME_MIN_FRACTION = 0.05  # a time difference counts from 5%, every round agreeing ...
+TIME_MIN_ROUNDS = 3  # ... and at least this many rounds (one round is too noisy to judge)
+
+THRESHOLDS = {
+    "memory": f"at least 1 MiB and {MEMORY_MIN_FRACTION:.0%} of the original peak",
+    "leak": "at least 1 KiB per iteration",
+    "time": (f"median ratio beyond x{1 - TIME_MIN_FRACTION:.2f} (or x{1 + TIME_MIN_FRACTION:.2f}), "
+             f"every one of at least {TIME_MIN_ROUNDS} rounds agreeing"),
+}
+
+
+@dataclass
+class FixtureResult:
+    fixture: Fixture
+    static: StaticCheck
+    compared: str = "fix"  # "fix": gradlint's fix | "advised": the fixture's advised() | "": nothing to compare
+    original: ProgramRun | None = None
+    fixed: ProgramRun | None = None
+    timing: Timing | None = None
+    timing_problem: str = ""
+    values_differ: str | None = None
+    ok: bool = False
+    verdict: str = ""
+    detail: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def size(nbytes: float | None) -> str:
+    if nbytes is None:
+        return "n/a"
+    sign = "-" if nbytes < 0 else ""
+    value = abs(nbytes)
+    for unit, scale in (("MiB", MIB), ("KiB", 1024)):
+        if value >= scale:
+            return f"{sign}{value / scale:.1f} {unit}"
+    return f"{sign}{value:.0f} B"
+
+
+def duration(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.0f} us"
+
+
+# -- the measured effects of the change -------------------------------------------
+
+
+def _metric(run: ProgramRun | None, name: str):
+    return run.metrics.get(name) if run is not None and run.ran else None
+
+
+def memory_effect(result: FixtureResult) -> tuple[int, float | None]:
+    """(-1 worse, 0 none, 1 saved) for peak memory, and the bytes saved."""
+    before, after = _metric(result.original, "peak_bytes"), _metric(result.fixed, "peak_bytes")
+    if before is None or after is None:
+        return 0, None
+    saved = before - after
+    bar = max(MEMORY_MIN_BYTES, MEMORY_MIN_FRACTION * before)
+    return (1 if saved >= bar else -1 if -saved >= bar else 0), saved
+
+
+def saved_tensors_effect(result: FixtureResult) -> tuple[int, float | None]:
+    before, after = _metric(result.original, "saved_bytes"), _metric(result.fixed, "saved_bytes")
+    if before is None or after is None:
+        return 0, None
+    saved = before - after
+    bar = max(MEMORY_MIN_BYTES, MEMORY_MIN_FRACTION * before)
+    return (1 if saved >= bar else -1 if -saved >= bar else 0), saved
+
+
+def leak_effect(result: FixtureResult) -> tuple[int, float | None, float | None]:
+    """(-1/0/1, bytes per iteration no longer retained, graph nodes per iteration)."""
+    before, after = _metric(result.original, "retained_bytes"), _metric(result.fixed, "retained_bytes")
+    nodes_before, nodes_after = _metric(result.original, "retained_nodes"), _metric(result.fixed, "retained_nodes")
+    n = result.fixture.iterations
+    nodes = None if nodes_before is None or nodes_after is None else (nodes_before - nodes_after) / n
+    if before is None or after is None:
+        return 0, None, nodes
+    per_iteration = (before - after) / n
+    flag = 1 if per_iteration >= LEAK_MIN_BYTES_PER_ITERATION else -1 if -per_iteration >= LEAK_MIN_BYTES_PER_ITERATION else 0
+    return flag, per_iteration, nodes
+
+
+def time_effect(timing: Timing | None) -> int:
+    if timing is None or len(timing.ratios) < TIME_MIN_ROUNDS:
+        return 0
+    ratios = timing.ratios
+    if timing.ratio <= 1 - TIME_MIN_FRACTION and max(ratios) < 1:
+        return 1
+    if timing.ratio >= 1 + TIME_MIN_FRACTION and min(ratios) > 1:
+        return -1
+    return 0
+
+
+# -- wording -----------------------------------------------------------------------
+
+
+def compared_label(result: FixtureResult) -> str:
+    return {"fix": "the fixed program", "advised": "the advised() variant"}.get(result.compared, "the comparison")
+
+
+def memory_text(result: FixtureResult) -> str:
+    before, after = _metric(result.original, "peak_bytes"), _metric(result.fixed, "peak_bytes")
+    _, saved = memory_effect(result)
+    if saved is None:
+        return "peak n/a"
+    share = f" ({saved / before:.0%})" if before else ""
+    return f"peak {size(before)} -> {size(after)}: {size(saved)}{share} saved"
+
+
+def saved_tensors_text(result: FixtureResult) -> str:
+    before, after = _metric(result.original, "saved_bytes"), _metric(result.fixed, "saved_bytes")
+    if before is None or after is None:
+        return "saved for backward n/a"
+    return f"saved for backward {size(before)} -> {size(after)}"
+
+
+def leak_text(result: FixtureResult) -> str:
+    _, per_iteration, nodes = leak_effect(result)
+    n = result.fixture.iterations
+    before, after = _metric(result.original, "retained_bytes"), _metric(result.fixed, "retained_bytes")
+    node_text = f", {nodes:g} graph nodes per iteration" if nodes is not None else ""
+    if per_iteration is None:
+        return f"retained n/a{node_text}"
+    return (f"retained after {n} iteration{'s' if n != 1 else ''} {size(before)} -> {size(after)}: "
+            f"{size(per_iteration)} per iteration{node_text}")
+
+
+def time_text(result: FixtureResult) -> str:
+    timing = result.timing
+    if timing is None or not timing.ratios:
+        return f"time n/a{' (' + result.timing_problem + ')' if result.timing_problem else ''}"
+    ratios = timing.ratios
+    rounds = len(ratios)
+    spread = f", rounds x{min(ratios):.2f}-x{max(ratios):.2f}" if rounds > 1 else ", 1 round"
+    return (f"time {duration(timing.first_median)} -> {duration(timing.second_median)}: "
+            f"x{timing.ratio:.2f}{spread}")
+
+
+# -- the verdict ---------------------------------------------------------------------
+
+
+def judge(result: FixtureResult) -> None:
+    """Set ok, verdict, detail and problems from the measurements."""
+    fixture, original, fixed = result.fixture, result.original, result.fixed
+    problems = list(result.static.problems)
+    if original is not None and original.status == "import-error":
+        problems.append(f"the fixture raised at import: {original.describe_failure()}")
+    if fixed is not None and fixed.status == "import-error":
+        problems.append(f"{compared_label(result)} raised at import: {fixed.describe_failure()}")
+    for label, run in (("the original", original), (compared_label(result), fixed)):
+        if run is not None and run.metrics.get("nondeterministic"):
+            problems.append(f"{label} is not deterministic: {run.metrics['nondeterministic']}")
+    if result.values_differ:
+        problems.append(f"the fixed program's results differ: {result.values_differ}")
+
+    claim = fixture.claim
+    verdict, detail, confirmed = "", "", False
+    if claim == "crash":
+        verdict, detail, confirmed = _judge_crash(result)
+    elif original is None or not original.ran:
+        if original is not None and original.failed_to_run:
+            verdict = "original failed"
+            detail = f"the original does not complete: {original.describe_failure()}"
+    elif fixed is None:
+        verdict = "nothing to compare"
+        detail = "no fix applied and no advised() variant: nothing was measured against the original"
+        confirmed = claim == "none"
+    elif not fixed.ran:
+        verdict = "fix breaks the program"
+        detail = f"{compared_label(result)} does not complete: {fixed.describe_failure()}"
+    else:
+        verdict, detail, confirmed = _judge_measured(result)
+    if not confirmed:
+        problems.append(f"claim '{claim}' not confirmed" + (f": {verdict}" if verdict else ""))
+    result.verdict = verdict or "not measured"
+    result.detail = detail
+    result.problems = problems
+    result.ok = confirmed and not problems
+
+
+def _judge_crash(result: FixtureResult) -> tuple[str, str, bool]:
+    original, fixed = result.original, result.fixed
+    if original is None or original.status == "import-error":
+        return "", "", False
+    if not original.failed_to_run:
+        return "no crash", "the original runs without error: nothing to fix", False
+    what = original.describe_failure()
+    if result.compared == "" or fixed is None:
+        if result.static.no_fix:
+            return "crash confirmed, no fix", f"original: {what}; gradlint offers no fix ({', '.join(result.static.no_fix)} is display-only)", True
+        return "crash confirmed, no fix", f"original: {what}; nothing was changed", False
+    if fixed.ran:
+        return "crash fixed", f"original: {what}; {compared_label(result)}: runs", True
+    return "crash not fixed", f"original: {what}; {compared_label(result)}: {fixed.describe_failure()}", False
+
+
+def _judge_measured(result: FixtureResult) -> tuple[str, str, bool]:
+    claim = result.fixture.claim
+    memory, _ = memory_effect(result)
+    saved_tensors, _ = saved_tensors_effect(result)
+    leak, _, _ = leak_effect(result)
+    faster = time_effect(result.timing)
+    numbers = {
+        "memory": f"{memory_text(result)}; {saved_tensors_text(result)}",
+        "leak": leak_text(result),
+        "time": time_text(result),
+    }
+    if claim == "none":
+        effects = [name for name, flag in (("memory", memory or saved_tensors), ("leak", leak), ("time", faster)) if flag]
+        detail = "; ".join(numbers.values())
+        if effects:
+            return f"measurable difference ({', '.join(effects)})", detail, False
+        return "no measurable difference", f"{detail} (thresholds: memory {THRESHOLDS['memory']}; leak {THRESHOLDS['leak']}; time {THRESHOLDS['time']})", True
+    flag = {"memory": memory, "leak": leak, "time": faster}[claim]
+    label = {"memory": "memory saved", "leak": "leak removed", "time": "time saved"}[claim]
+    others = "; ".join(text for name, text in numbers.items() if name != claim)
+    detail = f"{numbers[claim]} (threshold: {THRESHOLDS[claim]}); {others}"
+    if flag == 1:
+        return label, detail, True
+    if claim == "time" and (result.timing is None or len(result.timing.ratios) < TIME_MIN_ROUNDS):
+        return f"time not measured (needs --repeat {TIME_MIN_ROUNDS} or more)", detail, False
+    return ("costs more" if flag == -1 else "no measurable difference"), detail, False

@@ -1,0 +1,345 @@
+"""What runs inside a fixture's own process: import the program, run its workload, measure.
+
+Each program runs in a fresh process forked from a server that has imported
+torch and nothing else (see runner.py), so one program's allocations, caches
+and leaks never reach another's numbers. The workload runs three times:
+
+1. under `saved_tensors_hooks`: bytes autograd saved for backward, counted once
+   per storage while it is held (tensors sharing a storage count once; a freed
+   address reused later counts again); its return value is the one compared;
+2. between two heap readings: bytes still held once the workload has returned
+   (and garbage is collected), and the autograd nodes still reachable;
+3. for peak memory: CUDA's `max_memory_allocated`, or on CPU the allocation and
+   free events of `torch.profiler` (profile_memory) summed in time order.
+
+A separate job times two programs, interleaved (time_programs).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import importlib.util
+import json
+import os
+import sys
+import traceback
+import weakref
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Job:
+    program: str  # the file to import
+    module_name: str
+    function: str
+    device: str
+    result_path: str
+    output_path: str
+    values_path: str = ""
+    search_path: str = ""  # the fixture's own folder, for imports of its neighbours
+    # time_programs only: the second program and the timing budget
+    other_program: str = ""
+    other_module_name: str = ""
+    other_function: str = ""
+    repeat: int = 1
+    min_run_time: float = 0.05
+
+
+# -- plumbing -------------------------------------------------------------------
+
+
+def _redirect_output(path: str) -> None:
+    """Send everything the program prints (Python and native) to one file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    for stream, target in ((sys.stdout, 1), (sys.stderr, 2)):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+        os.dup2(fd, target)
+    os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False, encoding="utf-8", errors="replace")
+    sys.stderr = open(2, "w", buffering=1, closefd=False, encoding="utf-8", errors="replace")
+
+
+def _write_json(path: str, data: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(tmp, path)
+
+
+def _exception_info(exc: BaseException, program: str) -> dict:
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if os.path.abspath(frame.f_code.co_filename) == os.path.abspath(program):
+            line = lineno
+    return {
+        "type": name,
+        "message": str(exc),
+        "line": line,
+        "traceback": "".join(traceback.format_exception(kind, exc, exc.__traceback__)),
+    }
+
+
+def _import_program(path: str, module_name: str, search_path: str):
+    if search_path and search_path not in sys.path:
+        sys.path.insert(0, search_path)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+# -- measurements ---------------------------------------------------------------
+
+
+class _Packed:
+    """What autograd holds instead of a saved tensor; it dies with the graph."""
+
+    __slots__ = ("tensor", "__weakref__")
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+
+def _storage(tensor) -> tuple[tuple, int]:
+    try:
+        storage = tensor.untyped_storage()
+        return (str(tensor.device), storage.data_ptr()), storage.nbytes()
+    except Exception:  # sparse, nested or other storage-less tensors: count the tensor itself
+        return ("tensor", id(tensor)), tensor.element_size() * tensor.nelement()
+
+
+class SavedTensorMeter:
+    """Bytes saved for backward, each storage counted once while autograd holds it."""
+
+    def __init__(self):
+        self.held: dict[tuple, int] = {}
+        self.total_bytes = 0
+        self.tensors = 0
+
+    def pack(self, tensor):
+        key, nbytes = _storage(tensor)
+        if not self.held.get(key):
+            self.total_bytes += nbytes
+        self.held[key] = self.held.get(key, 0) + 1
+        self.tensors += 1
+        packed = _Packed(tensor)
+        weakref.finalize(packed, self._release, key)
+        return packed
+
+    def _release(self, key) -> None:
+        left = self.held.get(key, 0) - 1
+        if left > 0:
+            self.held[key] = left
+        else:
+            self.held.pop(key, None)
+
+    @staticmethod
+    def unpack(packed):
+        return packed.tensor
+
+
+def _heap_reader():
+    """In-use bytes of the C heap (glibc's mallinfo2): tensors on CPU and autograd
+    nodes both live there. None where the C library has no mallinfo2."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    mallinfo2.restype = MallInfo2
+
+    def read() -> int:
+        info = mallinfo2()
+        return info.uordblks + info.hblkhd
+
+    return read
+
+
+def held_bytes(device: str, heap) -> int | None:
+    if device.startswith("cuda"):
+        return torch.cuda.memory_allocated() + (heap() if heap else 0)
+    return heap() if heap else None
+
+
+def graph_nodes() -> int:
+    """Autograd nodes reachable from every live tensor."""
+    seen: set = set()
+    stack = [obj.grad_fn for obj in gc.get_objects()
+             if issubclass(type(obj), torch.Tensor) and getattr(obj, "grad_fn", None) is not None]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(next_node for next_node, _ in node.next_functions)
+    return len(seen)
+
+
+def cpu_peak(fn, device):
+    """Run fn under the profiler; the highest sum of allocations minus frees."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        values = fn(device)
+    try:
+        events = prof.profiler.kineto_results.events()
+    except AttributeError:  # a torch without kineto results: no CPU peak
+        return values, None
+    deltas = sorted((e.start_ns(), e.nbytes()) for e in events
+                    if e.name() == "[memory]" and e.device_type() == torch.autograd.DeviceType.CPU)
+    current = peak = 0
+    for _, nbytes in deltas:
+        current += nbytes
+        peak = max(peak, current)
+    return values, peak
+
+
+def cuda_peak(fn, device):
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    start = torch.cuda.memory_allocated()
+    values = fn(device)
+    torch.cuda.synchronize()
+    return values, torch.cuda.max_memory_allocated() - start
+
+
+def portable(value):
+    """The returned values as plain CPU tensors without graphs, for saving and comparing."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu").clone()
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(portable(v) for v in value) if type(value) in (list, tuple) else [portable(v) for v in value]
+    return value
+
+
+def same_values(a, b) -> str | None:
+    """None when equal (torch.testing.assert_close for tensors and numbers), else why not."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            return f"keys differ: {list(a)} != {list(b)}"
+        for key in a:
+            why = same_values(a[key], b[key])
+            if why:
+                return f"[{key!r}]: {why}"
+        return None
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return f"lengths differ: {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            why = same_values(x, y)
+            if why:
+                return f"[{i}]: {why}"
+        return None
+    numeric = (torch.Tensor, int, float, complex)
+    if isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool) and not isinstance(b, bool):
+        try:
+            torch.testing.assert_close(a, b, check_device=False, equal_nan=True)
+        except AssertionError as exc:
+            return " ".join(str(exc).split())[:300]
+        except TypeError as exc:
+            return str(exc)
+        return None
+    return None if a == b else f"{a!r} != {b!r}"[:300]
+
+
+# -- entry points (run in the child process) ------------------------------------
+
+
+def measure_program(job: Job) -> None:
+    _redirect_output(job.output_path)
+    torch.set_num_threads(1)
+    # torch's own objects stay alive: keep every gc.collect() and the graph scan off them
+    gc.freeze()
+    result: dict = {"status": "ok"}
+    try:
+        module = _import_program(job.program, job.module_name, job.search_path)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt at import are the program's too
+        result.update(status="import-error", exception=_exception_info(exc, job.program))
+        _write_json(job.result_path, result)
+        return
+    fn = getattr(module, job.function, None)
+    if not callable(fn):
+        result.update(status="import-error", exception={
+            "type": "AttributeError", "message": f"no function {job.function}(device)", "line": None, "traceback": ""})
+        _write_json(job.result_path, result)
+        return
+    device = job.device
+    heap = _heap_reader()
+    run = "saved"
+    try:
+        meter = SavedTensorMeter()
+        with torch.autograd.graph.saved_tensors_hooks(meter.pack, meter.unpack):
+            values = fn(device)
+        _synchronize(device)
+        values = portable(values)
+        result.update(saved_bytes=meter.total_bytes, saved_tensors=meter.tensors)
+
+        run = "retention"
+        gc.collect()
+        before = held_bytes(device, heap)
+        again = fn(device)
+        _synchronize(device)
+        gc.collect()
+        after = held_bytes(device, heap)
+        result["retained_bytes"] = None if before is None else after - before
+        result["retained_nodes"] = graph_nodes()
+        result["nondeterministic"] = same_values(values, portable(again))
+        del again
+        gc.collect()
+
+        run = "peak"
+        peak_of = cuda_peak if device.startswith("cuda") else cpu_peak
+        third, result["peak_bytes"] = peak_of(fn, device)
+        del third
+    except BaseException as exc:
+        result.update(status="raised", exception=_exception_info(exc, job.program))
+        if run != "saved":  # the first run passed: the workload is not deterministic
+            result["nondeterministic"] = f"raised on the {run} run only"
+        _write_json(job.result_path, result)
+        return
+    torch.save(values, job.values_path)
+    _write_json(job.result_path, result)
+
+
+def time_programs(job: Job) -> None:
+    """Time two programs' workloads in interleaved rounds (the order alternates)."""
+    from torch.utils.benchmark import Timer
+
+    _redirect_output(job.output_path)
+    torch.set_num_threads(1)
+    first = getattr(_import_program(job.program, job.module_name, job.search_path), job.function)
+    second = getattr(_import_program(job.other_program, job.other_module_name, job.search_path), job.other_function)
+    timers = [Timer(stmt="fn(device)", globals={"fn": fn, "device": job.device}, num_threads=1)
+              for fn in (first, second)]
+    for fn in (first, second):  # warm up: lazy initialisation is not what we time
+        fn(job.device)
+        _synchronize(job.device)
+    medians: list[list[float]] = [[], []]
+    for round_index in range(job.repeat):
+        order = (0, 1) if round_index % 2 == 0 else (1, 0)
+        for which in order:
+            measurement = timers[which].blocked_autorange(min_run_time=job.min_run_time)
+            medians[which].append(measurement.median)
+    _write_json(job.result_path, {"status": "ok", "first": medians[0], "second": medians[1]})
