@@ -72,6 +72,8 @@ READING_METHODS = frozenset({
     "reshape_as", "expand", "expand_as", "type_as", "to", "index_select", "gather", "masked_select", "masked_fill",
     "where", "clamp", "norm", "dist", "allclose", "equal", "isclose", "pow", "format", "join",
 })
+# functions that only wrap an iterable for display
+ITERATION_WRAPPERS = frozenset({"tqdm", "trange"})
 # methods of a module that compute from their inputs like a forward
 MODULE_READ_METHODS = frozenset({"encode", "decode", "predict", "generate", "embed", "forward_features", "extract_features", "sample"})
 # calls that turn autograd back on or need it
@@ -524,6 +526,21 @@ class _RegionCheck:
             return callee_reason
         if method is not None and qualified is None:
             return self._hands_out(call, method)
+        if isinstance(func, ast.Name) and qualified is None:
+            return self._unseen_function(call, func.id)
+        return None
+
+    def _unseen_function(self, call: ast.Call, name: str) -> str | None:
+        """A function this file does not define, given outside tensors or modules, may update or train them."""
+        flags = self.flags
+        if name in PYTHON_BUILTINS or name in ARITHMETIC_BUILTINS or name in PASSING_BUILTINS or name in ITERATION_WRAPPERS:
+            if name not in flags.table:
+                return None
+        if self.facts.modules.is_forward(call) or self.facts.modules.is_loss_call(call) or self._callee_functions(call):
+            return None
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            if flags.of(argument) & OUTSIDE:
+                return f"passes `{self.facts.text(argument)}` (made outside) to `{name}`, which this file does not show"
         return None
 
     def _torch_call(self, call: ast.Call, qualified: str) -> str | None:
@@ -552,13 +569,13 @@ class _RegionCheck:
         return isinstance(func, ast.Attribute) and func.attr == "from_pretrained"
 
     def _hands_out(self, call: ast.Call, method: str) -> str | None:
-        """A method of an outside object that receives a tensor made inside may keep it."""
+        """A method of an outside object that receives a tensor or module may keep it or update it in place."""
         facts, flags = self.facts, self.flags
         receiver = call.func.value
         if not flags.of(receiver) & OUTSIDE:
             return None
-        if not flags._arguments(call) & INSIDE:
-            return None
+        if not flags._arguments(call):
+            return None  # nothing but Python values given
         if method in READING_METHODS or facts.modules.is_forward(call) or facts.modules.is_loss_call(call):
             return None
         if isinstance(receiver, ast.Name) and receiver.id in flags.numeric_modules:
@@ -567,7 +584,7 @@ class _RegionCheck:
             return None
         if self._callee_functions(call):
             return None  # a method of this class: checked as a callee
-        return f"passes a tensor made inside to `{facts.text(call.func)}`"
+        return f"passes a tensor or module to `{facts.text(call.func)}`, which may keep or update it"
 
     def _callee_functions(self, call: ast.Call) -> list[ast.AST]:
         """Functions of this file the call may run: `helper(...)` or `self.method(...)`."""

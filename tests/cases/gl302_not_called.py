@@ -30,13 +30,13 @@ def second_item(model, x, ctx):
         return model(x)
 
 
-@torch.no_grad
+@torch.no_grad  # allow: GL401 (returns only Python values)
 def decorator_without_parens_works(model, x):
     return model(x).tolist()
 
 
 def called(model, x):
-    with torch.no_grad():
+    with torch.no_grad():  # allow: GL401 (y is only read through .tolist())
         y = model(x)
     with torch.set_grad_enabled(False):
         y = model(x)
