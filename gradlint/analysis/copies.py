@@ -28,6 +28,12 @@ CUT_METHODS = frozenset({"detach", "detach_", "item", "tolist", "numpy", "size",
 # torch functions whose result carries no graph
 CUT_TORCH = frozenset({"torch.equal", "torch.allclose", "torch.isclose", "torch.is_tensor", "torch.numel", "torch.save"})
 CONTAINER_BUILDERS = frozenset({"list", "tuple", "dict", "OrderedDict", "set"})
+HARMLESS_BUILTINS = frozenset({
+    "print", "len", "zip", "enumerate", "isinstance", "range", "sorted", "any", "all", "map", "min", "max", "str",
+    "repr", "format", "float", "int", "bool", "id", "type", "hash", "iter", "next", "reversed",
+})
+# methods that read or copy their argument's values, never its graph
+HARMLESS_METHODS = frozenset({"load_state_dict", "copy_", "equal", "allclose", "assertTrue", "assertEqual", "assertFalse"})
 STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
 # signs of meta-learning code: copies there are functional weights that must keep their graph
 META_LEARNING_MARKERS = ("create_graph=True", "functional_call", "import higher", "learn2learn", "torch.func", "functorch")
@@ -52,7 +58,7 @@ class CopyFacts:
     def parameter(self, expr: ast.AST) -> Param | None:
         param = self.params.parameter(expr)
         if param is not None:
-            return param
+            return None if registered_buffer(self.facts, expr) else param
         # sd[k] for sd = m.state_dict(keep_vars=True)
         if isinstance(expr, ast.Subscript) and is_state_dict(self.facts, expr.value, keep_vars=True):
             return Param(dotted(expr.value) or "")
@@ -120,10 +126,40 @@ class CopyFacts:
                 return True
             elif isinstance(parent, ast.Assign):
                 # `p.data = copy` replaces the storage: no graph is kept (GL402 speaks about that line)
-                return not all(isinstance(t, ast.Attribute) and t.attr == "data" for t in parent.targets)
+                if all(isinstance(t, ast.Attribute) and t.attr == "data" for t in parent.targets):
+                    return False
+                names = [t for t in parent.targets if isinstance(t, ast.Name)]
+                return not any(self._handed_to_unknown(name) for name in names)
             else:
                 # a comprehension's iterable, a condition, an expression statement: nothing kept
                 return False
+
+    def _handed_to_unknown(self, target: ast.Name) -> bool:
+        """Is the local bound here passed to code we cannot see (`fmodule.update_params(params)`)?
+
+        Such code may well need the graph (functional weights): the copy is not provably a snapshot.
+        """
+        scope = self.tree.scope_of(target)
+        for node in self.tree.scope_nodes(scope):
+            if not (isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)):
+                continue
+            use = node
+            parent = self.tree.parent(use)
+            while isinstance(parent, (ast.List, ast.Tuple, ast.Starred, ast.keyword)):
+                use, parent = parent, self.tree.parent(parent)
+            if isinstance(parent, ast.Call) and use is not parent.func and self._argument_effect(parent) == "drops":
+                if not self._harmless_consumer(parent):
+                    return True
+        return False
+
+    def _harmless_consumer(self, call: ast.Call) -> bool:
+        """Calls known not to need a graph from their arguments."""
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in HARMLESS_BUILTINS
+        if isinstance(func, ast.Attribute):
+            return func.attr in HARMLESS_METHODS or func.attr in STORE_METHODS
+        return False
 
     def _argument_effect(self, call: ast.Call) -> str:
         """What a call does with an argument: 'stored' in a container, 'passes' it on in its result, or 'drops' it."""
@@ -196,6 +232,26 @@ class CopyFacts:
             return False
         cls = self.tree.class_of(copy.node)
         return cls is not None and self.facts.modules.is_module_class(cls)
+
+
+def registered_buffer(facts, expr: ast.AST) -> bool:
+    """`self.weight` in a class that registers `weight` as a buffer (FrozenBatchNorm): a tensor, not a parameter."""
+    if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self"):
+        return False
+    cls = facts.tree.class_of(expr)
+    if cls is None:
+        return False
+    cache = facts.__dict__.setdefault("_registered_buffers", {})
+    names = cache.get(cls)
+    if names is None:
+        names = set()
+        for node in ast.walk(cls):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register_buffer":
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names.add(first.value)
+        cache[cls] = names
+    return expr.attr in names
 
 
 def is_forward_method(function: ast.AST) -> bool:

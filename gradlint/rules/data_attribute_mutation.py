@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from gradlint.analysis.copies import registered_buffer
 from gradlint.analysis.inplace import inplace_receiver, is_chained_inplace
 from gradlint.analysis.parameters import ParameterFacts
 from gradlint.finding import Applicability, Edit
@@ -82,7 +83,10 @@ class DataAttributeMutation(Rule):
 
     def check(self, facts):
         params = ParameterFacts(facts)
-        edits = [edit for edit in _data_edits(facts) if params.parameter(edit.data.value) is not None]
+        edits = [
+            edit for edit in _data_edits(facts)
+            if params.parameter(edit.data.value) is not None and not registered_buffer(facts, edit.data.value)
+        ]
         to_wrap = [e.stmt for e in edits if e.droppable and not facts.grad_mode_at(e.stmt).grad_off]
         for edit in edits:
             if edit.replaces:

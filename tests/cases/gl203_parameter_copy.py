@@ -161,3 +161,28 @@ class Ensemble(nn.Module):
 
     def forward(self, x):
         return F.linear(x, self.merged_weight())
+
+
+# quiet: copies handed to code we cannot see may be functional weights
+def patch(module, fmodule, device=None):
+    params = [p.clone() if device is None else p.clone().to(device) for p in module.parameters()]
+    fmodule.update_params(params)
+    return fmodule
+
+
+# quiet: `weight` registered as a buffer is a plain tensor
+class FrozenNorm(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.register_buffer("weight", torch.ones(n))
+
+    def snapshot(self):
+        return self.weight.clone()
+
+
+# a snapshot restored later with load_state_dict is still a snapshot
+def train_with_best(model, steps):
+    best = {k: v.clone() for k, v in model.named_parameters()}  # expect: GL203
+    for step in steps:
+        step(model)
+    model.load_state_dict(best)

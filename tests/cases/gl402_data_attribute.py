@@ -111,3 +111,15 @@ def clip_properly(model, c):
     with torch.no_grad():
         for p in model.parameters():
             p.clamp_(-c, c)
+
+
+# quiet: `weight` and `bias` registered as buffers are plain tensors
+class FrozenNorm(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.register_buffer("weight", torch.ones(n))
+        self.register_buffer("bias", torch.zeros(n))
+
+    def reset(self):
+        self.weight.data.fill_(1.0)
+        self.bias.data.zero_()
