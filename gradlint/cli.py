@@ -198,5 +198,23 @@ def generate_docs(output, check_only):
         click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.argument("fixtures", nargs=-1, type=click.Path())
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True,
+              help="Where the workloads run; auto picks CUDA when present.")
+@click.option("--repeat", type=click.IntRange(min=1), default=5, show_default=True, help="Interleaved timing rounds.")
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Also draw the results into this PNG (needs matplotlib).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds each program may run before it is reported as hanging.")
+def verify(fixtures, device, repeat, output_format, plot_path, timeout):
+    """Run fixture programs before and after gradlint's fixes and measure what each fix saves (needs torch)."""
+    # imported here: torch loads only for this command
+    from gradlint.verify.command import run_verify
+
+    sys.exit(run_verify(list(fixtures), device, repeat, output_format, plot_path, timeout))
+
+
 if __name__ == "__main__":
     main()
