@@ -20,6 +20,8 @@ LEAK_MIN_BYTES_PER_ITERATION = 1024
 TIME_MIN_FRACTION = 0.05  # a time difference counts from 5%, every round agreeing ...
 TIME_MIN_ROUNDS = 3  # ... and at least this many rounds (one round is too noisy to judge)
 
+RUN_STATES = {"raised": "raises", "crashed": "crashes", "timeout": "hangs", "import-error": "fails at import"}
+
 THRESHOLDS = {
     "memory": f"at least 1 MiB and {MEMORY_MIN_FRACTION:.0%} of the original peak",
     "leak": "at least 1 KiB per iteration",
@@ -181,17 +183,21 @@ def judge(result: FixtureResult) -> None:
         verdict, detail, confirmed = _judge_crash(result)
     elif original is None or not original.ran:
         if original is not None and original.failed_to_run:
-            verdict = "original failed"
+            verdict = f"original {RUN_STATES[original.status]}"
             detail = f"the original does not complete: {original.describe_failure()}"
+        elif original is not None:
+            verdict = "import error"
     elif fixed is None:
         verdict = "nothing to compare"
         detail = "no fix applied and no advised() variant: nothing was measured against the original"
         confirmed = claim == "none"
     elif not fixed.ran:
-        verdict = "fix breaks the program"
+        verdict = f"{'fix' if result.compared == 'fix' else 'advised()'} {RUN_STATES.get(fixed.status, 'fails')}"
         detail = f"{compared_label(result)} does not complete: {fixed.describe_failure()}"
     else:
         verdict, detail, confirmed = _judge_measured(result)
+    if result.values_differ:
+        verdict, confirmed = "fixed results differ", False
     if not confirmed:
         problems.append(f"claim '{claim}' not confirmed" + (f": {verdict}" if verdict else ""))
     result.verdict = verdict or "not measured"

@@ -276,6 +276,7 @@ def measure_program(job: Job) -> None:
     try:
         module = _import_program(job.program, job.module_name, job.search_path)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt at import are the program's too
+        traceback.print_exc()
         result.update(status="import-error", exception=_exception_info(exc, job.program))
         _write_json(job.result_path, result)
         return
@@ -314,6 +315,7 @@ def measure_program(job: Job) -> None:
         third, result["peak_bytes"] = peak_of(fn, device)
         del third
     except BaseException as exc:
+        traceback.print_exc()  # into the program's output, which the report shows on failure
         result.update(status="raised", exception=_exception_info(exc, job.program))
         if run != "saved":  # the first run passed: the workload is not deterministic
             result["nondeterministic"] = f"raised on the {run} run only"
