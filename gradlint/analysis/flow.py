@@ -279,8 +279,10 @@ def _call_statement_sinks(facts, call: ast.Call):
             yield arg, [UNKNOWN]
 
 
-def _is_local(facts, name: ast.Name) -> bool:
+def _is_local(facts, name: ast.AST) -> bool:
     """Is this name assigned in its own scope (a local), rather than a parameter or a global?"""
+    if not isinstance(name, ast.Name):
+        return False
     scope = facts.tree.scope_of(name)
     if isinstance(scope, ast.Module):
         return True

@@ -258,12 +258,18 @@ class HookFacts:
                     return self._carries(func.value, graph, grad_off)
                 if grad_off:
                     return False
-                return self._carries(func.value, graph, grad_off) or any(self._carries(a, graph, grad_off) for a in expr.args)
-            if isinstance(func, ast.Name) and func.id in CUT_FUNCTIONS:
+                if self._carries(func.value, graph, grad_off):
+                    return True  # a tensor method of the hook's tensor
+                if self.facts.modules.is_forward(expr):
+                    return any(self._carries(a, graph, grad_off) for a in expr.args)
                 return False
             if grad_off:
                 return False
-            return any(self._carries(a, graph, grad_off) for a in expr.args)
+            # torch functions and forwards carry their inputs' graph; what an unknown function returns is not provable
+            name = self.facts.imports.qualname(func)
+            if (name and name.startswith("torch.")) or self.facts.modules.is_forward(expr):
+                return any(self._carries(a, graph, grad_off) for a in expr.args)
+            return False
         if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
             if grad_off:
                 return False
@@ -276,9 +282,26 @@ class HookFacts:
 
     # -- reaching a backward ---------------------------------------------------------
 
+    @cached_property
+    def _returned_by_forward(self) -> set[tuple]:
+        """(class or None, path) read by the return statements of `forward` methods: a caller trains on them."""
+        from gradlint.analysis.flow import live_paths
+
+        found = set()
+        for function in self.tree.functions:
+            if function.name != "forward":
+                continue
+            cls = self.tree.class_of(function.body[0]) if function.body else None
+            for node in self.tree.scope_nodes(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    for path in live_paths(self.facts, node.value):
+                        found.add((cls if path.startswith("self.") else None, path))
+        return found
+
     def store_reaches_backward(self, store: Store) -> bool:
+        """Do the stored values reach a backward in this file, or leave a module's forward?"""
         cls = self.tree.class_of(store.statement) if store.container.startswith("self.") else None
-        reaching = self.facts.flow.file_paths_reaching_backward
+        reaching = self.facts.flow.file_paths_reaching_backward | self._returned_by_forward
         path = store.container
         while True:
             if (cls, path) in reaching or (None, path) in reaching:

@@ -43,10 +43,13 @@ FACTORIES = re.compile(r"^(torchvision\.models\.|timm\.create_model|transformers
 
 # a parameter or attribute named like this, called with tensors, is a module
 MODULE_NAME = re.compile(
-    r"^(?:\w+_)?(model|models|net|network|module|encoder|decoder|backbone|head|policy|critic|actor|teacher|student|"
+    r"^(?:[a-z0-9]+_)?(model|models|net|network|module|encoder|decoder|backbone|head|policy|critic|actor|teacher|student|"
     r"generator|discriminator|classifier|q_?net|q_?func|qf\d*|vf|value_?net|target|mlp|cnn|rnn|lstm|gru|transformer|"
-    r"unet|vae|autoencoder|embedder|extractor|feature_extractor|predictor|regressor|ema|online|learner|G|D|netG|netD)(?:_?\d+|_\w+)?$"
+    r"unet|vae|autoencoder|embedder|extractor|feature_extractor|predictor|regressor|ema|online|learner|G|D|netG|netD)"
+    r"(?:_?\d+|_(?:ema|g|d|s|t|a|b|old|new|target|online|main|base|copy))?$"
 )
+# `assert_model_equals`, `get_model`, `build_encoder`: functions about modules, not modules
+VERB_PREFIX = re.compile(r"^(get|set|make|build|create|load|save|assert|check|compute|update|init|reset|run|train|eval|test|to|is|has|apply|register|forward|predict|log|print|copy|freeze|unfreeze)_")
 NOT_MODULE_NAME = re.compile(r"(loss|criterion|fn|func|metric|optimizer|opt|sched|scheduler|tokenizer|loader|hook|callback|transform)", re.I)
 LOSS_NAME = re.compile(r"(loss|criterion|crit)", re.I)
 
@@ -192,7 +195,7 @@ class ModuleFacts:
         # a parameter or an attribute the analysed code never assigns visibly: trust a telling name
         last = path.split(".")[-1]
         visible = any(self._assigned.get((s, path)) for s in scopes)
-        if not visible and (annotation is False or path.startswith("self.")) and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last):
+        if not visible and (annotation is False or path.startswith("self.")) and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last) and not VERB_PREFIX.match(last):
             return "module"
         if not visible and (annotation is False) and LOSS_NAME.search(last):
             return "loss"

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ast
+import os
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
@@ -41,8 +42,13 @@ def evaluated_before(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
     return False
 
 
-def is_test_function(scope: ast.AST) -> bool:
-    return isinstance(scope, FUNCTION_TYPES) and (scope.name.startswith("test_") or scope.name == "test")
+def is_test_code(facts, scope: ast.AST) -> bool:
+    """Unit tests (test functions, test helpers, test files): memory spent there does not matter."""
+    name = os.path.basename(facts.path)
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    function = scope if isinstance(scope, FUNCTION_TYPES) else facts.tree.function_of(scope)
+    return function is not None and function.name.lstrip("_").startswith("test")
 
 
 def training_region(facts, node: ast.AST) -> ast.AST | None:

@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import evaluated_before, is_test_function, registers_forward_hooks, result_discarded
+from gradlint.analysis.training import evaluated_before, is_test_code, registers_forward_hooks, result_discarded
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.finding import Applicability
 from gradlint.fixes import add_decorator, make_fix, torch_callable, wrap_in_no_grad
@@ -75,7 +75,7 @@ class EvalForwardWithGrad(Rule):
             if facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
             scope = facts.flow.analysis_scope(call)
-            if is_test_function(scope) or facts.flow.backwards(scope):
+            if is_test_code(facts, scope) or facts.flow.backwards(scope):
                 continue
             callee = facts.modules.callee(call)
             path = dotted(callee) if callee is not None else None

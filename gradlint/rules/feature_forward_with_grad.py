@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import ast
+
+from gradlint.analysis.flow import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.hooks import HookFacts
-from gradlint.analysis.training import is_test_function, registers_forward_hooks, result_discarded
+from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -60,13 +63,29 @@ class FeatureForwardWithGrad(Rule):
             if not result_discarded(facts, call) or facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
             scope = facts.flow.analysis_scope(call)
-            if is_test_function(scope) or facts.flow.backwards(scope):
+            if is_test_code(facts, scope) or facts.flow.backwards(scope):
                 continue
             # the hooks this function registers, or else any in the file, may feed a loss
             relevant = hooks.registered_in(scope) or hooks.hooks
             if hooks.stores_reach_backward(relevant):
                 continue
+            # a module's forward, or a function handing out graph-carrying captures: the caller may train on them
+            if getattr(scope, "name", None) == "forward" or _hands_out_graphs(facts, hooks, relevant, scope):
+                continue
             hits.append(call)
         statements = [facts.tree.statement_of(call) for call in hits]
         for call, stmt in zip(hits, statements):
             yield self.finding(facts, call, MESSAGE, wrap_in_no_grad(facts, stmt, statements))
+
+
+
+def _hands_out_graphs(facts, hooks, relevant, scope) -> bool:
+    """Does the function return what the hooks captured with its graph (a caller may train on it)?"""
+    containers = {store.container for hook in relevant for store in hooks.stores(hook)}
+    if not containers:
+        return False
+    returned = set()
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Return) and node.value is not None:
+            returned |= live_paths(facts, node.value)
+    return any(c == r or c.startswith(r + ".") or r.startswith(c + ".") for c in containers for r in returned)

@@ -6,7 +6,7 @@ from gradlint.analysis.flow import GRAPH
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param, ParameterFacts
-from gradlint.analysis.training import is_test_function, registers_forward_hooks, result_discarded, training_region
+from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded, training_region
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -71,7 +71,7 @@ class UntrainedForwardInTraining(Rule):
             if facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
             scope = facts.flow.analysis_scope(call)
-            if is_test_function(scope) or training_region(facts, call) is None:
+            if is_test_code(facts, scope) or training_region(facts, call) is None:
                 continue
             fate = facts.flow.fate(call)
             if fate.reaches_backward or fate.escapes or fate.unknown:

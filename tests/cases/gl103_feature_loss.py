@@ -23,3 +23,23 @@ class PerceptualLoss:
         loss = F.mse_loss(self.acts[0], target)
         loss.backward()
         opt.step()
+
+
+class FeatureBackbone:
+    """A module whose forward returns what a hook captured: trained by the caller."""
+
+    def __init__(self, model):
+        self.model = model
+        self.output = None
+        model.layer4.register_forward_hook(self.capture)
+
+    def capture(self, module, inputs, output):
+        self.output = output
+
+    def forward(self, x):
+        self.model(x)
+        return self.output
+
+    def features(self, x):
+        self.model(x)
+        return self.output
