@@ -1,0 +1,501 @@
+"""Inference tensors that leave an `inference_mode` region and later meet autograd (GL304).
+
+An inference tensor is one made by an op under `torch.inference_mode()`: a
+forward's output, a torch function's result, a tensor method's result, and
+views of those. `.detach()`, `.cpu()`, `.cuda()`, `.to(device)`, `.T`, slices
+and views (`.view`, `.reshape`, `.permute`, `.transpose`, `.t()`, `.squeeze`,
+`.unsqueeze`, `.flatten`, `.expand`, `.narrow`, `.select`) keep it one, through
+assignments. `.clone()`, arithmetic, `torch.cat`/`torch.stack` and dtype
+changes made outside inference mode give normal tensors; so does anything the
+analysis cannot prove (`.float()` and `.contiguous()` may return the same tensor
+or a copy, so they end the tracking: a miss, never a false finding).
+
+It raises (torch 2.13) where, with grad enabled, an op saves it for backward:
+
+- the input of a trained layer: a forward of a module the code did not freeze,
+  in a function that has a backward;
+- a loss target: an argument of a loss next to another, non-inference argument,
+  in a function that has a backward;
+- a factor of `*`, `@`, `torch.mul`/`matmul`/`mm`/`bmm`, `F.linear` whose other
+  factor is a parameter the code did not freeze (`feat + param` saves nothing);
+
+and where it is updated in place outside inference mode (even under no_grad),
+except through `.detach()` or `.data`, which torch allows.
+
+After the region only the statements that can follow it are walked (the other
+branch of an `if` cannot); after an `if` or a loop a name stays an inference
+tensor only when every path kept it one.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from gradlint.analysis.backward import backwards_in
+from gradlint.analysis.escape import PYTHON_METHODS, METADATA_ATTRIBUTES, Region, grad_regions
+from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
+from gradlint.analysis.names import dotted
+from gradlint.analysis.parameters import ParameterFacts
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_true, keyword
+
+# methods that hand back the tensor itself or a view of it
+KEEPING_METHODS = frozenset({
+    "cpu", "cuda", "view", "view_as", "reshape", "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze",
+    "flatten", "unflatten", "expand", "expand_as", "narrow", "select", "unfold", "movedim", "swapaxes", "diagonal",
+})
+KEEPING_FUNCTIONS = frozenset({
+    "torch.narrow", "torch.select", "torch.squeeze", "torch.unsqueeze", "torch.flatten", "torch.reshape", "torch.t",
+    "torch.transpose", "torch.permute", "torch.movedim", "torch.swapaxes", "torch.diagonal",
+})
+TRANSPOSE_ATTRIBUTES = frozenset({"T", "mT", "H", "mH"})
+# tensor methods that compute a new tensor (under inference_mode: an inference tensor)
+COMPUTING_METHODS = frozenset({
+    "softmax", "log_softmax", "argmax", "argmin", "max", "min", "mean", "sum", "prod", "std", "var", "exp", "log",
+    "sigmoid", "tanh", "relu", "abs", "norm", "clone", "matmul", "mm", "bmm", "topk", "sort", "gather", "cumsum",
+    "sqrt", "pow", "clamp", "round", "floor", "ceil", "mul", "add", "sub", "div", "neg", "logsumexp", "amax", "amin",
+})
+# torch names that are not tensor ops, or may return an existing tensor
+NOT_OPS = frozenset({
+    "device", "dtype", "load", "save", "manual_seed", "is_tensor", "is_floating_point", "numel", "no_grad", "enable_grad",
+    "inference_mode", "set_grad_enabled", "is_grad_enabled", "get_default_dtype", "set_default_dtype", "compile",
+    "from_numpy", "as_tensor", "Size", "Generator", "is_inference_mode_enabled", "cuda", "backends", "jit",
+})
+OP_NAMESPACES = ("torch.nn.functional.", "torch.linalg.", "torch.fft.", "torch.special.")
+PRODUCT_FUNCTIONS = frozenset({"torch.mul", "torch.matmul", "torch.mm", "torch.bmm", "torch.nn.functional.linear", "torch.einsum"})
+DTYPE_NAMES = frozenset({
+    "float16", "half", "float32", "float", "float64", "double", "bfloat16", "int8", "int16", "int32", "int64", "long",
+    "int", "uint8", "bool", "complex64", "complex128",
+})
+
+SAVED = "saved"
+IN_PLACE = "in-place"
+
+
+@dataclass(frozen=True)
+class Misuse:
+    node: ast.AST  # where it raises
+    name: str  # the inference tensor's name (or the call that made it)
+    kind: str  # SAVED or IN_PLACE
+    what: str  # which op, in words
+
+
+def inference_regions(facts):
+    """`with torch.inference_mode():` items and decorators that really enter inference mode."""
+    for region in grad_regions(facts, "torch.inference_mode"):
+        anchor = region.anchor
+        if isinstance(anchor, ast.Call):
+            flag = anchor.args[0] if anchor.args else keyword(anchor, "mode")
+            if flag is not None and not is_true(flag):
+                continue
+        yield region
+
+
+class InferenceTensors:
+    """Misuses of the inference tensors of one region."""
+
+    def __init__(self, facts, region: Region):
+        self.facts = facts
+        self.region = region
+        self.misuses: list[Misuse] = []
+        self.inference_functions: frozenset[str] = frozenset()
+        self._params = ParameterFacts(facts)
+        self._backward_scopes: dict[ast.AST, bool] = {}
+
+    # -- what the region makes ---------------------------------------------------
+
+    def made(self, body: list[ast.stmt]) -> dict[str, bool]:
+        """Names holding inference tensors when the body ends -> False (not detached)."""
+        state: dict[str, bool] = {}
+        for node in _in_source_order(body):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    self._bind_made(target, node.value, state)
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                self._bind_made(node.target, node.value, state)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With)):
+                for target in _loop_or_with_targets(node):
+                    _forget(target, state)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert"):
+                base = node.func.value
+                if isinstance(base, ast.Name) and node.args and self.makes_inference(node.args[-1], state):
+                    state[base.id] = False  # a list of inference tensors: its elements are
+        return state
+
+    def _bind_made(self, target, value, state) -> None:
+        made = self.makes_inference(value, state)
+        for leaf in _leaves(target):
+            if isinstance(leaf, ast.Name):
+                if made:
+                    state[leaf.id] = False
+                else:
+                    state.pop(leaf.id, None)
+
+    def makes_inference(self, expr: ast.AST | None, state: dict[str, bool]) -> bool:
+        """Does expr, evaluated inside inference mode, give an inference tensor (or a container of them)?"""
+        facts = self.facts
+        if expr is None:
+            return False
+        if isinstance(expr, ast.Name):
+            return expr.id in state
+        if isinstance(expr, ast.Attribute):
+            return expr.attr not in METADATA_ATTRIBUTES and self.makes_inference(expr.value, state)
+        if isinstance(expr, ast.Subscript):
+            return self.makes_inference(expr.value, state)
+        if isinstance(expr, ast.BinOp):
+            return self.makes_inference(expr.left, state) or self.makes_inference(expr.right, state)
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            qualified = facts.imports.qualname(func)
+            if qualified is not None:
+                last = qualified.split(".")[-1]
+                if qualified in KEEPING_FUNCTIONS or last == "detach":
+                    return bool(expr.args) and self.makes_inference(expr.args[0], state)
+                if qualified.startswith(OP_NAMESPACES):
+                    return True
+                return qualified.count(".") == 1 and qualified.startswith("torch.") and last[:1].islower() and last not in NOT_OPS
+            if facts.modules.is_forward(expr):
+                return True
+            if isinstance(func, ast.Attribute):
+                if func.attr in PYTHON_METHODS:
+                    return False
+                if self.makes_inference(func.value, state):
+                    return True
+                return func.attr in COMPUTING_METHODS and not isinstance(func.value, ast.Constant)
+            return False
+        return False
+
+    # -- where the tensors go afterwards ---------------------------------------------
+
+    def resolve(self, expr: ast.AST, state: dict[str, bool]) -> tuple[str, bool] | None:
+        """(name, through_detach) when expr is one of the tracked inference tensors or a view of one."""
+        if isinstance(expr, ast.Name):
+            if expr.id in state:
+                return expr.id, state[expr.id]
+            return None
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in TRANSPOSE_ATTRIBUTES:
+                return self.resolve(expr.value, state)
+            if expr.attr == "data":
+                found = self.resolve(expr.value, state)
+                return (found[0], True) if found else None
+            return None
+        if isinstance(expr, ast.Subscript):
+            return self.resolve(expr.value, state)
+        if isinstance(expr, ast.Starred):
+            return self.resolve(expr.value, state)
+        if isinstance(expr, ast.Call):
+            func = expr.func
+            qualified = self.facts.imports.qualname(func)
+            if qualified in KEEPING_FUNCTIONS and expr.args:
+                return self.resolve(expr.args[0], state)
+            if qualified == "torch.detach" and expr.args:
+                found = self.resolve(expr.args[0], state)
+                return (found[0], True) if found else None
+            if isinstance(func, ast.Attribute):
+                if func.attr == "detach":
+                    found = self.resolve(func.value, state)
+                    return (found[0], True) if found else None
+                if func.attr in KEEPING_METHODS or (func.attr == "to" and not self._changes_dtype(expr)):
+                    return self.resolve(func.value, state)
+            name = func.id if isinstance(func, ast.Name) else None
+            if name in self.inference_functions:
+                return f"{name}(...)", False
+        return None
+
+    def _changes_dtype(self, call: ast.Call) -> bool:
+        """`.to(torch.float16)`, `.to(dtype=...)`, `.to(other)`: may be a real conversion, giving a normal tensor."""
+        if keyword(call, "dtype") is not None:
+            return True
+        for arg in call.args:
+            qualified = self.facts.imports.qualname(arg)
+            if qualified is not None and qualified.startswith("torch.") and qualified.split(".")[-1] in DTYPE_NAMES:
+                return True
+            text = self.facts.text(arg)
+            if "dtype" in text or "type" in text:
+                return True
+            if isinstance(arg, ast.Name) and arg.id not in ("device", "dev") and "device" not in arg.id:
+                return True  # `.to(other_tensor)` takes its dtype too
+        return False
+
+    def follow(self, stmt: ast.stmt, state: dict[str, bool]) -> None:
+        """Walk the statements that can run after stmt in its function, tracking state."""
+        tree = self.facts.tree
+        current = stmt
+        while True:
+            found = block_of(tree, current)
+            if found is None:
+                return
+            block, index = found
+            state = self.run(block[index + 1:], state)
+            if not state:
+                return
+            parent = tree.parent(current)
+            if parent is None or isinstance(parent, (*FUNCTION_TYPES, ast.Module, ast.ClassDef, ast.Lambda)):
+                return
+            if isinstance(parent, ast.ExceptHandler):
+                parent = tree.parent(parent)
+            current = parent
+
+    def run(self, body: list[ast.stmt], state: dict[str, bool]) -> dict[str, bool]:
+        for stmt in body:
+            if not state:
+                return state
+            state = self.statement(stmt, state)
+        return state
+
+    def statement(self, stmt: ast.stmt, state: dict[str, bool]) -> dict[str, bool]:
+        if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
+            return _without(state, [stmt.name])
+        if isinstance(stmt, ast.If):
+            self.sinks(stmt.test, state)
+            return _both(self.run(stmt.body, dict(state)), self.run(stmt.orelse, dict(state)))
+        if isinstance(stmt, LOOP_TYPES):
+            header = stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else stmt.test
+            self.sinks(header, state)
+            inner = dict(state)
+            if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                inner = _without(inner, [n.id for n in _leaves(stmt.target) if isinstance(n, ast.Name)])
+            after = self.run(stmt.body, inner)
+            return _both(state, self.run(stmt.orelse, after))
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self.sinks(item.context_expr, state)
+                if item.optional_vars is not None:
+                    state = _without(state, [n.id for n in _leaves(item.optional_vars) if isinstance(n, ast.Name)])
+            return self.run(stmt.body, state)
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            after = self.run(stmt.body, dict(state))
+            for handler in stmt.handlers:
+                self.run(handler.body, dict(after))
+            after = self.run(stmt.orelse, after)
+            return self.run(stmt.finalbody, after)
+        if isinstance(stmt, ast.Match):
+            self.sinks(stmt.subject, state)
+            results = [self.run(case.body, dict(state)) for case in stmt.cases]
+            merged = state
+            for result in results:
+                merged = _both(merged, result)
+            return merged
+        self.sinks(stmt, state)
+        return self._rebind(stmt, state)
+
+    def _rebind(self, stmt: ast.stmt, state: dict[str, bool]) -> dict[str, bool]:
+        state = dict(state)
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self._bind_after(target, stmt.value, state)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._bind_after(stmt.target, stmt.value, state)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    state.pop(target.id, None)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                state.pop((alias.asname or alias.name).split(".")[0], None)
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+                self._bind_after(node.target, node.value, state)
+        return state
+
+    def _bind_after(self, target, value, state) -> None:
+        found = self.resolve(value, state)
+        for leaf in _leaves(target):
+            if isinstance(leaf, ast.Name):
+                if found is not None:
+                    state[leaf.id] = found[1]
+                else:
+                    state.pop(leaf.id, None)
+
+    # -- sinks ---------------------------------------------------------------------
+
+    def sinks(self, root: ast.AST, state: dict[str, bool]) -> None:
+        if not state:
+            return
+        for node in _expression_nodes(root):
+            misuse = self._sink(node, state)
+            if misuse is not None:
+                self.misuses.append(misuse)
+
+    def _mode(self, node: ast.AST) -> GradMode:
+        return self.facts.grad_mode_at(node)
+
+    def _sink(self, node: ast.AST, state: dict[str, bool]) -> Misuse | None:
+        facts = self.facts
+        if isinstance(node, ast.AugAssign):
+            target = node.target
+            found = self.resolve(target if isinstance(target, ast.Name) else target.value, state) if isinstance(target, (ast.Name, ast.Subscript)) else None
+            if found and not found[1] and self._outside_inference(node):
+                return Misuse(node, found[0], IN_PLACE, f"`{facts.text(target)} {_op(node.op)}= ...`")
+            return None
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript):
+                    found = self.resolve(target.value, state)
+                    if found and not found[1] and self._outside_inference(node):
+                        return Misuse(node, found[0], IN_PLACE, f"`{facts.text(target)} = ...`")
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
+            return self._product(node, [node.left, node.right], state)
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        qualified = facts.imports.qualname(func)
+        if isinstance(func, ast.Attribute) and is_inplace_method(func.attr):
+            receiver = inplace_receiver(node)
+            found = self.resolve(receiver, state) if receiver is not None else None
+            if found and not found[1] and self._outside_inference(node):
+                return Misuse(node, found[0], IN_PLACE, f"`.{func.attr}()`")
+            return None
+        if qualified is not None and qualified.split(".")[-1].endswith("_") and node.args:
+            found = self.resolve(node.args[0], state)
+            if found and not found[1] and self._outside_inference(node):
+                return Misuse(node, found[0], IN_PLACE, f"`{qualified}`")
+            return None
+        if qualified in PRODUCT_FUNCTIONS:
+            return self._product(node, list(node.args), state)
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        if facts.modules.is_forward(node):
+            found = self._first_resolved(arguments, state)
+            if found and self._mode(node) is GradMode.ENABLED and self._has_backward(node) and not self._frozen_module(node):
+                return Misuse(node, found, SAVED, f"the input of the trained module `{facts.text(func)}`")
+            return None
+        if facts.modules.is_loss_call(node):
+            resolved = [self.resolve(a, state) for a in arguments]
+            found = next((r[0] for r in resolved if r), None)
+            others = [a for a, r in zip(arguments, resolved) if r is None and not isinstance(a, ast.Constant)]
+            if found and others and self._mode(node) is GradMode.ENABLED and self._has_backward(node):
+                return Misuse(node, found, SAVED, f"an argument of the loss `{facts.text(func)}`")
+        return None
+
+    def _product(self, node: ast.AST, factors: list[ast.AST], state) -> Misuse | None:
+        if self._mode(node) is not GradMode.ENABLED:
+            return None
+        for index, factor in enumerate(factors):
+            found = self.resolve(factor, state)
+            if not found:
+                continue
+            for other in factors[:index] + factors[index + 1:]:
+                param = self._params.parameter(other)
+                if param is not None and not self._params.is_frozen(param, other):
+                    return Misuse(node, found[0], SAVED, f"a factor of a product with the parameter `{self.facts.text(other)}`")
+        return None
+
+    def _first_resolved(self, arguments, state) -> str | None:
+        for argument in arguments:
+            found = self.resolve(argument, state)
+            if found:
+                return found[0]
+        return None
+
+    def _outside_inference(self, node: ast.AST) -> bool:
+        return self._mode(node) in (GradMode.ENABLED, GradMode.DISABLED)
+
+    def _has_backward(self, node: ast.AST) -> bool:
+        scope = self.facts.tree.scope_of(node)
+        if scope not in self._backward_scopes:
+            self._backward_scopes[scope] = bool(backwards_in(self.facts, scope))
+        return self._backward_scopes[scope]
+
+    def _frozen_module(self, call: ast.Call) -> bool:
+        callee = self.facts.modules.callee(call)
+        path = dotted(callee) if callee is not None else None
+        if path is None:
+            return False
+        frozen = self._params.frozen
+        scope_key = self.facts.modules.evidence_scope(callee, path)
+        return (scope_key, path) in frozen or (self.facts.tree.module, path) in frozen
+
+
+def region_misuses(facts, region: Region) -> list[Misuse]:
+    """The first misuses of the tensors a `with` region makes (after the block, in its function)."""
+    tracker = InferenceTensors(facts, region)
+    state = tracker.made(region.body)
+    if state and region.with_node is not None:
+        tracker.follow(region.with_node, state)
+    return tracker.misuses
+
+
+def decorated_misuses(facts, region: Region) -> list[Misuse]:
+    """Misuses of what an `@inference_mode` function of this file returns, at its call sites in this file."""
+    function = region.function
+    tracker = InferenceTensors(facts, region)
+    state = tracker.made(function.body)
+    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return) and facts.tree.function_of(n) is function]
+    if not returns or not all(n.value is not None and tracker.makes_inference(n.value, state) for n in returns):
+        return []
+    if not isinstance(facts.tree.parent(function), ast.Module):
+        return []  # a method or a nested function: its calls are not followed
+    if sum(1 for f in facts.tree.functions if f.name == function.name) > 1:
+        return []
+    tracker.inference_functions = frozenset({function.name})
+    for call in facts.tree.calls:
+        if isinstance(call.func, ast.Name) and call.func.id == function.name and not facts.tree.is_inside(call, function):
+            stmt = facts.tree.statement_of(call)
+            after = tracker.statement(stmt, {f"{function.name}(...)": False})
+            after.pop(f"{function.name}(...)", None)
+            if after:
+                tracker.follow(stmt, after)
+    return tracker.misuses
+
+
+# -- small helpers ---------------------------------------------------------------------
+
+
+def _in_source_order(body: list[ast.stmt]):
+    """Every node of the statements, depth first, in the order they appear."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _leaves(target: ast.AST):
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _leaves(element)
+    elif isinstance(target, ast.Starred):
+        yield from _leaves(target.value)
+    else:
+        yield target
+
+
+def _loop_or_with_targets(node):
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return list(_leaves(node.target))
+    return [leaf for item in node.items if item.optional_vars is not None for leaf in _leaves(item.optional_vars)]
+
+
+def _forget(target, state) -> None:
+    if isinstance(target, ast.Name):
+        state.pop(target.id, None)
+
+
+def _without(state: dict[str, bool], names) -> dict[str, bool]:
+    return {k: v for k, v in state.items() if k not in names}
+
+
+def _both(a: dict[str, bool], b: dict[str, bool]) -> dict[str, bool]:
+    """Names that hold an inference tensor on both paths (detached if detached on either)."""
+    return {k: a[k] or b[k] for k in a if k in b}
+
+
+def _expression_nodes(root: ast.AST):
+    """Nodes of a simple statement or a header expression; nested function bodies run elsewhere."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.Lambda):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _op(op: ast.operator) -> str:
+    return {
+        ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
+        ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>",
+    }.get(type(op), "?")
