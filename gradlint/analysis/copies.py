@@ -235,7 +235,9 @@ class CopyFacts:
 
 
 def registered_buffer(facts, expr: ast.AST) -> bool:
-    """`self.weight` in a class that registers `weight` as a buffer (FrozenBatchNorm): a tensor, not a parameter."""
+    """`self.weight` in a class that registers `weight` as a buffer (FrozenBatchNorm), or a loss's `weight`: a tensor, not a parameter."""
+    if isinstance(expr, ast.Attribute) and expr.attr in ("weight", "bias") and facts.modules.kind_of(expr.value) == "loss":
+        return True
     if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self"):
         return False
     cls = facts.tree.class_of(expr)
@@ -256,4 +258,4 @@ def registered_buffer(facts, expr: ast.AST) -> bool:
 
 def is_forward_method(function: ast.AST) -> bool:
     name = function.name
-    return name in ("forward", "__call__") or name.startswith("forward_") or name.endswith("_forward")
+    return name == "forward" or name.startswith("forward_") or name.endswith("_forward")
