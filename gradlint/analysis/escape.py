@@ -47,11 +47,11 @@ PYTHON_BUILTINS = frozenset({
     "id", "type", "print", "hash", "ord", "chr", "complex", "any", "all",
 })
 # builtins that return a Python value for Python inputs and may return a tensor (or one of their inputs) otherwise
-ARITHMETIC_BUILTINS = frozenset({"abs", "min", "max", "sum", "round", "divmod", "pow"})
+ARITHMETIC_BUILTINS = frozenset({"abs", "sum", "round", "divmod", "pow"})
 # builtins that hand back (elements of) their arguments
 PASSING_BUILTINS = frozenset({
     "list", "tuple", "set", "frozenset", "dict", "enumerate", "zip", "reversed", "sorted", "iter", "next",
-    "range", "filter", "map", "getattr",
+    "range", "filter", "map", "getattr", "min", "max",
 })
 # a tensor's view or the tensor itself may come back: the result aliases the receiver
 ALIASING_METHODS = frozenset({
@@ -340,8 +340,10 @@ class ValueFlags:
             # a method of an outside object may hand back that object's own tensors
             return INSIDE | (receiver_flags & OUTSIDE)
         if isinstance(func, ast.Name):
+            if returns_python_values(self.facts, func.id) and func.id not in self.table:
+                return 0
             if func.id in self.table:
-                pass  # a local function or class: below
+                pass  # a local variable, function or class: below
             elif func.id in PYTHON_BUILTINS:
                 return 0
             elif func.id in ARITHMETIC_BUILTINS:
@@ -353,6 +355,25 @@ class ValueFlags:
                 return INSIDE
             return INSIDE | (self._arguments(call) & OUTSIDE)
         return BOTH
+
+
+def returns_python_values(facts, name: str) -> bool:
+    """Is `name` a module-level function of this file whose every return gives a Python value?"""
+    cache = facts.__dict__.setdefault("_escape_python_returns", {})
+    if name in cache:
+        return cache[name]
+    cache[name] = False  # a recursive function is not looked into again
+    functions = [f for f in facts.tree.functions if f.name == name and isinstance(facts.tree.parent(f), ast.Module)]
+    result = False
+    if len(functions) == 1 and isinstance(functions[0], ast.FunctionDef):
+        function = functions[0]
+        nodes = facts.tree.scope_nodes(function)
+        returns = [n for n in nodes if isinstance(n, ast.Return)]
+        if returns and not any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
+            flags = ValueFlags(facts, function, region_nodes(function.body))
+            result = all(r.value is not None and flags.of(r.value) == 0 for r in returns)
+    cache[name] = result
+    return result
 
 
 def _union(values) -> int:
@@ -477,9 +498,10 @@ class _RegionCheck:
         base_flags = self.flags.of(target.value)
         if not base_flags & OUTSIDE:
             return None  # filling a container or tensor made inside
-        if isinstance(target, ast.Attribute) and self.flags.of(value) == 0:
-            return None  # `self.best = acc.item()`
-        if isinstance(target, ast.Subscript) and self.flags.of(value) == 0 and base_flags == OUTSIDE and self._python_container(target.value):
+        value_flags = self.flags.of(value)
+        if isinstance(target, ast.Attribute) and not value_flags & INSIDE and (value_flags == 0 or target.attr not in ("data", "grad")):
+            return None  # `self.best = acc.item()`: rebinding an attribute to a Python value or an outside object
+        if isinstance(target, ast.Subscript) and value_flags == 0 and base_flags == OUTSIDE and self._python_container(target.value):
             return None
         return f"stores into `{self.facts.text(target)}`"
 
@@ -659,13 +681,18 @@ def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:
         later = (node.lineno, node.col_offset) >= end
         in_loop = any(facts.tree.is_inside(node, loop) for loop in loops)
         nested = id(node) not in own  # read by a nested function, whenever it runs
-        if (later or in_loop or nested) and (augmented or not is_python_use(facts, node)):
+        if (later or in_loop or nested) and (augmented or not is_python_use(facts, node, flags)):
             return f"`{node.id}` (a tensor made inside) is used after the block at line {node.lineno}"
     return None
 
 
-def is_python_use(facts, name: ast.Name) -> bool:
-    """The use converts the tensor to a Python value or prints it: `x.item()`, `int(x)`, `f"{x}"`, `print(x)`."""
+def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
+    """The use converts the tensor to a Python value or prints it: `x.item()`, `int(x)`, `f"{x}"`, `print(x)`.
+
+    On the way it may pass through methods and arithmetic whose other operands
+    are Python values (`x.argmax(1)`, `x * 100`): with no tensor that requires
+    grad among their inputs, those ops save nothing for backward.
+    """
     node = name
     while True:
         parent = facts.tree.parent(node)
@@ -676,7 +703,9 @@ def is_python_use(facts, name: ast.Name) -> bool:
             if isinstance(grand, ast.Call) and grand.func is parent:
                 if parent.attr in PYTHON_METHODS:
                     return True
-                if parent.attr in ("cpu", "detach", "to", "cuda", "float", "double", "long", "int", "half", "contiguous", "view", "reshape", "squeeze", "flatten"):
+                if parent.attr.endswith("_") or parent.attr in REENABLING_METHODS or parent.attr in ("register_hook",):
+                    return False
+                if flags._arguments(grand) == 0:
                     node = grand
                     continue
                 return False
@@ -687,10 +716,21 @@ def is_python_use(facts, name: ast.Name) -> bool:
         if isinstance(parent, ast.Subscript) and parent.value is node:
             node = parent
             continue
+        if isinstance(parent, ast.BinOp) and flags.of(parent.right if parent.left is node else parent.left) == 0:
+            node = parent
+            continue
+        if isinstance(parent, ast.UnaryOp):
+            node = parent
+            continue
+        if isinstance(parent, ast.Compare) and all(flags.of(e) == 0 for e in [parent.left, *parent.comparators] if e is not node):
+            node = parent
+            continue
         if isinstance(parent, ast.Call) and node in parent.args:
             return isinstance(parent.func, ast.Name) and parent.func.id in ("int", "float", "bool", "len", "str", "repr", "print", "format")
         if isinstance(parent, ast.FormattedValue):
             return True
+        if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is node:
+            return True  # its truth value
         if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
             return True
         return False

@@ -29,8 +29,12 @@ def switch_fixes(facts, anchors: list[ast.expr], old: str, new: str) -> dict[int
     for anchor in anchors:
         func = anchor.func if isinstance(anchor, ast.Call) else anchor
         if isinstance(func, ast.Attribute):
+            # `th.no_grad` keeps its alias; `torch.autograd.no_grad` is shortened to the file's torch name
             alias = facts.imports.torch_alias()
-            callable_text = f"{alias}.{new}" if alias else f"{facts.text(func.value)}.{new}"
+            if facts.imports.qualname(func.value) == "torch" or alias is None:
+                callable_text = f"{facts.text(func.value)}.{new}"
+            else:
+                callable_text = f"{alias}.{new}"
             fixes[id(anchor)] = make_fix(Applicability.SAFE, f"Use `{callable_text}()`", [_replace(facts, anchor, f"{callable_text}()")])
         elif isinstance(func, ast.Name):
             by_name.setdefault(func.id, []).append(anchor)

@@ -1,0 +1,97 @@
+"""GL401: no_grad regions whose switch to inference_mode is proven safe."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def accuracy(model, loader):
+    model.eval()
+    hits = 0
+    with torch.no_grad():  # expect: GL401
+        for x, y in loader:
+            hits += (model(x).argmax(1) == y).sum().item()
+    return hits / len(loader.dataset)
+
+
+@torch.no_grad()  # expect: GL401
+def predict_labels(model, x):
+    model.eval()
+    return model(x).argmax(dim=1).tolist()
+
+
+@torch.no_grad  # expect: GL401
+def mean_loss(model, loader):
+    total = 0.0
+    for x, y in loader:
+        total += F.cross_entropy(model(x), y).item()
+    return total / len(loader)
+
+
+def probabilities_as_numpy(model, x):
+    with torch.no_grad():  # expect: GL401
+        probs = F.softmax(model(x), dim=-1)
+    return probs.cpu().numpy()
+
+
+def printed_and_converted(model, x):
+    with torch.no_grad():  # expect: GL401
+        out = model(x)
+        out.clamp_(0, 1)  # in place on a tensor made inside: allowed in inference mode
+        score = out.mean()
+    print(out)
+    print(f"score {score:.3f}")
+    return float(score), int(out.argmax()), out.shape[0]
+
+
+def python_results_in_containers(model, batches):
+    results = {}
+    preds = []
+    with torch.no_grad():  # expect: GL401
+        for i, (x, y) in enumerate(batches):
+            logits = model(x)
+            preds.extend(logits.argmax(-1).tolist())
+            results[i] = F.cross_entropy(logits, y).item()
+    return preds, results
+
+
+def numpy_arrays(model, x):
+    with torch.no_grad():  # expect: GL401
+        emb = model(x).cpu().numpy()
+    return np.mean(emb, axis=0)
+
+
+def validation_inside_training(model, opt, loader, val_x, val_y):
+    for step, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        if step % 100 == 0:
+            with torch.no_grad():  # expect: GL401
+                acc = (model(val_x).argmax(1) == val_y).float().mean()
+            print(step, acc.item())
+
+
+class Evaluator:
+    def __init__(self, model):
+        self.model = model
+        self.best = 0.0
+
+    @torch.no_grad()  # expect: GL401
+    def run(self, x, y):
+        acc = (self.model(x).argmax(1) == y).float().mean().item()
+        self.best = max(self.best, acc)
+        return acc
+
+
+def helper_of_this_file(model, x):
+    with torch.no_grad():  # expect: GL401
+        return _top1(model, x)
+
+
+def _top1(model, x):
+    return model(x).argmax(-1).tolist()
+
+
+with torch.no_grad():  # expect: GL401
+    print(torch.randn(3).softmax(0))

@@ -1,0 +1,246 @@
+"""GL401 stays quiet wherever inference_mode could raise later, or could not be proven safe."""
+import copy
+
+import lightning as L
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def features_train_a_head(backbone, head, opt, x, y):
+    # the features are saved for backward by head: inference tensors would raise
+    with torch.no_grad():
+        feats = backbone(x)
+    loss = F.cross_entropy(head(feats), y)
+    loss.backward()
+    opt.step()
+
+
+def teacher_targets(student, teacher, opt, x):
+    with torch.no_grad():
+        target = teacher(x)
+    loss = F.mse_loss(student(x), target)
+    loss.backward()
+    opt.step()
+
+
+def buffer_updated_after(model, loader):
+    with torch.no_grad():
+        total = torch.zeros(10)
+        for x, _ in loader:
+            total += model(x).sum(0)
+    total /= len(loader)
+    return total.tolist()
+
+
+class CachedEmbeddings(nn.Module):
+    def __init__(self, encoder, head):
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+
+    def refresh(self, x):
+        with torch.no_grad():
+            self.cache = self.encoder(x)
+
+    def training_loss(self, y):
+        return F.cross_entropy(self.head(self.cache), y)
+
+
+def returns_the_tensor(model, x):
+    model.eval()
+    with torch.no_grad():
+        return model(x)
+
+
+@torch.no_grad()
+def decorated_returns_the_tensor(model, x):
+    return model(x).softmax(-1)
+
+
+def returned_later(model, x):
+    with torch.no_grad():
+        probs = model(x).softmax(-1)
+    return probs
+
+
+def builds_a_module(x):
+    with torch.no_grad():
+        layer = nn.Linear(4, 4)
+        out = layer(x).sum().item()
+    return out, layer
+
+
+def builds_a_parameter_and_optimizer(x):
+    with torch.no_grad():
+        w = nn.Parameter(x.clone())
+        opt = torch.optim.SGD([w], lr=0.1)
+    return w, opt
+
+
+def copies_a_model(model):
+    with torch.no_grad():
+        ema = copy.deepcopy(model)
+    return ema
+
+
+def list_of_tensors(model, loader):
+    outs = []
+    with torch.no_grad():
+        for x, _ in loader:
+            outs.append(model(x))
+    return torch.cat(outs)
+
+
+def comprehension_list(model, loader):
+    with torch.no_grad():
+        outs = [model(x) for x, _ in loader]
+    return outs
+
+
+class LitModel(L.LightningModule):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def on_train_batch_end(self, outputs, batch, batch_idx):
+        x, y = batch
+        with torch.no_grad():
+            acc = (self.net(x).argmax(1) == y).float().mean()
+            self.log("train_acc", acc)
+
+    def validation_step(self, batch, batch_idx):
+        # Lightning already runs this under inference_mode: nothing to suggest
+        x, y = batch
+        with torch.no_grad():
+            preds = self.net(x).argmax(1)
+        return (preds == y).float().mean().item()
+
+
+def torchmetrics_style(model, loader, metric):
+    with torch.no_grad():
+        for x, y in loader:
+            preds = model(x)
+            metric.update(preds, y)
+    return metric.compute()
+
+
+def backward_inside(model, loss, x):
+    with torch.no_grad():
+        model(x)
+        loss.backward()
+
+
+def optimizer_step_inside(opt, closure):
+    with torch.no_grad():
+        opt.step(closure)
+
+
+def enable_grad_inside(model, x):
+    with torch.no_grad():
+        with torch.enable_grad():
+            score = model(x).sum().item()
+    return score
+
+
+@torch.enable_grad()
+def _needs_grad(model, x):
+    return model(x).sum().item()
+
+
+def decorated_callee(model, x):
+    with torch.no_grad():
+        score = _needs_grad(model, x)
+    return score
+
+
+def _trains(model, x, opt):
+    model(x).sum().backward()
+    opt.step()
+    return 0
+
+
+def callee_trains(model, x, opt):
+    with torch.no_grad():
+        _trains(model, x, opt)
+
+
+def requires_grad_inside(x):
+    with torch.no_grad():
+        x2 = x.clone().requires_grad_(True)
+        n = x2.sum().item()
+    return n
+
+
+def outside_tensor_in_place(model, running):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.clamp_(-1, 1)
+        running.mul_(0.9)
+
+
+def outside_tensor_augmented(stats, x):
+    with torch.no_grad():
+        stats += x.sum()
+        stats[0] = 1.0
+
+
+def ema_method(ema, model):
+    with torch.no_grad():
+        ema.update(model)
+
+
+def unseen_function(model, batch):
+    with torch.no_grad():
+        n = evaluate_elsewhere(model, batch)
+    return n
+
+
+def set_grad_false(model, x):
+    with torch.set_grad_enabled(False):
+        return model(x).argmax(1).tolist()
+
+
+@torch.inference_mode()
+def already_inference(model, x):
+    return model(x).argmax(1).tolist()
+
+
+def nested_in_inference(model, x):
+    with torch.inference_mode():
+        with torch.no_grad():
+            n = model(x).argmax(1).tolist()
+    return n
+
+
+def yields(model, loader):
+    with torch.no_grad():
+        for x, _ in loader:
+            yield model(x)
+
+
+def stores_in_global(model, x):
+    global LAST
+    with torch.no_grad():
+        LAST = model(x)
+
+
+def closure_keeps(model, x):
+    with torch.no_grad():
+        out = model(x)
+
+        def later():
+            return out
+    return later
+
+
+def mixed_with_parameter_after(model, w, x):
+    with torch.no_grad():
+        scale = model(x).mean()
+    return (scale * w).sum().item()
+
+
+def bare_no_grad_in_with(model, x):
+    with torch.no_grad:  # expect: GL302
+        n = model(x).sum().item()
+    return n

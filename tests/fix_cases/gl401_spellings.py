@@ -1,0 +1,42 @@
+import torch
+import torch as th
+
+
+def plain(model, x):
+    with torch.no_grad():
+        return model(x).argmax(1).tolist()
+
+
+def aliased(model, x):
+    with th.no_grad():
+        return model(x).argmax(1).tolist()
+
+
+def autograd_path(model, x):
+    with torch.autograd.no_grad():
+        return model(x).argmax(1).tolist()
+
+
+def grad_mode_path(model, x):
+    with torch.autograd.grad_mode.no_grad():
+        return model(x).argmax(1).tolist()
+
+
+@torch.no_grad()
+def decorated(model, x):
+    return model(x).argmax(1).tolist()
+
+
+@th.no_grad
+def decorated_bare(model, x):
+    return model(x).argmax(1).tolist()
+
+
+def two_items(model, x, path):
+    with open(path) as handle, torch.no_grad():
+        handle.write(str(model(x).sum().item()))
+
+
+def not_proven(model, x):
+    with torch.no_grad():
+        return model(x)
