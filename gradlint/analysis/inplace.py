@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 # in-place methods that change flags or metadata, not data
-NOT_DATA_WRITES = frozenset({"requires_grad_", "retain_grad", "share_memory_", "pin_memory_", "rename_", "resize_as_", "set_"})
+NOT_DATA_WRITES = frozenset({"requires_grad_", "retain_grad", "share_memory_", "pin_memory_", "rename_", "resize_as_", "set_", "detach_"})
 
 
 def is_inplace_method(name: str) -> bool:

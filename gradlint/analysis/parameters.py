@@ -221,8 +221,10 @@ class ParameterFacts:
         if isinstance(base, ast.Attribute) and base.attr in NOT_THE_PARAMETER:
             return False
         if isinstance(base, ast.Name) and base.id == "self":
+            # `self.weight` is a parameter in a subclass of an nn layer (nn.Linear, nn.Conv2d...);
+            # a plain Module subclass may hold a buffer or a metric state there (assigned Parameters are found apart)
             cls = self.tree.class_of(base)
-            return cls is not None and self.facts.modules.is_module_class(cls)
+            return cls is not None and any(_is_layer_class(self.imports.qualname(b)) for b in cls.bases)
         if isinstance(base, (ast.Name, ast.Attribute, ast.Subscript)):
             return True
         return False
@@ -288,6 +290,13 @@ class ParameterFacts:
             if (scope_of(expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
                 return True
         return False
+
+
+def _is_layer_class(name: str | None) -> bool:
+    if not name or not name.startswith("torch.nn."):
+        return False
+    last = name.split(".")[-1]
+    return last[:1].isupper() and last not in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")
 
 
 def _target_paths(target: ast.AST, path: tuple = ()):

@@ -93,3 +93,34 @@ def quiet_after_statement(model):
     torch.set_grad_enabled(False)
     for p in model.parameters():
         p.add_(1)
+
+
+class Metric(nn.Module):
+    """`self.weight` here is a metric state, not a parameter."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("weight", torch.zeros(1))
+
+    def update(self, value):
+        self.weight += value.sum()
+
+
+class ScaledLinear(nn.Linear):
+    def reset(self):
+        self.weight.mul_(0.5)  # expect: GL301
+
+
+class WithParameter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def clamp(self):
+        self.scale.clamp_(0, 1)  # expect: GL301
+
+
+def detach_in_place(model):
+    # detach_() on a leaf only clears requires_grad: no error
+    for p in model.parameters():
+        p.detach_()
