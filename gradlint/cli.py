@@ -199,6 +199,20 @@ def generate_docs(output, check_only):
 
 
 @main.command()
+def server():
+    """Run the language server over stdin/stdout (needs the `lsp` extra)."""
+    try:
+        # imported here: `import gradlint.cli` must stay fast and work without pygls
+        import lsprotocol.types  # noqa: F401
+        import pygls.lsp.server  # noqa: F401
+    except ImportError as exc:
+        _fail(f"`gradlint server` needs pygls 2 and lsprotocol: pip install 'gradlint[lsp]' ({exc})")
+    from gradlint.server import serve
+
+    serve()
+
+
+@main.command()
 @click.argument("fixtures", nargs=-1, type=click.Path())
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="auto", show_default=True,
               help="Where the workloads run; auto picks CUDA when present.")

@@ -1,0 +1,13 @@
+"""`gradlint server`: a language server over stdio (pygls, the `lsp` extra).
+
+- core.py: the server, its document handlers and the lint scheduling;
+- actions.py: diagnostics and code actions (quick fixes, noqa, fix all);
+- positions.py: gradlint's 1-based character positions <-> LSP's code units;
+- protocol.py: JSON-RPC that answers malformed requests instead of dropping them.
+
+Importing this package needs pygls; `gradlint.cli` imports it only in `server`.
+"""
+
+from gradlint.server.core import GradlintServer, create_server, serve
+
+__all__ = ["GradlintServer", "create_server", "serve"]

@@ -1,0 +1,380 @@
+"""The language server: documents in, diagnostics and code actions out.
+
+Linting runs in one worker thread so the event loop keeps reading messages; a
+change waits a short debounce and supersedes the lint it interrupts. Diagnostics
+are computed without the libcst-based fixes (most of the time on a file with a
+finding); code actions lint the current version again with fixes, once per version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from gradlint import __version__
+from gradlint.config import ConfigError, Settings, resolve_settings
+from gradlint.discovery import DiscoveryError, discover
+from gradlint.engine import LintResult, applies, fix_source, lint_source
+from gradlint.fixes import without_cst_fixes
+from gradlint.rules import known_codes
+from gradlint.server import actions
+from gradlint.server.protocol import RobustProtocol, is_parse_error
+from gradlint.source import SourceText
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILES = ("pyproject.toml", "gradlint.toml")
+PYTHON_SUFFIXES = (".py", ".pyi")
+DEFAULT_DEBOUNCE_S = 0.03
+# Above this size code actions skip the libcst-based fixes: they take seconds per
+# finding on such files (`gradlint check --fix` still applies them).
+LARGE_DOCUMENT_LINES = 10_000
+
+
+def config_stamps(folder: str) -> tuple:
+    """(path, mtime, size) of every configuration file the CLI's resolution could read from folder."""
+    stamps = []
+    current = folder
+    while True:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(current, name)
+            try:
+                stat = os.stat(candidate)
+            except OSError:
+                continue
+            stamps.append((candidate, stat.st_mtime_ns, stat.st_size))
+        parent = os.path.dirname(current)
+        if parent == current:
+            return tuple(stamps)
+        current = parent
+
+
+@dataclass
+class Snapshot:
+    """One version of an open document, as linted."""
+
+    uri: str
+    path: str
+    version: int | None
+    text: str
+
+
+class GradlintServer(LanguageServer):
+    def __init__(self, debounce: float = DEFAULT_DEBOUNCE_S):
+        # Full sync: pygls splits lines for incremental edits at more characters
+        # than LSP does (form feeds), which would misplace edits in such files.
+        super().__init__(
+            "gradlint", __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            protocol_cls=RobustProtocol,
+        )
+        self.debounce = debounce
+        self.lint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-lint")
+        # code actions compute fixes in their own thread: a slow fix never holds up diagnostics
+        self.fix_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-fix")
+        self.pending: dict[str, asyncio.Task] = {}
+        self.generation = 0  # bumped when a configuration file changes
+        self._settings: dict[str, tuple[Settings, tuple]] = {}
+        self._excluded: dict[str, bool] = {}
+        self._reported_config_errors: set[str] = set()
+        # uri -> (version, generation, result with fixes), for code actions
+        self._with_fixes: dict[str, tuple[int | None, int, LintResult]] = {}
+
+    # -- errors ----------------------------------------------------------------
+
+    def report_server_error(self, error, source):
+        if is_parse_error(error):
+            self.protocol.answer_parse_error(error)
+            return
+        super().report_server_error(error, source)
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        logger.info(message)
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    # -- configuration -----------------------------------------------------------
+
+    def settings_for(self, path: str) -> Settings:
+        """The CLI's resolution from the document's folder, cached until a config file changes.
+
+        Not every editor watches files for the server (Neovim on Linux does not), so
+        every lint also compares the stamps of the configuration files that could apply.
+        """
+        folder = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+        stamps = config_stamps(folder)
+        cached = self._settings.get(folder)
+        if cached is not None:
+            if cached[1] == stamps:
+                return cached[0]
+            self.reload_configuration()
+        try:
+            settings = resolve_settings(folder, known_codes())
+        except ConfigError as exc:
+            settings = Settings(root=folder)
+            message = f"gradlint: {exc} (using the default settings)"
+            if message not in self._reported_config_errors:
+                self._reported_config_errors.add(message)
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+                self.log(message, types.MessageType.Error)
+        self._settings[folder] = (settings, stamps)
+        return settings
+
+    def is_excluded(self, path: str, settings: Settings) -> bool:
+        """Excluded files get no diagnostics, as with `gradlint check --force-exclude`."""
+        if path not in self._excluded:
+            excluded = False
+            if os.path.isfile(path):
+                try:
+                    excluded = not discover([path], settings, force_exclude=True)
+                except (DiscoveryError, OSError):
+                    excluded = False
+            self._excluded[path] = excluded
+        return self._excluded[path]
+
+    def reload_configuration(self) -> None:
+        self.generation += 1
+        self._settings.clear()
+        self._excluded.clear()
+        self._reported_config_errors.clear()
+        self._with_fixes.clear()
+        self.log("gradlint: configuration changed; linting open documents again")
+        for uri in list(self.workspace.text_documents):
+            if self.is_python(uri):
+                self.schedule(uri, delay=0)
+
+    # -- documents -------------------------------------------------------------
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        return Snapshot(uri=uri, path=document.path, version=document.version, text=document.source)
+
+    def is_python(self, uri: str) -> bool:
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return False
+        return document.language_id == "python" or document.path.endswith(PYTHON_SUFFIXES)
+
+    @property
+    def encoding(self) -> str:
+        return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+
+    # -- linting ---------------------------------------------------------------
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """Lint uri after `delay` seconds; a newer call supersedes this one."""
+        old = self.pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        self.pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay))
+
+    def forget(self, uri: str) -> None:
+        old = self.pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        self._with_fixes.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    async def _lint_later(self, uri: str, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            snap = self.snapshot(uri)
+            if snap is None:
+                return
+            settings = self.settings_for(snap.path)
+            if self.is_excluded(snap.path, settings):
+                found: list[types.Diagnostic] = []
+            else:
+                loop = asyncio.get_running_loop()
+                found = await loop.run_in_executor(self.lint_thread, self._diagnose, snap, settings, self.encoding)
+            current = self.snapshot(uri)
+            if found is None or current is None or current.version != snap.version:
+                return  # closed, or changed meanwhile: the newer lint publishes
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=snap.version)
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # keep serving whatever one document does
+            logger.exception("linting %s failed", uri)
+            self.log(f"gradlint: internal error linting {uri}: {type(exc).__name__}: {exc}", types.MessageType.Error)
+        finally:
+            if self.pending.get(uri) is asyncio.current_task():
+                del self.pending[uri]
+
+    def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str) -> list[types.Diagnostic] | None:
+        """In the lint thread: findings (no libcst fixes) as LSP diagnostics."""
+        source = SourceText(snap.text)
+        with without_cst_fixes():
+            result = lint_source(source, snap.path, settings)
+        for error in result.errors:
+            logger.warning("%s", error)
+        return actions.diagnostics(result.findings, source, encoding)
+
+    async def lint_with_fixes(self, snap: Snapshot) -> tuple[LintResult, Settings]:
+        settings = self.settings_for(snap.path)
+        cached = self._with_fixes.get(snap.uri)
+        if cached is not None and cached[0] == snap.version and cached[1] == self.generation:
+            return cached[2], settings
+        generation = self.generation
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self.fix_thread, _with_fixes(lint_source, snap), SourceText(snap.text), snap.path, settings)
+        self._with_fixes[snap.uri] = (snap.version, generation, result)
+        return result, settings
+
+    async def fixed_text(self, snap: Snapshot, settings: Settings) -> str:
+        loop = asyncio.get_running_loop()
+        fix = _with_fixes(fix_source, snap)
+        outcome = await loop.run_in_executor(
+            self.fix_thread, lambda: fix(SourceText(snap.text), snap.path, settings, unsafe=settings.unsafe_fixes)
+        )
+        return outcome.text
+
+    # -- code actions --------------------------------------------------------------
+
+    def versioned_edits(self) -> bool:
+        caps = self.client_capabilities.workspace
+        edit_caps = caps.workspace_edit if caps is not None else None
+        return bool(edit_caps is not None and edit_caps.document_changes)
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        snap = self.snapshot(uri)
+        if snap is None or not self.is_python(uri):
+            return []
+        settings = self.settings_for(snap.path)
+        if self.is_excluded(snap.path, settings):
+            return []
+        result, settings = await self.lint_with_fixes(snap)
+        source = SourceText(snap.text)
+        versioned = self.versioned_edits()
+        found = actions.line_actions(uri, snap.version, source, result.findings, params, self.encoding, versioned)
+        if not actions.wanted(actions.FIX_ALL_KIND, params.context.only):
+            return found
+        if not any(applies(f, settings.unsafe_fixes) for f in result.findings):
+            return found
+        if self.resolves_edits():
+            # editors ask for actions at every cursor move: fix the file only when this one is chosen
+            found.append(types.CodeAction(
+                title=actions.FIX_ALL_TITLE, kind=actions.FIX_ALL_KIND, data={"uri": uri, "version": snap.version}
+            ))
+            return found
+        fixed = await self.fixed_text(snap, settings)
+        action = actions.fix_all_action(uri, snap.version, source, fixed, self.encoding, versioned)
+        if action is not None:
+            found.append(action)
+        return found
+
+    def resolves_edits(self) -> bool:
+        caps = self.client_capabilities.text_document
+        code_action = caps.code_action if caps is not None else None
+        resolve = code_action.resolve_support if code_action is not None else None
+        return bool(resolve is not None and "edit" in resolve.properties)
+
+    async def resolve_code_action(self, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        if action.kind != actions.FIX_ALL_KIND or action.edit is not None or not isinstance(data.get("uri"), str):
+            return action
+        snap = self.snapshot(data["uri"])
+        if snap is None:
+            return action
+        settings = self.settings_for(snap.path)
+        fixed = await self.fixed_text(snap, settings)
+        resolved = actions.fix_all_action(snap.uri, snap.version, SourceText(snap.text), fixed, self.encoding, self.versioned_edits())
+        if resolved is not None:
+            action.edit = resolved.edit
+        return action
+
+
+def _with_fixes(function, snap: Snapshot):
+    """function itself, or on a large document function without the libcst-based fixes."""
+    if snap.text.count("\n") < LARGE_DOCUMENT_LINES:
+        return function
+
+    def without(*args, **kwargs):
+        with without_cst_fixes():
+            return function(*args, **kwargs)
+
+    return without
+
+
+def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
+    server = GradlintServer(debounce)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: GradlintServer, params: types.InitializeParams):
+        options = params.initialization_options
+        if isinstance(options, dict) and isinstance(options.get("debounceMs"), (int, float)):
+            ls.debounce = max(0.0, float(options["debounceMs"]) / 1000)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: GradlintServer, params: types.InitializedParams):
+        caps = ls.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return  # configuration changes then arrive only as saves
+        watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
+        registration = types.Registration(
+            id="gradlint-config-files",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
+        try:
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+        except Exception as exc:  # a client that refuses: saves still reload
+            ls.log(f"gradlint: could not watch configuration files: {exc}")
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: GradlintServer, params: types.DidOpenTextDocumentParams):
+        if ls.is_python(params.text_document.uri):
+            ls.schedule(params.text_document.uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: GradlintServer, params: types.DidChangeTextDocumentParams):
+        if ls.is_python(params.text_document.uri):
+            ls.schedule(params.text_document.uri, delay=ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: GradlintServer, params: types.DidSaveTextDocumentParams):
+        uri = params.text_document.uri
+        if uri.rsplit("/", 1)[-1] in CONFIG_FILES:
+            ls.reload_configuration()
+        elif ls.is_python(uri):
+            ls.schedule(uri, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: GradlintServer, params: types.DidCloseTextDocumentParams):
+        ls.forget(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: GradlintServer, params: types.DidChangeWatchedFilesParams):
+        if any(change.uri.rsplit("/", 1)[-1] in CONFIG_FILES for change in params.changes):
+            ls.reload_configuration()
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL_KIND], resolve_provider=True
+        ),
+    )
+    async def code_action(ls: GradlintServer, params: types.CodeActionParams):
+        return await ls.code_actions(params)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def code_action_resolve(ls: GradlintServer, action: types.CodeAction):
+        return await ls.resolve_code_action(action)
+
+    return server
+
+
+def serve() -> None:
+    """Serve over stdin/stdout until the client says exit."""
+    create_server().start_io()
