@@ -35,6 +35,11 @@ class InferenceTensorInAutograd(Rule):
     `no_grad` regions. A backward inside the region on values made there is
     GL303.
 
+    Not provable, so not flagged: a forward in a function without any
+    backward. It raises as well when the module's parameters require grad
+    (the layer saves its input even if no backward follows), but there the
+    module is often frozen or run by a caller under `no_grad`.
+
     ## Why it matters
     Tensors made under inference_mode carry no version counter and no view
     tracking, so autograd refuses them. Saving one for backward raises
