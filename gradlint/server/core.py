@@ -339,8 +339,10 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: GradlintServer, params: types.DidChangeTextDocumentParams):
-        if ls.is_python(params.text_document.uri):
-            ls.schedule(params.text_document.uri, delay=ls.debounce)
+        uri = params.text_document.uri
+        if ls.is_python(uri):
+            # the first change after a quiet spell lints at once; changes in a burst wait for a pause
+            ls.schedule(uri, delay=ls.debounce if uri in ls.pending else 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: GradlintServer, params: types.DidSaveTextDocumentParams):
