@@ -274,6 +274,8 @@ class ParameterFacts:
                 flag = call.args[0] if call.args else keyword(call, "requires_grad")
                 if is_false(flag):
                     freeze(call.func.value)
+            elif isinstance(call.func, ast.Attribute) and call.func.attr == "detach_":
+                freeze(call.func.value)  # a detached leaf no longer requires grad
         for node in ast.walk(self.tree.module):
             if isinstance(node, ast.Assign) and is_false(node.value):
                 for target in node.targets:

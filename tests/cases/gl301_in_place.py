@@ -1,3 +1,5 @@
+import copy
+
 import torch
 import torch.nn as nn
 
@@ -124,3 +126,15 @@ def detach_in_place(model):
     # detach_() on a leaf only clears requires_grad: no error
     for p in model.parameters():
         p.detach_()
+
+
+class EmaDetached:
+    def __init__(self, model):
+        self.ema_model = copy.deepcopy(model)
+        for param in self.ema_model.parameters():
+            param.detach_()
+        self.model = model
+
+    def update(self, momentum):
+        for ema_p, model_p in zip(self.ema_model.parameters(), self.model.parameters()):
+            ema_p.mul_(1.0 - momentum).add_(model_p.data, alpha=momentum)
