@@ -6,7 +6,6 @@ import json
 import os
 
 from gradlint.verify.verdict import (
-    LEAK_MIN_BYTES_PER_ITERATION,
     THRESHOLDS,
     TIME_MIN_ROUNDS,
     FixtureResult,
@@ -48,11 +47,11 @@ def cells(result: FixtureResult, arrow: str = "->") -> list[str]:
     else:
         peak = _pair(result, "peak_bytes", arrow)
         saved = _pair(result, "saved_bytes", arrow)
-        _, per_iteration, _ = leak_effect(result)
+        flag, per_iteration, _ = leak_effect(result)
         if per_iteration is None:
             retained = "-"
-        elif abs(per_iteration) < LEAK_MIN_BYTES_PER_ITERATION:
-            retained = f"< {size(LEAK_MIN_BYTES_PER_ITERATION)} change"
+        elif flag == 0:
+            retained = "~0"  # below the leak threshold
         else:
             retained = f"{size(abs(per_iteration))} {'less' if per_iteration > 0 else 'more'}"
     timing = result.timing

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import re
 import signal
+import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -60,32 +61,24 @@ class ProgramRun:
 
 @dataclass
 class Timing:
-    """Round medians in seconds; ratios are second/first, paired per round."""
+    """Per round: each program's median sample (seconds) and the median of the
+    paired ratios second/first."""
 
     first: list[float]
     second: list[float]
-
-    @property
-    def ratios(self) -> list[float]:
-        return [b / a for a, b in zip(self.first, self.second) if a > 0]
-
-    @staticmethod
-    def _median(values: list[float]) -> float:
-        ordered = sorted(values)
-        mid = len(ordered) // 2
-        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    ratios: list[float]
 
     @property
     def ratio(self) -> float:
-        return self._median(self.ratios)
+        return statistics.median(self.ratios)
 
     @property
     def first_median(self) -> float:
-        return self._median(self.first)
+        return statistics.median(self.first)
 
     @property
     def second_median(self) -> float:
-        return self._median(self.second)
+        return statistics.median(self.second)
 
 
 def _exit_description(code: int | None) -> str:
@@ -179,8 +172,9 @@ class ProcessRunner:
             result_path=os.path.join(workdir, "timing.json"), output_path=os.path.join(workdir, "timing.out"),
             search_path=search_path,
         )
-        # every round times both programs for at least min_run_time, plus a warm-up each
-        limit = self.timeout * 2 + 2 * self.repeat * self.min_run_time * 4
+        # a warm-up and a calibration run each, then rounds of about min_run_time
+        # (longer when one sample alone exceeds it)
+        limit = self.timeout * 2 + self.repeat * self.min_run_time * 4
         exitcode, timed_out, seconds = self._run(worker.time_programs, job, limit)
         if timed_out:
             return None, f"timing gave no result within {seconds:.0f} s"
@@ -190,4 +184,4 @@ class ProcessRunner:
         except (OSError, ValueError):
             tail = read_output(job.output_path, 3)
             return None, f"timing failed ({_exit_description(exitcode)}){': ' + tail if tail else ''}"
-        return Timing(data["first"], data["second"]), ""
+        return Timing(data["first"], data["second"], data["ratios"]), ""

@@ -17,7 +17,7 @@ from gradlint.verify.worker import same_values
 
 DEFAULT_REPEAT = 5
 DEFAULT_TIMEOUT = 120.0
-MIN_RUN_TIME = 0.05  # seconds per timing block: rounds are many short blocks, interleaved
+MIN_RUN_TIME = 0.2  # seconds per timing round (both programs): many short paired samples
 
 
 def resolve_device(requested: str) -> str:

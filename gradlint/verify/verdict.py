@@ -16,7 +16,8 @@ from gradlint.verify.static import StaticCheck
 MIB = 1024 * 1024
 MEMORY_MIN_BYTES = 1 * MIB  # a memory difference counts from 1 MiB ...
 MEMORY_MIN_FRACTION = 0.05  # ... and 5% of the original's peak
-LEAK_MIN_BYTES_PER_ITERATION = 1024
+LEAK_MIN_BYTES_PER_ITERATION = 1024  # a leak counts from 1 KiB per iteration ...
+LEAK_MIN_BYTES = 64 * 1024  # ... and 64 KiB in all (the C heap drifts by a few KiB)
 TIME_MIN_FRACTION = 0.05  # a time difference counts from 5%, every round agreeing ...
 TIME_MIN_ROUNDS = 3  # ... and at least this many rounds (one round is too noisy to judge)
 
@@ -24,7 +25,7 @@ RUN_STATES = {"raised": "raises", "crashed": "crashes", "timeout": "hangs", "imp
 
 THRESHOLDS = {
     "memory": f"at least 1 MiB and {MEMORY_MIN_FRACTION:.0%} of the original peak",
-    "leak": "at least 1 KiB per iteration",
+    "leak": "at least 1 KiB per iteration and 64 KiB in all",
     "time": (f"median ratio beyond x{1 - TIME_MIN_FRACTION:.2f} (or x{1 + TIME_MIN_FRACTION:.2f}), "
              f"every one of at least {TIME_MIN_ROUNDS} rounds agreeing"),
 }
@@ -100,7 +101,8 @@ def leak_effect(result: FixtureResult) -> tuple[int, float | None, float | None]
     if before is None or after is None:
         return 0, None, nodes
     per_iteration = (before - after) / n
-    flag = 1 if per_iteration >= LEAK_MIN_BYTES_PER_ITERATION else -1 if -per_iteration >= LEAK_MIN_BYTES_PER_ITERATION else 0
+    bar = max(LEAK_MIN_BYTES_PER_ITERATION, LEAK_MIN_BYTES / n)
+    flag = 1 if per_iteration >= bar else -1 if -per_iteration >= bar else 0
     return flag, per_iteration, nodes
 
 

@@ -6,7 +6,8 @@ and leaks never reach another's numbers. The workload runs three times:
 
 1. under `saved_tensors_hooks`: bytes autograd saved for backward, counted once
    per storage while it is held (tensors sharing a storage count once; a freed
-   address reused later counts again); its return value is the one compared;
+   address reused later counts again): the most held at once, and the sum over
+   the run; its return value is the one compared;
 2. between two heap readings: bytes still held once the workload has returned
    (and garbage is collected), and the autograd nodes still reachable;
 3. for peak memory: CUDA's `max_memory_allocated`, or on CPU the allocation and
@@ -22,13 +23,21 @@ import ctypes.util
 import gc
 import importlib.util
 import json
+import math
 import os
+import statistics
 import sys
 import traceback
 import weakref
 from dataclasses import dataclass
 
 import torch
+
+
+# time_programs: each sample runs a workload `number` times for at least this long ...
+SAMPLE_SECONDS = 0.005
+# ... and a round holds at most this many pairs of samples, within its budget (min_run_time)
+MAX_PAIRS = 15
 
 
 @dataclass
@@ -46,7 +55,7 @@ class Job:
     other_module_name: str = ""
     other_function: str = ""
     repeat: int = 1
-    min_run_time: float = 0.05
+    min_run_time: float = 0.2  # seconds per round, both programs together
 
 
 # -- plumbing -------------------------------------------------------------------
@@ -124,10 +133,13 @@ def _storage(tensor) -> tuple[tuple, int]:
 
 
 class SavedTensorMeter:
-    """Bytes saved for backward, each storage counted once while autograd holds it."""
+    """Bytes saved for backward, each storage counted once while autograd holds it:
+    the most held at once (peak_bytes) and the sum over the whole run (total_bytes)."""
 
     def __init__(self):
         self.held: dict[tuple, int] = {}
+        self.held_bytes = 0
+        self.peak_bytes = 0
         self.total_bytes = 0
         self.tensors = 0
 
@@ -135,18 +147,24 @@ class SavedTensorMeter:
         key, nbytes = _storage(tensor)
         if not self.held.get(key):
             self.total_bytes += nbytes
+            self.held_bytes += nbytes
+            self.peak_bytes = max(self.peak_bytes, self.held_bytes)
         self.held[key] = self.held.get(key, 0) + 1
         self.tensors += 1
-        packed = _Packed(tensor)
-        weakref.finalize(packed, self._release, key)
+        # a detached alias: the holder must not reach the tensor's grad_fn, or a
+        # tensor saved by its own node (ReLU's output) would form a cycle through
+        # C++ that the garbage collector cannot break. Autograd re-attaches the
+        # grad_fn itself when it unpacks.
+        packed = _Packed(tensor.detach())
+        weakref.finalize(packed, self._release, key, nbytes)
         return packed
 
-    def _release(self, key) -> None:
+    def _release(self, key, nbytes: int) -> None:
         left = self.held.get(key, 0) - 1
         if left > 0:
             self.held[key] = left
-        else:
-            self.held.pop(key, None)
+        elif self.held.pop(key, None) is not None:
+            self.held_bytes -= nbytes
 
     @staticmethod
     def unpack(packed):
@@ -295,7 +313,7 @@ def measure_program(job: Job) -> None:
             values = fn(device)
         _synchronize(device)
         values = portable(values)
-        result.update(saved_bytes=meter.total_bytes, saved_tensors=meter.tensors)
+        result.update(saved_bytes=meter.peak_bytes, saved_bytes_total=meter.total_bytes, saved_tensors=meter.tensors)
 
         run = "retention"
         gc.collect()
@@ -326,7 +344,13 @@ def measure_program(job: Job) -> None:
 
 
 def time_programs(job: Job) -> None:
-    """Time two programs' workloads in interleaved rounds (the order alternates)."""
+    """Time two programs' workloads in interleaved rounds.
+
+    A round is a series of pairs: each program timed once, back to back, the
+    order alternating, and the ratio taken within the pair. Load from other
+    processes comes and goes over seconds; a pair lasts milliseconds, so the
+    median of pair ratios is far steadier than a ratio of two separate medians.
+    """
     from torch.utils.benchmark import Timer
 
     _redirect_output(job.output_path)
@@ -338,10 +362,19 @@ def time_programs(job: Job) -> None:
     for fn in (first, second):  # warm up: lazy initialisation is not what we time
         fn(job.device)
         _synchronize(job.device)
-    medians: list[list[float]] = [[], []]
+    single = max(timer.timeit(1).median for timer in timers)
+    number = max(1, math.ceil(SAMPLE_SECONDS / max(single, 1e-9)))
+    pairs = max(1, min(MAX_PAIRS, int(job.min_run_time / (2 * single * number))))
+    rounds: dict[str, list[float]] = {"first": [], "second": [], "ratios": []}
     for round_index in range(job.repeat):
-        order = (0, 1) if round_index % 2 == 0 else (1, 0)
-        for which in order:
-            measurement = timers[which].blocked_autorange(min_run_time=job.min_run_time)
-            medians[which].append(measurement.median)
-    _write_json(job.result_path, {"status": "ok", "first": medians[0], "second": medians[1]})
+        samples: list[list[float]] = [[], []]
+        ratios = []
+        for pair in range(pairs):
+            order = (0, 1) if (round_index * pairs + pair) % 2 == 0 else (1, 0)
+            for which in order:
+                samples[which].append(timers[which].timeit(number).median)
+            ratios.append(samples[1][-1] / samples[0][-1])
+        rounds["first"].append(statistics.median(samples[0]))
+        rounds["second"].append(statistics.median(samples[1]))
+        rounds["ratios"].append(statistics.median(ratios))
+    _write_json(job.result_path, dict(rounds, status="ok", number=number, pairs=pairs))
