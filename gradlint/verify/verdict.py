@@ -26,8 +26,8 @@ RUN_STATES = {"raised": "raises", "crashed": "crashes", "timeout": "hangs", "imp
 THRESHOLDS = {
     "memory": f"at least 1 MiB and {MEMORY_MIN_FRACTION:.0%} of the original peak",
     "leak": "at least 1 KiB per iteration and 64 KiB in all",
-    "time": (f"median ratio beyond x{1 - TIME_MIN_FRACTION:.2f} (or x{1 + TIME_MIN_FRACTION:.2f}), "
-             f"every one of at least {TIME_MIN_ROUNDS} rounds agreeing"),
+    "time": (f"median ratio beyond x{1 - TIME_MIN_FRACTION:.2f} (or x{1 + TIME_MIN_FRACTION:.2f}) and beyond "
+             f"half the rounds' spread, every one of at least {TIME_MIN_ROUNDS} rounds agreeing"),
 }
 
 
@@ -107,12 +107,16 @@ def leak_effect(result: FixtureResult) -> tuple[int, float | None, float | None]
 
 
 def time_effect(timing: Timing | None) -> int:
+    """1 faster, -1 slower, 0 not measurable: the median ratio must pass the
+    threshold, every round must agree, and the change must exceed half the
+    spread of the rounds (on a loaded machine rounds scatter widely)."""
     if timing is None or len(timing.ratios) < TIME_MIN_ROUNDS:
         return 0
     ratios = timing.ratios
-    if timing.ratio <= 1 - TIME_MIN_FRACTION and max(ratios) < 1:
+    noise = (max(ratios) - min(ratios)) / 2
+    if timing.ratio <= 1 - TIME_MIN_FRACTION and max(ratios) < 1 and 1 - timing.ratio > noise:
         return 1
-    if timing.ratio >= 1 + TIME_MIN_FRACTION and min(ratios) > 1:
+    if timing.ratio >= 1 + TIME_MIN_FRACTION and min(ratios) > 1 and timing.ratio - 1 > noise:
         return -1
     return 0
 
