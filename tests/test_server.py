@@ -263,6 +263,19 @@ async def test_configuration_change_is_picked_up(client: LanguageClient):
     assert codes(await published(client, uri, since=since)) == ["GL301", "GL302"]
 
 
+async def test_facts_come_from_the_whole_workspace_like_gradlint_check(client: LanguageClient):
+    helpers = "import torch\n\n\ndef clip_all(model):\n    for p in model.parameters():\n        p.clamp_(-1, 1)\n"
+    uri, diagnostics = await open_document(client, "helpers.py", helpers)
+    assert codes(diagnostics) == ["GL301"]  # on its own, clip_all runs with grad enabled
+    since = len(client.published)
+    train = "import torch\nfrom helpers import clip_all\n\n\ndef step(model):\n    with torch.no_grad():\n        clip_all(model)\n"
+    await open_document(client, "train.py", train)
+    # its only caller disables grad: `gradlint check .` is quiet about helpers.py, and so is the editor
+    assert await published(client, uri, since=since) == []
+    for name in ("helpers.py", "train.py"):
+        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=_uri(client, name))))
+
+
 # -- bad input -----------------------------------------------------------------------
 
 
@@ -284,6 +297,7 @@ async def test_very_large_document(client: LanguageClient):
     assert diagnostics[0].range.start.line > 32_000
     found = await actions_at(client, uri, diagnostics[1].range.start.line, diagnostics)
     assert any(a.title == "Disable GL302 for this line" for a in found)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
 
 
 async def raw_request(client, body: bytes, msg_id):

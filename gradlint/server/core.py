@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 
 from gradlint import __version__
 from gradlint.config import ConfigError, Settings, resolve_settings
@@ -25,6 +26,7 @@ from gradlint.fixes import without_cst_fixes
 from gradlint.rules import known_codes
 from gradlint.server import actions
 from gradlint.server.protocol import RobustProtocol, is_parse_error
+from gradlint.server.workspace import WorkspaceIndex
 from gradlint.source import SourceText
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ class GradlintServer(LanguageServer):
         self._settings: dict[str, tuple[Settings, tuple]] = {}
         self._excluded: dict[str, bool] = {}
         self._reported_config_errors: set[str] = set()
+        self.project = WorkspaceIndex()
+        self.index_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-index")
         # uri -> (version, generation, result with fixes), for code actions
         self._with_fixes: dict[str, tuple[int | None, int, LintResult]] = {}
 
@@ -144,9 +148,39 @@ class GradlintServer(LanguageServer):
         self._reported_config_errors.clear()
         self._with_fixes.clear()
         self.log("gradlint: configuration changed; linting open documents again")
+        self.relint_open_documents()
+        self.build_project_index()
+
+    def relint_open_documents(self, delay: float = 0, skip: str | None = None) -> None:
         for uri in list(self.workspace.text_documents):
-            if self.is_python(uri):
-                self.schedule(uri, delay=0)
+            if uri != skip and self.is_python(uri):
+                self.schedule(uri, delay=delay)
+
+    def workspace_roots(self) -> list[str]:
+        roots = [to_fs_path(folder.uri) for folder in self.workspace.folders.values()]
+        if not roots and self.workspace.root_path:
+            roots = [self.workspace.root_path]
+        return [root for root in roots if root and os.path.isdir(root)]
+
+    def build_project_index(self) -> None:
+        """Summarise the workspace in the background, then lint the open documents with it."""
+        roots = self.workspace_roots()
+        if not roots:
+            return
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.index_thread, self.project.build, roots)
+
+        def built(done: asyncio.Future) -> None:
+            if done.cancelled():
+                return
+            if done.exception() is not None:
+                self.log(f"gradlint: building the project index failed: {done.exception()}", types.MessageType.Warning)
+                return
+            self.log(done.result())
+            self._with_fixes.clear()
+            self.relint_open_documents()
+
+        future.add_done_callback(built)
 
     # -- documents -------------------------------------------------------------
 
@@ -168,12 +202,15 @@ class GradlintServer(LanguageServer):
 
     # -- linting ---------------------------------------------------------------
 
-    def schedule(self, uri: str, delay: float) -> None:
-        """Lint uri after `delay` seconds; a newer call supersedes this one."""
+    def schedule(self, uri: str, delay: float, saved: bool = False) -> None:
+        """Lint uri after `delay` seconds; a newer call supersedes this one.
+
+        saved: the text is now the file's, so its summary in the project index is refreshed.
+        """
         old = self.pending.pop(uri, None)
         if old is not None:
             old.cancel()
-        self.pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay))
+        self.pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay, saved))
 
     def forget(self, uri: str) -> None:
         old = self.pending.pop(uri, None)
@@ -182,7 +219,7 @@ class GradlintServer(LanguageServer):
         self._with_fixes.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    async def _lint_later(self, uri: str, delay: float) -> None:
+    async def _lint_later(self, uri: str, delay: float, saved: bool = False) -> None:
         try:
             if delay:
                 await asyncio.sleep(delay)
@@ -194,9 +231,14 @@ class GradlintServer(LanguageServer):
                 found: list[types.Diagnostic] = []
             else:
                 loop = asyncio.get_running_loop()
-                found = await loop.run_in_executor(self.lint_thread, self._diagnose, snap, settings, self.encoding)
+                found, index_changed = await loop.run_in_executor(
+                    self.lint_thread, self._diagnose, snap, settings, self.encoding, saved
+                )
+                if index_changed:
+                    # other files' facts may depend on this one (who calls what, under which mode)
+                    self.relint_open_documents(delay=self.debounce, skip=uri)
             current = self.snapshot(uri)
-            if found is None or current is None or current.version != snap.version:
+            if current is None or current.version != snap.version:
                 return  # closed, or changed meanwhile: the newer lint publishes
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=snap.version)
@@ -210,14 +252,17 @@ class GradlintServer(LanguageServer):
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
 
-    def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str) -> list[types.Diagnostic] | None:
-        """In the lint thread: findings (no libcst fixes) as LSP diagnostics."""
+    def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str, saved: bool):
+        """In the lint thread: findings (no libcst fixes) as LSP diagnostics, and whether the index changed."""
+        index_changed = False
+        if saved or (self.project.covers(snap.path) and not self.project.knows(snap.path)):
+            index_changed = self.project.update(snap.path, snap.text)
         source = SourceText(snap.text)
         with without_cst_fixes():
-            result = lint_source(source, snap.path, settings)
+            result = lint_source(source, snap.path, settings, self.project.index_for(snap.path))
         for error in result.errors:
             logger.warning("%s", error)
-        return actions.diagnostics(result.findings, source, encoding)
+        return actions.diagnostics(result.findings, source, encoding), index_changed
 
     async def lint_with_fixes(self, snap: Snapshot) -> tuple[LintResult, Settings]:
         settings = self.settings_for(snap.path)
@@ -226,7 +271,10 @@ class GradlintServer(LanguageServer):
             return cached[2], settings
         generation = self.generation
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.fix_thread, _with_fixes(lint_source, snap), SourceText(snap.text), snap.path, settings)
+        lint = _with_fixes(lint_source, snap)
+        result = await loop.run_in_executor(
+            self.fix_thread, lambda: lint(SourceText(snap.text), snap.path, settings, self.project.index_for(snap.path))
+        )
         self._with_fixes[snap.uri] = (snap.version, generation, result)
         return result, settings
 
@@ -234,7 +282,8 @@ class GradlintServer(LanguageServer):
         loop = asyncio.get_running_loop()
         fix = _with_fixes(fix_source, snap)
         outcome = await loop.run_in_executor(
-            self.fix_thread, lambda: fix(SourceText(snap.text), snap.path, settings, unsafe=settings.unsafe_fixes)
+            self.fix_thread,
+            lambda: fix(SourceText(snap.text), snap.path, settings, self.project.index_for(snap.path), unsafe=settings.unsafe_fixes),
         )
         return outcome.text
 
@@ -317,6 +366,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: GradlintServer, params: types.InitializedParams):
+        ls.build_project_index()
         caps = ls.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps is not None else None
         if watched is None or not watched.dynamic_registration:
@@ -350,7 +400,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
         if uri.rsplit("/", 1)[-1] in CONFIG_FILES:
             ls.reload_configuration()
         elif ls.is_python(uri):
-            ls.schedule(uri, delay=0)
+            ls.schedule(uri, delay=0, saved=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: GradlintServer, params: types.DidCloseTextDocumentParams):
