@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import contextvars
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gradlint.finding import Applicability, Edit, Fix, Position
 from gradlint.source import apply_edits
@@ -102,56 +101,8 @@ def add_decorator(facts, function: ast.AST, decorator: str) -> list[Edit]:
 
 # -- wrapping statements with libcst ---------------------------------------------
 
-
-class _Wrap(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, first_line: int, last_line: int, header: str, compound: str = "with"):
-        super().__init__()
-        self.first_line = first_line
-        self.last_line = last_line
-        self.header = cst.parse_expression(header)
-        # "with" wraps in `with <header>:`, "if" guards with `if <header>:`
-        self.compound = compound
-        self.done = False
-
-    def _wrap_body(self, original_body, body):
-        if self.done:
-            return None
-        chosen = []
-        for index, stmt in enumerate(original_body):
-            pos = self.get_metadata(PositionProvider, stmt)
-            if pos.start.line >= self.first_line and pos.end.line <= self.last_line:
-                chosen.append(index)
-        if not chosen or chosen != list(range(chosen[0], chosen[-1] + 1)):
-            return None
-        stmts = list(body[chosen[0]: chosen[-1] + 1])
-        first = stmts[0]
-        # comments above the first statement stay above the new `with`
-        leading = first.leading_lines
-        stmts[0] = first.with_changes(leading_lines=())
-        if self.compound == "if":
-            wrapped = cst.If(test=self.header, body=cst.IndentedBlock(body=stmts), leading_lines=leading)
-        else:
-            wrapped = cst.With(
-                items=[cst.WithItem(item=self.header)],
-                body=cst.IndentedBlock(body=stmts),
-                leading_lines=leading,
-            )
-        self.done = True
-        return [*body[: chosen[0]], wrapped, *body[chosen[-1] + 1:]]
-
-    def leave_IndentedBlock(self, original, updated):
-        body = self._wrap_body(original.body, updated.body)
-        return updated if body is None else updated.with_changes(body=body)
-
-    def leave_Module(self, original, updated):
-        body = self._wrap_body(original.body, updated.body)
-        return updated if body is None else updated.with_changes(body=body)
-
-
-# The language server lints on every change: there the libcst parse (most of the
-# time on a file with a finding) is skipped and the fixes are computed on demand.
+# The language server lints on every change: there the libcst work is skipped and
+# the fixes are computed on demand.
 _CST_FIXES = contextvars.ContextVar("gradlint_cst_fixes", default=True)
 
 
@@ -165,17 +116,21 @@ def without_cst_fixes():
         _CST_FIXES.reset(token)
 
 
-def _cst_wrapper(facts) -> MetadataWrapper | None:
-    if not _CST_FIXES.get():
-        return None
-    cached = getattr(facts, "_cst_wrapper", None)
+def indent_unit(facts) -> str:
+    """The file's indentation step: the indent of the first block, else four spaces."""
+    cached = getattr(facts, "_indent_unit", None)
     if cached is None:
-        try:
-            cached = MetadataWrapper(cst.parse_module(facts.source.text), unsafe_skip_copy=True)
-        except Exception:  # libcst rejects some code ast accepts: no fix then
-            cached = False
-        facts._cst_wrapper = cached
-    return cached or None
+        cached = "    "
+        for node in ast.walk(facts.module):
+            body = getattr(node, "body", None)
+            if isinstance(node, ast.stmt) and isinstance(body, list) and body and node.col_offset == 0:
+                line = facts.source.line(body[0].lineno)
+                unit = line[: len(line) - len(line.lstrip())]
+                if unit and not line.lstrip().startswith("#"):
+                    cached = unit
+                    break
+        facts._indent_unit = cached
+    return cached
 
 
 def wrap_statements(facts, stmts: list[ast.stmt], header: str) -> list[Edit] | None:
@@ -186,39 +141,59 @@ def wrap_statements(facts, stmts: list[ast.stmt], header: str) -> list[Edit] | N
 def wrap_statements_in(facts, stmts: list[ast.stmt], header: str, compound: str = "with", replacements=()) -> list[Edit] | None:
     """Put consecutive sibling statements under `with <header>:` or (compound="if") `if <header>:`.
 
-    `replacements` are edits inside the statements applied first (dropping `.data`,
-    say); they must keep every line where it is. Returns one edit, or None when
-    the change cannot be made cleanly.
+    Only the lines of the statements are parsed with libcst (parsing the whole
+    file for each fix would cost seconds on a large one): they are wrapped in a
+    throw-away `if True:` at their own indentation, transformed, and printed back.
+    `replacements` are edits inside the statements applied first (dropping
+    `.data`, say); they must keep every line where it is. Returns one edit, or
+    None when the change cannot be made cleanly.
     """
+    if not _CST_FIXES.get():
+        return None
+    import libcst as cst
+
+    source = facts.source
     first, last = stmts[0], stmts[-1]
+    indent = source.line(first.lineno)[: first.col_offset]
     # a statement sharing its line (`a; b`, `if c: a`) cannot be wrapped alone
-    for stmt in (first, last):
-        line = facts.source.line(stmt.lineno)
-        if line[: stmt.col_offset].strip():
-            return None
+    if indent.strip() or source.line(last.lineno)[: last.col_offset].strip():
+        return None
     end_line = last.end_lineno or last.lineno
-    tail = facts.source.line(end_line)[last.end_col_offset:]
+    tail = source.line(end_line)[source.char_column(end_line, last.end_col_offset) - 1:]
     if tail.strip() and not tail.strip().startswith("#"):
         return None
-    if replacements:
-        text = facts.source.text
-        for edit in replacements:
-            removed = text[facts.source.offset(edit.start): facts.source.offset(edit.end)]
-            if "\n" in removed or "\n" in edit.content or "\r" in removed or "\r" in edit.content:
-                return None
-        try:
-            wrapper = MetadataWrapper(cst.parse_module(apply_edits(facts.source, list(replacements))), unsafe_skip_copy=True)
-        except Exception:  # libcst rejects some code ast accepts: no fix then
+    begin = source.offset(Position(first.lineno, 1))
+    finish = source.offset(Position(end_line, len(source.line(end_line)) + 1))
+    region = source.text[begin:finish]
+    for edit in sorted(replacements, key=lambda e: e.start, reverse=True):
+        start, stop = source.offset(edit.start) - begin, source.offset(edit.end) - begin
+        removed = region[start:stop]
+        if not (0 <= start <= stop <= len(region)) or any(c in removed + edit.content for c in "\r\n"):
             return None
-    else:
-        wrapper = _cst_wrapper(facts)
-        if wrapper is None:
-            return None
-    transformer = _Wrap(first.lineno, end_line, header, compound)
-    new_module = wrapper.visit(transformer)
-    if not transformer.done:
+        region = region[:start] + edit.content + region[stop:]
+    newline = source.newline
+    snippet = f"if True:{newline}{region}{newline}" if indent else f"{region}{newline}"
+    try:
+        module = cst.parse_module(snippet)
+        header_node = cst.parse_expression(header)
+    except Exception:  # libcst rejects some code ast accepts: no fix then
         return None
-    return [edit_between(facts.source.text, new_module.code, facts.source)]
+    body = list(module.body[0].body.body) if indent else list(module.body)
+    block = cst.IndentedBlock(body=body, indent=indent_unit(facts))
+    if compound == "if":
+        wrapped = cst.If(test=header_node, body=block)
+    else:
+        wrapped = cst.With(items=[cst.WithItem(item=header_node)], body=block)
+    if indent:
+        holder = module.body[0]
+        module = module.with_changes(body=[holder.with_changes(body=holder.body.with_changes(body=[wrapped]))])
+        code = module.code
+        code = code[code.index(newline) + len(newline):]
+    else:
+        code = module.with_changes(body=[wrapped]).code
+    if code.endswith(newline):
+        code = code[: -len(newline)]
+    return [Edit(source.position(begin), source.position(finish), code)]
 
 
 def consecutive_run(facts, stmt: ast.stmt, flagged_statements) -> list[ast.stmt]:
