@@ -382,6 +382,12 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
         except Exception as exc:  # a client that refuses: saves still reload
             ls.log(f"gradlint: could not watch configuration files: {exc}")
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: GradlintServer, params):
+        ls.project.stop()
+        for task in ls.pending.values():
+            task.cancel()
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: GradlintServer, params: types.DidOpenTextDocumentParams):
         if ls.is_python(params.text_document.uri):

@@ -32,6 +32,7 @@ class WorkspaceIndex:
         self._roots: tuple[str, ...] = ()
         self._version = 0
         self._building = False
+        self._stopped = threading.Event()
         self._saved_meanwhile: dict[str, FileSummary | None] = {}
         # ProjectIndex caches what it resolves, so each thread keeps its own copy
         self._local = threading.local()
@@ -56,6 +57,8 @@ class WorkspaceIndex:
                 if len(files) > MAX_FILES:
                     return f"gradlint: over {MAX_FILES} files in the workspace; each file is linted on its own"
             for path in files:
+                if self._stopped.is_set():
+                    return "gradlint: project index not built (shutting down)"
                 source, _ = read_or_error(path)
                 summary = summarize_source(source.text) if source is not None else None
                 if summary is not None:
@@ -72,6 +75,10 @@ class WorkspaceIndex:
                 self._roots = tuple(os.path.join(os.path.abspath(r), "") for r in roots)
                 self._version += 1
         return f"gradlint: project index built from {len(summaries)} files"
+
+    def stop(self) -> None:
+        """End a build early: the server is shutting down and must not wait for it."""
+        self._stopped.set()
 
     def covers(self, path: str) -> bool:
         return bool(path) and any(os.path.abspath(path).startswith(root) for root in self._roots)
