@@ -217,6 +217,9 @@ class GradlintServer(LanguageServer):
         if old is not None:
             old.cancel()
         self._with_fixes.pop(uri, None)
+        path = to_fs_path(uri)
+        if path and not os.path.exists(path):
+            self.project.forget(path)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     async def _lint_later(self, uri: str, delay: float, saved: bool = False) -> None:

@@ -104,6 +104,12 @@ class WorkspaceIndex:
             self._version += 1
         return True
 
+    def forget(self, path: str) -> None:
+        """Drop a file that no longer exists (an unsaved new file, closed)."""
+        with self._lock:
+            if self._summaries.pop(os.path.abspath(path), None) is not None:
+                self._version += 1
+
     def index_for(self, path: str) -> ProjectIndex | None:
         """The index to lint path with; None (the file alone) outside the workspace or before the build."""
         if not self.covers(path) or not self.knows(path):
