@@ -76,6 +76,15 @@ READING_METHODS = frozenset({
 ITERATION_WRAPPERS = frozenset({"tqdm", "trange"})
 # methods of a module that compute from their inputs like a forward
 MODULE_READ_METHODS = frozenset({"encode", "decode", "predict", "generate", "embed", "forward_features", "extract_features", "sample"})
+# tensor methods that run an op (a Python-value read such as `.item()` counts: it syncs and copies)
+COMPUTING_METHODS = frozenset({
+    "item", "tolist", "numpy", "softmax", "log_softmax", "sigmoid", "tanh", "relu", "exp", "log", "abs", "sqrt",
+    "std", "var", "prod", "cumsum", "round", "floor", "ceil", "neg", "logsumexp", "amax", "amin", "any", "all",
+    "clone", "float", "double", "half", "long", "int", "bool", "cpu", "cuda", "t", "permute", "transpose", "flatten",
+})
+# torch namespaces that are not tensor ops
+NOT_COMPUTING_TORCH = ("torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.set_grad_enabled", "torch.jit.",
+                       "torch.cuda.", "torch.backends.", "torch.distributed.", "torch.is_", "torch.get_", "torch.set_", "torch.manual_seed")
 # calls that turn autograd back on or need it
 REENABLING_METHODS = frozenset({"backward", "step", "requires_grad_", "retain_grad", "manual_backward"})
 REENABLING_FUNCTIONS = ("torch.enable_grad", "torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.", "torch.func.")
@@ -340,6 +349,8 @@ class ValueFlags:
             # a method of an outside object may hand back that object's own tensors
             return INSIDE | (receiver_flags & OUTSIDE)
         if isinstance(func, ast.Name):
+            if func.id == "super" and func.id not in self.table:
+                return OUTSIDE  # the object itself
             if returns_python_values(self.facts, func.id) and func.id not in self.table:
                 return 0
             if func.id in self.table:
@@ -388,7 +399,7 @@ def _numeric_modules(facts) -> frozenset[str]:
     cached = facts.__dict__.get("_escape_numeric")
     if cached is None:
         names = set()
-        for node in ast.walk(facts.module):
+        for node in facts.tree.parents:  # every node but the module: cheaper than another ast.walk
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name in ("numpy", "math"):
@@ -414,6 +425,10 @@ def unsafe_reason(facts, region: Region) -> str | None:
     reason = checker.reason()
     if reason is None and region.with_node is not None:
         reason = _later_uses(facts, region, checker.flags)
+    if reason is None and checker.has_forward and caching_module_classes(facts):
+        reason = f"`{caching_module_classes(facts)[0]}` of this file keeps tensors it computes (a cache)"
+    if reason is None and not checker.computes():
+        reason = "runs no tensor op: nothing to gain"
     return reason
 
 
@@ -429,6 +444,7 @@ class _RegionCheck:
         self.visiting = visiting if visiting is not None else set()
         self.nodes = region_nodes(body)
         self.flags = ValueFlags(facts, scope, self.nodes)
+        self.has_forward = False
 
     def _walk(self) -> Iterator[ast.AST]:
         for stmt in self.body:
@@ -444,7 +460,26 @@ class _RegionCheck:
                 has_forward = True
         if has_forward and _registers_forward_hooks(self.facts):
             return "a forward hook of this file may capture the activations"
+        self.has_forward = has_forward
         return None
+
+    def computes(self) -> bool:
+        """Does the region run any tensor op? Blocks that only move references gain nothing."""
+        for node in self._walk():
+            if isinstance(node, (ast.BinOp, ast.Compare, ast.UnaryOp)) and any(
+                    self.flags.of(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)):
+                return True
+            if not isinstance(node, ast.Call):
+                continue
+            qualified = self.facts.imports.qualname(node.func)
+            if qualified is not None:
+                if qualified.startswith("torch.") and not qualified.startswith(NOT_COMPUTING_TORCH):
+                    return True
+            elif self.facts.modules.is_forward(node) or self.facts.modules.is_loss_call(node) or self._callee_functions(node):
+                return True
+            elif isinstance(node.func, ast.Attribute) and (node.func.attr in COMPUTING_METHODS or node.func.attr in READING_METHODS):
+                return True
+        return False
 
     def _node(self, node: ast.AST) -> str | None:
         flags = self.flags
@@ -642,6 +677,42 @@ class _RegionCheck:
             if found:
                 return f"calls `{function.name}`, which {found}"
         return None
+
+
+def caching_module_classes(facts) -> list[str]:
+    """Module classes of this file whose methods (other than `__init__`) store non-Python values on `self`.
+
+    A forward of such a module under inference_mode may cache inference tensors
+    (attention-bias or rotary caches) that a later training forward saves for backward.
+    """
+    cached = facts.__dict__.get("_escape_caching_classes")
+    if cached is not None:
+        return cached
+    found = []
+    for cls in facts.tree.classes:
+        if not facts.modules.is_module_class(cls):
+            continue
+        for method in cls.body:
+            if not isinstance(method, FUNCTION_TYPES) or method.name in ("__init__", "reset_parameters", "_reset_parameters"):
+                continue
+            flags = ValueFlags(facts, method, region_nodes(method.body))
+            if any(_stores_on_self(node, flags) for node in facts.tree.scope_nodes(method)):
+                found.append(cls.name)
+                break
+    facts.__dict__["_escape_caching_classes"] = found
+    return found
+
+
+def _stores_on_self(node: ast.AST, flags: ValueFlags) -> bool:
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if flags.of(value) == 0:
+        return False
+    return any(isinstance(t, (ast.Attribute, ast.Subscript)) and _root_name(t) == "self" for t in targets)
 
 
 def _is_container_call(value: ast.AST | None) -> bool:

@@ -102,7 +102,6 @@ class PreferInferenceMode(Rule):
         version = getattr(facts.settings, "torch_version", None)
         if version is not None and tuple(version) < (1, 9):
             return
-        suppressions = parse_suppressions(facts.source.text)
         proven = []
         for region in grad_regions(facts, "torch.no_grad"):
             if _other_grad_items(facts, region):
@@ -112,7 +111,10 @@ class PreferInferenceMode(Rule):
             if unsafe_reason(facts, region) is not None:
                 continue
             proven.append(region)
+        if not proven:
+            return
         # a suppressed site keeps its spelling, so the fixes must not drop its import
+        suppressions = parse_suppressions(facts.source.text)
         fixed = [r.anchor for r in proven if not suppressions.silences(facts.start(r.anchor).line, self.code)]
         fixes = switch_fixes(facts, fixed, "no_grad", "inference_mode")
         for region in proven:
