@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import functools
 import contextvars
 
 
 from gradlint.finding import Applicability, Edit, Fix, Position
-from gradlint.source import apply_edits
 
 # expressions that take a trailing `.detach()` without parentheses
 ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
