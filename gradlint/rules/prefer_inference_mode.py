@@ -22,9 +22,13 @@ class PreferInferenceMode(Rule):
     - nothing made inside escapes as a tensor: it is not returned or yielded,
       not stored on an attribute, a global or an outside container
       (`x[k] = ...`, `.append`, `.update`, ...), not passed to a method of an
-      outside object that may keep it (`metric.update(preds, y)`,
-      `self.log("acc", acc)`), and not read by forward hooks (a block with a
-      forward in a file that registers a forward hook is left alone). Python
+      outside object that may keep it or update it (`metric.update(preds, y)`,
+      `self.log("acc", acc)`, `ema.update(model)`), not given with outside
+      tensors or modules to a function this file does not show (it may update
+      or train them), and not kept by forward hooks or module caches (a block
+      with a forward is left alone in a file that registers a forward hook, or
+      that defines a module class whose methods store computed tensors on
+      `self`, like an attention-bias or rotary cache). Python
       values may escape: `.item()`, `.tolist()`, `.numpy()`, `int()`,
       `float()`, `bool()`, `len()`, f-strings, literals and names that only
       ever hold such values. A tensor made inside may be read after the
@@ -50,7 +54,14 @@ class PreferInferenceMode(Rule):
     tensor is not a view that autograd later meets is beyond this analysis:
     they are not reported.
 
-    Not reported either: `no_grad` inside a region already in inference mode
+    What the analysis cannot see: module classes defined in other files. A
+    module that caches tensors computed in its forward (and later multiplies
+    them with grad-requiring tensors in a training forward) would then hold
+    inference tensors; a forward of such a module in a reported block is the
+    one case the fix can break.
+
+    Not reported either: blocks that run no tensor op (only moving references
+    around: nothing to gain), `no_grad` inside a region already in inference mode
     (Lightning's `validation_step`, say), `set_grad_enabled(False)` blocks,
     `with torch.no_grad:` without a call (GL302), and anything when the
     `torch-version` setting is below 1.9.
@@ -89,7 +100,9 @@ class PreferInferenceMode(Rule):
     ## Fix safety
     Safe: only blocks whose results provably never meet autograd or an
     in-place update outside inference mode are reported, and inside such a
-    block both modes compute the same values.
+    block both modes compute the same values. The proof covers this file: a
+    module class from elsewhere that caches computed tensors (see above) is
+    the exception, so review the fix where the model is such a class.
     """
 
     code = "GL401"
