@@ -51,7 +51,7 @@ class CopyFacts:
     def __init__(self, facts, params: ParameterFacts | None = None):
         self.facts = facts
         self.tree = facts.tree
-        self.params = params or ParameterFacts(facts)
+        self.params = params or shared_parameters(facts)
 
     # -- what is a parameter, and a collection of them --------------------------
 
@@ -232,6 +232,14 @@ class CopyFacts:
             return False
         cls = self.tree.class_of(copy.node)
         return cls is not None and self.facts.modules.is_module_class(cls)
+
+
+def shared_parameters(facts) -> ParameterFacts:
+    """One ParameterFacts per file for the rules that ask (its bindings index is the costly part)."""
+    found = facts.__dict__.get("_shared_parameter_facts")
+    if found is None:
+        found = facts.__dict__["_shared_parameter_facts"] = ParameterFacts(facts)
+    return found
 
 
 def registered_buffer(facts, expr: ast.AST) -> bool:

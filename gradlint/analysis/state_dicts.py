@@ -145,7 +145,8 @@ def entry_loop(facts, node: ast.AST) -> EntryLoop | None:
 def entry_loops(facts) -> list[EntryLoop]:
     found = []
     for node in ast.walk(facts.module):
-        loop = entry_loop(facts, node)
-        if loop is not None:
-            found.append(loop)
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            loop = entry_loop(facts, node)
+            if loop is not None:
+                found.append(loop)
     return found

@@ -3,9 +3,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from gradlint.analysis.copies import registered_buffer
+from gradlint.analysis.copies import registered_buffer, shared_parameters
 from gradlint.analysis.inplace import inplace_receiver, is_chained_inplace
-from gradlint.analysis.parameters import ParameterFacts
 from gradlint.finding import Applicability, Edit
 from gradlint.fixes import consecutive_run, make_fix, torch_callable, wrap_statements_in
 from gradlint.rules.base import Rule
@@ -82,7 +81,7 @@ class DataAttributeMutation(Rule):
     triggers = (".data",)
 
     def check(self, facts):
-        params = ParameterFacts(facts)
+        params = shared_parameters(facts)
         edits = [
             edit for edit in _data_edits(facts)
             if params.parameter(edit.data.value) is not None and not registered_buffer(facts, edit.data.value)

@@ -61,7 +61,7 @@ class ParameterCopyWithGrad(Rule):
     name = "parameter-copy-with-grad"
     summary = "parameters cloned, stacked or averaged with grad enabled"
     fix_applicability = "safe"
-    triggers = ("clone", "stack", "cat", "sum(")
+    triggers = ("clone", "stack", "cat(", "concat", "sum(")
 
     def check(self, facts):
         copies = CopyFacts(facts)
