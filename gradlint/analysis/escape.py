@@ -421,6 +421,8 @@ def region_nodes(body: list[ast.stmt]) -> set[int]:
 
 def unsafe_reason(facts, region: Region) -> str | None:
     """Why switching this region to inference_mode is not proven safe; None when it is."""
+    if region.with_node is not None and _in_class_body(facts, region.with_node):
+        return "names bound in a class body are class attributes"
     checker = _RegionCheck(facts, region.body, region.scope, returns_escape=True)
     reason = checker.reason()
     if reason is None and region.with_node is not None:
@@ -430,6 +432,15 @@ def unsafe_reason(facts, region: Region) -> str | None:
     if reason is None and not checker.computes():
         reason = "runs no tensor op: nothing to gain"
     return reason
+
+
+def _in_class_body(facts, node: ast.AST) -> bool:
+    for ancestor in facts.tree.ancestors(node):
+        if isinstance(ancestor, ast.ClassDef):
+            return True
+        if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
+            return False
+    return False
 
 
 class _RegionCheck:
@@ -492,6 +503,8 @@ class _RegionCheck:
                 return "yields a tensor"
         if isinstance(node, ast.Return) and self.returns_escape and flags.of(node.value) & INSIDE:
             return "returns a tensor made inside"
+        if isinstance(node, ast.Raise) and flags.of(node.exc) & INSIDE:
+            return "raises an exception holding a tensor made inside"
         if isinstance(node, ast.AugAssign):
             return self._augmented(node)
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -608,6 +621,8 @@ class _RegionCheck:
             return "may re-enable grad (`set_grad_enabled`)"
         if qualified == "torch.inference_mode" and call.args and not is_true(call.args[0]):
             return "leaves inference mode"
+        if qualified.startswith("torch.distributed."):
+            return f"calls `{qualified}` (collectives write into their tensors)"
         if last.endswith("_") and not last.endswith("__") and call.args and self.flags.of(call.args[0]) & OUTSIDE:
             return f"updates `{self.facts.text(call.args[0])}` (made outside) in place"
         return None

@@ -244,3 +244,24 @@ class Frozen(nn.Module):
     def train(self, mode=True):
         super().train(mode)
         return self
+
+
+class TableAtClassLevel:
+    with torch.no_grad():
+        table = torch.randn(8).softmax(0)
+
+
+def all_reduce_counts(model, x, y):
+    import torch.distributed as dist
+
+    with torch.no_grad():
+        correct = (model(x).argmax(1) == y).sum()
+        dist.all_reduce(correct)
+    return correct.item()
+
+
+def raises_with_tensor(model, x):
+    with torch.no_grad():
+        out = model(x)
+        if out.isnan().any():
+            raise ValueError(out)
