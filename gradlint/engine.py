@@ -65,7 +65,8 @@ def summarize_source(text: str) -> FileSummary | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        return summarize(Tree(module), ImportTable(module))
+        tree = Tree(module)
+        return summarize(tree, ImportTable(module, tree.imports), text)
     except RecursionError:
         return None
 

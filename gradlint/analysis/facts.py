@@ -20,7 +20,7 @@ class FileFacts:
         self.module = module
         self.settings = settings
         self.tree = Tree(module)
-        self.imports = ImportTable(module)
+        self.imports = ImportTable(module, self.tree.imports)
         self._index = index
 
     # -- project ---------------------------------------------------------------
@@ -59,6 +59,12 @@ class FileFacts:
         from gradlint.analysis.modules import ModuleFacts
 
         return ModuleFacts(self)
+
+    @cached_property
+    def parameters(self):
+        from gradlint.analysis.parameters import ParameterFacts
+
+        return ParameterFacts(self)
 
     @cached_property
     def flow(self):

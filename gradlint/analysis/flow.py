@@ -20,7 +20,7 @@ from functools import cached_property
 
 from gradlint.analysis.backward import Backward, backwards_in
 from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import Many, Param, ParameterFacts
+from gradlint.analysis.parameters import Many, Param
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
 
 # methods whose result carries no graph (or no tensor at all)
@@ -327,8 +327,7 @@ class GraphStates:
     def __init__(self, facts, scope: ast.AST):
         self.facts = facts
         self.scope = scope
-        self.params = ParameterFacts(facts) if not hasattr(facts, "_parameter_facts") else facts._parameter_facts
-        facts._parameter_facts = self.params
+        self.params = facts.parameters
         self.before: dict[ast.stmt, dict] = {}
         body = scope.body if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else []
         self._run(body, {})

@@ -116,7 +116,7 @@ class ModuleFacts:
     def _assigned(self) -> dict[tuple[ast.AST, str], list[ast.AST]]:
         """(scope, dotted target) -> assigned values; `self.x` keyed by class."""
         found: dict[tuple[ast.AST, str], list[ast.AST]] = {}
-        for node in ast.walk(self.tree.module):
+        for node in self.tree.nodes(ast.Assign, ast.AnnAssign):
             if isinstance(node, ast.Assign):
                 targets, value = node.targets, node.value
             elif isinstance(node, ast.AnnAssign) and node.value is not None:

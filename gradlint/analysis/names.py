@@ -36,9 +36,10 @@ def canonical(name: str) -> str:
 class ImportTable:
     """Local name -> dotted path of what it was imported as (only for tracked packages)."""
 
-    def __init__(self, tree: ast.AST):
+    def __init__(self, tree: ast.AST, import_nodes=None):
         self.aliases: dict[str, str] = {}
-        for node in ast.walk(tree):
+        nodes = import_nodes if import_nodes is not None else (n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if not alias.name.split(".")[0] in TRACKED_ROOTS:

@@ -64,7 +64,8 @@ class ParameterFacts:
                 if isinstance(name_node, ast.Name):
                     found.setdefault((scope, name_node.id), []).append((name_node, (source, index_path)))
 
-        for node in ast.walk(self.tree.module):
+        binders = (ast.For, ast.AsyncFor, ast.comprehension, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With, ast.AsyncWith, *FUNCTION_TYPES)
+        for node in self.tree.nodes(*binders):
             if isinstance(node, (ast.For, ast.AsyncFor)):
                 bind(self.tree.scope_of(node), node.target, ("iter", node.iter))
             elif isinstance(node, ast.comprehension):
@@ -276,8 +277,8 @@ class ParameterFacts:
                     freeze(call.func.value)
             elif isinstance(call.func, ast.Attribute) and call.func.attr == "detach_":
                 freeze(call.func.value)  # a detached leaf no longer requires grad
-        for node in ast.walk(self.tree.module):
-            if isinstance(node, ast.Assign) and is_false(node.value):
+        for node in self.tree.nodes(ast.Assign):
+            if is_false(node.value):
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
                         freeze(target.value)

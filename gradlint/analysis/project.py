@@ -48,14 +48,21 @@ def _base_label(imports: ImportTable, base: ast.AST) -> str | None:
     return None
 
 
-def summarize(tree: Tree, imports: ImportTable) -> FileSummary:
+GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
+
+
+def summarize(tree: Tree, imports: ImportTable, text: str | None = None) -> FileSummary:
+    """What this file adds to the project index. `text`, when given, lets a file that never
+    names a grad-mode function skip the grad-mode resolution (all its call sites inherit)."""
     summary = FileSummary()
-    resolver = GradModeResolver(tree, imports, lambda function: None)
+    resolver = None
+    if text is None or any(word in text for word in GRAD_MODE_WORDS):
+        resolver = GradModeResolver(tree, imports, lambda function: None)
     defined = {f.name for f in tree.functions}
     summary.defined = sorted(defined)
     # names that may be functions of another analysed file: defined here or imported by name
     candidates = set(defined)
-    for node in ast.walk(tree.module):
+    for node in tree.imports:
         if isinstance(node, ast.ImportFrom):
             candidates.update(alias.asname or alias.name for alias in node.names)
     for cls in tree.classes:
@@ -70,20 +77,29 @@ def summarize(tree: Tree, imports: ImportTable) -> FileSummary:
             continue
         if callee in UNINDEXED or callee.startswith("__"):
             continue
-        mode = resolver.mode_at(call)
         enclosing = tree.function_of(call)
+        if resolver is not None:
+            mode = resolver.mode_at(call)
+        else:
+            mode = None if enclosing is not None else GradMode.ENABLED
         summary.calls.append((callee, mode.value if mode is not None else None, enclosing.name if enclosing else None))
-    for node in ast.walk(tree.module):
+    referenced = set()
+    for node, parent in tree.parents.items():
         # a function passed around as a value may be called anywhere
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in candidates:
-            parent = tree.parent(node)
-            if not (isinstance(parent, ast.Call) and parent.func is node):
-                summary.referenced.append(node.id)
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and node.attr in defined:
-            parent = tree.parent(node)
-            if not (isinstance(parent, ast.Call) and parent.func is node):
-                summary.referenced.append(node.attr)
-    summary.referenced = sorted(set(summary.referenced))
+        kind = type(node)
+        if kind is ast.Name:
+            name = node.id
+            if name not in candidates:
+                continue
+        elif kind is ast.Attribute:
+            name = node.attr
+            if name not in defined:
+                continue
+        else:
+            continue
+        if isinstance(node.ctx, ast.Load) and not (type(parent) is ast.Call and parent.func is node):
+            referenced.add(name)
+    summary.referenced = sorted(referenced)
     return summary
 
 

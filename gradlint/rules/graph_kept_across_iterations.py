@@ -6,7 +6,6 @@ from gradlint.analysis.flow import GRAPH, live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import ParameterFacts
 from gradlint.analysis.training import eval_calls, loops_of
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names
 from gradlint.finding import Applicability
@@ -186,7 +185,7 @@ class GraphKeptAcrossIterations(Rule):
             if receiver is None or call.func.attr == "detach_":
                 continue
             if params is None:
-                params = ParameterFacts(facts)
+                params = facts.parameters
             param = params.parameter(receiver)
             if param is None or not params.is_frozen(param, receiver):
                 continue

@@ -4,7 +4,6 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_chained_inplace
-from gradlint.analysis.parameters import ParameterFacts
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -60,16 +59,15 @@ class InPlaceParameterUpdate(Rule):
     triggers = ("_(", "-=", "+=", "*=", "/=")
 
     def check(self, facts):
-        params = ParameterFacts(facts)
+        params = facts.parameters
         flagged: list[tuple[ast.AST, ast.AST]] = []
         for call in facts.tree.calls:
             receiver = inplace_receiver(call)
             if receiver is None or is_chained_inplace(call):
                 continue
             flagged.append((call, receiver))
-        for node in ast.walk(facts.module):
-            if isinstance(node, ast.AugAssign):
-                flagged.append((node, node.target))
+        for node in facts.tree.nodes(ast.AugAssign):
+            flagged.append((node, node.target))
         hits = []
         for node, target in flagged:
             param = params.parameter(target)

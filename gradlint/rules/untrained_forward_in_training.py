@@ -5,7 +5,7 @@ import ast
 from gradlint.analysis.flow import GRAPH
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import Param, ParameterFacts
+from gradlint.analysis.parameters import Param
 from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded, training_region
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
@@ -82,7 +82,7 @@ class UntrainedForwardInTraining(Rule):
                 if hooks:
                     continue
             if params is None:
-                params = ParameterFacts(facts)
+                params = facts.parameters
             if self._frozen_without_graph(facts, params, call):
                 continue
             hits.append(call)
