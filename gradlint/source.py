@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import os
 import tempfile
@@ -33,14 +34,19 @@ class SourceText:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
+            # detect_encoding also fails when the first two lines are not UTF-8 and declare nothing
+            if "missing" in str(exc) and not _declares_encoding(data):
+                raise SourceError(_undecodable(data, "utf-8")) from None
             raise SourceError(f"bad encoding declaration: {exc}") from None
         if bom:
             data = data[len(codecs.BOM_UTF8):]
             encoding = "utf-8"
         try:
             text = data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise SourceError(f"cannot decode as {encoding}: {exc}") from None
+        except UnicodeDecodeError:
+            raise SourceError(_undecodable(data, encoding)) from None
+        except LookupError as exc:
+            raise SourceError(f"bad encoding declaration: {exc}") from None
         return cls(text=text, encoding=encoding, bom=bom)
 
     def to_bytes(self, text: str | None = None) -> bytes:
@@ -109,6 +115,24 @@ class SourceText:
         return len(line.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
 
 
+def _declares_encoding(data: bytes) -> bool:
+    return any(b"coding" in line for line in data.splitlines()[:2])
+
+
+def _undecodable(data: bytes, encoding: str) -> str:
+    """Where decoding fails, as a line and column the user can find."""
+    try:
+        data.decode(encoding)
+        return f"cannot decode as {encoding}"
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        byte = data[exc.start]
+    hint = " and has no encoding declaration (PEP 263)" if encoding == "utf-8" else ""
+    return f"not valid {encoding}{hint}: byte 0x{byte:02x} at line {line}, column {column}"
+
+
 def apply_edits(source: SourceText, edits: list[Edit]) -> str:
     """Apply non-overlapping edits (callers drop overlapping ones first)."""
     text = source.text
@@ -135,9 +159,14 @@ def write_atomic(path: str, data: bytes) -> None:
     """Write through a temporary file in the same folder, then rename over the original.
 
     A reader (or a crash) sees either the whole old file or the whole new one.
+    A symbolic link stays a link: its target is rewritten. A read-only file is
+    left alone (a rename would replace it even without write permission).
     """
-    folder = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "file is read-only", path)
     fd, tmp = tempfile.mkstemp(prefix=".gradlint-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
