@@ -85,11 +85,14 @@ def validate_selectors(selectors, known: list[str], where: str) -> tuple[str, ..
 
 
 def _parse_version(value, where: str) -> tuple[int, int]:
-    parts = str(value).strip().split(".")
+    # a TOML float would read 2.10 as 2.1: only strings are accepted
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string such as \"2.1\", got {value!r}")
+    parts = value.strip().split(".")
     try:
         return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
     except ValueError:
-        raise ConfigError(f"{where}: torch-version must look like '2.1', got {value!r}") from None
+        raise ConfigError(f"{where} must look like \"2.1\", got {value!r}") from None
 
 
 KEYS = {
@@ -152,14 +155,21 @@ def load_config_file(path: str, known: list[str]) -> Settings:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if os.path.basename(path) == "gradlint.toml":
-        table = data.get("tool", {}).get("gradlint", data) if "tool" in data else data
+    # any file not called pyproject.toml (gradlint.toml, or one named by --config) holds the keys at the top
+    tool = data.get("tool")
+    nested = isinstance(tool, dict) and "gradlint" in tool
+    if nested:
+        table = tool["gradlint"]
+    elif os.path.basename(path) != "pyproject.toml":
+        table = data
     else:
-        table = data.get("tool", {}).get("gradlint", {})
+        table = {}
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.gradlint] must be a table")
+        raise ConfigError(f"{path}: 'tool.gradlint' must be a table")
     return settings_from_table(table, path, known)
 
 
