@@ -181,15 +181,11 @@ class CopyFacts:
         text = self.facts.source.text
         return any(marker in text for marker in META_LEARNING_MARKERS)
 
-    def _has_backward(self, scope: ast.AST) -> bool:
-        nodes = ast.walk(scope) if not isinstance(scope, ast.Module) else self.tree.scope_nodes(scope)
-        for node in nodes:
-            if isinstance(node, ast.Call):
-                func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in ("backward", "manual_backward"):
-                    return True
-                if self.facts.imports.qualname(func) in ("torch.autograd.grad", "torch.autograd.backward"):
-                    return True
+    def _takes_gradients(self, function: ast.AST) -> bool:
+        """`torch.autograd.grad(...)` in the function: copies there may be the inputs it differentiates."""
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and self.facts.imports.qualname(node.func) == "torch.autograd.grad":
+                return True
         return False
 
     @cached_property
@@ -204,25 +200,26 @@ class CopyFacts:
         return found
 
     def wants_graph(self, node: ast.AST) -> bool:
-        """Could a copy made at node be meant to carry its graph (forward code, code that backpropagates)?"""
+        """Could the value made at node be meant to carry its graph (forward code, code that backpropagates it)?"""
         if self.meta_learning_file:
             return True
-        return self._scope_wants_graph(node, set())
+        return self._graph_wanted(node, set())
 
-    def _scope_wants_graph(self, node: ast.AST, seen: set) -> bool:
+    def _graph_wanted(self, node: ast.AST, seen: set) -> bool:
+        fate = self.facts.flow.fate(node)
+        # (code we cannot follow is judged by is_kept: the flow counts `model.load_state_dict(best)` as unknown too)
+        if fate.reaches_backward:
+            return True
         functions = [a for a in self.tree.ancestors(node) if isinstance(a, FUNCTION_TYPES)]
-        if not functions:
-            return self._has_backward(self.tree.module)
-        for function in functions:
+        if any(is_forward_method(f) or self._takes_gradients(f) for f in functions):
+            return True
+        if functions and fate.escapes:
+            function = functions[0]
             if function in seen:
-                continue
+                return False
             seen.add(function)
-            if is_forward_method(function) or self._has_backward(function):
-                return True
-            # a helper the forward or the training step calls
-            for call in self._callers.get(function.name, []):
-                if self._scope_wants_graph(call, seen):
-                    return True
+            # a helper whose result a caller backpropagates (or uses in its forward)
+            return any(self._graph_wanted(call, seen) for call in self._callers.get(function.name, []))
         return False
 
     def in_module_code(self, copy: ParameterCopy) -> bool:
@@ -236,10 +233,7 @@ class CopyFacts:
 
 def shared_parameters(facts) -> ParameterFacts:
     """One ParameterFacts per file for the rules that ask (its bindings index is the costly part)."""
-    found = facts.__dict__.get("_shared_parameter_facts")
-    if found is None:
-        found = facts.__dict__["_shared_parameter_facts"] = ParameterFacts(facts)
-    return found
+    return facts.parameters
 
 
 def registered_buffer(facts, expr: ast.AST) -> bool:

@@ -4,6 +4,7 @@ import ast
 
 from gradlint.analysis.copies import CopyFacts, ParameterCopy
 from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.training import is_test_code
 from gradlint.finding import Applicability
 from gradlint.fixes import add_detach, make_fix, wrap_in_no_grad
 from gradlint.rules.base import Rule
@@ -25,7 +26,7 @@ class ParameterCopyWithGrad(Rule):
     stored (snapshots, parameter averaging).
 
     Not flagged: plain `state_dict()` values (they are already detached);
-    copies after `.detach()`; copies used on the spot; copies in a `forward`
+    copies after `.detach()`; copies used on the spot; unit tests; copies in a `forward`
     method, in a Module's own computations on `self.weight`, in functions
     that backpropagate (or whose callers in the file do), and in
     meta-learning code (`create_graph=True`, `functional_call`), where the
@@ -70,6 +71,9 @@ class ParameterCopyWithGrad(Rule):
             if facts.grad_mode_at(copy.node) is not GradMode.ENABLED:
                 continue
             if copies.params.is_frozen(copy.param, copy.source) or copies.in_module_code(copy):
+                continue
+            # memory kept by a unit test's snapshot does not matter
+            if is_test_code(facts, facts.tree.scope_of(copy.node)):
                 continue
             if not copies.is_kept(copy.node) or copies.wants_graph(copy.node):
                 continue

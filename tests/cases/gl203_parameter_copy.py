@@ -186,3 +186,19 @@ def train_with_best(model, steps):
     for step in steps:
         step(model)
     model.load_state_dict(best)
+
+
+# quiet: a unit test's snapshot lives only as long as the test
+def test_adaptation_keeps_weights(model, grow):
+    old = model.classifier.weight.clone()
+    grow(model)
+    assert torch.equal(old, model.classifier.weight[: old.shape[0]])
+
+
+# a snapshot in a function that also trains: the snapshot itself never reaches the backward
+def train_and_keep_start(model, x, y, opt):
+    start = {k: v.clone() for k, v in model.named_parameters()}  # expect: GL203
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+    return start
