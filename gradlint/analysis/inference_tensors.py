@@ -72,6 +72,12 @@ DTYPE_NAMES = frozenset({
 SAVED = "saved"
 IN_PLACE = "in-place"
 
+# what a tracked name holds: an inference tensor, one seen through `.detach()`/`.data`
+# (torch lets those be updated in place), or a list or tuple of inference tensors
+TENSOR = "tensor"
+DETACHED = "detached"
+CONTAINER = "container"
+
 
 @dataclass(frozen=True)
 class Misuse:
@@ -100,14 +106,14 @@ class InferenceTensors:
         self.region = region
         self.misuses: list[Misuse] = []
         self.inference_functions: frozenset[str] = frozenset()
-        self._params = ParameterFacts(facts)
+        self._params = facts.parameters
         self._backward_scopes: dict[ast.AST, bool] = {}
 
     # -- what the region makes ---------------------------------------------------
 
-    def made(self, body: list[ast.stmt]) -> dict[str, bool]:
-        """Names holding inference tensors when the body ends -> False (not detached)."""
-        state: dict[str, bool] = {}
+    def made(self, body: list[ast.stmt]) -> dict[str, str]:
+        """Names holding inference tensors (or lists of them) when the body ends -> TENSOR or CONTAINER."""
+        state: dict[str, str] = {}
         for node in _in_source_order(body):
             if isinstance(node, ast.Assign):
                 for target in node.targets:
@@ -120,19 +126,20 @@ class InferenceTensors:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert"):
                 base = node.func.value
                 if isinstance(base, ast.Name) and node.args and self.makes_inference(node.args[-1], state):
-                    state[base.id] = False  # a list of inference tensors: its elements are
+                    state[base.id] = CONTAINER
         return state
 
     def _bind_made(self, target, value, state) -> None:
         made = self.makes_inference(value, state)
+        container = isinstance(value, (ast.List, ast.Tuple, ast.ListComp)) and isinstance(target, ast.Name)
         for leaf in _leaves(target):
             if isinstance(leaf, ast.Name):
                 if made:
-                    state[leaf.id] = False
+                    state[leaf.id] = CONTAINER if container else TENSOR
                 else:
                     state.pop(leaf.id, None)
 
-    def makes_inference(self, expr: ast.AST | None, state: dict[str, bool]) -> bool:
+    def makes_inference(self, expr: ast.AST | None, state: dict[str, str]) -> bool:
         """Does expr, evaluated inside inference mode, give an inference tensor (or a container of them)?"""
         facts = self.facts
         if expr is None:
@@ -145,6 +152,10 @@ class InferenceTensors:
             return self.makes_inference(expr.value, state)
         if isinstance(expr, ast.BinOp):
             return self.makes_inference(expr.left, state) or self.makes_inference(expr.right, state)
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            return bool(expr.elts) and all(self.makes_inference(e, state) for e in expr.elts)
+        if isinstance(expr, ast.ListComp):
+            return self.makes_inference(expr.elt, state)
         if isinstance(expr, ast.Call):
             func = expr.func
             qualified = facts.imports.qualname(func)
@@ -168,41 +179,47 @@ class InferenceTensors:
 
     # -- where the tensors go afterwards ---------------------------------------------
 
-    def resolve(self, expr: ast.AST, state: dict[str, bool]) -> tuple[str, bool] | None:
-        """(name, through_detach) when expr is one of the tracked inference tensors or a view of one."""
+    def resolve(self, expr: ast.AST, state: dict[str, str]) -> tuple[str, str] | None:
+        """(name, kind) when expr is one of the tracked inference tensors, a view of one, or a list of them."""
         if isinstance(expr, ast.Name):
             if expr.id in state:
                 return expr.id, state[expr.id]
             return None
-        if isinstance(expr, ast.Attribute):
-            if expr.attr in TRANSPOSE_ATTRIBUTES:
-                return self.resolve(expr.value, state)
-            if expr.attr == "data":
-                found = self.resolve(expr.value, state)
-                return (found[0], True) if found else None
-            return None
-        if isinstance(expr, ast.Subscript):
-            return self.resolve(expr.value, state)
         if isinstance(expr, ast.Starred):
             return self.resolve(expr.value, state)
+        if isinstance(expr, ast.Subscript):
+            found = self.resolve(expr.value, state)
+            if found and found[1] == CONTAINER:
+                return found[0], TENSOR  # an element of the list
+            return found
         if isinstance(expr, ast.Call):
             func = expr.func
-            qualified = self.facts.imports.qualname(func)
-            if qualified in KEEPING_FUNCTIONS and expr.args:
-                return self.resolve(expr.args[0], state)
-            if qualified == "torch.detach" and expr.args:
-                found = self.resolve(expr.args[0], state)
-                return (found[0], True) if found else None
-            if isinstance(func, ast.Attribute):
-                if func.attr == "detach":
-                    found = self.resolve(func.value, state)
-                    return (found[0], True) if found else None
-                if func.attr in KEEPING_METHODS or (func.attr == "to" and not self._changes_dtype(expr)):
-                    return self.resolve(func.value, state)
             name = func.id if isinstance(func, ast.Name) else None
             if name in self.inference_functions:
-                return f"{name}(...)", False
-        return None
+                return f"{name}(...)", TENSOR
+        return self._tensor_view(expr, state)
+
+    def _tensor_view(self, expr: ast.AST, state: dict[str, str]) -> tuple[str, str] | None:
+        """Views and moves of a tracked tensor (never of a list)."""
+        detaching = False
+        inner = None
+        if isinstance(expr, ast.Attribute):
+            if expr.attr in TRANSPOSE_ATTRIBUTES or expr.attr == "data":
+                inner, detaching = expr.value, expr.attr == "data"
+        elif isinstance(expr, ast.Call):
+            func = expr.func
+            qualified = self.facts.imports.qualname(func)
+            if qualified in KEEPING_FUNCTIONS or qualified == "torch.detach":
+                inner, detaching = (expr.args[0] if expr.args else None), qualified == "torch.detach"
+            elif isinstance(func, ast.Attribute) and qualified is None:
+                if func.attr == "detach" or func.attr in KEEPING_METHODS or (func.attr == "to" and not self._changes_dtype(expr)):
+                    inner, detaching = func.value, func.attr == "detach"
+        if inner is None:
+            return None
+        found = self.resolve(inner, state)
+        if found is None or found[1] == CONTAINER:
+            return None
+        return found[0], DETACHED if detaching else found[1]
 
     def _changes_dtype(self, call: ast.Call) -> bool:
         """`.to(torch.float16)`, `.to(dtype=...)`, `.to(other)`: may be a real conversion, giving a normal tensor."""
@@ -219,7 +236,7 @@ class InferenceTensors:
                 return True  # `.to(other_tensor)` takes its dtype too
         return False
 
-    def follow(self, stmt: ast.stmt, state: dict[str, bool]) -> None:
+    def follow(self, stmt: ast.stmt, state: dict[str, str]) -> None:
         """Walk the statements that can run after stmt in its function, tracking state."""
         tree = self.facts.tree
         current = stmt
@@ -238,14 +255,14 @@ class InferenceTensors:
                 parent = tree.parent(parent)
             current = parent
 
-    def run(self, body: list[ast.stmt], state: dict[str, bool]) -> dict[str, bool]:
+    def run(self, body: list[ast.stmt], state: dict[str, str]) -> dict[str, str]:
         for stmt in body:
             if not state:
                 return state
             state = self.statement(stmt, state)
         return state
 
-    def statement(self, stmt: ast.stmt, state: dict[str, bool]) -> dict[str, bool]:
+    def statement(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
         if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
             return _without(state, [stmt.name])
         if isinstance(stmt, ast.If):
@@ -281,7 +298,7 @@ class InferenceTensors:
         self.sinks(stmt, state)
         return self._rebind(stmt, state)
 
-    def _rebind(self, stmt: ast.stmt, state: dict[str, bool]) -> dict[str, bool]:
+    def _rebind(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
         state = dict(state)
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
@@ -302,16 +319,18 @@ class InferenceTensors:
 
     def _bind_after(self, target, value, state) -> None:
         found = self.resolve(value, state)
+        unpacked = not isinstance(target, ast.Name)
         for leaf in _leaves(target):
             if isinstance(leaf, ast.Name):
                 if found is not None:
-                    state[leaf.id] = found[1]
+                    # unpacking a list gives its tensors; unpacking a tensor gives views
+                    state[leaf.id] = TENSOR if unpacked and found[1] == CONTAINER else found[1]
                 else:
                     state.pop(leaf.id, None)
 
     # -- sinks ---------------------------------------------------------------------
 
-    def sinks(self, root: ast.AST, state: dict[str, bool]) -> None:
+    def sinks(self, root: ast.AST, state: dict[str, str]) -> None:
         if not state:
             return
         for node in _expression_nodes(root):
@@ -322,19 +341,19 @@ class InferenceTensors:
     def _mode(self, node: ast.AST) -> GradMode:
         return self.facts.grad_mode_at(node)
 
-    def _sink(self, node: ast.AST, state: dict[str, bool]) -> Misuse | None:
+    def _sink(self, node: ast.AST, state: dict[str, str]) -> Misuse | None:
         facts = self.facts
         if isinstance(node, ast.AugAssign):
             target = node.target
             found = self.resolve(target if isinstance(target, ast.Name) else target.value, state) if isinstance(target, (ast.Name, ast.Subscript)) else None
-            if found and not found[1] and self._outside_inference(node):
+            if found and found[1] == TENSOR and self._outside_inference(node):
                 return Misuse(node, found[0], IN_PLACE, f"`{facts.text(target)} {_op(node.op)}= ...`")
             return None
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Subscript):
                     found = self.resolve(target.value, state)
-                    if found and not found[1] and self._outside_inference(node):
+                    if found and found[1] == TENSOR and self._outside_inference(node):
                         return Misuse(node, found[0], IN_PLACE, f"`{facts.text(target)} = ...`")
             return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
@@ -346,12 +365,12 @@ class InferenceTensors:
         if isinstance(func, ast.Attribute) and is_inplace_method(func.attr):
             receiver = inplace_receiver(node)
             found = self.resolve(receiver, state) if receiver is not None else None
-            if found and not found[1] and self._outside_inference(node):
+            if found and found[1] == TENSOR and self._outside_inference(node):
                 return Misuse(node, found[0], IN_PLACE, f"`.{func.attr}()`")
             return None
         if qualified is not None and qualified.split(".")[-1].endswith("_") and node.args:
             found = self.resolve(node.args[0], state)
-            if found and not found[1] and self._outside_inference(node):
+            if found and found[1] == TENSOR and self._outside_inference(node):
                 return Misuse(node, found[0], IN_PLACE, f"`{qualified}`")
             return None
         if qualified in PRODUCT_FUNCTIONS:
@@ -364,6 +383,7 @@ class InferenceTensors:
             return None
         if facts.modules.is_loss_call(node):
             resolved = [self.resolve(a, state) for a in arguments]
+            resolved = [r if r and r[1] != CONTAINER else None for r in resolved]
             found = next((r[0] for r in resolved if r), None)
             others = [a for a, r in zip(arguments, resolved) if r is None and not isinstance(a, ast.Constant)]
             if found and others and self._mode(node) is GradMode.ENABLED and self._has_backward(node):
@@ -375,7 +395,7 @@ class InferenceTensors:
             return None
         for index, factor in enumerate(factors):
             found = self.resolve(factor, state)
-            if not found:
+            if not found or found[1] == CONTAINER:
                 continue
             for other in factors[:index] + factors[index + 1:]:
                 param = self._params.parameter(other)
@@ -434,7 +454,7 @@ def decorated_misuses(facts, region: Region) -> list[Misuse]:
     for call in facts.tree.calls:
         if isinstance(call.func, ast.Name) and call.func.id == function.name and not facts.tree.is_inside(call, function):
             stmt = facts.tree.statement_of(call)
-            after = tracker.statement(stmt, {f"{function.name}(...)": False})
+            after = tracker.statement(stmt, {f"{function.name}(...)": TENSOR})
             after.pop(f"{function.name}(...)", None)
             if after:
                 tracker.follow(stmt, after)
@@ -474,13 +494,20 @@ def _forget(target, state) -> None:
         state.pop(target.id, None)
 
 
-def _without(state: dict[str, bool], names) -> dict[str, bool]:
+def _without(state: dict[str, str], names) -> dict[str, str]:
     return {k: v for k, v in state.items() if k not in names}
 
 
-def _both(a: dict[str, bool], b: dict[str, bool]) -> dict[str, bool]:
-    """Names that hold an inference tensor on both paths (detached if detached on either)."""
-    return {k: a[k] or b[k] for k in a if k in b}
+def _both(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Names that hold the same kind of value on both paths (a detached view wins: torch allows its in-place updates)."""
+    merged = {}
+    for name, kind in a.items():
+        other = b.get(name)
+        if other == kind:
+            merged[name] = kind
+        elif {kind, other} == {TENSOR, DETACHED}:
+            merged[name] = DETACHED
+    return merged
 
 
 def _expression_nodes(root: ast.AST):

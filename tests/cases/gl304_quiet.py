@@ -147,3 +147,11 @@ def backward_inside(model, x):
     with torch.inference_mode():
         loss = model(x).sum()
         loss.backward()  # expect: GL303
+
+
+def list_extended_in_place(backbone, loader):
+    # `+=` on a list of inference tensors extends the list: no tensor is touched
+    with torch.inference_mode():
+        feats = [backbone(x) for x, _ in loader]
+    feats += [torch.zeros(2, 4)]
+    return len(feats)
