@@ -7,6 +7,7 @@ no torch).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 
@@ -33,22 +34,35 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
             import matplotlib  # noqa: F401
         except ImportError:
             return _error("--plot needs matplotlib, which is not installed (pip install 'gradlint[plot]')")
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return _error("gradlint verify needs torch, which is not installed (pip install 'gradlint[verify]')")
 
-    from gradlint.verify.fixture import FixtureError
-    from gradlint.verify.report import RENDERERS, plot
-    from gradlint.verify.session import resolve_device, verify_fixtures
+    from gradlint.verify.fixture import FixtureError, find_fixtures
 
     if not paths:
         folder = bundled_fixtures()
         if folder is None:
             return _error("no fixtures given and no bundled fixtures/ folder found; name fixture files or folders")
         paths = [os.path.relpath(folder)]
+    # paths first: a typo should not wait for torch to load
     try:
-        device = resolve_device(device)
+        files = find_fixtures(paths)
+    except FixtureError as exc:
+        return _error(str(exc))
+    if not files:
+        return _error(f"no fixtures found in {', '.join(paths)} (a fixture declares CLAIM and EXPECT)")
+    if importlib.util.find_spec("torch") is None:
+        return _error("gradlint verify needs torch, which is not installed (pip install 'gradlint[verify]')")
+
+    from gradlint.verify.runner import ProcessRunner
+
+    # the fork server loads torch while this process loads its own copy
+    runner = ProcessRunner("cpu", timeout, repeat)
+    runner.start()
+
+    from gradlint.verify.report import RENDERERS, plot
+    from gradlint.verify.session import resolve_device, verify_fixtures
+
+    try:
+        runner.device = resolve_device(device)
     except ValueError as exc:
         return _error(str(exc))
 
@@ -56,17 +70,11 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
         mark = "ok" if result.ok else "FAIL"
         print(f"[{number}/{total}] {result.fixture.name}: {mark} {result.verdict}", file=sys.stderr, flush=True)
 
-    try:
-        results = verify_fixtures(paths, device=device, repeat=repeat, timeout=timeout,
-                                  progress=progress if sys.stderr.isatty() else None)
-    except FixtureError as exc:
-        return _error(str(exc))
-    if not results:
-        return _error(f"no fixtures found in {', '.join(paths)} (a fixture declares CLAIM and EXPECT)")
-    sys.stdout.write(RENDERERS[output_format](results, device, repeat))
+    results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
+    sys.stdout.write(RENDERERS[output_format](results, runner.device, repeat))
     if plot_path:
         try:
-            plot(results, plot_path, device)
+            plot(results, plot_path, runner.device)
         except OSError as exc:
             return _error(f"--plot {plot_path}: {exc.strerror or exc}")
     return EXIT_CONFIRMED if all(r.ok for r in results) else EXIT_FAILED

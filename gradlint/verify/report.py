@@ -210,7 +210,7 @@ def plot(results: list[FixtureResult], path: str, device: str) -> None:
     for index, r in enumerate(timed):
         ratios = r.timing.ratios
         time_axis.errorbar([index], [r.timing.ratio], yerr=[[r.timing.ratio - min(ratios)], [max(ratios) - r.timing.ratio]],
-                           fmt="o", capsize=4)
+                           fmt="o", capsize=4, color="C0")
     time_axis.axhline(1.0, color="grey", linewidth=0.8)
     time_axis.set_xticks(range(len(timed)), [r.fixture.name for r in timed], rotation=45, ha="right")
     time_axis.set_ylabel("time after / before")

@@ -5,6 +5,9 @@ multiprocessing "forkserver" method with torch preloaded): importing torch costs
 seconds, and paying it per program would take most of the run. Each fork is
 still a new process that has run nothing. Where forkserver does not exist
 (Windows) every program is spawned from scratch instead.
+
+This module does not import torch: the server starts (and loads torch) while
+the calling process loads its own.
 """
 
 from __future__ import annotations
@@ -18,11 +21,35 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from gradlint.verify import worker
-
 OUTPUT_TAIL_LINES = 25
+MIN_RUN_TIME = 0.2  # seconds per timing round (both programs): many short paired samples
 # the profiler's own chatter on stderr is not the program's output
 _PROFILER_NOISE = re.compile(r"^(USDT|STAGE):")
+
+
+@dataclass
+class Job:
+    program: str  # the file to import
+    module_name: str
+    function: str
+    device: str
+    result_path: str
+    output_path: str
+    values_path: str = ""
+    search_path: str = ""  # the fixture's own folder, for imports of its neighbours
+    # time_programs only: the second program and the timing budget
+    other_program: str = ""
+    other_module_name: str = ""
+    other_function: str = ""
+    repeat: int = 1
+    min_run_time: float = 0.2  # seconds per round, both programs together
+
+
+def _child(entry: str, job: Job) -> None:
+    """The target of every child process; worker (and torch) are already loaded there."""
+    from gradlint.verify import worker
+
+    getattr(worker, entry)(job)
 
 
 @dataclass
@@ -92,13 +119,10 @@ def _exit_description(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _context(device: str):
+def _context():
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        preload = ["gradlint.verify.worker"]
-        if device == "cpu":
-            preload.append("gradlint.verify.preload_cpu")
-        context.set_forkserver_preload(preload)
+        context.set_forkserver_preload(["gradlint.verify.worker", "gradlint.verify.preload"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -113,15 +137,22 @@ def read_output(path: str, lines: int = OUTPUT_TAIL_LINES) -> str:
 
 
 class ProcessRunner:
-    def __init__(self, device: str, timeout: float, repeat: int, min_run_time: float):
+    def __init__(self, device: str, timeout: float, repeat: int, min_run_time: float = MIN_RUN_TIME):
         self.device = device
         self.timeout = timeout
         self.repeat = repeat
         self.min_run_time = min_run_time
-        self._context = _context(device)
+        self._context = _context()
 
-    def _run(self, target, job: worker.Job, timeout: float) -> tuple[int | None, bool, float]:
-        process = self._context.Process(target=target, args=(job,))
+    def start(self) -> None:
+        """Start the fork server now, so that it loads torch while this process does other work."""
+        if self._context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
+    def _run(self, entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
+        process = self._context.Process(target=_child, args=(entry, job))
         started = time.monotonic()
         process.start()
         try:
@@ -137,7 +168,7 @@ class ProcessRunner:
         return process.exitcode, timed_out, time.monotonic() - started
 
     def measure(self, program: str, function: str, workdir: str, tag: str, search_path: str) -> ProgramRun:
-        job = worker.Job(
+        job = Job(
             program=program,
             module_name=f"_gradlint_fixture_{tag}",
             function=function,
@@ -147,7 +178,7 @@ class ProcessRunner:
             values_path=os.path.join(workdir, f"{tag}.values.pt"),
             search_path=search_path,
         )
-        exitcode, timed_out, seconds = self._run(worker.measure_program, job, self.timeout)
+        exitcode, timed_out, seconds = self._run("measure_program", job, self.timeout)
         output = read_output(job.output_path)
         if timed_out:
             return ProgramRun("timeout", output=output, exitcode=exitcode, seconds=seconds)
@@ -165,7 +196,7 @@ class ProcessRunner:
     def time_pair(self, first: tuple[str, str], second: tuple[str, str], workdir: str,
                   search_path: str) -> tuple[Timing | None, str]:
         """Interleaved timing of two (program, function) workloads; (timing, problem)."""
-        job = worker.Job(
+        job = Job(
             program=first[0], module_name="_gradlint_timed_first", function=first[1],
             other_program=second[0], other_module_name="_gradlint_timed_second", other_function=second[1],
             device=self.device, repeat=self.repeat, min_run_time=self.min_run_time,
@@ -175,7 +206,7 @@ class ProcessRunner:
         # a warm-up and a calibration run each, then rounds of about min_run_time
         # (longer when one sample alone exceeds it)
         limit = self.timeout * 2 + self.repeat * self.min_run_time * 4
-        exitcode, timed_out, seconds = self._run(worker.time_programs, job, limit)
+        exitcode, timed_out, seconds = self._run("time_programs", job, limit)
         if timed_out:
             return None, f"timing gave no result within {seconds:.0f} s"
         try:

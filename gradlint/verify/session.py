@@ -17,7 +17,6 @@ from gradlint.verify.worker import same_values
 
 DEFAULT_REPEAT = 5
 DEFAULT_TIMEOUT = 120.0
-MIN_RUN_TIME = 0.2  # seconds per timing round (both programs): many short paired samples
 
 
 def resolve_device(requested: str) -> str:
@@ -55,14 +54,15 @@ def verify_one(path: str, runner: ProcessRunner, workdir: str) -> FixtureResult:
 
     fixed_parses = not any("does not parse" in e for e in static.errors)
     second: tuple[str, str] | None = None
-    if static.fixes_applied and fixed_parses:
+    if (fixture.expect or not fixture.has_advised) and static.fixes_applied and fixed_parses:
         fixed_dir = os.path.join(workdir, "fixed")
         os.makedirs(fixed_dir, exist_ok=True)
         fixed_program = os.path.join(fixed_dir, os.path.basename(path))
         with open(fixed_program, "w", encoding="utf-8") as handle:
             handle.write(static.fixed_text)
         second, result.compared = (fixed_program, WORKLOAD), "fix"
-    elif fixture.has_advised and not static.fixes_applied:
+    elif fixture.has_advised and not fixture.expect:
+        # gradlint has nothing to fix here: measure the advice instead
         second, result.compared = (program, ADVISED), "advised"
     else:
         result.compared = ""
@@ -83,10 +83,15 @@ def verify_fixtures(
     repeat: int = DEFAULT_REPEAT,
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[int, int, FixtureResult], None] | None = None,
+    runner: ProcessRunner | None = None,
 ) -> list[FixtureResult]:
-    """Every fixture under PATHS, verified; raises FixtureError for a path that does not exist."""
+    """Every fixture under PATHS, verified; raises FixtureError for a path that does not exist.
+
+    A runner passed in (already started, see ProcessRunner.start) brings its own
+    device, repeat and timeout.
+    """
     files = find_fixtures(paths)
-    runner = ProcessRunner(device, timeout, repeat, MIN_RUN_TIME)
+    runner = runner or ProcessRunner(device, timeout, repeat)
     workdir = tempfile.mkdtemp(prefix="gradlint-verify-")
     results = []
     try:

@@ -29,33 +29,16 @@ import statistics
 import sys
 import traceback
 import weakref
-from dataclasses import dataclass
 
 import torch
+
+from gradlint.verify.runner import Job
 
 
 # time_programs: each sample runs a workload `number` times for at least this long ...
 SAMPLE_SECONDS = 0.005
 # ... and a round holds at most this many pairs of samples, within its budget (min_run_time)
 MAX_PAIRS = 15
-
-
-@dataclass
-class Job:
-    program: str  # the file to import
-    module_name: str
-    function: str
-    device: str
-    result_path: str
-    output_path: str
-    values_path: str = ""
-    search_path: str = ""  # the fixture's own folder, for imports of its neighbours
-    # time_programs only: the second program and the timing budget
-    other_program: str = ""
-    other_module_name: str = ""
-    other_function: str = ""
-    repeat: int = 1
-    min_run_time: float = 0.2  # seconds per round, both programs together
 
 
 # -- plumbing -------------------------------------------------------------------
@@ -214,13 +197,17 @@ def graph_nodes() -> int:
 
 
 def cpu_peak(fn, device):
-    """Run fn under the profiler; the highest sum of allocations minus frees."""
-    from torch.profiler import ProfilerActivity, profile
+    """Run fn under the profiler; the highest sum of allocations minus frees.
 
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    torch.autograd.profiler directly: torch.profiler's wrapper imports
+    torch._inductor on start (seconds) for options that do not matter here.
+    """
+    from torch.autograd.profiler import profile
+
+    with profile(use_cpu=True, profile_memory=True, use_kineto=True) as prof:
         values = fn(device)
     try:
-        events = prof.profiler.kineto_results.events()
+        events = prof.kineto_results.events()
     except AttributeError:  # a torch without kineto results: no CPU peak
         return values, None
     deltas = sorted((e.start_ns(), e.nbytes()) for e in events
