@@ -70,42 +70,75 @@ def _git_root(path: str) -> str | None:
     return None
 
 
+def _inside(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
+
+
 def discover(paths: list[str], settings: Settings, force_exclude: bool = False) -> list[str]:
-    """Files to lint, sorted, each once. Raises DiscoveryError for a path that does not exist."""
-    patterns = settings.exclude + settings.extend_exclude
+    """Files to lint, sorted, each once. Raises DiscoveryError for a path that does not exist.
+
+    While walking, an entry is excluded by its own name (or, for patterns with a
+    `/`, by its path from the project root); the folders above a path the user
+    named are never held against it, unless --force-exclude asks for that.
+    """
+    patterns = tuple(p.rstrip("/") for p in settings.exclude + settings.extend_exclude)
+    name_patterns = tuple(p for p in patterns if "/" not in p)
+    path_patterns = tuple(p for p in patterns if "/" in p)
     root = os.path.abspath(settings.root)
+    cwd = os.getcwd()
+    # without a configuration file the project is the current folder, as in Ruff
+    anchors = [root, cwd] if settings.source else [cwd, root]
     found: dict[str, None] = {}
     ignores = _GitIgnores()
+    git_roots: dict[str, str | None] = {}
+
+    def git_root_of(folder: str) -> str | None:
+        if folder not in git_roots:
+            git_roots[folder] = _git_root(folder)
+        return git_roots[folder]
 
     def rel_parts(path: str) -> tuple[str, ...]:
         absolute = os.path.abspath(path)
-        try:
-            rel = os.path.relpath(absolute, root)
-        except ValueError:
-            rel = absolute
-        if rel.startswith(".."):
-            rel = absolute.lstrip(os.sep)
+        base = next((a for a in anchors if _inside(absolute, a)), None)
+        rel = os.path.relpath(absolute, base) if base else absolute.lstrip(os.sep)
         return tuple(p for p in Path(rel).parts if p not in (".", ""))
 
-    def skip(path: str, is_dir: bool) -> bool:
-        if _excluded(rel_parts(path), patterns):
+    def gitignored(path: str, is_dir: bool, stop: str | None = None) -> bool:
+        if not settings.respect_gitignore:
+            return False
+        git_root = git_root_of(os.path.dirname(os.path.abspath(path)))
+        if not git_root:
+            return False
+        if stop is None or _inside(git_root, stop):
+            stop = git_root  # the deeper of the two: a nested repository has its own ignores
+        return ignores.ignored(path, is_dir, stop)
+
+    def skip_named(path: str, is_dir: bool) -> bool:
+        """--force-exclude: every folder on the path counts."""
+        return _excluded(rel_parts(path), patterns) or gitignored(path, is_dir)
+
+    def skip_walked(path: str, is_dir: bool, stop: str | None) -> bool:
+        name = os.path.basename(path)
+        if any(fnmatch.fnmatch(name, p) for p in name_patterns):
             return True
-        if settings.respect_gitignore:
-            git_root = _git_root(path)
-            if git_root and ignores.ignored(path, is_dir, git_root):
-                return True
-        return False
+        if path_patterns and _excluded(rel_parts(path), path_patterns):
+            return True
+        return gitignored(path, is_dir, stop)
 
     for given in paths:
         if not os.path.lexists(given):
             raise DiscoveryError(f"{given}: no such file or directory")
         if os.path.isfile(given) or not os.path.isdir(given):
-            if force_exclude and skip(given, False):
+            if force_exclude and skip_named(given, False):
                 continue
             found[os.path.normpath(given)] = None
             continue
-        if force_exclude and skip(given, True):
+        if force_exclude and skip_named(given, True):
             continue
+        # a folder named on the command line is linted even when a .gitignore above
+        # it ignores it: then only the .gitignore files inside it count
+        absolute = os.path.abspath(given)
+        stop = absolute if gitignored(given, True) else None
         seen_dirs: set[tuple[int, int]] = set()
         for folder, dirs, files in os.walk(given, followlinks=False):
             try:
@@ -118,14 +151,14 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
                 dirs[:] = []
                 continue
             seen_dirs.add(key)
-            dirs[:] = sorted(d for d in dirs if not skip(os.path.join(folder, d), True))
+            dirs[:] = sorted(d for d in dirs if not skip_walked(os.path.join(folder, d), True, stop))
             for name in sorted(files):
                 if not name.endswith(PYTHON_SUFFIXES):
                     continue
                 path = os.path.join(folder, name)
                 if os.path.islink(path) and not os.path.exists(path):
                     continue  # dangling link
-                if skip(path, False):
+                if skip_walked(path, False, stop):
                     continue
                 found[os.path.normpath(path)] = None
     return sorted(found)
