@@ -167,13 +167,11 @@ def measure(lines: int = 1000, rounds: int = 20, command: list[str] | None = Non
 def engine_latency(text: str, rounds: int) -> float:
     """Median time of the lint the server runs on a change, called directly."""
     from gradlint.engine import lint_source
-    from gradlint.fixes import without_cst_fixes
 
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
-        with without_cst_fixes():
-            lint_source(text, "lsp_latency_module.py")
+        lint_source(text, "lsp_latency_module.py")
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 

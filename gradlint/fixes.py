@@ -9,9 +9,6 @@ Every helper returns a `Fix` whose edits are relative to the original source.
 from __future__ import annotations
 
 import ast
-import contextlib
-import contextvars
-
 
 from gradlint.finding import Applicability, Edit, Fix, Position
 
@@ -99,21 +96,6 @@ def add_decorator(facts, function: ast.AST, decorator: str) -> list[Edit]:
 
 # -- wrapping statements with libcst ---------------------------------------------
 
-# The language server lints on every change: there the libcst work is skipped and
-# the fixes are computed on demand.
-_CST_FIXES = contextvars.ContextVar("gradlint_cst_fixes", default=True)
-
-
-@contextlib.contextmanager
-def without_cst_fixes():
-    """Lint without the fixes that need libcst (those findings get no fix)."""
-    token = _CST_FIXES.set(False)
-    try:
-        yield
-    finally:
-        _CST_FIXES.reset(token)
-
-
 def indent_unit(facts) -> str:
     """The file's indentation step: the indent of the first block, else four spaces."""
     cached = getattr(facts, "_indent_unit", None)
@@ -146,8 +128,6 @@ def wrap_statements_in(facts, stmts: list[ast.stmt], header: str, compound: str 
     `.data`, say); they must keep every line where it is. Returns one edit, or
     None when the change cannot be made cleanly.
     """
-    if not _CST_FIXES.get():
-        return None
     import libcst as cst
 
     source = facts.source

@@ -174,9 +174,11 @@ async def test_diagnostics_on_open_carry_code_link_severity_and_fix(client: Lang
     assert gl301.source == "gradlint"
     assert gl301.code_description.href.endswith("GL301.md")
     assert "RuntimeError" in gl301.message
+    assert gl301.data["applicability"] == "safe"  # the fix travels with the diagnostic
+    assert "torch.no_grad()" in gl301.data["edits"][0]["content"]
     gl302 = by_code["GL302"]
     assert gl302.range.start.line == 9
-    assert gl302.data["applicability"] == "safe"  # the fix travels with the diagnostic
+    assert gl302.data["applicability"] == "safe"
 
 
 async def test_diagnostics_follow_changes_and_clear_on_close(client: LanguageClient):

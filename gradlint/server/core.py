@@ -1,9 +1,9 @@
 """The language server: documents in, diagnostics and code actions out.
 
-Linting runs in one worker thread so the event loop keeps reading messages; a
-change waits a short debounce and supersedes the lint it interrupts. Diagnostics
-are computed without the libcst-based fixes (most of the time on a file with a
-finding); code actions lint the current version again with fixes, once per version.
+Linting runs in a worker thread so the event loop keeps reading messages; a
+change in a burst waits a short debounce and supersedes the lint it interrupts.
+Code actions reuse the findings (and their fixes) of the version on screen, and
+compute "fix all" in a second thread, so a slow fix never holds up diagnostics.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from gradlint import __version__
 from gradlint.config import ConfigError, Settings, resolve_settings
 from gradlint.discovery import DiscoveryError, discover
 from gradlint.engine import LintResult, applies, fix_source, lint_source
-from gradlint.fixes import without_cst_fixes
 from gradlint.rules import known_codes
 from gradlint.server import actions
 from gradlint.server.protocol import RobustProtocol, is_parse_error
@@ -34,9 +33,6 @@ logger = logging.getLogger(__name__)
 CONFIG_FILES = ("pyproject.toml", "gradlint.toml")
 PYTHON_SUFFIXES = (".py", ".pyi")
 DEFAULT_DEBOUNCE_S = 0.03
-# Above this size code actions skip the libcst-based fixes: they take seconds per
-# finding on such files (`gradlint check --fix` still applies them).
-LARGE_DOCUMENT_LINES = 10_000
 
 
 def config_stamps(folder: str) -> tuple:
@@ -78,7 +74,7 @@ class GradlintServer(LanguageServer):
         )
         self.debounce = debounce
         self.lint_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-lint")
-        # code actions compute fixes in their own thread: a slow fix never holds up diagnostics
+        # "fix all" runs in its own thread: a slow fix never holds up diagnostics
         self.fix_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-fix")
         self.pending: dict[str, asyncio.Task] = {}
         self.generation = 0  # bumped when a configuration file changes
@@ -87,8 +83,8 @@ class GradlintServer(LanguageServer):
         self._reported_config_errors: set[str] = set()
         self.project = WorkspaceIndex()
         self.index_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-index")
-        # uri -> (version, generation, result with fixes), for code actions
-        self._with_fixes: dict[str, tuple[int | None, int, LintResult]] = {}
+        # uri -> (version, generation, result) of the latest lint, for code actions
+        self._results: dict[str, tuple[int | None, int, LintResult]] = {}
 
     # -- errors ----------------------------------------------------------------
 
@@ -146,7 +142,7 @@ class GradlintServer(LanguageServer):
         self._settings.clear()
         self._excluded.clear()
         self._reported_config_errors.clear()
-        self._with_fixes.clear()
+        self._results.clear()
         self.log("gradlint: configuration changed; linting open documents again")
         self.relint_open_documents()
         self.build_project_index()
@@ -177,7 +173,7 @@ class GradlintServer(LanguageServer):
                 self.log(f"gradlint: building the project index failed: {done.exception()}", types.MessageType.Warning)
                 return
             self.log(done.result())
-            self._with_fixes.clear()
+            self._results.clear()
             self.relint_open_documents()
 
         future.add_done_callback(built)
@@ -216,7 +212,7 @@ class GradlintServer(LanguageServer):
         old = self.pending.pop(uri, None)
         if old is not None:
             old.cancel()
-        self._with_fixes.pop(uri, None)
+        self._results.pop(uri, None)
         path = to_fs_path(uri)
         if path and not os.path.exists(path):
             self.project.forget(path)
@@ -234,9 +230,11 @@ class GradlintServer(LanguageServer):
                 found: list[types.Diagnostic] = []
             else:
                 loop = asyncio.get_running_loop()
-                found, index_changed = await loop.run_in_executor(
+                generation = self.generation
+                result, found, index_changed = await loop.run_in_executor(
                     self.lint_thread, self._diagnose, snap, settings, self.encoding, saved
                 )
+                self._results[uri] = (snap.version, generation, result)
                 if index_changed:
                     # other files' facts may depend on this one (who calls what, under which mode)
                     self.relint_open_documents(delay=self.debounce, skip=uri)
@@ -256,37 +254,35 @@ class GradlintServer(LanguageServer):
                 del self.pending[uri]
 
     def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str, saved: bool):
-        """In the lint thread: findings (no libcst fixes) as LSP diagnostics, and whether the index changed."""
+        """In the lint thread: the lint, its findings as LSP diagnostics, and whether the index changed."""
         index_changed = False
         if saved or (self.project.covers(snap.path) and not self.project.knows(snap.path)):
             index_changed = self.project.update(snap.path, snap.text)
         source = SourceText(snap.text)
-        with without_cst_fixes():
-            result = lint_source(source, snap.path, settings, self.project.index_for(snap.path))
+        result = lint_source(source, snap.path, settings, self.project.index_for(snap.path))
         for error in result.errors:
             logger.warning("%s", error)
-        return actions.diagnostics(result.findings, source, encoding), index_changed
+        return result, actions.diagnostics(result.findings, source, encoding), index_changed
 
-    async def lint_with_fixes(self, snap: Snapshot) -> tuple[LintResult, Settings]:
+    async def lint_result(self, snap: Snapshot) -> tuple[LintResult, Settings]:
+        """The findings of exactly this version: the diagnostics' lint, or a new one."""
         settings = self.settings_for(snap.path)
-        cached = self._with_fixes.get(snap.uri)
+        cached = self._results.get(snap.uri)
         if cached is not None and cached[0] == snap.version and cached[1] == self.generation:
             return cached[2], settings
         generation = self.generation
         loop = asyncio.get_running_loop()
-        lint = _with_fixes(lint_source, snap)
         result = await loop.run_in_executor(
-            self.fix_thread, lambda: lint(SourceText(snap.text), snap.path, settings, self.project.index_for(snap.path))
+            self.fix_thread, lint_source, SourceText(snap.text), snap.path, settings, self.project.index_for(snap.path)
         )
-        self._with_fixes[snap.uri] = (snap.version, generation, result)
+        self._results[snap.uri] = (snap.version, generation, result)
         return result, settings
 
     async def fixed_text(self, snap: Snapshot, settings: Settings) -> str:
         loop = asyncio.get_running_loop()
-        fix = _with_fixes(fix_source, snap)
         outcome = await loop.run_in_executor(
             self.fix_thread,
-            lambda: fix(SourceText(snap.text), snap.path, settings, self.project.index_for(snap.path), unsafe=settings.unsafe_fixes),
+            lambda: fix_source(SourceText(snap.text), snap.path, settings, self.project.index_for(snap.path), unsafe=settings.unsafe_fixes),
         )
         return outcome.text
 
@@ -305,7 +301,7 @@ class GradlintServer(LanguageServer):
         settings = self.settings_for(snap.path)
         if self.is_excluded(snap.path, settings):
             return []
-        result, settings = await self.lint_with_fixes(snap)
+        result, settings = await self.lint_result(snap)
         source = SourceText(snap.text)
         versioned = self.versioned_edits()
         found = actions.line_actions(uri, snap.version, source, result.findings, params, self.encoding, versioned)
@@ -344,18 +340,6 @@ class GradlintServer(LanguageServer):
         if resolved is not None:
             action.edit = resolved.edit
         return action
-
-
-def _with_fixes(function, snap: Snapshot):
-    """function itself, or on a large document function without the libcst-based fixes."""
-    if snap.text.count("\n") < LARGE_DOCUMENT_LINES:
-        return function
-
-    def without(*args, **kwargs):
-        with without_cst_fixes():
-            return function(*args, **kwargs)
-
-    return without
 
 
 def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
