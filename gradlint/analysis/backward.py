@@ -43,14 +43,21 @@ def is_training_step(facts, function: ast.AST) -> bool:
     return isinstance(cls, ast.ClassDef) and is_lightning_module(facts.imports, cls, facts.index.lightning_classes)
 
 
-def backwards_in(facts, scope: ast.AST) -> list[Backward]:
-    """Backwards directly in scope (nested functions are their own scopes)."""
-    found = []
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Call):
-            backward = backward_of(facts, node)
-            if backward is not None:
-                found.append(backward)
-        elif isinstance(node, ast.Return) and node.value is not None and is_training_step(facts, scope):
-            found.append(Backward(node, (node.value,)))
+def backwards_by_scope(facts) -> dict[ast.AST, list[Backward]]:
+    """Every backward of the file, grouped by the function (or module) whose code runs it."""
+    found: dict[ast.AST, list[Backward]] = {}
+    for call in facts.tree.calls:
+        backward = backward_of(facts, call)
+        if backward is not None:
+            found.setdefault(facts.flow.analysis_scope(call), []).append(backward)
+    for function in facts.tree.functions:
+        if is_training_step(facts, function):
+            for node in facts.tree.scope_nodes(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    found.setdefault(function, []).append(Backward(node, (node.value,)))
     return found
+
+
+def backwards_in(facts, scope: ast.AST) -> list[Backward]:
+    """Backwards directly in scope (nested functions are their own scopes; lambdas belong to their definer)."""
+    return facts.flow.backwards(scope)

@@ -18,7 +18,7 @@ import ast
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from gradlint.analysis.backward import Backward, backwards_in
+from gradlint.analysis.backward import Backward, backwards_by_scope
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Many, Param
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
@@ -66,7 +66,7 @@ class ScopeFlow:
         self.facts = facts
         self.scope = scope
         self.edges: dict[str, set[str]] = {}
-        self.backwards: list[Backward] = backwards_in(facts, scope)
+        self.backwards: list[Backward] = facts.flow.backwards(scope)
         self._backward_keys = {id(b.node): f"{BACKWARD}{i}" for i, b in enumerate(self.backwards)}
         self._key_to_node = {f"{BACKWARD}{i}": b.node for i, b in enumerate(self.backwards)}
         self._build()
@@ -541,8 +541,16 @@ class FlowFacts:
             states = self._states[scope] = GraphStates(self.facts, scope)
         return states
 
+    @cached_property
+    def _backwards(self) -> dict[ast.AST, list[Backward]]:
+        return backwards_by_scope(self.facts)
+
+    def backwards_by_scope(self) -> dict[ast.AST, list[Backward]]:
+        return self._backwards
+
     def backwards(self, scope: ast.AST) -> list[Backward]:
-        return self.scope(scope).backwards
+        """The backwards that scope's own code runs."""
+        return self._backwards.get(scope, [])
 
     def fate(self, node: ast.AST) -> Fate:
         """Where the value of expression node can go, within its scope."""
@@ -609,11 +617,8 @@ class FlowFacts:
         """
         facts = self.facts
         found = set()
-        scopes = [facts.module, *facts.tree.functions]
-        for scope in scopes:
+        for scope in self._backwards:
             flow = self.scope(scope)
-            if not flow.backwards:
-                continue
             cls = facts.tree.class_of(scope.body[0]) if isinstance(scope, FUNCTION_TYPES) and scope.body else None
             for path in flow.paths_reaching_backward():
                 found.add((cls if path.startswith("self.") else None, path))

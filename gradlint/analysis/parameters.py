@@ -238,18 +238,16 @@ class ParameterFacts:
 
     @cached_property
     def _class_parameters(self) -> dict[ast.ClassDef, frozenset[str]]:
-        result = {}
-        for cls in self.tree.classes:
-            names = set()
-            for node in ast.walk(cls):
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                    if self.imports.qualname(node.value.func) == "torch.nn.Parameter":
-                        for target in node.targets:
-                            path = dotted(target)
-                            if path and path.startswith("self."):
-                                names.add(path)
-            result[cls] = frozenset(names)
-        return result
+        result: dict[ast.ClassDef, set[str]] = {}
+        for node in self.tree.nodes(ast.Assign):
+            if isinstance(node.value, ast.Call) and self.imports.qualname(node.value.func) == "torch.nn.Parameter":
+                cls = self.tree.class_of(node)
+                if cls is not None:
+                    for target in node.targets:
+                        path = dotted(target)
+                        if path and path.startswith("self."):
+                            result.setdefault(cls, set()).add(path)
+        return {cls: frozenset(names) for cls, names in result.items()}
 
     # -- frozen modules and tensors ------------------------------------------------
 

@@ -144,9 +144,8 @@ def entry_loop(facts, node: ast.AST) -> EntryLoop | None:
 
 def entry_loops(facts) -> list[EntryLoop]:
     found = []
-    for node in ast.walk(facts.module):
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            loop = entry_loop(facts, node)
-            if loop is not None:
-                found.append(loop)
+    for node in facts.tree.nodes(ast.For, ast.AsyncFor, ast.comprehension):
+        loop = entry_loop(facts, node)
+        if loop is not None:
+            found.append(loop)
     return found

@@ -18,15 +18,17 @@ HOOK_REGISTRATIONS = frozenset({"register_forward_hook", "register_forward_pre_h
 
 def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
     """(call, module path) for each `m.eval()` / `m.train(False)` directly in scope."""
-    found = []
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
-                path = dotted(node.func.value)
-                if path:
-                    found.append((node, path))
-    return found
+    index = facts.__dict__.get("_eval_calls_by_scope")
+    if index is None:
+        index = facts.__dict__["_eval_calls_by_scope"] = {}
+        for node in facts.tree.calls:
+            if isinstance(node.func, ast.Attribute):
+                method = node.func.attr
+                if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
+                    path = dotted(node.func.value)
+                    if path:
+                        index.setdefault(facts.flow.analysis_scope(node), []).append((node, path))
+    return index.get(scope, [])
 
 
 def covers(module_path: str, callee_path: str) -> bool:
@@ -83,5 +85,9 @@ def result_discarded(facts, call: ast.Call) -> bool:
     return False
 
 
-def loops_of(facts, scope: ast.AST) -> list[ast.AST]:
-    return [n for n in facts.tree.scope_nodes(scope) if isinstance(n, LOOP_TYPES)]
+def loop_scopes(facts) -> dict[ast.AST, list[ast.AST]]:
+    """Loops grouped by the function (or module) whose code they are in."""
+    found: dict[ast.AST, list[ast.AST]] = {}
+    for loop in facts.tree.nodes(*LOOP_TYPES):
+        found.setdefault(facts.flow.analysis_scope(loop), []).append(loop)
+    return found

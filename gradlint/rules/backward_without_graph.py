@@ -53,14 +53,14 @@ class BackwardWithoutGraph(Rule):
     triggers = ("backward", "autograd.grad")
 
     def check(self, facts):
-        for scope in [facts.module, *facts.tree.functions]:
-            for backward in facts.flow.backwards(scope):
+        for backwards in facts.flow.backwards_by_scope().values():
+            for backward in backwards:
                 if not isinstance(backward.node, ast.Call) or not facts.grad_mode_at(backward.node).grad_off:
                     continue
                 region = _disabling_region(facts, backward.node)
                 if region is None:
                     continue
-                if all(_computed_in(facts, region, root, backward.node) for root in backward.roots[:1]):
+                if _computed_in(facts, region, backward.roots[0], backward.node):
                     fix = make_fix(Applicability.DISPLAY_ONLY, "Compute the loss outside the grad-disabled region", [])
                     yield self.finding(facts, backward.node, MESSAGE, fix)
 

@@ -115,7 +115,7 @@ def _data_edits(facts):
             # `p.data.clamp_(...)` (or a chain of in-place calls) as a statement of its own
             droppable = isinstance(stmt, ast.Expr) and _outer_chain(facts, call) is stmt.value
             yield DataEdit(data, stmt, droppable)
-    for node in ast.walk(facts.module):
+    for node in facts.tree.nodes(ast.AugAssign, ast.Assign):
         if isinstance(node, ast.AugAssign):
             data = _through_data(node.target)
             if data is not None:

@@ -6,7 +6,7 @@ from gradlint.analysis.flow import GRAPH, live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import eval_calls, loops_of
+from gradlint.analysis.training import eval_calls, loop_scopes
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names
 from gradlint.finding import Applicability
 from gradlint.fixes import add_detach, make_fix
@@ -88,10 +88,7 @@ class GraphKeptAcrossIterations(Rule):
     # -- loops -------------------------------------------------------------------
 
     def _loops(self, facts):
-        for scope in [facts.module, *facts.tree.functions]:
-            loops = loops_of(facts, scope)
-            if not loops:
-                continue
+        for scope in loop_scopes(facts):
             backwards = facts.flow.backwards(scope)
             evaluating = bool(eval_calls(facts, scope)) and not backwards
             if not backwards and not evaluating:
