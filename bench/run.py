@@ -1,0 +1,354 @@
+"""The speed benchmark: gradlint against TorchFix, Fixit and Ruff on the same real code.
+
+    python bench/run.py                 # 3 interleaved rounds, prints a markdown report
+    python bench/run.py --rounds 5 --readme   # also rewrite the table in README.md
+
+The first run downloads the corpus and installs the other linters into
+bench/.cache (see bench/prepare.py). Every round runs every tool once on each
+corpus, in a rotated order, so a slow moment of the machine hits all tools
+alike; the report gives medians over rounds and ratios to gradlint's cold run.
+
+What is timed (wall clock, the whole command including interpreter start):
+- TorchFix, Fixit (`fixit lint`), Ruff (`check --select ALL --no-cache --isolated`);
+- gradlint cold: `gradlint check` with an empty cache folder (it fills it);
+- gradlint warm: the same again, nothing changed;
+- one small file: `gradlint check --no-cache` on a 100-line model file;
+- LSP re-lint of a 1,000-line file: bench/lsp_latency.py's measure(), when present;
+- peak memory: the summed resident memory of gradlint's process tree during a
+  cold run on the whole corpus, sampled every 10 ms in a separate, untimed run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(1, ROOT)
+
+import prepare  # noqa: E402  (bench/ is not a package)
+
+SMALL_FILE = ("torchvision", "torchvision/models/alexnet.py")
+TARGETS = {"cold_ratio": 10.0, "warm_s": 0.5, "small_s": 0.4, "lsp_ms": 150.0, "memory_mb": 300.0}
+# Runs a Python tool as `python -m MODULE` with os.cpu_count() equal to the CPUs this
+# process may use: Fixit and TorchFix size their process pools by cpu_count, which
+# ignores a CPU affinity (--cpus) and would start one worker per core of the host.
+CPU_SHIM = (
+    "import os, runpy, sys; n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(); "
+    "os.cpu_count = lambda: n; module = sys.argv.pop(1); sys.argv[0] = module; "
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
+)
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+# -- running things ---------------------------------------------------------------
+
+
+def gradlint_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    # an installed package has its bytecode compiled; measure that, not the compiler
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("NO_COLOR", None)
+    return env
+
+
+def gradlint_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gradlint", "check", "--exit-zero", "--quiet", *args]
+
+
+def timed(command: list[str], env: dict | None = None, cwd: str | None = None, ok=(0, 1)) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok:
+        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        print(f"  warning: {os.path.basename(command[0])} exited {proc.returncode}: {' | '.join(tail)}", file=sys.stderr)
+    return elapsed
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(c) for c in handle.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_tree_memory_mb(command: list[str], env: dict, cwd: str | None = None) -> float | None:
+    """The highest total resident memory of the process and its descendants (Linux /proc)."""
+    if not os.path.exists("/proc/self/status"):
+        return None
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
+    peak = 0
+    while proc.poll() is None:
+        pids, stack = [], [proc.pid]
+        while stack:
+            pid = stack.pop()
+            pids.append(pid)
+            stack.extend(_children(pid))
+        peak = max(peak, sum(_rss_kb(pid) for pid in pids))
+        time.sleep(0.01)
+    return peak / 1024
+
+
+def lsp_latency_ms():
+    """bench/lsp_latency.py's measure(), if the editor benchmark exists: milliseconds or None."""
+    if not os.path.exists(os.path.join(HERE, "lsp_latency.py")):
+        return None
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = gradlint_env()["PYTHONPATH"]  # the server of this checkout
+    try:
+        import lsp_latency
+
+        value = lsp_latency.measure()
+    except Exception as exc:  # report, do not abort the whole benchmark
+        print(f"  warning: lsp_latency.measure() failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    finally:
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+    if isinstance(value, dict):
+        value = next((v for k, v in value.items() if "median" in k), None)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+# -- the benchmark ----------------------------------------------------------------
+
+
+def count_lines(files: list[str]) -> int:
+    total = 0
+    for path in files:
+        with open(path, "rb") as handle:
+            total += handle.read().count(b"\n")
+    return total
+
+
+def run(rounds: int, anchors: bool, progress=None) -> dict:
+    corpora = {name: prepare.corpus(name) for name in prepare.CORPORA}
+    tools = {name: prepare.tool(name) for name in prepare.TOOLS} if anchors else {}
+    env = gradlint_env()
+    cache_root = tempfile.mkdtemp(prefix="gradlint-bench-")
+    small = os.path.join(prepare.CORPUS, "torchvision-0.24.1", SMALL_FILE[1])
+
+    def commands(name: str, files: list[str]) -> dict:
+        cache = os.path.join(cache_root, name)
+        out = {
+            "gradlint": (gradlint_command("--cache-dir", cache, *files), env, cache),
+        }
+        if anchors:
+            out["torchfix"] = ([os.path.join(tools["torchfix"], "python"), "-c", CPU_SHIM, "torchfix", *files], None, None)
+            out["fixit"] = ([os.path.join(tools["fixit"], "python"), "-c", CPU_SHIM, "fixit", "lint", *files], None, None)
+            out["ruff"] = ([os.path.join(tools["ruff"], "ruff"), "check", "--select", "ALL", "--no-cache",
+                            "--isolated", "--exit-zero", *files], None, None)
+        return out
+
+    # one untimed run writes gradlint's bytecode (as an install would have)
+    timed(gradlint_command("--no-cache", small), env, ok=(0, 1, 2))
+    times: dict[tuple[str, str], list[float]] = {}
+    small_times: list[float] = []
+    for number in range(rounds):
+        print(f"round {number + 1}/{rounds}", file=sys.stderr)
+        for name, files in corpora.items():
+            plan = list(commands(name, files).items())
+            shift = number % len(plan)
+            for tool, (command, tool_env, cache) in plan[shift:] + plan[:shift]:
+                cwd = os.path.dirname(files[0])
+                if tool == "gradlint":
+                    shutil.rmtree(cache, ignore_errors=True)
+                    times.setdefault((name, "cold"), []).append(timed(command, tool_env, cwd, ok=(0, 2)))
+                    times.setdefault((name, "warm"), []).append(timed(command, tool_env, cwd, ok=(0, 2)))
+                else:
+                    times.setdefault((name, tool), []).append(timed(command, tool_env, cwd))
+        for _ in range(5):
+            small_times.append(timed(gradlint_command("--no-cache", small), env, ok=(0, 2)))
+        results = {
+            "corpora": {name: (len(files), count_lines(files)) for name, files in corpora.items()},
+            "times": times,
+            "small": small_times,
+            "small_lines": count_lines([small]),
+            "lsp_ms": None,
+            "memory_mb": None,
+            "tools": {name: prepare.versions(bin_dir, prepare.TOOLS[name][:1]) for name, bin_dir in tools.items()},
+            "rounds": number + 1,
+        }
+        if progress:
+            progress(results)
+    all_files = [f for files in corpora.values() for f in files]
+    results["memory_mb"] = peak_tree_memory_mb(gradlint_command("--no-cache", *all_files), env)
+    results["lsp_ms"] = lsp_latency_ms()
+    shutil.rmtree(cache_root, ignore_errors=True)
+    return results
+
+
+# -- the report ---------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count()
+    memory = ""
+    try:
+        with open("/proc/meminfo") as handle:
+            kb = int(next(line.split()[1] for line in handle if line.startswith("MemTotal")))
+            memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {cores} cores{memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + uncommitted changes in gradlint/" if git("status", "--porcelain", "--", "gradlint") else "")
+
+
+def _median(values):
+    return statistics.median(values) if values else None
+
+
+def _seconds(value) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def report(results: dict) -> str:
+    import gradlint
+
+    times, corpora = results["times"], results["corpora"]
+    names = list(corpora)
+    rows = [("torchfix", f"TorchFix {results['tools'].get('torchfix', '')}"),
+            ("fixit", f"Fixit {results['tools'].get('fixit', '')}"),
+            ("ruff", f"Ruff {results['tools'].get('ruff', '')} `--select ALL --no-cache`"),
+            ("cold", f"gradlint {gradlint.__version__} cold (empty cache)"),
+            ("warm", f"gradlint {gradlint.__version__} warm (nothing changed)")]
+
+    def per_round_total(kind):
+        series = [times.get((name, kind), []) for name in names]
+        if not all(series):
+            return []
+        return [sum(values) for values in zip(*series)]
+
+    header = ["", *(f"{n} ({corpora[n][0]} files, {corpora[n][1] // 1000}k lines)" for n in names), "both"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for kind, label in rows:
+        if not any(times.get((n, kind)) for n in names):
+            continue
+        cells = []
+        for values, cold_values in [*((times.get((n, kind), []), times.get((n, "cold"), [])) for n in names),
+                                    (per_round_total(kind), per_round_total("cold"))]:
+            median, cold = _median(values), _median(cold_values)
+            text = _seconds(median)
+            if median is not None and cold and kind not in ("cold", "warm"):
+                text += f" ({median / cold:.0f}x gradlint cold)"
+            cells.append(text)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+
+    torchfix_total, cold_total = _median(per_round_total("torchfix")), _median(per_round_total("cold"))
+    warm_tv = _median(times.get(("torchvision", "warm"), []))
+    small = _median(results["small"])
+    lsp, memory = results["lsp_ms"], results["memory_mb"]
+
+    def verdict(value, limit, smaller=True):
+        if value is None:
+            return "not measured"
+        return "met" if (value <= limit if smaller else value >= limit) else "**missed**"
+
+    ratio = torchfix_total / cold_total if torchfix_total and cold_total else None
+    targets = [
+        ("cold run: at most 1/10 of TorchFix's time", f"1/{ratio:.0f}" if ratio else "n/a", verdict(ratio, TARGETS["cold_ratio"], smaller=False)),
+        ("warm run on torchvision: at most 0.5 s", _seconds(warm_tv), verdict(warm_tv, TARGETS["warm_s"])),
+        (f"one small file ({results['small_lines']} lines), interpreter start included: at most 0.4 s", _seconds(small), verdict(small, TARGETS["small_s"])),
+        ("LSP re-lint of a 1,000-line file: at most 150 ms", "n/a" if lsp is None else f"{lsp:.0f} ms", verdict(lsp, TARGETS["lsp_ms"])),
+        ("peak memory (gradlint's process tree, cold, both corpora): at most 300 MB", "n/a" if memory is None else f"{memory:.0f} MB", verdict(memory, TARGETS["memory_mb"])),
+    ]
+    target_lines = ["| target | measured | |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in targets)]
+    when = datetime.date.today().isoformat()
+    return (
+        f"Measured {when} on {machine()}; gradlint commit {commit()}; "
+        f"median of {results['rounds']} interleaved rounds, wall time including interpreter start.\n\n"
+        f"{table}\n\n" + "\n".join(target_lines) + "\n"
+    )
+
+
+def update_readme(text: str) -> None:
+    path = os.path.join(ROOT, "README.md")
+    with open(path, encoding="utf-8") as handle:
+        readme = handle.read()
+    if README_START not in readme or README_END not in readme:
+        print(f"README.md has no {README_START} ... {README_END} block; not updated", file=sys.stderr)
+        return
+    before, rest = readme.split(README_START, 1)
+    _, after = rest.split(README_END, 1)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{before}{README_START}\n{text}{README_END}{after}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gradlint-only", action="store_true", help="skip TorchFix, Fixit and Ruff (quick)")
+    parser.add_argument("--output", default=os.path.join(HERE, "results.md"), help="where to write the markdown report")
+    parser.add_argument("--readme", action="store_true", help="also replace the table in README.md")
+    parser.add_argument("--cpus", type=int, help="run everything on this many CPUs only (Linux; e.g. 2 on a bigger machine)")
+    args = parser.parse_args()
+    if args.cpus:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cpus])
+
+    def progress(results):
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(report(results))
+
+    try:
+        results = run(max(1, args.rounds), anchors=not args.gradlint_only, progress=progress)
+    except prepare.PrepareError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
+    text = report(results)
+    print(text)
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    if args.readme:
+        update_readme(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
