@@ -13,7 +13,6 @@ a handful of files stays in this process.
 from __future__ import annotations
 
 import difflib
-import gc
 import os
 from dataclasses import dataclass, field
 
@@ -77,62 +76,56 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     from gradlint.analysis.project import ProjectIndex
     from gradlint.rules import all_rules, known_codes
 
-    # What is alive now (modules, rule classes) never becomes garbage: keep the
-    # collector from walking it again on every collection while ASTs are built.
-    gc.freeze()
-    try:
-        outcome = RunOutcome()
-        files = discover(paths, settings, force_exclude=force_exclude)
-        outcome.files = len(files)
-        known = known_codes()
-        store = _open_cache(settings, cache_dir) if cache else None
-        units: list[_File] = []
-        for path in files:
-            unit, error = _read(path, settings.codes_for(path, known))
-            if error:
-                outcome.errors.append(error)
-            else:
-                units.append(unit)
-        if store is not None:
-            _look_up(store, units, settings)
+    outcome = RunOutcome()
+    files = discover(paths, settings, force_exclude=force_exclude)
+    outcome.files = len(files)
+    known = known_codes()
+    store = _open_cache(settings, cache_dir) if cache else None
+    units: list[_File] = []
+    for path in files:
+        unit, error = _read(path, settings.codes_for(path, known))
+        if error:
+            outcome.errors.append(error)
+        else:
+            units.append(unit)
+    if store is not None:
+        _look_up(store, units, settings)
 
-        # pass 1: every file's contribution to the project index
-        unknown = [u for u in units if not u.summarized]
-        for unit, summary in zip(unknown, _map(_summarize_job, [u.source.text for u in unknown], _weights(unknown))):
-            unit.summary, unit.summarized = summary, True
-        summaries = [u.summary for u in units if u.summary is not None]
-        index = ProjectIndex(summaries)
+    # pass 1: every file's contribution to the project index
+    unknown = [u for u in units if not u.summarized]
+    for unit, summary in zip(unknown, _map(_summarize_job, [u.source.text for u in unknown], _weights(unknown))):
+        unit.summary, unit.summarized = summary, True
+    summaries = [u.summary for u in units if u.summary is not None]
+    index = ProjectIndex(summaries)
 
-        # pass 2: cached results whose index answers still hold, the prefilter, then the rest
-        triggers = {rule.code: rule.triggers for rule in all_rules()}
-        checked: dict[str, _Checked] = {}
-        todo: list[_File] = []
+    # pass 2: cached results whose index answers still hold, the prefilter, then the rest
+    triggers = {rule.code: rule.triggers for rule in all_rules()}
+    checked: dict[str, _Checked] = {}
+    todo: list[_File] = []
+    for unit in units:
+        cached = _cached_result(unit, index) if store is not None else None
+        if cached is not None and not ((fix or diff) and _has_fix(cached, unsafe)):
+            checked[unit.path] = cached
+        elif unit.summary is not None and not _can_fire(unit, triggers):
+            checked[unit.path] = _Checked(queries={})
+        else:
+            todo.append(unit)
+    jobs = [(u.path, u.source, u.codes) for u in todo]
+    state = (settings, index, (fix, unsafe, diff))
+    for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
+        checked[unit.path] = result
+    if store is not None:
         for unit in units:
-            cached = _cached_result(unit, index) if store is not None else None
-            if cached is not None and not ((fix or diff) and _has_fix(cached, unsafe)):
-                checked[unit.path] = cached
-            elif unit.summary is not None and not _can_fire(unit, triggers):
-                checked[unit.path] = _Checked(queries={})
-            else:
-                todo.append(unit)
-        jobs = [(u.path, u.source, u.codes) for u in todo]
-        state = (settings, index, (fix, unsafe, diff))
-        for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
-            checked[unit.path] = result
-        if store is not None:
-            for unit in units:
-                _remember(store, unit, checked[unit.path])
+            _remember(store, unit, checked[unit.path])
 
-        for unit in units:
-            result = checked[unit.path]
-            outcome.findings.extend(result.findings)
-            outcome.errors.extend(result.errors)
-            outcome.fixed += result.fixed
-            if result.diff:
-                outcome.diffs.append(result.diff)
-        return outcome
-    finally:
-        gc.unfreeze()
+    for unit in units:
+        result = checked[unit.path]
+        outcome.findings.extend(result.findings)
+        outcome.errors.extend(result.errors)
+        outcome.fixed += result.fixed
+        if result.diff:
+            outcome.diffs.append(result.diff)
+    return outcome
 
 
 def _open_cache(settings: Settings, cache_dir: str | None):
