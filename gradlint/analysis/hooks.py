@@ -53,6 +53,17 @@ def _positional(function) -> list[str]:
     return names
 
 
+TENSOR_OP_NAMESPACES = ("torch.nn.functional.", "torch.linalg.", "torch.fft.", "torch.special.")
+
+
+def is_tensor_op(name: str | None) -> bool:
+    """`torch.cat`, `F.relu`, `torch.linalg.norm`: ops that return tensors built from their inputs
+    (not `torch.autograd.graph.register_multi_grad_hook` and other utilities)."""
+    if not name or not name.startswith("torch."):
+        return False
+    return name.count(".") == 1 and not name.split(".")[1].startswith(("_", "is_", "register")) or name.startswith(TENSOR_OP_NAMESPACES)
+
+
 class HookFacts:
     def __init__(self, facts):
         self.facts = facts
@@ -267,7 +278,7 @@ class HookFacts:
                 return False
             # torch functions and forwards carry their inputs' graph; what an unknown function returns is not provable
             name = self.facts.imports.qualname(func)
-            if (name and name.startswith("torch.")) or self.facts.modules.is_forward(expr):
+            if is_tensor_op(name) or self.facts.modules.is_forward(expr):
                 return any(self._carries(a, graph, grad_off) for a in expr.args)
             return False
         if isinstance(expr, (ast.BinOp, ast.UnaryOp)):

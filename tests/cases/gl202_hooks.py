@@ -104,3 +104,13 @@ class Distiller:
         loss = F.mse_loss(self.feats["layer"], target)
         loss.backward()
         opt.step()
+
+
+class Tracker:
+    def __init__(self):
+        self._hooks = []
+
+    def _fw_post_hook(self, mod, input, output):
+        tensors = [a for a in output if a.requires_grad]
+        if tensors:
+            self._hooks.append(torch.autograd.graph.register_multi_grad_hook(tensors, print))
