@@ -21,6 +21,29 @@ def _fail(message: str) -> "NoReturn":  # noqa: F821
     sys.exit(EXIT_ERROR)
 
 
+def _guarded(command):
+    """One line and exit code 2 for an unexpected exception, never a traceback (GRADLINT_DEBUG=1 shows it)."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:
+            # the reader went away (`| head`): stop quietly, without a second error at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FINDINGS)
+        except KeyboardInterrupt:
+            click.echo("gradlint: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("GRADLINT_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (set GRADLINT_DEBUG=1 for the traceback)")
+
+    return run
+
+
 def _split(values) -> tuple[str, ...]:
     out = []
     for value in values or ():
@@ -51,6 +74,7 @@ def main() -> None:
 @click.option("--no-cache", "no_cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--cache-dir", "cache_dir", type=click.Path(), help="Where the cache lives (default .gradlint_cache).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@_guarded
 def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_format, exit_zero, statistics,
           config_file, stdin_filename, force_exclude, no_cache, cache_dir, quiet):
     """Lint PATHS (default: the current folder)."""
@@ -97,6 +121,8 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     except DiscoveryError as exc:
         _fail(str(exc))
 
+    if outcome.files == 0 and not reading_stdin:
+        click.echo(f"gradlint: warning: no Python files found in {' '.join(paths)}", err=True)
     for finding in outcome.findings:
         finding.path = display_path(finding.path) if not reading_stdin else finding.path
     outcome.findings.sort(key=lambda f: f.sort_key())
@@ -118,6 +144,7 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
             unsafe_fixes=unsafe,
             statistics=statistics,
             fixed=outcome.fixed,
+            errors=len(outcome.errors),
         )
         rendered = render(output_format, outcome.findings, context)
         if quiet and output_format == "text":
@@ -136,6 +163,7 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
 
 @main.command()
 @click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@_guarded
 def rules(output_format):
     """List every rule: code, name, fixable."""
     import json
@@ -157,6 +185,7 @@ def rules(output_format):
 
 @main.command()
 @click.argument("code")
+@_guarded
 def explain(code):
     """Print a rule's documentation."""
     from gradlint.rules import rules_by_code
@@ -172,6 +201,7 @@ def explain(code):
 @main.command("generate-docs")
 @click.option("--output", "output", type=click.Path(file_okay=False), default="rules", show_default=True)
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if a page is missing or stale, write nothing.")
+@_guarded
 def generate_docs(output, check_only):
     """Write rules/GLxxx.md from the rule classes."""
     from gradlint.docs import rule_pages

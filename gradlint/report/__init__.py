@@ -16,6 +16,8 @@ class ReportContext:
     unsafe_fixes: bool = False
     statistics: bool = False
     fixed: int = 0
+    # problems reported on stderr (unreadable files, internal errors): never "All checks passed!"
+    errors: int = 0
     show_fixes: bool = True
     sources: dict = field(default_factory=dict)
 

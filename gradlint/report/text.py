@@ -43,6 +43,6 @@ def render_text(findings, context) -> str:
             lines.append(f"{hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option.")
     elif context.fixed:
         lines.append(f"Found {context.fixed} error{'s' if context.fixed != 1 else ''} ({context.fixed} fixed, 0 remaining).")
-    else:
+    elif not context.errors:
         lines.append("All checks passed!")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
