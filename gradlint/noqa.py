@@ -50,7 +50,7 @@ def _comments(text: str):
 def parse_suppressions(text: str) -> Suppressions:
     by_line: dict[int, frozenset[str]] = {}
     file_codes: frozenset[str] = frozenset()
-    if "noqa" not in text and "NOQA" not in text:
+    if "noqa" not in text.lower():
         return Suppressions(by_line, file_codes)
     for line, comment in _comments(text):
         file_match = FILE_NOQA.search(comment)

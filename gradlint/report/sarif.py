@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from gradlint import __version__
 from gradlint.rules import SYNTAX_ERROR_CODE, all_rules
@@ -53,12 +54,14 @@ def _section(doc: str, title: str) -> str:
     return " ".join(l.strip() for l in out if l.strip())
 
 
-def _uri(path: str, root: str) -> str:
+def _artifact(path: str, root: str) -> dict:
+    """A repository-relative, percent-encoded URI; an absolute file URI for a file outside the root."""
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(os.path.abspath(root)).as_posix()
+        relative = absolute.relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
-        return absolute.as_uri()
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
 
 
 def render_sarif(findings, context) -> str:
@@ -73,7 +76,7 @@ def render_sarif(findings, context) -> str:
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path, context.root), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(f.path, context.root),
                     "region": {
                         "startLine": f.start.line,
                         "startColumn": f.start.column,
