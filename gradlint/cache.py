@@ -76,9 +76,7 @@ def _answer(value):
         return sorted(map(repr, value))
     if isinstance(value, (list, tuple)):
         return [_answer(v) for v in value]
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
-        return repr(value)  # an enum member such as GradMode.DISABLED
-    return repr(value)
+    return repr(value)  # an enum member such as GradMode.DISABLED, or anything else with a stable repr
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -98,9 +96,10 @@ class RecordingIndex:
         self.exact = True
 
     def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
         value = getattr(self._index, name)
+        if name.startswith("_"):
+            self.exact = False  # the index's internals: no way to replay that question
+            return value
         if callable(value):
             return self._recording_method(name, value)
         if isinstance(value, (set, frozenset)):

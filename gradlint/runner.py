@@ -41,9 +41,9 @@ class _File:
     source: SourceText
     size: int
     codes: frozenset[str]
+    digest: str = ""
     summarized: bool = False
     summary: object = None  # FileSummary, or None when the file does not parse
-    digest: str = ""
     entry_key: str = ""
     result_key: str = ""
     entry: dict | None = None
@@ -137,11 +137,9 @@ def _open_cache(settings: Settings, cache_dir: str | None):
 def _look_up(store, units: list[_File], settings: Settings) -> None:
     """Each file's cache entry, and its summary when the entry has one."""
     from gradlint.analysis.project import FileSummary
-    from gradlint.cache import content_hash
 
     fingerprint = settings.fingerprint()
     for unit in units:
-        unit.digest = content_hash(unit.source.to_bytes())
         unit.entry_key = store.entry_key(unit.path, unit.digest)
         unit.result_key = store.result_key(fingerprint, unit.codes)
         unit.entry = store.load(unit.entry_key)
@@ -203,7 +201,9 @@ def _read(path: str, codes: frozenset[str]) -> tuple[_File | None, str | None]:
         source = SourceText.from_bytes(data)
     except SourceError as exc:
         return None, f"{path}: {exc}"
-    return _File(path, source, len(data), codes), None
+    from gradlint.cache import content_hash
+
+    return _File(path, source, len(data), codes, digest=content_hash(data)), None
 
 
 def _can_fire(unit: _File, triggers: dict[str, tuple[str, ...]]) -> bool:
