@@ -52,7 +52,7 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
     if importlib.util.find_spec("torch") is None:
         return _error("gradlint verify needs torch, which is not installed (pip install 'gradlint[verify]')")
 
-    from gradlint.verify.runner import ProcessRunner
+    from gradlint.verify.runner import ProcessRunner, RunnerError
 
     # the fork server loads torch while this process loads its own copy
     runner = ProcessRunner("cpu", timeout, repeat)
@@ -70,7 +70,12 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
         mark = "ok" if result.ok else "FAIL"
         print(f"[{number}/{total}] {result.fixture.name}: {mark} {result.verdict}", file=sys.stderr, flush=True)
 
-    results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
+    try:
+        results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
+    except RunnerError as exc:
+        return _error(str(exc))
+    finally:
+        runner.close()
     sys.stdout.write(RENDERERS[output_format](results, runner.device, repeat))
     if plot_path:
         try:

@@ -1,10 +1,11 @@
 """Run fixture programs in fresh processes, with a time limit, and collect what they measured.
 
-The processes are forked from a server that has imported torch once (the
-multiprocessing "forkserver" method with torch preloaded): importing torch costs
-seconds, and paying it per program would take most of the run. Each fork is
-still a new process that has run nothing. Where forkserver does not exist
-(Windows) every program is spawned from scratch instead.
+The processes are forked from a server that has imported torch once
+(forkserver.py): importing torch costs seconds, and paying it per program would
+take most of the run. Each fork is still a new process that has run nothing.
+Where fork does not exist (Windows) every program starts from scratch instead.
+multiprocessing's own forkserver is not used: it re-imports the caller's
+`__main__` in every child, which breaks callers such as `python - <script`.
 
 This module does not import torch: the server starts (and loads torch) while
 the calling process loads its own.
@@ -13,13 +14,16 @@ the calling process loads its own.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
+import select
 import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 OUTPUT_TAIL_LINES = 25
 MIN_RUN_TIME = 0.2  # seconds per timing round (both programs): many short paired samples
@@ -43,13 +47,6 @@ class Job:
     other_function: str = ""
     repeat: int = 1
     min_run_time: float = 0.2  # seconds per round, both programs together
-
-
-def _child(entry: str, job: Job) -> None:
-    """The target of every child process; worker (and torch) are already loaded there."""
-    from gradlint.verify import worker
-
-    getattr(worker, entry)(job)
 
 
 @dataclass
@@ -119,12 +116,97 @@ def _exit_description(code: int | None) -> str:
     return f"exit status {code}"
 
 
-def _context():
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["gradlint.verify.worker", "gradlint.verify.preload"])
-        return context
-    return multiprocessing.get_context("spawn")
+class RunnerError(Exception):
+    """The fork server itself failed (not a fixture): the run cannot go on."""
+
+
+class ForkServer:
+    """The client side of forkserver.py: one request, one pid, one exit code."""
+
+    def __init__(self):
+        self._process: subprocess.Popen | None = None
+        self._buffer = b""
+        self._log = tempfile.TemporaryFile()
+
+    def start(self) -> None:
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "gradlint.verify.forkserver"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            )
+
+    def _failure(self) -> RunnerError:
+        self._log.seek(0)
+        tail = self._log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        return RunnerError("the verifier's fork server stopped" + (": " + " / ".join(tail) if tail else ""))
+
+    def _read_line(self, timeout: float | None) -> str | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._process.stdout], [], [], remaining)
+            if not ready:
+                return None
+            data = os.read(self._process.stdout.fileno(), 4096)
+            if not data:
+                raise self._failure()
+            self._buffer += data
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def run(self, entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
+        self.start()
+        try:
+            self._process.stdin.write((json.dumps({"entry": entry, "job": asdict(job)}) + "\n").encode())
+            self._process.stdin.flush()
+        except OSError:
+            raise self._failure() from None
+        pid = int(self._read_line(None))  # the first request also waits for torch to load
+        started = time.monotonic()
+        try:
+            answer = self._read_line(timeout)
+        except BaseException:  # interrupted: leave nothing running
+            _kill(pid)
+            raise
+        timed_out = answer is None
+        if timed_out:
+            _kill(pid)
+            answer = self._read_line(None)
+        return int(answer), timed_out, time.monotonic() - started
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process.stdout.close()
+            self._process = None
+        self._log.close()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _run_alone(entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
+    """Without fork: a new interpreter per job."""
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, "-m", "gradlint.verify.forkserver", "--single"],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process.communicate(json.dumps({"entry": entry, "job": asdict(job)}).encode(), timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        timed_out = True
+    return process.returncode, timed_out, time.monotonic() - started
 
 
 def read_output(path: str, lines: int = OUTPUT_TAIL_LINES) -> str:
@@ -142,30 +224,21 @@ class ProcessRunner:
         self.timeout = timeout
         self.repeat = repeat
         self.min_run_time = min_run_time
-        self._context = _context()
+        self._server = ForkServer() if hasattr(os, "fork") else None
 
     def start(self) -> None:
         """Start the fork server now, so that it loads torch while this process does other work."""
-        if self._context.get_start_method() == "forkserver":
-            from multiprocessing import forkserver
+        if self._server is not None:
+            self._server.start()
 
-            forkserver.ensure_running()
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
 
     def _run(self, entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
-        process = self._context.Process(target=_child, args=(entry, job))
-        started = time.monotonic()
-        process.start()
-        try:
-            process.join(timeout)
-            timed_out = process.is_alive()
-            if timed_out:
-                process.kill()
-                process.join()
-        finally:
-            if process.is_alive():  # interrupted while waiting: leave nothing running
-                process.kill()
-                process.join()
-        return process.exitcode, timed_out, time.monotonic() - started
+        if self._server is None:
+            return _run_alone(entry, job, timeout)
+        return self._server.run(entry, job, timeout)
 
     def measure(self, program: str, function: str, workdir: str, tag: str, search_path: str) -> ProgramRun:
         job = Job(

@@ -91,6 +91,7 @@ def verify_fixtures(
     device, repeat and timeout.
     """
     files = find_fixtures(paths)
+    own_runner = runner is None
     runner = runner or ProcessRunner(device, timeout, repeat)
     workdir = tempfile.mkdtemp(prefix="gradlint-verify-")
     results = []
@@ -102,4 +103,6 @@ def verify_fixtures(
                 progress(number, len(files), result)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        if own_runner:
+            runner.close()
     return results
