@@ -45,13 +45,16 @@ def syntax_error_finding(path: str, source: SourceText, exc: BaseException) -> F
         column = exc.offset or 1
         detail = exc.msg
     else:
-        line, column, detail = 1, 1, "too deeply nested to parse"
+        # Python itself gives up on such files with a RecursionError (or MemoryError) while compiling
+        line, column, detail = 1, 1, f"{type(exc).__name__}: too deeply nested to parse"
+    if isinstance(exc, SyntaxError):
+        detail = f"{type(exc).__name__}: {detail}"
     line = min(max(line, 1), max(len(source.line_starts()), 1))
     column = max(1, min(column, len(source.line(line)) + 1))
     return Finding(
         code=SYNTAX_ERROR_CODE,
         name="syntax-error",
-        message=f"SyntaxError: {detail}",
+        message=detail,
         path=path,
         start=Position(line, column),
         end=Position(line, column),
@@ -67,7 +70,7 @@ def summarize_source(text: str) -> FileSummary | None:
     try:
         tree = Tree(module)
         return summarize(tree, ImportTable(module, tree.imports), text)
-    except RecursionError:
+    except Exception:  # RecursionError, or a bug: the file then adds nothing; linting it reports the error
         return None
 
 
@@ -103,6 +106,9 @@ def lint_source(
             facts = FileFacts(path, source, module, index=index, settings=settings)
         except RecursionError:
             result.errors.append(f"{path}: too deeply nested to analyse")
+            facts = None
+        except Exception as exc:  # a bug in the shared analysis: no rule can run on this file
+            result.errors.append(f"{path}: internal error in the analysis: {type(exc).__name__}: {exc}")
             facts = None
         for rule in rules if facts is not None else []:
             try:
@@ -177,29 +183,70 @@ def fix_source(
     unsafe: bool = False,
     codes: frozenset[str] | None = None,
 ) -> FixResult:
-    """Apply fixes until none is left to apply (bounded), re-parsing after every round.
+    """Apply fixes until none is left to apply (bounded, like Ruff), re-checking the text after every round.
 
-    A round whose result does not parse is dropped, and fixing stops there.
+    A fix whose result would not compile (or not parse, for a file that did not
+    compile to begin with) is left out and reported; the other fixes still apply.
     """
     if isinstance(source, str):
         source = SourceText(source)
     original = source
+    strict = _compiles(source.text)
     fixed = 0
+    problems: list[str] = []
+    rejected: set = set()
     result = lint_source(source, path, settings, index, codes)
     for _ in range(MAX_FIX_ROUNDS):
-        edits, count = choose_edits(result.findings, unsafe)
+        candidates = [f for f in result.findings if _fix_key(f) not in rejected]
+        edits, count = choose_edits(candidates, unsafe)
         if not edits:
             break
         new_text = apply_edits(source, edits)
-        try:
-            parse(new_text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            result.errors.append(f"{path}: a fix would leave the file unparsable; not applied")
-            break
+        if not _valid(new_text, strict):
+            # find the fixes that break the file, one at a time, and go on without them
+            for finding in candidates:
+                if applies(finding, unsafe) and not _valid(apply_edits(source, list(finding.fix.edits)), strict):
+                    rejected.add(_fix_key(finding))
+                    problems.append(f"{path}:{finding.start.line}:{finding.start.column}: the fix for {finding.code} "
+                                    f"would leave the file unparsable; not applied")
+            if not any(_fix_key(f) in rejected for f in candidates):
+                problems.append(f"{path}: the fixes together would leave the file unparsable; not applied")
+                break
+            continue
         fixed += count
         source = SourceText(new_text, encoding=original.encoding, bom=original.bom)
         result = lint_source(source, path, settings, index, codes)
+    else:
+        if choose_edits([f for f in result.findings if _fix_key(f) not in rejected], unsafe)[0]:
+            problems.append(f"{path}: fixes did not converge after {MAX_FIX_ROUNDS} rounds; the last round was kept")
+    result.errors.extend(dict.fromkeys(problems))
     return FixResult(text=source.text, fixed=fixed, remaining=result)
+
+
+def _fix_key(finding: Finding):
+    """The same fix in a later round (positions shift as other fixes apply)."""
+    return finding.code, finding.message, tuple(edit.content for edit in finding.fix.edits) if finding.fix else ()
+
+
+def _compiles(text: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<fixed>", "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+def _valid(text: str, strict: bool) -> bool:
+    """Fixed text must compile when the original did (parse is not enough: `return` outside a function parses)."""
+    if strict:
+        return _compiles(text)
+    try:
+        parse(text)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
 
 
 def read_or_error(path: str) -> tuple[SourceText | None, str | None]:
