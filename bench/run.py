@@ -236,6 +236,8 @@ def commit() -> str:
     def git(*args):
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
+    if os.environ.get("GRADLINT_BENCH_COMMIT"):  # a copy without .git (see README)
+        return os.environ["GRADLINT_BENCH_COMMIT"]
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     return head + (" + uncommitted changes in gradlint/" if git("status", "--porcelain", "--", "gradlint") else "")
 
