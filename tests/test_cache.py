@@ -229,3 +229,23 @@ def test_cli_cache_options(project, gradlint_cli):
     assert (project / "here" / "CACHEDIR.TAG").is_file()
     code, again, err = gradlint_cli("check", "--cache-dir", "here", "clipping.py", "caller.py", cwd=project)
     assert (code, again) == (1, out)
+
+
+def test_recorded_index_questions_replay_against_another_index():
+    from gradlint.analysis.project import ProjectIndex
+    from gradlint.cache import RecordingIndex, answers_hold
+    from gradlint.engine import summarize_source
+
+    model = "import torch.nn as nn\n\nclass Encoder(nn.Module):\n    pass\n"
+    before = ProjectIndex([summarize_source(CLIPPING), summarize_source(CALLER_UNDER_NO_GRAD), summarize_source(model)])
+    after = ProjectIndex([summarize_source(CLIPPING), summarize_source(CALLER_WITH_GRAD), summarize_source(model)])
+    recorder = RecordingIndex(before)
+    assert recorder.function_mode("clip") is not None
+    assert "Encoder" in recorder.module_classes
+    assert recorder.exact and len(recorder.queries) == 2
+    assert answers_hold(before, recorder.queries)
+    assert not answers_hold(after, recorder.queries)
+    # a question about the Module classes alone still holds after the call changed
+    only_classes = {k: v for k, v in recorder.queries.items() if "module_classes" in k}
+    assert answers_hold(after, only_classes)
+    assert not answers_hold(ProjectIndex([]), only_classes)
