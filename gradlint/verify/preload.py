@@ -1,9 +1,10 @@
 """Imported once by the fork server: the modules every child needs, loaded before any fork.
 
-Only imports: nothing here may initialise CUDA (a forked child could not use it
-then) or start threads.
+Only imports that leave CUDA alone: a child cannot use CUDA once its parent has
+touched it (torch then refuses: "Cannot re-initialize CUDA in forked
+subprocess"). torch.utils.benchmark asks torch.cuda.is_available() when imported,
+so the server loads it only once it knows the jobs run on CPU (forkserver.py).
 """
 
 import torch  # noqa: F401
 import torch.autograd.profiler  # noqa: F401  (the CPU peak)
-import torch.utils.benchmark  # noqa: F401  (the timing jobs)
