@@ -52,6 +52,9 @@ def _import_position(facts) -> Position:
         if (is_docstring and stmt is facts.module.body[0]) or is_future:
             line = (stmt.end_lineno or stmt.lineno) + 1
         else:
+            if line == 1:
+                # below the leading comments: a shebang and an encoding declaration must stay on top
+                line = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
             break
     return Position(line, 1)
 

@@ -315,3 +315,11 @@ def test_a_fix_that_breaks_the_file_is_not_printed_by_diff(tmp_path):
     assert code == 2
     assert out == ""
     assert "would leave the file unparsable" in err
+
+
+def test_an_added_import_goes_below_the_shebang_and_the_encoding_declaration(tmp_path):
+    # GL301's fix needs `torch`; the file imports only `from torch import nn`
+    header = "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n# café\n"
+    body = "from torch import nn\n\n\ndef clip(model):\n    for p in model.parameters():\n        p.clamp_(-1, 1)\n"
+    fixed = fix(tmp_path, "script.py", (header + body).encode("latin-1"))
+    assert fixed.decode("latin-1").startswith(header + "import torch\nfrom torch import nn\n")
