@@ -25,6 +25,9 @@ from gradlint.source import SourceText
 # Every rule's trigger words, so that every rule runs on every generated program.
 from gradlint.rules import all_rules
 
+# hypothesmith compiles what it generates; Python's warnings about those programs are noise here
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 TRIGGERS = sorted({word for rule in all_rules() for word in rule.triggers})
 TRIGGER_COMMENT = "# " + " ".join(TRIGGERS).replace("\n", " ") + "\n"
 
