@@ -74,6 +74,8 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
         results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
     except RunnerError as exc:
         return _error(str(exc))
+    except Exception as exc:  # a bug of the verifier: one line, exit 2 (the project's rule for internal errors)
+        return _error(f"internal error in the verifier: {type(exc).__name__}: {exc}")
     finally:
         runner.close()
     sys.stdout.write(RENDERERS[output_format](results, runner.device, repeat))

@@ -7,7 +7,7 @@ import os
 
 from gradlint.verify.verdict import (
     THRESHOLDS,
-    TIME_MIN_ROUNDS,
+    TIME_ALPHA,
     FixtureResult,
     compared_label,
     leak_effect,
@@ -147,6 +147,7 @@ def render_json(results: list[FixtureResult], device: str, repeat: int) -> str:
                 "original_s": r.timing.first,
                 "compared_s": r.timing.second,
                 "ratios": r.timing.ratios,
+                "pairs": r.timing.pairs,
                 "ratio": r.timing.ratio if r.timing.ratios else None,
             }
         entries.append({
@@ -175,7 +176,7 @@ def render_json(results: list[FixtureResult], device: str, repeat: int) -> str:
         "device": device,
         "torch": torch.__version__,
         "repeat": repeat,
-        "thresholds": dict(THRESHOLDS, time_min_rounds=TIME_MIN_ROUNDS),
+        "thresholds": dict(THRESHOLDS, time_sign_test_alpha=TIME_ALPHA),
         "fixtures": entries,
         "summary": {"fixtures": len(results), "confirmed": sum(r.ok for r in results),
                     "failed": sum(not r.ok for r in results)},

@@ -85,16 +85,22 @@ class ProgramRun:
 
 @dataclass
 class Timing:
-    """Per round: each program's median sample (seconds) and the median of the
-    paired ratios second/first."""
+    """Per round: each program's median sample (seconds), the median of the
+    paired ratios second/first, and every paired ratio."""
 
     first: list[float]
     second: list[float]
     ratios: list[float]
+    pairs: list[list[float]] = field(default_factory=list)
+
+    @property
+    def all_pairs(self) -> list[float]:
+        return [ratio for round_pairs in self.pairs for ratio in round_pairs] or list(self.ratios)
 
     @property
     def ratio(self) -> float:
-        return statistics.median(self.ratios)
+        """The median over every pair of every round."""
+        return statistics.median(self.all_pairs)
 
     @property
     def first_median(self) -> float:
@@ -288,4 +294,4 @@ class ProcessRunner:
         except (OSError, ValueError):
             tail = read_output(job.output_path, 3)
             return None, f"timing failed ({_exit_description(exitcode)}){': ' + tail if tail else ''}"
-        return Timing(data["first"], data["second"], data["ratios"]), ""
+        return Timing(data["first"], data["second"], data["ratios"], data["pairs"]), ""

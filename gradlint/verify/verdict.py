@@ -7,6 +7,8 @@ bytes per iteration, and wall time by several percent between rounds.
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass, field
 
 from gradlint.verify.fixture import Fixture
@@ -18,16 +20,16 @@ MEMORY_MIN_BYTES = 1 * MIB  # a memory difference counts from 1 MiB ...
 MEMORY_MIN_FRACTION = 0.05  # ... and 5% of the original's peak
 LEAK_MIN_BYTES_PER_ITERATION = 1024  # a leak counts from 1 KiB per iteration ...
 LEAK_MIN_BYTES = 64 * 1024  # ... and 64 KiB in all (the C heap drifts by a few KiB)
-TIME_MIN_FRACTION = 0.05  # a time difference counts from 5%, every round agreeing ...
-TIME_MIN_ROUNDS = 3  # ... and at least this many rounds (one round is too noisy to judge)
+TIME_MIN_FRACTION = 0.05  # a time difference counts from 5% (median of all paired ratios) ...
+TIME_ALPHA = 0.01  # ... when a sign test over the pairs says chance alone would rarely agree so often
 
 RUN_STATES = {"raised": "raises", "crashed": "crashes", "timeout": "hangs", "import-error": "fails at import"}
 
 THRESHOLDS = {
     "memory": f"at least 1 MiB and {MEMORY_MIN_FRACTION:.0%} of the original peak",
     "leak": "at least 1 KiB per iteration and 64 KiB in all",
-    "time": (f"median ratio beyond x{1 - TIME_MIN_FRACTION:.2f} (or x{1 + TIME_MIN_FRACTION:.2f}) and beyond "
-             f"half the rounds' spread, every one of at least {TIME_MIN_ROUNDS} rounds agreeing"),
+    "time": (f"median paired ratio beyond x{1 - TIME_MIN_FRACTION:.2f} (or x{1 + TIME_MIN_FRACTION:.2f}), "
+             f"and a sign test over the pairs at p <= {TIME_ALPHA}"),
 }
 
 
@@ -106,19 +108,30 @@ def leak_effect(result: FixtureResult) -> tuple[int, float | None, float | None]
     return flag, per_iteration, nodes
 
 
+def sign_test(agreeing: int, pairs: int) -> float:
+    """One-sided p: the chance that at least `agreeing` of `pairs` fair coin flips agree."""
+    return sum(math.comb(pairs, k) for k in range(agreeing, pairs + 1)) / 2 ** pairs
+
+
 def time_effect(timing: Timing | None) -> int:
-    """1 faster, -1 slower, 0 not measurable: the median ratio must pass the
-    threshold, every round must agree, and the change must exceed half the
-    spread of the rounds (on a loaded machine rounds scatter widely)."""
-    if timing is None or len(timing.ratios) < TIME_MIN_ROUNDS:
+    """1 faster, -1 slower, 0 not measurable. On a loaded machine single pairs
+    and whole rounds go astray; the median and the count of pairs that agree do not."""
+    pairs = timing.all_pairs if timing is not None else []
+    if not pairs:
         return 0
-    ratios = timing.ratios
-    noise = (max(ratios) - min(ratios)) / 2
-    if timing.ratio <= 1 - TIME_MIN_FRACTION and max(ratios) < 1 and 1 - timing.ratio > noise:
+    median = statistics.median(pairs)
+    faster = sum(ratio < 1 for ratio in pairs)
+    slower = sum(ratio > 1 for ratio in pairs)
+    if median <= 1 - TIME_MIN_FRACTION and sign_test(faster, len(pairs)) <= TIME_ALPHA:
         return 1
-    if timing.ratio >= 1 + TIME_MIN_FRACTION and min(ratios) > 1 and timing.ratio - 1 > noise:
+    if median >= 1 + TIME_MIN_FRACTION and sign_test(slower, len(pairs)) <= TIME_ALPHA:
         return -1
     return 0
+
+
+def time_decidable(timing: Timing | None) -> bool:
+    """Enough pairs that a unanimous result would pass the sign test."""
+    return timing is not None and bool(timing.all_pairs) and sign_test(len(timing.all_pairs), len(timing.all_pairs)) <= TIME_ALPHA
 
 
 # -- wording -----------------------------------------------------------------------
@@ -160,10 +173,11 @@ def time_text(result: FixtureResult) -> str:
     if timing is None or not timing.ratios:
         return f"time n/a{' (' + result.timing_problem + ')' if result.timing_problem else ''}"
     ratios = timing.ratios
-    rounds = len(ratios)
-    spread = f", rounds x{min(ratios):.2f}-x{max(ratios):.2f}" if rounds > 1 else ", 1 round"
+    pairs = timing.all_pairs
+    spread = f", rounds x{min(ratios):.2f}-x{max(ratios):.2f}" if len(ratios) > 1 else ", 1 round"
+    faster = sum(ratio < 1 for ratio in pairs)
     return (f"time {duration(timing.first_median)} -> {duration(timing.second_median)}: "
-            f"x{timing.ratio:.2f}{spread}")
+            f"x{timing.ratio:.2f}{spread}, {faster} of {len(pairs)} pairs faster")
 
 
 # -- the verdict ---------------------------------------------------------------------
@@ -251,6 +265,6 @@ def _judge_measured(result: FixtureResult) -> tuple[str, str, bool]:
     detail = f"{numbers[claim]} (threshold: {THRESHOLDS[claim]}); {others}"
     if flag == 1:
         return label, detail, True
-    if claim == "time" and (result.timing is None or len(result.timing.ratios) < TIME_MIN_ROUNDS):
-        return f"time not measured (needs --repeat {TIME_MIN_ROUNDS} or more)", detail, False
+    if claim == "time" and not time_decidable(result.timing):
+        return "time not measurable (too few timed pairs: raise --repeat)", detail, False
     return ("costs more" if flag == -1 else "no measurable difference"), detail, False

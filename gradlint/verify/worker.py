@@ -352,7 +352,7 @@ def time_programs(job: Job) -> None:
     single = max(timer.timeit(1).median for timer in timers)
     number = max(1, math.ceil(SAMPLE_SECONDS / max(single, 1e-9)))
     pairs = max(1, min(MAX_PAIRS, int(job.min_run_time / (2 * single * number))))
-    rounds: dict[str, list[float]] = {"first": [], "second": [], "ratios": []}
+    rounds: dict[str, list] = {"first": [], "second": [], "ratios": [], "pairs": []}
     for round_index in range(job.repeat):
         samples: list[list[float]] = [[], []]
         ratios = []
@@ -364,4 +364,5 @@ def time_programs(job: Job) -> None:
         rounds["first"].append(statistics.median(samples[0]))
         rounds["second"].append(statistics.median(samples[1]))
         rounds["ratios"].append(statistics.median(ratios))
-    _write_json(job.result_path, dict(rounds, status="ok", number=number, pairs=pairs))
+        rounds["pairs"].append(ratios)
+    _write_json(job.result_path, dict(rounds, status="ok", number=number, pairs_per_round=pairs))
