@@ -204,28 +204,23 @@ def explain(code):
 @_guarded
 def generate_docs(output, check_only):
     """Write rules/GLxxx.md from the rule classes."""
-    from gradlint.docs import rule_pages
+    from gradlint.docs import stale_pages
 
-    stale = []
-    pages = rule_pages()
-    for name, text in pages.items():
-        path = os.path.join(output, name)
-        current = None
-        if os.path.exists(path):
-            with open(path, encoding="utf-8") as handle:
-                current = handle.read()
-        if current != text:
-            stale.append(path)
-            if not check_only:
-                os.makedirs(output, exist_ok=True)
-                with open(path, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-    if check_only and stale:
+    stale, orphans = stale_pages(output)
+    if check_only:
         for path in stale:
-            click.echo(f"stale: {path}", err=True)
-        sys.exit(EXIT_FINDINGS)
-    for path in stale:
+            click.echo(f"{'stale' if os.path.exists(path) else 'missing'}: {path} (run `gradlint generate-docs`)", err=True)
+        for path in orphans:
+            click.echo(f"no such rule: {path} (run `gradlint generate-docs`)", err=True)
+        sys.exit(EXIT_FINDINGS if stale or orphans else EXIT_CLEAN)
+    os.makedirs(output, exist_ok=True)
+    for path, text in stale.items():
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
         click.echo(f"wrote {path}")
+    for path in orphans:
+        os.remove(path)
+        click.echo(f"removed {path}")
 
 
 @main.command()
