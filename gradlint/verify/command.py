@@ -57,7 +57,17 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
     # the fork server loads torch while this process loads its own copy
     runner = ProcessRunner("cpu", timeout, repeat)
     runner.start()
+    try:
+        return _verify_and_report(files, runner, device, output_format, plot_path)
+    except RunnerError as exc:
+        return _error(str(exc))
+    except Exception as exc:  # a bug of the verifier: one line, exit 2 (the project's rule for internal errors)
+        return _error(f"internal error in the verifier: {type(exc).__name__}: {exc}")
+    finally:
+        runner.close()
 
+
+def _verify_and_report(files: list[str], runner, device: str, output_format: str, plot_path: str | None) -> int:
     from gradlint.verify.report import RENDERERS, plot
     from gradlint.verify.session import resolve_device, verify_fixtures
 
@@ -70,15 +80,8 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
         mark = "ok" if result.ok else "FAIL"
         print(f"[{number}/{total}] {result.fixture.name}: {mark} {result.verdict}", file=sys.stderr, flush=True)
 
-    try:
-        results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
-    except RunnerError as exc:
-        return _error(str(exc))
-    except Exception as exc:  # a bug of the verifier: one line, exit 2 (the project's rule for internal errors)
-        return _error(f"internal error in the verifier: {type(exc).__name__}: {exc}")
-    finally:
-        runner.close()
-    sys.stdout.write(RENDERERS[output_format](results, runner.device, repeat))
+    results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
+    sys.stdout.write(RENDERERS[output_format](results, runner.device, runner.repeat))
     if plot_path:
         try:
             plot(results, plot_path, runner.device)

@@ -71,7 +71,11 @@ def verify_one(path: str, runner: ProcessRunner, workdir: str) -> FixtureResult:
     if second is not None and result.original.status != "import-error":
         result.fixed = runner.measure(second[0], second[1], workdir, "fixed", search_path)
     if result.original.ran and result.fixed is not None and result.fixed.ran:
-        result.values_differ = _compare_values(result.original.values_path, result.fixed.values_path)
+        unsaved = result.original.metrics.get("values_error") or result.fixed.metrics.get("values_error")
+        if unsaved:
+            result.values_differ = f"the returned values cannot be compared ({unsaved}); return tensors, numbers, lists or dicts"
+        else:
+            result.values_differ = _compare_values(result.original.values_path, result.fixed.values_path)
         result.timing, result.timing_problem = runner.time_pair((program, WORKLOAD), second, workdir, search_path)
     judge(result)
     return result

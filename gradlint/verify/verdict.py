@@ -228,8 +228,10 @@ def judge(result: FixtureResult) -> None:
 
 def _judge_crash(result: FixtureResult) -> tuple[str, str, bool]:
     original, fixed = result.original, result.fixed
-    if original is None or original.status == "import-error":
+    if original is None:
         return "", "", False
+    if original.status == "import-error":
+        return "import error", "", False
     if not original.failed_to_run:
         return "no crash", "the original runs without error: nothing to fix", False
     what = original.describe_failure()

@@ -326,7 +326,10 @@ def measure_program(job: Job) -> None:
             result["nondeterministic"] = f"raised on the {run} run only"
         _write_json(job.result_path, result)
         return
-    torch.save(values, job.values_path)
+    try:
+        torch.save(values, job.values_path)
+    except Exception as exc:  # a returned object torch cannot save: no comparison possible
+        result["values_error"] = f"{type(exc).__name__}: {exc}"
     _write_json(job.result_path, result)
 
 
