@@ -186,6 +186,11 @@ def run(rounds: int, anchors: bool, progress=None) -> dict:
 
     # one untimed run writes gradlint's bytecode (as an install would have)
     timed(gradlint_command("--no-cache", small), env, ok=(0, 1, 2))
+    # the untimed checks first, so that a run cut short still reports them
+    same = {name: same_findings(files, env, os.path.join(cache_root, f"check-{name}")) for name, files in corpora.items()}
+    all_files = [f for files in corpora.values() for f in files]
+    memory = peak_tree_memory_mb(gradlint_command("--no-cache", *all_files), env)
+    lsp = lsp_latency_ms()
     times: dict[tuple[str, str], list[float]] = {}
     small_times: list[float] = []
     for number in range(rounds):
@@ -209,18 +214,14 @@ def run(rounds: int, anchors: bool, progress=None) -> dict:
             "times": times,
             "small": small_times,
             "small_lines": count_lines([small]),
-            "lsp_ms": None,
-            "memory_mb": None,
+            "lsp_ms": lsp,
+            "memory_mb": memory,
+            "same_findings": same,
             "tools": {name: prepare.versions(bin_dir, prepare.TOOLS[name][:1]) for name, bin_dir in tools.items()},
             "rounds": number + 1,
         }
         if progress:
             progress(results)
-    results["same_findings"] = {name: same_findings(files, env, os.path.join(cache_root, f"check-{name}"))
-                                for name, files in corpora.items()}
-    all_files = [f for files in corpora.values() for f in files]
-    results["memory_mb"] = peak_tree_memory_mb(gradlint_command("--no-cache", *all_files), env)
-    results["lsp_ms"] = lsp_latency_ms()
     shutil.rmtree(cache_root, ignore_errors=True)
     return results
 
