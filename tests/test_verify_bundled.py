@@ -16,8 +16,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_bundled_fixtures_are_all_confirmed():
-    proc = subprocess.run([sys.executable, "-m", "gradlint", "verify", "--device", "cpu", "--output-format", "markdown"],
-                          capture_output=True, text=True, cwd=ROOT)
+    command = [sys.executable, "-m", "gradlint", "verify", "--device", "cpu", "--output-format", "markdown"]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     fixtures = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "fixtures")) if name.endswith(".py"))
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and not line.startswith("| fixture ")]

@@ -210,7 +210,8 @@ def plot(results: list[FixtureResult], path: str, device: str) -> None:
     timed = [r for r in measured if r.timing is not None and r.timing.ratios]
     for index, r in enumerate(timed):
         ratios = r.timing.ratios
-        time_axis.errorbar([index], [r.timing.ratio], yerr=[[r.timing.ratio - min(ratios)], [max(ratios) - r.timing.ratio]],
+        spread = [[r.timing.ratio - min(ratios)], [max(ratios) - r.timing.ratio]]
+        time_axis.errorbar([index], [r.timing.ratio], yerr=spread,
                            fmt="o", capsize=4, color="C0")
     time_axis.axhline(1.0, color="grey", linewidth=0.8)
     time_axis.set_xticks(range(len(timed)), [r.fixture.name for r in timed], rotation=45, ha="right")

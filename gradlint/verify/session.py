@@ -73,7 +73,8 @@ def verify_one(path: str, runner: ProcessRunner, workdir: str) -> FixtureResult:
     if result.original.ran and result.fixed is not None and result.fixed.ran:
         unsaved = result.original.metrics.get("values_error") or result.fixed.metrics.get("values_error")
         if unsaved:
-            result.values_differ = f"the returned values cannot be compared ({unsaved}); return tensors, numbers, lists or dicts"
+            result.values_differ = (f"the returned values cannot be compared ({unsaved}); "
+                                    "return tensors, numbers, lists or dicts")
         else:
             result.values_differ = _compare_values(result.original.values_path, result.fixed.values_path)
         result.timing, result.timing_problem = runner.time_pair((program, WORKLOAD), second, workdir, search_path)

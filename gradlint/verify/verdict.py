@@ -131,7 +131,8 @@ def time_effect(timing: Timing | None) -> int:
 
 def time_decidable(timing: Timing | None) -> bool:
     """Enough pairs that a unanimous result would pass the sign test."""
-    return timing is not None and bool(timing.all_pairs) and sign_test(len(timing.all_pairs), len(timing.all_pairs)) <= TIME_ALPHA
+    pairs = len(timing.all_pairs) if timing is not None else 0
+    return pairs > 0 and sign_test(pairs, pairs) <= TIME_ALPHA
 
 
 # -- wording -----------------------------------------------------------------------
@@ -237,7 +238,9 @@ def _judge_crash(result: FixtureResult) -> tuple[str, str, bool]:
     what = original.describe_failure()
     if result.compared == "" or fixed is None:
         if result.static.no_fix:
-            return "crash confirmed, no fix", f"original: {what}; gradlint offers no fix ({', '.join(result.static.no_fix)} is display-only)", True
+            codes = ", ".join(result.static.no_fix)
+            detail = f"original: {what}; gradlint offers no fix ({codes} is display-only)"
+            return "crash confirmed, no fix", detail, True
         return "crash confirmed, no fix", f"original: {what}; nothing was changed", False
     if fixed.ran:
         return "crash fixed", f"original: {what}; {compared_label(result)}: runs", True
@@ -256,11 +259,13 @@ def _judge_measured(result: FixtureResult) -> tuple[str, str, bool]:
         "time": time_text(result),
     }
     if claim == "none":
-        effects = [name for name, flag in (("memory", memory or saved_tensors), ("leak", leak), ("time", faster)) if flag]
+        flags = (("memory", memory or saved_tensors), ("leak", leak), ("time", faster))
+        effects = [name for name, flag in flags if flag]
         detail = "; ".join(numbers.values())
         if effects:
             return f"measurable difference ({', '.join(effects)})", detail, False
-        return "no measurable difference", f"{detail} (thresholds: memory {THRESHOLDS['memory']}; leak {THRESHOLDS['leak']}; time {THRESHOLDS['time']})", True
+        thresholds = "; ".join(f"{name} {text}" for name, text in THRESHOLDS.items())
+        return "no measurable difference", f"{detail} (thresholds: {thresholds})", True
     flag = {"memory": memory, "leak": leak, "time": faster}[claim]
     label = {"memory": "memory saved", "leak": "leak removed", "time": "time saved"}[claim]
     others = "; ".join(text for name, text in numbers.items() if name != claim)

@@ -34,7 +34,6 @@ import torch
 
 from gradlint.verify.runner import Job
 
-
 # time_programs: each sample runs a workload `number` times for at least this long ...
 SAMPLE_SECONDS = 0.005
 # ... and a round holds at most this many pairs of samples, within its budget (min_run_time)
