@@ -273,9 +273,12 @@ def test_command_line_exit_codes_and_format(tmp_path):
     assert out.splitlines()[2].startswith("| crash_fixed | GL301 | crash | raises → runs |")
     assert "2 fixtures: 2 confirmed, 0 failed." in out
     write_fixture(tmp_path, "missing_code", FIXTURES["missing_code"])
-    code, out, err = run_verify(str(tmp_path / "missing_code.py"), "--device", "cpu", "--repeat", "1")
+    # no --device: auto, which picks CUDA only where it is present
+    code, out, err = run_verify(str(tmp_path / "missing_code.py"), "--repeat", "1")
     assert code == 1
     assert "problem: gradlint did not report GL301" in out
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    assert out.splitlines()[-1] == f"device {device}, 1 timing round. 1 fixture: 0 confirmed, 1 failed."
 
 
 def test_missing_path_is_a_usage_error(tmp_path):
