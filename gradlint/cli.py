@@ -84,7 +84,8 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     from gradlint.rules import known_codes
     from gradlint.runner import display_path, run_check, run_stdin
 
-    paths = list(paths) or ["."]
+    # as in Ruff, --stdin-filename without paths reads standard input
+    paths = list(paths) or (["-"] if stdin_filename else ["."])
     reading_stdin = paths == ["-"]
     known = known_codes()
     start = stdin_filename if reading_stdin and stdin_filename else paths[0]
@@ -128,8 +129,10 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     outcome.findings.sort(key=lambda f: f.sort_key())
 
     if reading_stdin and fix and not diff:
-        # the fixed source goes to stdout; the report to stderr
-        sys.stdout.write(fixed_text)
+        # the fixed source goes to stdout, in the input's own encoding, BOM and line endings; the report to stderr
+        sys.stdout.flush()
+        sys.stdout.buffer.write(source.to_bytes(fixed_text))
+        sys.stdout.buffer.flush()
         report_stream = sys.stderr
     else:
         report_stream = sys.stdout

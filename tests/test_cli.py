@@ -450,3 +450,26 @@ def test_no_colour_in_machine_formats_on_a_terminal(project):
     _, out = run_on_terminal(["check", "--no-cache", "--output-format", "json", "bad.py"], project.root, env)
     assert "\x1b[" not in out
     assert json.loads(out)[0]["code"] == "GL301"
+
+
+def test_stdin_filename_without_paths_reads_standard_input(cli):
+    code, out, _ = cli("check", "--stdin-filename", "model.py", input=BAD)
+    assert code == 1
+    assert out.splitlines()[0].startswith("model.py:6:9: GL301")
+
+
+def test_stdin_fix_keeps_the_encoding_bom_and_line_endings(project, gradlint_cli):
+    latin = ("# -*- coding: latin-1 -*-\n# café\n" + BAD).encode("latin-1")
+    code, out, _ = gradlint_cli("check", "--fix", "-", "--stdin-filename", "a.py", input=latin, cwd=project.root)
+    assert code == 0
+    assert out == ("# -*- coding: latin-1 -*-\n# café\n" + FIXED).encode("latin-1")
+    bom_crlf = b"\xef\xbb\xbf" + BAD.replace("\n", "\r\n").encode()
+    code, out, _ = gradlint_cli("check", "--fix", "-", input=bom_crlf, cwd=project.root)
+    assert code == 0
+    assert out == b"\xef\xbb\xbf" + FIXED.replace("\n", "\r\n").encode()
+
+
+def test_stdin_that_cannot_be_decoded_exits_2(cli):
+    code, out, err = cli("check", "-", "--stdin-filename", "x.py", input="x = 'café'\n".encode("latin-1"))
+    assert (code, out) == (2, b"")
+    assert err.startswith(b"gradlint: error: x.py: not valid utf-8")
