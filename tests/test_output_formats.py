@@ -292,3 +292,17 @@ def test_lsp_diagnostics_are_valid_lsp_objects(report):
 
 def test_lsp_without_findings_is_an_empty_object():
     assert json.loads(render("lsp", [], ReportContext())) == {}
+
+
+def test_lsp_characters_are_utf16_offsets(tmp_path, gradlint_cli):
+    # LSP counts UTF-16 code units: the emoji before the finding is two of them
+    (tmp_path / "emoji.py").write_text(
+        'import torch\n\n\ndef clip(model):\n    for p in model.parameters():\n        s = "🔥"; p.clamp_(-1, 1)\n',
+        encoding="utf-8")
+    code, out, _ = gradlint_cli("check", "--no-cache", "--output-format", "lsp", "emoji.py", cwd=tmp_path)
+    assert code == 1
+    (diagnostic,) = next(iter(json.loads(out).values()))
+    assert diagnostic["range"] == {"start": {"line": 5, "character": 18}, "end": {"line": 5, "character": 33}}
+    # json and text keep counting characters, as Ruff does
+    code, out, _ = gradlint_cli("check", "--no-cache", "--output-format", "json", "emoji.py", cwd=tmp_path)
+    assert json.loads(out)[0]["location"] == {"row": 6, "column": 18}

@@ -17,14 +17,26 @@ def severity(code: str) -> int:
     return SEVERITY_BY_FAMILY.get(code[:3], 2)
 
 
-def diagnostic(f) -> dict:
+def _utf16(line_text: str | None, column: int) -> int:
+    """A 1-based code-point column as LSP's default 0-based UTF-16 offset."""
+    if not line_text or line_text.isascii():
+        return column - 1
+    return len(line_text[:column - 1].encode("utf-16-le")) // 2
+
+
+def diagnostic(f, source=None) -> dict:
+    """One LSP Diagnostic; with the file's SourceText, columns become UTF-16 offsets where they differ."""
     data = None
     if f.fix is not None:
         data = f.to_dict()["fix"]
+
+    def line_text(number: int) -> str | None:
+        return source.line(number) if source is not None else None
+
     result = {
         "range": {
-            "start": {"line": f.start.line - 1, "character": f.start.column - 1},
-            "end": {"line": f.end.line - 1, "character": f.end.column - 1},
+            "start": {"line": f.start.line - 1, "character": _utf16(line_text(f.start.line), f.start.column)},
+            "end": {"line": f.end.line - 1, "character": _utf16(line_text(f.end.line), f.end.column)},
         },
         "severity": severity(f.code),
         "code": f.code,
@@ -41,8 +53,20 @@ def file_uri(path: str) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
+def _source(path: str):
+    from gradlint.source import SourceError, read_source
+
+    try:
+        return read_source(path)
+    except (SourceError, OSError):
+        return None  # standard input, or a file gone since: code points it is
+
+
 def render_lsp(findings, context) -> str:
     by_file: dict[str, list] = {}
+    texts: dict = {}
     for f in findings:
-        by_file.setdefault(file_uri(f.path), []).append(diagnostic(f))
+        if f.path not in texts:
+            texts[f.path] = _source(f.path)
+        by_file.setdefault(file_uri(f.path), []).append(diagnostic(f, texts[f.path]))
     return json.dumps(by_file, indent=2) + "\n"
