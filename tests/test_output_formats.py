@@ -210,6 +210,8 @@ def test_sarif_meets_github_code_scanning_requirements(report):
         assert location["artifactLocation"]["uri"] == "src/bad.py"
         region = location["region"]
         assert set(region) >= {"startLine", "startColumn", "endLine", "endColumn"}
+    # columns count characters, and the log says so
+    assert run["columnKind"] == "unicodeCodePoints"
     assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 6, "startColumn": 9, "endLine": 6, "endColumn": 24}
 

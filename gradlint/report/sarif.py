@@ -96,6 +96,8 @@ def render_sarif(findings, context) -> str:
                 "informationUri": "https://github.com/gradlint/gradlint",
                 "rules": descriptors,
             }},
+            # our columns count characters; SARIF would otherwise read them as UTF-16 code units
+            "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.path.abspath(context.root)).as_uri() + "/"}},
             "results": results,
         }],
