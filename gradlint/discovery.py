@@ -156,8 +156,8 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
                 if not name.endswith(PYTHON_SUFFIXES):
                     continue
                 path = os.path.join(folder, name)
-                if os.path.islink(path) and not os.path.exists(path):
-                    continue  # dangling link
+                if not os.path.isfile(path):
+                    continue  # a dangling link, or a FIFO or device that would block the read
                 if skip_walked(path, False, stop):
                     continue
                 found[os.path.normpath(path)] = None

@@ -170,3 +170,10 @@ def test_discovery_through_the_command_line(gradlint_cli, tmp_path):
     assert code == 1
     reported = sorted(line.split(":")[0].replace(os.sep, "/") for line in out.splitlines() if ": GL302" in line)
     assert reported == ["a.py", "pkg/c.py"]
+
+
+def test_a_fifo_in_the_tree_is_skipped_not_read(tree):
+    # reading a FIFO nobody writes to would hang the run forever
+    tree("a/x.py")
+    os.mkfifo(tree.root / "a" / "pipe.py")
+    assert found() == ["a/x.py"]
