@@ -157,7 +157,7 @@ def test_fix_exits_1_when_unfixable_findings_remain(cli, project):
     code, out, _ = cli("check", "--fix", "bad.py", "step.py")
     assert code == 1
     assert "step.py:7:9: GL303 Backward of a value computed with grad disabled" in out
-    assert "Found 1 error (2 fixed, 1 remaining)." in out
+    assert "Found 3 errors (2 fixed, 1 remaining)." in out
     assert (project.root / "step.py").read_text(encoding="utf-8") == UNFIXABLE
 
 

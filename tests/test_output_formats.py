@@ -108,7 +108,7 @@ def test_text_marks_only_applicable_fixes():
 
 def test_text_summary_after_fixing():
     context = ReportContext(fixed=3)
-    assert render("text", [finding()], context).splitlines()[-1] == "Found 1 error (3 fixed, 1 remaining)."
+    assert render("text", [finding()], context).splitlines()[-1] == "Found 4 errors (3 fixed, 1 remaining)."
     assert render("text", [], context) == "Found 3 errors (3 fixed, 0 remaining).\n"
 
 

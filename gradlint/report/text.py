@@ -31,7 +31,9 @@ def render_text(findings, context) -> str:
     safe = sum(1 for f in findings if applies(f, False))
     hidden = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
     if total:
-        summary = f"Found {total} error{'s' if total != 1 else ''}"
+        # as in Ruff: the errors found are the fixed ones plus the remaining ones
+        found = total + context.fixed
+        summary = f"Found {found} error{'s' if found != 1 else ''}"
         if context.fixed:
             summary += f" ({context.fixed} fixed, {total} remaining)"
         summary += "."
