@@ -473,3 +473,14 @@ def test_stdin_that_cannot_be_decoded_exits_2(cli):
     code, out, err = cli("check", "-", "--stdin-filename", "x.py", input="x = 'café'\n".encode("latin-1"))
     assert (code, out) == (2, b"")
     assert err.startswith(b"gradlint: error: x.py: not valid utf-8")
+
+
+def test_check_and_fix_never_import_torch(project):
+    # torch belongs to the verifier only; a lint (and a fix) run must not pay for it
+    script = ("import sys\nfrom click.testing import CliRunner\nfrom gradlint.cli import main\n"
+              "result = CliRunner().invoke(main, ['check', '--no-cache', '--fix', '--unsafe-fixes', 'bad.py'])\n"
+              "assert result.exit_code == 0, result.output\n"
+              "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[]\n"
