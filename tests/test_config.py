@@ -291,3 +291,13 @@ def test_config_error_is_raised_in_process(tmp_path):
     path.write_text(pyproject('select = ["GL999"]\n'), encoding="utf-8")
     with pytest.raises(ConfigError, match="GL999"):
         load_config_file(str(path), known_codes())
+
+
+
+def test_gl000_is_selected_like_any_code(check, project):
+    project("broken.py", "def f(:\n")
+    assert check("broken.py")[1] == [("broken.py", "GL000")]
+    assert check("--select", "GL000", "broken.py")[1] == [("broken.py", "GL000")]
+    # selecting other rules only leaves the unparsable file out, as does ignoring GL000
+    assert check("--select", "GL301", "broken.py")[:2] == (0, [])
+    assert check("--ignore", "GL000", "broken.py")[:2] == (0, [])
