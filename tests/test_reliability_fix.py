@@ -195,3 +195,25 @@ def test_line_endings_encoding_and_bom_are_kept(fixed_corpus):
             data.decode("latin-1")
         else:
             data.decode("utf-8")
+
+
+def test_ctrl_c_stops_with_one_line_and_never_a_traceback(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    old = many_files(work, count=12)
+    for delay in (0.3, 0.8, 1.5):
+        child = subprocess.Popen([sys.executable, "-m", "gradlint", "check", "--no-cache", "--fix", "."], cwd=work,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        time.sleep(delay)
+        try:
+            os.killpg(child.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+        except ProcessLookupError:
+            pass
+        _, err = child.communicate(timeout=120)
+        # interrupted (130), killed before Python set its handler (-2), or already done (0)
+        assert child.returncode in (130, -signal.SIGINT, 0), err
+        assert b"Traceback" not in err, err.decode()
+        if child.returncode == 130:
+            assert err == b"gradlint: interrupted\n"
+        for name, data in old.items():
+            (work / name).write_bytes(data)
