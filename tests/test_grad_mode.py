@@ -146,11 +146,6 @@ def test_set_grad_enabled_false_as_statement():
     }
 
 
-NESTED_STATEMENT = ("bug in gradlint/analysis/grad_mode.py: a `set_grad_enabled(False)` statement nested in a "
-                    "block (if/try/loop) is not seen by the statements after that block")
-
-
-@pytest.mark.xfail(strict=True, reason=NESTED_STATEMENT)
 def test_set_grad_enabled_false_in_a_try_body_holds_after_it():
     assert modes("""
         import torch
@@ -163,7 +158,6 @@ def test_set_grad_enabled_false_in_a_try_body_holds_after_it():
     """) == {"finally": DISABLED, "after try": DISABLED}
 
 
-@pytest.mark.xfail(strict=True, reason=NESTED_STATEMENT)
 def test_set_grad_enabled_false_in_one_branch_leaves_the_mode_unknown_after_it():
     assert modes("""
         import torch
@@ -174,7 +168,6 @@ def test_set_grad_enabled_false_in_one_branch_leaves_the_mode_unknown_after_it()
     """) == {"after branch": UNKNOWN}
 
 
-@pytest.mark.xfail(strict=True, reason=NESTED_STATEMENT)
 def test_set_grad_enabled_false_later_in_a_loop_body_reaches_the_next_iteration():
     assert modes("""
         import torch

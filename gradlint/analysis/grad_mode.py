@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import enum
+from functools import cached_property
 from typing import Callable
 
 from gradlint.analysis.names import ImportTable
@@ -132,6 +133,23 @@ def is_lightning_module(imports: ImportTable, cls: ast.ClassDef, lightning_class
     return False
 
 
+def _then(first: Effect | None, second: Effect | None) -> Effect | None:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return lambda outer: second(first(outer))
+
+
+def _join(a: Effect | None, b: Effect | None) -> Effect | None:
+    """Either path may have run: the mode is known only where both agree (None: no change)."""
+    if a is None and b is None:
+        return None
+    a = a or (lambda outer: outer)
+    b = b or (lambda outer: outer)
+    return lambda outer: a(outer) if a(outer) == b(outer) else GradMode.UNKNOWN
+
+
 class GradModeResolver:
     """Answers grad_mode_at(node) for one file.
 
@@ -162,16 +180,26 @@ class GradModeResolver:
         self._before[stmt] = mode
         return mode
 
+    @cached_property
+    def _statements_set_grad(self) -> bool:
+        """Does the file change the grad mode by statement anywhere? (Most files don't: skip the search.)"""
+        return any(set_grad_statement(self.imports, node) for node in self.tree.nodes(ast.Expr))
+
     def _compute_before(self, stmt: ast.stmt) -> GradMode | None:
-        found = block_of(self.tree, stmt)
-        if found is not None:
-            block, index = found
-            for earlier in reversed(block[:index]):
-                effect = set_grad_statement(self.imports, earlier)
-                if effect is not None:
-                    outer = self.mode_before(earlier)
-                    return effect(outer if outer is not None else GradMode.ENABLED)
+        if self._statements_set_grad:
+            found = block_of(self.tree, stmt)
+            if found is not None:
+                block, index = found
+                for earlier in reversed(block[:index]):
+                    effect = set_grad_statement(self.imports, earlier) or self._exit_effect(earlier)
+                    if effect is not None:
+                        outer = self.mode_before(earlier)
+                        return effect(outer if outer is not None else GradMode.ENABLED)
         parent = self.tree.parent(stmt)
+        if self._statements_set_grad and parent is not None:
+            entry = self._block_entry(parent, stmt)
+            if entry is not None:
+                return entry
         if parent is None or isinstance(parent, ast.Module):
             return GradMode.ENABLED
         if isinstance(parent, FUNCTION_TYPES):
@@ -189,6 +217,64 @@ class GradModeResolver:
             return self.mode_before(parent)
         # an except handler or match case: its statement's parent
         return self.mode_before(self.tree.statement_of(parent))
+
+    # -- statements that set the mode inside nested blocks ----------------------------
+
+    def _sequence_effect(self, stmts) -> Effect | None:
+        """The mode change a run of statements makes, None when it makes none."""
+        effects = []
+        for stmt in stmts:
+            effect = set_grad_statement(self.imports, stmt) or self._exit_effect(stmt)
+            if effect is not None:
+                effects.append(effect)
+        if not effects:
+            return None
+
+        def run(outer: GradMode) -> GradMode:
+            for effect in effects:
+                outer = effect(outer)
+            return outer
+
+        return run
+
+    def _exit_effect(self, stmt: ast.stmt) -> Effect | None:
+        """How the mode after a compound statement differs from the mode before it."""
+        if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)) or not any(
+            isinstance(getattr(stmt, f, None), list) for f in ("body", "orelse", "finalbody", "handlers")
+        ):
+            return None
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            if any(context_effect(self.imports, item.context_expr) for item in stmt.items):
+                return None  # a grad-mode block restores the mode it found on exit
+            return self._sequence_effect(stmt.body)
+        if isinstance(stmt, ast.If):
+            return _join(self._sequence_effect(stmt.body), self._sequence_effect(stmt.orelse))
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            # the body runs any number of times, the else after it
+            return _join(None, _then(self._sequence_effect(stmt.body), self._sequence_effect(stmt.orelse)))
+        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            body = _then(self._sequence_effect(stmt.body), self._sequence_effect(stmt.orelse))
+            for handler in stmt.handlers:
+                body = _join(body, self._sequence_effect(handler.body))
+            return _then(body, self._sequence_effect(stmt.finalbody))
+        return None
+
+    def _block_entry(self, parent: ast.AST, stmt: ast.stmt) -> GradMode | None:
+        """The mode at the start of a nested block when earlier code of the compound changed it."""
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and any(s is stmt for s in parent.body):
+            effect = self._sequence_effect(parent.body)
+            if effect is None:
+                return None
+            entry = self.mode_before(parent) or GradMode.ENABLED
+            # later iterations start where the previous one ended
+            return entry if effect(entry) == entry else GradMode.UNKNOWN
+        if isinstance(parent, ast.Try) and any(s is stmt for s in parent.finalbody):
+            # judged as after the body completed: the common path
+            effect = self._sequence_effect(parent.body)
+            if effect is None:
+                return None
+            return effect(self.mode_before(parent) or GradMode.ENABLED)
+        return None
 
     def mode_at(self, node: ast.AST) -> GradMode | None:
         """The grad mode node runs in (None: inherited from an unknown caller)."""

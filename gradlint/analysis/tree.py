@@ -59,6 +59,7 @@ class Tree:
             elif kind is ast.Import or kind is ast.ImportFrom:
                 self.imports.append(node)
         self._scope_nodes: dict[ast.AST, list[ast.AST]] = {}
+        self._blocks: dict[ast.AST, tuple[list[ast.stmt], int] | None] = {}
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of these exact types in the module (a cheap alternative to ast.walk)."""
@@ -143,16 +144,17 @@ class Tree:
 
 def block_of(tree: Tree, stmt: ast.stmt) -> tuple[list[ast.stmt], int] | None:
     """The statement list that holds stmt and its index there."""
-    parent = tree.parent(stmt)
-    if parent is None:
-        return None
-    for field in BLOCK_FIELDS:
-        block = getattr(parent, field, None)
-        if isinstance(block, list):
-            for index, item in enumerate(block):
-                if item is stmt:
-                    return block, index
-    return None
+    found = tree._blocks.get(stmt)
+    if found is None and stmt not in tree._blocks:
+        parent = tree.parent(stmt)
+        # index every statement of the parent's blocks at once: asking sibling by sibling is quadratic
+        for field in BLOCK_FIELDS if parent is not None else ():
+            block = getattr(parent, field, None)
+            if isinstance(block, list):
+                for index, item in enumerate(block):
+                    tree._blocks[item] = (block, index)
+        found = tree._blocks.setdefault(stmt, None)
+    return found
 
 
 def called_method(call: ast.Call) -> str | None:
