@@ -4,7 +4,15 @@
 - `tree`: parents, scopes and statement order over the standard library's ast.
 - `grad_mode`: which grad mode a node runs in.
 - `modules`: which calls are forwards of module objects.
-- `flow`: where values flow (to a backward, out of a scope) and which carry a graph.
+- `backward`: the calls that backpropagate, and what they backpropagate.
+- `reach`: where values flow (to a backward, out of a scope, into unknown code).
+- `graph_state`: which names certainly carry an autograd graph, statement by statement.
+- `flow`: both of them per scope, on demand (`facts.flow`).
+- `parameters`, `inplace`: parameters (and what the code froze), in-place writes.
+- `training`: evaluation code, training code, test code, hook registrations.
+- `hooks`: forward hooks and what they store.
+- `copies`, `state_dicts`: parameter copies (GL203) and state-dict loops (GL305).
+- `escape`, `inference_tensors`: what leaves a no_grad block (GL401) and inference tensors (GL304).
 - `project`: facts across files (functions only ever called with grad disabled).
 - `facts`: `FileFacts`, the one object a rule receives.
 """

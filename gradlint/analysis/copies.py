@@ -19,7 +19,7 @@ from functools import cached_property
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param, ParameterFacts
-from gradlint.analysis.state_dicts import bindings, is_state_dict
+from gradlint.analysis.state_dicts import is_state_dict
 from gradlint.analysis.tree import FUNCTION_TYPES
 
 COPY_FUNCTIONS = {"torch.stack": "StackBackward0", "torch.cat": "CatBackward0", "torch.concat": "CatBackward0", "torch.concatenate": "CatBackward0"}

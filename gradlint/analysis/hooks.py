@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from gradlint.analysis.flow import CUT_ATTRIBUTES, CUT_FUNCTIONS, CUT_METHODS, IDENTITY_METHODS, STORE_METHODS
+from gradlint.analysis.reach import CUT_ATTRIBUTES, CUT_METHODS, IDENTITY_METHODS, STORE_METHODS
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 
@@ -296,7 +296,7 @@ class HookFacts:
     @cached_property
     def _returned_by_forward(self) -> set[tuple]:
         """(class or None, path) read by the return statements of `forward` methods: a caller trains on them."""
-        from gradlint.analysis.flow import live_paths
+        from gradlint.analysis.reach import live_paths
 
         found = set()
         for function in self.tree.functions:

@@ -37,7 +37,6 @@ from gradlint.analysis.escape import PYTHON_METHODS, METADATA_ATTRIBUTES, Region
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import ParameterFacts
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_true, keyword
 
 # methods that hand back the tensor itself or a view of it

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_false, keyword, is_true
+from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
 
 PARAM_ATTRIBUTES = frozenset({"weight", "bias"})
 # attributes that lead away from the parameter's own storage

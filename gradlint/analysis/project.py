@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES
 from gradlint.analysis.names import ImportTable
-from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis.tree import Tree
 
 # Calls of these never name a user function we could index.
 UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})

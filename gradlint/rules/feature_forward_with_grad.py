@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.flow import live_paths
+from gradlint.analysis.reach import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.hooks import HookFacts
 from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.flow import GRAPH, live_paths
+from gradlint.analysis.graph_state import GRAPH
+from gradlint.analysis.reach import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import eval_calls, loop_scopes
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 from gradlint.finding import Applicability
 from gradlint.fixes import add_detach, make_fix
 from gradlint.rules.base import Rule

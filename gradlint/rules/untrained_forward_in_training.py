@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.flow import GRAPH
+from gradlint.analysis.graph_state import GRAPH
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param

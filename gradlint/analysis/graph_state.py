@@ -1,0 +1,231 @@
+"""Graph state: does a name's value certainly carry an autograd graph?
+
+Flow-sensitive, in statement order, loops iterated to a fixed point: each name
+is GRAPH (certainly carries a graph), NO_GRAPH (certainly not) or MAYBE.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.parameters import Many, Param
+from gradlint.analysis.reach import CUT_ATTRIBUTES, CUT_FUNCTIONS, CUT_METHODS, CUT_TORCH, IDENTITY_METHODS
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
+
+GRAPH, NO_GRAPH, MAYBE = "graph", "no-graph", "unknown"
+TENSOR_FACTORIES = frozenset({
+    "tensor", "zeros", "ones", "randn", "rand", "empty", "full", "arange", "linspace", "eye", "randint", "normal",
+    "zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like", "randperm", "as_tensor", "from_numpy",
+})
+
+
+def combine(states) -> str:
+    states = list(states)
+    if GRAPH in states:
+        return GRAPH
+    if all(s == NO_GRAPH for s in states):
+        return NO_GRAPH
+    return MAYBE
+
+
+def join(a: dict, b: dict) -> dict:
+    out = {}
+    for key in set(a) | set(b):
+        out[key] = a[key] if a.get(key) == b.get(key) else MAYBE
+    return out
+
+
+class GraphStates:
+    """Flow-sensitive graph state of names in one scope."""
+
+    def __init__(self, facts, scope: ast.AST):
+        self.facts = facts
+        self.scope = scope
+        self.params = facts.parameters
+        self.before: dict[ast.stmt, dict] = {}
+        body = scope.body if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else []
+        self._run(body, {})
+
+    # -- statements --
+
+    def _run(self, body, env: dict) -> dict:
+        for stmt in body:
+            env = self._stmt(stmt, env)
+        return env
+
+    def _stmt(self, stmt: ast.stmt, env: dict) -> dict:
+        self.before[stmt] = dict(env)
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            if stmt.value is None:
+                return env
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            env = dict(env)
+            for target in targets:
+                if isinstance(target, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) and len(target.elts) == len(stmt.value.elts):
+                    for t, v in zip(target.elts, stmt.value.elts):
+                        self._assign(t, self.state(v, env), env)
+                else:
+                    self._assign(target, self.state(stmt.value, env), env)
+            return env
+        if isinstance(stmt, ast.AugAssign):
+            env = dict(env)
+            path = dotted(stmt.target)
+            if path:
+                env[path] = combine([env.get(path, MAYBE), self.state(stmt.value, env)])
+            return env
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            return self._call_statement(stmt.value, env)
+        if isinstance(stmt, LOOP_TYPES):
+            return self._loop(stmt, env)
+        if isinstance(stmt, ast.If):
+            return join(self._run(stmt.body, dict(env)), self._run(stmt.orelse, dict(env)))
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            env = dict(env)
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    self._assign(item.optional_vars, MAYBE, env)
+            return self._run(stmt.body, env)
+        if isinstance(stmt, ast.Try):
+            after = self._run(stmt.body, dict(env))
+            for handler in stmt.handlers:
+                after = join(after, self._run(handler.body, dict(env)))
+            after = self._run(stmt.orelse, after)
+            return self._run(stmt.finalbody, after)
+        return env
+
+    def _loop(self, loop, env: dict) -> dict:
+        start = dict(env)
+        for _ in range(3):
+            entry = dict(start)
+            if isinstance(loop, (ast.For, ast.AsyncFor)):
+                self._assign_element(loop.target, self.params.element_of(loop.iter), entry)
+            end = self._run(loop.body, entry)
+            merged = join(start, end)
+            if merged == start:
+                break
+            start = merged
+        return join(env, self._run(loop.orelse, dict(start)))
+
+    def _assign(self, target, state: str, env: dict) -> None:
+        for leaf in assigned_names(target):
+            path = dotted(leaf)
+            if path and isinstance(leaf, (ast.Name, ast.Attribute)):
+                env[path] = state
+                # a new value for `x` forgets what we knew of `x.attr`
+                for key in [k for k in env if k.startswith(path + ".")]:
+                    del env[key]
+
+    def _assign_element(self, target, descriptor, env: dict) -> None:
+        """Loop targets: parameters carry a graph (unless frozen), tuples are matched element by element."""
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(descriptor, Many):
+            for index, element in enumerate(target.elts):
+                item = descriptor.items[index] if index < len(descriptor.items) else None
+                self._assign_element(element, item, env)
+            return
+        state = MAYBE
+        if isinstance(descriptor, Param):
+            frozen = bool(descriptor.root) and any(path == descriptor.root for _, path in self.params.frozen)
+            state = MAYBE if frozen else GRAPH
+        self._assign(target, state, env)
+
+    def _call_statement(self, call: ast.Call, env: dict) -> dict:
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.endswith("__"):
+            receiver = func.value
+            while isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and receiver.func.attr.endswith("_"):
+                receiver = receiver.func.value
+            path = dotted(receiver) if isinstance(receiver, (ast.Name, ast.Attribute)) else None
+            if path:
+                env = dict(env)
+                if func.attr == "requires_grad_":
+                    flag = call.args[0] if call.args else keyword(call, "requires_grad")
+                    env[path] = GRAPH if flag is None or is_true(flag) else MAYBE
+                elif func.attr == "detach_":
+                    env[path] = NO_GRAPH
+                elif self.facts.grad_mode_at(call).grad_off:
+                    pass
+                else:
+                    env[path] = combine([env.get(path, MAYBE), *(self.state(a, env) for a in call.args)])
+        return env
+
+    # -- expressions --
+
+    def state(self, expr: ast.AST, env: dict) -> str:
+        if isinstance(expr, ast.Constant):
+            return NO_GRAPH
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            if isinstance(expr, ast.Attribute) and expr.attr in CUT_ATTRIBUTES:
+                return NO_GRAPH
+            path = dotted(expr)
+            if path in env:
+                return env[path]
+            param = self.params.parameter(expr)
+            if param is not None and not self.params.is_frozen(param, expr):
+                return GRAPH
+            return MAYBE
+        if isinstance(expr, (ast.Compare, ast.JoinedStr)):
+            return NO_GRAPH
+        if isinstance(expr, ast.Call):
+            return self._call_state(expr, env)
+        grad_off = self.facts.grad_mode_at(expr).grad_off
+        if isinstance(expr, ast.BinOp):
+            return NO_GRAPH if grad_off else combine([self.state(expr.left, env), self.state(expr.right, env)])
+        if isinstance(expr, ast.UnaryOp):
+            return NO_GRAPH if grad_off or isinstance(expr.op, ast.Not) else self.state(expr.operand, env)
+        if isinstance(expr, ast.Subscript):
+            return self.state(expr.value, env)
+        if isinstance(expr, ast.IfExp):
+            a, b = self.state(expr.body, env), self.state(expr.orelse, env)
+            return a if a == b else MAYBE
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            return combine(self.state(e, env) for e in expr.elts) if expr.elts else NO_GRAPH
+        if isinstance(expr, ast.Starred):
+            return self.state(expr.value, env)
+        return MAYBE
+
+    def _call_state(self, call: ast.Call, env: dict) -> str:
+        facts = self.facts
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in CUT_METHODS:
+                return NO_GRAPH
+            if func.attr in IDENTITY_METHODS:
+                return self.state(func.value, env)
+            if func.attr == "requires_grad_":
+                flag = call.args[0] if call.args else keyword(call, "requires_grad")
+                return GRAPH if flag is None or is_true(flag) else MAYBE
+        if isinstance(func, ast.Name) and func.id in CUT_FUNCTIONS:
+            return NO_GRAPH
+        name = facts.imports.qualname(func)
+        if name in CUT_TORCH:
+            return NO_GRAPH
+        if name == "torch.autograd.grad":
+            return MAYBE if keyword(call, "create_graph") is not None else NO_GRAPH
+        if facts.grad_mode_at(call).grad_off:
+            return NO_GRAPH
+        args = [*call.args, *(k.value for k in call.keywords if k.arg not in ("dim", "keepdim", "dtype", "device"))]
+        if name is not None and name.startswith("torch."):
+            short = name.split(".")[-1]
+            if short in TENSOR_FACTORIES:
+                return GRAPH if is_true(keyword(call, "requires_grad")) else NO_GRAPH
+            if name == "torch.nn.Parameter":
+                return GRAPH
+            if name.startswith("torch.nn.functional.") or name.count(".") == 1:
+                return combine(self.state(a, env) for a in args) if args else MAYBE
+            return MAYBE
+        if facts.modules.is_forward(call):
+            return GRAPH
+        if facts.modules.is_loss_call(call):
+            return combine(self.state(a, env) for a in args) if args else MAYBE
+        if isinstance(func, ast.Attribute) and self.state(func.value, env) == GRAPH and not func.attr[:1].isupper():
+            # a tensor method on a graph-carrying tensor (mean, sum, view, ...) keeps the graph
+            return GRAPH
+        return MAYBE
+
+    def state_at(self, expr: ast.AST) -> str:
+        stmt = self.facts.tree.statement_of(expr)
+        env = self.before.get(stmt)
+        if env is None:
+            return MAYBE
+        return self.state(expr, env)

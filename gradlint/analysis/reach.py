@@ -1,0 +1,292 @@
+"""Reachability: where a value can flow within one scope.
+
+Flow-insensitive: edges from each loaded name or attribute path to what it is
+stored into, to the backwards that backpropagate it, to return statements
+("escape"), and to calls we cannot see into ("unknown"). `.detach()`,
+`.item()`, `.tolist()`, `float()`/`int()`, `.numpy()`, comparisons and argmax
+cut the flow.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from gradlint.analysis.backward import Backward
+from gradlint.analysis.names import dotted
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
+
+# methods whose result carries no graph (or no tensor at all)
+CUT_METHODS = frozenset({
+    "detach", "item", "tolist", "numpy", "argmax", "argmin", "size", "dim", "numel", "nelement", "data_ptr",
+    "eq", "ne", "lt", "gt", "le", "ge", "long", "int", "bool", "byte", "short", "sign", "round", "floor", "ceil",
+    "isnan", "isinf", "isfinite", "nonzero", "element_size", "stride", "is_floating_point", "get_device",
+})
+CUT_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "grad_fn", "is_leaf", "T_", "layout"})
+CUT_FUNCTIONS = frozenset({"float", "int", "bool", "len", "str", "repr", "round", "isinstance", "type", "id", "hash", "print", "format"})
+CUT_TORCH = frozenset({"torch.argmax", "torch.argmin", "torch.eq", "torch.ne", "torch.lt", "torch.gt", "torch.le", "torch.ge",
+                        "torch.isnan", "torch.isinf", "torch.isfinite", "torch.is_tensor", "torch.numel", "torch.sign", "torch.round"})
+# calls whose arguments go nowhere we care about
+SINK_FUNCTIONS = frozenset({"print", "len", "isinstance", "repr", "str", "format"})
+SINK_METHODS = frozenset({"info", "debug", "warning", "warn", "error", "write", "set_postfix", "set_description", "add_scalar", "add_scalars"})
+# container mutations: the arguments flow into the receiver
+STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put", "push", "appendleft", "__setitem__"})
+# methods that may hand back the very same tensor object
+IDENTITY_METHODS = frozenset({"to", "cpu", "cuda", "contiguous", "float", "type", "half", "double", "type_as"})
+
+BACKWARD = "<backward>"
+ESCAPE = "<escape>"
+UNKNOWN = "<unknown>"
+
+
+@dataclass
+class Fate:
+    """Where one expression's value can end up."""
+
+    backwards: set = field(default_factory=set)  # Backward.node of each backward it reaches
+    escapes: bool = False
+    unknown: bool = False
+
+    @property
+    def reaches_backward(self) -> bool:
+        return bool(self.backwards)
+
+
+class ScopeFlow:
+    """Reachability for one scope."""
+
+    def __init__(self, facts, scope: ast.AST):
+        self.facts = facts
+        self.scope = scope
+        self.edges: dict[str, set[str]] = {}
+        self.backwards: list[Backward] = facts.flow.backwards(scope)
+        self._backward_keys = {id(b.node): f"{BACKWARD}{i}" for i, b in enumerate(self.backwards)}
+        self._key_to_node = {f"{BACKWARD}{i}": b.node for i, b in enumerate(self.backwards)}
+        self._build()
+        self._reach: dict[str, frozenset[str]] = {}
+
+    def _edge(self, source: str, sink: str) -> None:
+        self.edges.setdefault(source, set()).add(sink)
+
+    def _build(self) -> None:
+        facts = self.facts
+        for backward in self.backwards:
+            key = self._backward_keys[id(backward.node)]
+            for root in backward.roots:
+                for path in live_paths(facts, root):
+                    self._edge(path, key)
+        for node in facts.tree.scope_nodes(self.scope):
+            if isinstance(node, ast.stmt):
+                for sink in statement_sinks(facts, node):
+                    self._add_statement(node, sink)
+            elif isinstance(node, ast.NamedExpr):
+                for path in live_paths(facts, node.value):
+                    self._edge(path, node.target.id)
+            elif isinstance(node, ast.comprehension):
+                for target in assigned_names(node.target):
+                    if isinstance(target, ast.Name):
+                        for path in live_paths(facts, node.iter):
+                            self._edge(path, target.id)
+            elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda)) and node is not self.scope:
+                # a nested function may do anything with what it reads from here
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+                        self._edge(inner.id, UNKNOWN)
+
+    def _add_statement(self, stmt: ast.stmt, sink) -> None:
+        value, targets = sink
+        for path in live_paths(self.facts, value):
+            for target in targets:
+                self._edge(path, target)
+
+    def reach(self, path: str) -> frozenset[str]:
+        """Every sink (path, backward key, ESCAPE, UNKNOWN) reachable from path."""
+        if path in self._reach:
+            return self._reach[path]
+        seen = {path}
+        stack = [path]
+        while stack:
+            current = stack.pop()
+            for candidate in _related(current, self.edges):
+                for sink in self.edges.get(candidate, ()):
+                    if sink not in seen:
+                        seen.add(sink)
+                        stack.append(sink)
+        result = frozenset(seen)
+        self._reach[path] = result
+        return result
+
+    def backward_nodes(self, sinks) -> set:
+        return {self._key_to_node[s] for s in sinks if s in self._key_to_node}
+
+    def paths_reaching_backward(self) -> set[str]:
+        return {path for path in list(self.edges) if any(s.startswith(BACKWARD) for s in self.reach(path))}
+
+
+def _related(path: str, edges: dict) -> list[str]:
+    """A path and its prefixes: storing into `self.feats` is read back through `self.feats[0]` and `self`."""
+    out = [path]
+    while "." in path:
+        path = path.rsplit(".", 1)[0]
+        if path in edges:
+            out.append(path)
+    return out
+
+
+def is_cut(facts, node: ast.AST) -> bool:
+    """Is node's value cut from the graph by its immediate parent?"""
+    parent = facts.tree.parent(node)
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        if parent.attr in CUT_ATTRIBUTES:
+            return True
+        grand = facts.tree.parent(parent)
+        if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in CUT_METHODS:
+            return True
+        return False
+    if isinstance(parent, ast.Call) and parent.func is not node:
+        func = parent.func
+        if isinstance(func, ast.Name) and func.id in CUT_FUNCTIONS:
+            return True
+        if facts.imports.qualname(func) in CUT_TORCH:
+            return True
+    if isinstance(parent, ast.Compare):
+        return True
+    if isinstance(parent, ast.Subscript) and parent.slice is node:
+        return True
+    if isinstance(parent, (ast.FormattedValue, ast.JoinedStr)):
+        return True
+    return False
+
+
+def live_paths(facts, expr: ast.AST | None) -> set[str]:
+    """Names and attribute paths read by expr whose value is not cut before expr's result."""
+    if expr is None:
+        return set()
+    found: set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node is not expr and is_cut(facts, node):
+            continue
+        if isinstance(node, (ast.Lambda, *FUNCTION_TYPES)):
+            continue
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
+            path = dotted(node)
+            if path:
+                found.add(path)
+                if isinstance(node, ast.Name):
+                    continue
+        if isinstance(node, ast.Compare) and node is not expr:
+            continue
+        if isinstance(node, ast.Call):
+            # the callee of a method call is read as the receiver
+            stack.extend(node.args)
+            stack.extend(k.value for k in node.keywords)
+            if isinstance(node.func, ast.Attribute):
+                stack.append(node.func.value)
+            continue
+        if isinstance(node, ast.Subscript):
+            stack.append(node.value)
+            continue
+        if isinstance(node, ast.Attribute):
+            stack.append(node.value)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def store_targets(facts, target: ast.AST) -> list[str]:
+    """What an assignment target writes: names, attribute paths, containers (a subscript's base)."""
+    out = []
+    for leaf in assigned_names(target):
+        path = dotted(leaf)
+        if path:
+            out.append(path)
+            if isinstance(leaf, (ast.Attribute, ast.Subscript)) and "." in path or path.startswith("self"):
+                out.append(ESCAPE)
+    return out
+
+
+def statement_sinks(facts, stmt: ast.stmt):
+    """(value expression, [sinks]) pairs for one statement."""
+    if isinstance(stmt, ast.Assign):
+        targets = []
+        for target in stmt.targets:
+            targets.extend(store_targets(facts, target))
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and not _is_local(facts, target.value):
+                targets.append(ESCAPE)
+        yield stmt.value, targets
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        yield stmt.value, store_targets(facts, stmt.target)
+    elif isinstance(stmt, ast.AugAssign):
+        yield stmt.value, store_targets(facts, stmt.target)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        yield stmt.iter, store_targets(facts, stmt.target)
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        for item in stmt.items:
+            if item.optional_vars is not None:
+                yield item.context_expr, store_targets(facts, item.optional_vars)
+    elif isinstance(stmt, ast.Return) and stmt.value is not None:
+        yield stmt.value, [ESCAPE]
+    elif isinstance(stmt, ast.Expr):
+        value = stmt.value
+        if isinstance(value, (ast.Yield, ast.YieldFrom)) and value.value is not None:
+            yield value.value, [ESCAPE]
+        elif isinstance(value, ast.Call):
+            yield from _call_statement_sinks(facts, value)
+    elif isinstance(stmt, (ast.Global, ast.Nonlocal)):
+        return
+
+
+def _call_statement_sinks(facts, call: ast.Call):
+    func = call.func
+    args = [*call.args, *(k.value for k in call.keywords)]
+    if isinstance(func, ast.Name):
+        if func.id in SINK_FUNCTIONS:
+            return
+        for arg in args:
+            yield arg, [UNKNOWN]
+        return
+    if isinstance(func, ast.Attribute):
+        receiver = dotted(func.value)
+        if func.attr in STORE_METHODS and receiver:
+            sinks = [receiver]
+            if "." in receiver or not _is_local(facts, func.value):
+                sinks.append(ESCAPE)
+            for arg in args:
+                yield arg, sinks
+            return
+        if func.attr in SINK_METHODS or func.attr == "backward" or facts.imports.qualname(func) in ("torch.autograd.backward", "torch.autograd.grad"):
+            return
+        if func.attr.endswith("_") and receiver:
+            # an in-place tensor method: its arguments flow into the receiver
+            for arg in args:
+                yield arg, [receiver]
+            return
+        if facts.modules.is_forward(call):
+            # a forward whose result is thrown away: hooks may capture it
+            for arg in args:
+                yield arg, [UNKNOWN]
+            return
+        for arg in args:
+            yield arg, [UNKNOWN]
+
+
+def _is_local(facts, name: ast.AST) -> bool:
+    """Is this name assigned in its own scope (a local), rather than a parameter or a global?"""
+    if not isinstance(name, ast.Name):
+        return False
+    scope = facts.tree.scope_of(name)
+    if isinstance(scope, ast.Module):
+        return True
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name.id in node.names:
+            return False
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name.id:
+                    return True
+    return False
+
+
+# -- graph state -----------------------------------------------------------------
