@@ -1,24 +1,12 @@
-"""Could a `no_grad` region become `inference_mode`? What its values are, and where they go (GL401).
-
-Every value of a scope is given two flags relative to one region (a `with`
-body or a decorated function):
-
-- INSIDE: it may be a tensor made by an op inside the region (under
-  inference_mode that would be an inference tensor);
-- OUTSIDE: it may be, or alias, an object that existed before the region
-  (an argument, a global, `self`, a loader's batch, a module's parameters).
-
-No flag means a plain Python value: a literal, `.item()`, `.tolist()`,
-`int(...)`, `len(...)`, `.numpy()`, an f-string, arithmetic on those. The flags
-are flow-insensitive (a name gets the union over all its bindings in the
-scope), which errs on the side of "may be a tensor".
+"""Could a `no_grad` region become `inference_mode`? Where its values go (GL401).
 
 `unsafe_reason(facts, region)` returns why switching the region to
-inference_mode is not proven safe, or None when it is: nothing INSIDE
-escapes (return, yield, stores on attributes, subscripts or globals, arguments
-of methods of outside objects, hooks, later uses other than Python-value
-conversions or printing), nothing creates modules, parameters or optimizers,
-nothing re-enables autograd, and nothing updates an OUTSIDE tensor in place.
+inference_mode is not proven safe, or None when it is: nothing made inside
+(INSIDE, see `values`) escapes (return, yield, stores on attributes, subscripts
+or globals, arguments of methods of outside objects, hooks, later uses other
+than Python-value conversions or printing), nothing creates modules, parameters
+or optimizers, nothing re-enables autograd, and nothing updates an OUTSIDE
+tensor in place.
 """
 
 from __future__ import annotations
@@ -29,43 +17,19 @@ from typing import Iterator
 
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
+from gradlint.analysis.values import (
+    ARITHMETIC_BUILTINS,
+    INSIDE,
+    METADATA_ATTRIBUTES,
+    OUTSIDE,
+    PASSING_BUILTINS,
+    PYTHON_BUILTINS,
+    PYTHON_METHODS,
+    ValueFlags,
+    root_name,
+    region_nodes,
+)
 
-INSIDE = 1
-OUTSIDE = 2
-BOTH = INSIDE | OUTSIDE
-
-# methods whose result is a Python value (or a numpy array), never a tensor
-PYTHON_METHODS = frozenset({
-    "item", "tolist", "numpy", "size", "dim", "ndimension", "numel", "nelement", "element_size",
-    "is_floating_point", "is_complex", "is_contiguous", "data_ptr", "get_device", "stride",
-    "storage_offset", "is_inference", "__len__", "__bool__", "__int__", "__float__", "__index__",
-})
-METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "is_leaf", "layout", "names"})
-# builtins whose result is a Python value whatever they are given
-PYTHON_BUILTINS = frozenset({
-    "int", "float", "bool", "len", "str", "repr", "format", "isinstance", "issubclass", "hasattr", "callable",
-    "id", "type", "print", "hash", "ord", "chr", "complex", "any", "all",
-})
-# builtins that return a Python value for Python inputs and may return a tensor (or one of their inputs) otherwise
-ARITHMETIC_BUILTINS = frozenset({"abs", "sum", "round", "divmod", "pow"})
-# builtins that hand back (elements of) their arguments
-PASSING_BUILTINS = frozenset({
-    "list", "tuple", "set", "frozenset", "dict", "enumerate", "zip", "reversed", "sorted", "iter", "next",
-    "range", "filter", "map", "getattr", "min", "max",
-})
-# a tensor's view or the tensor itself may come back: the result aliases the receiver
-ALIASING_METHODS = frozenset({
-    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "bool", "type", "type_as", "contiguous",
-    "detach", "view", "view_as", "reshape", "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten",
-    "unflatten", "expand", "expand_as", "narrow", "select", "unfold", "chunk", "split", "unbind", "as_strided",
-    "movedim", "swapaxes", "diagonal", "squeeze_", "values", "keys", "items", "get", "pop", "__getitem__",
-})
-TORCH_VIEW_FUNCTIONS = frozenset({
-    "narrow", "select", "squeeze", "unsqueeze", "flatten", "reshape", "t", "transpose", "permute", "split", "chunk",
-    "unbind", "movedim", "swapaxes", "diagonal", "as_strided", "view_as_real", "view_as_complex", "detach",
-})
-CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "put_nowait", "push"})
-# methods of an outside object that read their tensor arguments without keeping them
 READING_METHODS = frozenset({
     "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "true_divide", "floor_divide", "matmul", "mm",
     "bmm", "dot", "sum", "mean", "max", "min", "argmax", "argmin", "topk", "sort", "view", "view_as", "reshape",
@@ -123,300 +87,6 @@ def grad_regions(facts, qualified: str) -> Iterator[Region]:
 
 
 # -- bindings ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Binding:
-    node: ast.AST  # the statement or call that binds
-    kind: str  # "value", "aug", "iter", "mutate" or "opaque"
-    value: ast.AST | None
-
-
-class ScopeBindings:
-    """Every way one scope binds or fills its names (nested functions excluded)."""
-
-    def __init__(self, facts, scope: ast.AST):
-        self.scope = scope
-        self.names: dict[str, list[Binding]] = {}
-        self.declared_outer: set[str] = set()
-        if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
-            args = scope.args
-            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if arg is not None:
-                    self._add(arg.arg, Binding(arg, "opaque", None))
-        for node in facts.tree.scope_nodes(scope):
-            self._visit(node)
-
-    def _add(self, name: str, binding: Binding) -> None:
-        self.names.setdefault(name, []).append(binding)
-
-    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str) -> None:
-        if isinstance(target, ast.Name):
-            self._add(target.id, Binding(node, kind, value))
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            pairwise = (
-                kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
-                and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
-            )
-            for index, element in enumerate(target.elts):
-                self._target(node, element, value.elts[index] if pairwise else value, kind)
-        elif isinstance(target, ast.Starred):
-            self._target(node, target.value, value, kind)
-        elif isinstance(target, (ast.Attribute, ast.Subscript)):
-            base = _root_name(target)
-            if base is not None:
-                self._add(base, Binding(node, "mutate", value))
-
-    def _visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                self._target(node, target, node.value, "value")
-        elif isinstance(node, ast.AugAssign):
-            self._target(node, node.target, node.value, "aug" if isinstance(node.target, ast.Name) else "value")
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                self._target(node, node.target, node.value, "value")
-        elif isinstance(node, ast.NamedExpr):
-            self._target(node, node.target, node.value, "value")
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self._target(node, node.target, node.iter, "iter")
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    self._target(node, item.optional_vars, None, "opaque")
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                self._add((alias.asname or alias.name).split(".")[0], Binding(node, "opaque", None))
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            self._add(node.name, Binding(node, "opaque", None))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            self.declared_outer.update(node.names)
-        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not self.scope:
-            self._add(node.name, Binding(node, "opaque", None))
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            self._add(node.name, Binding(node, "opaque", None))
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            self._add(node.rest, Binding(node, "opaque", None))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_MUTATORS:
-            base = _root_name(node.func.value)
-            if base is not None:
-                for arg in [*node.args, *(k.value for k in node.keywords)]:
-                    self._add(base, Binding(node, "mutate", arg))
-
-
-def scope_bindings(facts, scope: ast.AST) -> ScopeBindings:
-    cache = facts.__dict__.setdefault("_escape_bindings", {})
-    found = cache.get(scope)
-    if found is None:
-        found = cache[scope] = ScopeBindings(facts, scope)
-    return found
-
-
-def _root_name(node: ast.AST) -> str | None:
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
-# -- value flags ------------------------------------------------------------------
-
-
-class ValueFlags:
-    """INSIDE / OUTSIDE flags of expressions of one scope, relative to one region."""
-
-    def __init__(self, facts, scope: ast.AST, region_nodes: set[int]):
-        self.facts = facts
-        self.scope = scope
-        self.region_nodes = region_nodes
-        self.bindings = scope_bindings(facts, scope)
-        self.numeric_modules = _numeric_modules(facts)
-        self.table: dict[str, int] = {}
-        self._solve()
-
-    def in_region(self, node: ast.AST) -> bool:
-        return id(node) in self.region_nodes
-
-    def _solve(self) -> None:
-        # flags only grow, so iterating to a fixed point terminates
-        names = self.bindings.names
-        self.table = {name: 0 for name in names}
-        changed = True
-        while changed:
-            changed = False
-            for name, bindings in names.items():
-                flags = OUTSIDE if name in self.bindings.declared_outer else 0
-                for binding in bindings:
-                    value_flags = self._binding_flags(binding)
-                    if self.in_region(binding.node):
-                        flags |= value_flags
-                    elif value_flags:
-                        # a tensor made before the region is a normal tensor: an outside object
-                        flags |= OUTSIDE
-                if flags != self.table[name]:
-                    self.table[name] = flags
-                    changed = True
-
-    def _binding_flags(self, binding: Binding) -> int:
-        if binding.kind == "opaque" or binding.value is None:
-            return OUTSIDE
-        flags = self.of(binding.value)
-        if binding.kind == "aug":
-            # `n += v`: a number stays a number for Python v; anything else may make a new tensor
-            return INSIDE if flags else 0
-        return flags
-
-    def name(self, node: ast.Name) -> int:
-        comprehension_iter = self._comprehension_source(node)
-        if comprehension_iter is not None:
-            return self.of(comprehension_iter)
-        if node.id not in self.table:
-            return OUTSIDE  # a global, a closure variable or a builtin
-        return self.table[node.id]
-
-    def _comprehension_source(self, node: ast.Name) -> ast.AST | None:
-        """The iterable a comprehension variable runs over, when node is one."""
-        for ancestor in self.facts.tree.ancestors(node):
-            if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-                for generator in ancestor.generators:
-                    if any(isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(generator.target)):
-                        return generator.iter
-            if ancestor is self.scope or isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
-                return None
-        return None
-
-    def of(self, expr: ast.AST | None) -> int:
-        if expr is None or isinstance(expr, (ast.Constant, ast.JoinedStr, ast.Slice)):
-            return 0
-        if isinstance(expr, ast.Name):
-            return self.name(expr)
-        if isinstance(expr, ast.Attribute):
-            return 0 if expr.attr in METADATA_ATTRIBUTES else self.of(expr.value)
-        if isinstance(expr, ast.Subscript):
-            return self.of(expr.value)
-        if isinstance(expr, ast.Call):
-            return self._call(expr)
-        if isinstance(expr, ast.BinOp):
-            if isinstance(expr.op, ast.Mod) and isinstance(expr.left, ast.Constant) and isinstance(expr.left.value, str):
-                return 0  # "%s" % x formats
-            return INSIDE if self.of(expr.left) | self.of(expr.right) else 0
-        if isinstance(expr, ast.UnaryOp):
-            if isinstance(expr.op, ast.Not):
-                return 0
-            return INSIDE if self.of(expr.operand) else 0
-        if isinstance(expr, ast.Compare):
-            if all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in expr.ops):
-                return 0
-            return INSIDE if any(self.of(e) for e in [expr.left, *expr.comparators]) else 0
-        if isinstance(expr, ast.BoolOp):
-            return _union(self.of(v) for v in expr.values)
-        if isinstance(expr, ast.IfExp):
-            return self.of(expr.body) | self.of(expr.orelse)
-        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-            return _union(self.of(e) for e in expr.elts)
-        if isinstance(expr, ast.Dict):
-            return _union(self.of(e) for e in [*expr.keys, *expr.values] if e is not None)
-        if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            return self.of(expr.elt)
-        if isinstance(expr, ast.DictComp):
-            return self.of(expr.key) | self.of(expr.value)
-        if isinstance(expr, (ast.Starred, ast.NamedExpr)):
-            return self.of(expr.value)
-        return BOTH  # await, yield, lambda and the rest: assume the worst
-
-    def _arguments(self, call: ast.Call) -> int:
-        return _union(self.of(a) for a in [*call.args, *(k.value for k in call.keywords)])
-
-    def _call(self, call: ast.Call) -> int:
-        func = call.func
-        qualified = self.facts.imports.qualname(func)
-        if qualified is not None:
-            if qualified.split(".")[-1] in TORCH_VIEW_FUNCTIONS:
-                return INSIDE | (self._arguments(call) & OUTSIDE)
-            return INSIDE
-        if isinstance(func, ast.Attribute):
-            if func.attr in PYTHON_METHODS:
-                return 0
-            receiver = func.value
-            if isinstance(receiver, ast.Constant):
-                return 0  # "{}".format(...), ", ".join(...)
-            if isinstance(receiver, ast.Name) and receiver.id in self.numeric_modules and receiver.id not in self.table:
-                return 0  # numpy and math give arrays and numbers
-            if self.facts.modules.is_forward(call):
-                return INSIDE
-            receiver_flags = self.of(receiver)
-            if not receiver_flags:
-                return self._arguments(call)  # a method of a Python value
-            # a method of an outside object may hand back that object's own tensors
-            return INSIDE | (receiver_flags & OUTSIDE)
-        if isinstance(func, ast.Name):
-            if func.id == "super" and func.id not in self.table:
-                return OUTSIDE  # the object itself
-            if returns_python_values(self.facts, func.id) and func.id not in self.table:
-                return 0
-            if func.id in self.table:
-                pass  # a local variable, function or class: below
-            elif func.id in PYTHON_BUILTINS:
-                return 0
-            elif func.id in ARITHMETIC_BUILTINS:
-                arguments = self._arguments(call)
-                return arguments | INSIDE if arguments else 0
-            elif func.id in PASSING_BUILTINS:
-                return self._arguments(call)
-            if self.facts.modules.is_forward(call) or self.facts.modules.is_loss_call(call):
-                return INSIDE
-            return INSIDE | (self._arguments(call) & OUTSIDE)
-        return BOTH
-
-
-def returns_python_values(facts, name: str) -> bool:
-    """Is `name` a module-level function of this file whose every return gives a Python value?"""
-    cache = facts.__dict__.setdefault("_escape_python_returns", {})
-    if name in cache:
-        return cache[name]
-    cache[name] = False  # a recursive function is not looked into again
-    functions = [f for f in facts.tree.functions if f.name == name and isinstance(facts.tree.parent(f), ast.Module)]
-    result = False
-    if len(functions) == 1 and isinstance(functions[0], ast.FunctionDef):
-        function = functions[0]
-        nodes = facts.tree.scope_nodes(function)
-        returns = [n for n in nodes if isinstance(n, ast.Return)]
-        if returns and not any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
-            flags = ValueFlags(facts, function, region_nodes(function.body))
-            result = all(r.value is not None and flags.of(r.value) == 0 for r in returns)
-    cache[name] = result
-    return result
-
-
-def _union(values) -> int:
-    flags = 0
-    for value in values:
-        flags |= value
-    return flags
-
-
-def _numeric_modules(facts) -> frozenset[str]:
-    """Local names of numpy and math modules (their results are not tensors)."""
-    cached = facts.__dict__.get("_escape_numeric")
-    if cached is None:
-        names = set()
-        for node in facts.tree.parents:  # every node but the module: cheaper than another ast.walk
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name in ("numpy", "math"):
-                        names.add(alias.asname or alias.name)
-        cached = facts.__dict__["_escape_numeric"] = frozenset(names)
-    return cached
-
-
-# -- the region check ----------------------------------------------------------------
-
-
-def region_nodes(body: list[ast.stmt]) -> set[int]:
-    found = set()
-    for stmt in body:
-        for node in ast.walk(stmt):
-            found.add(id(node))
-    return found
 
 
 def unsafe_reason(facts, region: Region) -> str | None:
@@ -727,7 +397,7 @@ def _stores_on_self(node: ast.AST, flags: ValueFlags) -> bool:
         return False
     if flags.of(value) == 0:
         return False
-    return any(isinstance(t, (ast.Attribute, ast.Subscript)) and _root_name(t) == "self" for t in targets)
+    return any(isinstance(t, (ast.Attribute, ast.Subscript)) and root_name(t) == "self" for t in targets)
 
 
 def _is_container_call(value: ast.AST | None) -> bool:

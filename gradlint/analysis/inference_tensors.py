@@ -33,7 +33,8 @@ import ast
 from dataclasses import dataclass
 
 from gradlint.analysis.backward import backwards_in
-from gradlint.analysis.escape import PYTHON_METHODS, METADATA_ATTRIBUTES, Region, grad_regions
+from gradlint.analysis.escape import Region, grad_regions
+from gradlint.analysis.values import METADATA_ATTRIBUTES, PYTHON_METHODS
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.names import dotted
