@@ -236,6 +236,9 @@ def _judge_crash(result: FixtureResult) -> tuple[str, str, bool]:
     if not original.failed_to_run:
         return "no crash", "the original runs without error: nothing to fix", False
     what = original.describe_failure()
+    if original.status == "timeout":
+        # no rule predicts a hang: a crash claim needs the original to raise or die
+        return "original hangs", f"original: {what}", False
     if result.compared == "" or fixed is None:
         if result.static.no_fix:
             codes = ", ".join(result.static.no_fix)
