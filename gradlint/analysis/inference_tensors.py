@@ -38,7 +38,7 @@ from gradlint.analysis.values import METADATA_ATTRIBUTES, PYTHON_METHODS
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, block_of, is_true, keyword
 
 # methods that hand back the tensor itself or a view of it
 KEEPING_METHODS = frozenset({
@@ -132,7 +132,7 @@ class InferenceTensors:
     def _bind_made(self, target, value, state) -> None:
         made = self.makes_inference(value, state)
         container = isinstance(value, (ast.List, ast.Tuple, ast.ListComp)) and isinstance(target, ast.Name)
-        for leaf in _leaves(target):
+        for leaf in assigned_names(target):
             if isinstance(leaf, ast.Name):
                 if made:
                     state[leaf.id] = CONTAINER if container else TENSOR
@@ -273,14 +273,14 @@ class InferenceTensors:
             self.sinks(header, state)
             inner = dict(state)
             if isinstance(stmt, (ast.For, ast.AsyncFor)):
-                inner = _without(inner, [n.id for n in _leaves(stmt.target) if isinstance(n, ast.Name)])
+                inner = _without(inner, [n.id for n in assigned_names(stmt.target) if isinstance(n, ast.Name)])
             after = self.run(stmt.body, inner)
             return _both(state, self.run(stmt.orelse, after))
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
                 self.sinks(item.context_expr, state)
                 if item.optional_vars is not None:
-                    state = _without(state, [n.id for n in _leaves(item.optional_vars) if isinstance(n, ast.Name)])
+                    state = _without(state, [n.id for n in assigned_names(item.optional_vars) if isinstance(n, ast.Name)])
             return self.run(stmt.body, state)
         if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             after = self.run(stmt.body, dict(state))
@@ -320,7 +320,7 @@ class InferenceTensors:
     def _bind_after(self, target, value, state) -> None:
         found = self.resolve(value, state)
         unpacked = not isinstance(target, ast.Name)
-        for leaf in _leaves(target):
+        for leaf in assigned_names(target):
             if isinstance(leaf, ast.Name):
                 if found is not None:
                     # unpacking a list gives its tensors; unpacking a tensor gives views
@@ -473,20 +473,10 @@ def _in_source_order(body: list[ast.stmt]):
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def _leaves(target: ast.AST):
-    if isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _leaves(element)
-    elif isinstance(target, ast.Starred):
-        yield from _leaves(target.value)
-    else:
-        yield target
-
-
 def _loop_or_with_targets(node):
     if isinstance(node, (ast.For, ast.AsyncFor)):
-        return list(_leaves(node.target))
-    return [leaf for item in node.items if item.optional_vars is not None for leaf in _leaves(item.optional_vars)]
+        return list(assigned_names(node.target))
+    return [leaf for item in node.items if item.optional_vars is not None for leaf in assigned_names(item.optional_vars)]
 
 
 def _forget(target, state) -> None:
