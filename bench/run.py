@@ -273,9 +273,10 @@ def report(results: dict) -> str:
 
     times, corpora = results["times"], results["corpora"]
     names = list(corpora)
-    rows = [("torchfix", f"TorchFix {results['tools'].get('torchfix', '')}"),
-            ("fixit", f"Fixit {results['tools'].get('fixit', '')}"),
-            ("ruff", f"Ruff {results['tools'].get('ruff', '')} `--select ALL --no-cache`"),
+    version = {name: pin.split("==")[-1] for name, pin in results["tools"].items()}
+    rows = [("torchfix", f"TorchFix {version.get('torchfix', '')}"),
+            ("fixit", f"Fixit {version.get('fixit', '')}"),
+            ("ruff", f"Ruff {version.get('ruff', '')} `--select ALL --no-cache`"),
             ("cold", f"gradlint {gradlint.__version__} cold (empty cache)"),
             ("warm", f"gradlint {gradlint.__version__} warm (nothing changed)")]
 
@@ -351,7 +352,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--gradlint-only", action="store_true", help="skip TorchFix, Fixit and Ruff (quick)")
-    parser.add_argument("--output", default=os.path.join(HERE, "results.md"), help="where to write the markdown report")
+    parser.add_argument("--output", default=os.path.join(prepare.CACHE, "results.md"), help="where to write the markdown report")
     parser.add_argument("--readme", action="store_true", help="also replace the table in README.md")
     parser.add_argument("--cpus", type=int, help="run everything on this many CPUs only (Linux; e.g. 2 on a bigger machine)")
     args = parser.parse_args()
