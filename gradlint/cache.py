@@ -1,13 +1,16 @@
 """The on-disk cache of per-file results, like Ruff's: a folder that is safe to delete.
 
-One entry per (file path, file content). It holds the file's project-index
-summary and, per settings, its findings together with the project-index answers
-those findings were computed with. A result is served only when:
+One entry per file path, replaced when the file changes (so the folder grows
+with the number of files, not with their edits). It holds the digest of the
+content it describes, the file's project-index summary and, per settings, its
+findings together with the project-index answers those findings were computed
+with. A result is served only when:
 
 - the gradlint version and the code of the installed gradlint package are the
   ones that wrote it (the entry folder is named after both);
-- the file's bytes, its path, the settings fingerprint and the codes selected for
-  that path are the same (they name the entry and the result in it);
+- the file's bytes (their digest is in the entry), its path (it names the
+  entry), the settings fingerprint and the codes selected for that path (they
+  name the result in the entry) are the same;
 - every question the rules asked the project index (is `clip` only called under
   no_grad? is `Encoder` a Module subclass?) gets the same answer from this run's
   index, so a change in another file invalidates exactly the files that read it.
@@ -184,8 +187,8 @@ class Cache:
         self._prepared = False
 
     @staticmethod
-    def entry_key(path: str, digest: str) -> str:
-        return hashlib.blake2b(f"{os.path.abspath(path)}\0{digest}".encode(), digest_size=20).hexdigest()
+    def entry_key(path: str) -> str:
+        return hashlib.blake2b(os.path.abspath(path).encode(), digest_size=20).hexdigest()
 
     @staticmethod
     def result_key(settings_fingerprint: str, codes) -> str:

@@ -140,9 +140,11 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
 
     fingerprint = settings.fingerprint()
     for unit in units:
-        unit.entry_key = store.entry_key(unit.path, unit.digest)
+        unit.entry_key = store.entry_key(unit.path)
         unit.result_key = store.result_key(fingerprint, unit.codes)
         unit.entry = store.load(unit.entry_key)
+        if unit.entry is not None and unit.entry.get("digest") != unit.digest:
+            unit.entry = None  # written for other contents of this file: replaced below
         if unit.entry is not None and "summary" in unit.entry:
             try:
                 data = unit.entry["summary"]
@@ -178,7 +180,7 @@ def _remember(store, unit: _File, result: _Checked) -> None:
     reusable = not (result.cached or result.queries is None or result.errors or result.fixed or result.diff)
     if unit.entry is not None and "summary" in unit.entry and not reusable:
         return
-    entry = unit.entry or {"results": {}}
+    entry = unit.entry or {"digest": unit.digest, "results": {}}
     entry["summary"] = unit.summary.to_dict() if unit.summary is not None else None
     if not reusable:
         store.store(unit.entry_key, entry)

@@ -249,3 +249,16 @@ def test_recorded_index_questions_replay_against_another_index():
     only_classes = {k: v for k, v in recorder.queries.items() if "module_classes" in k}
     assert answers_hold(after, only_classes)
     assert not answers_hold(ProjectIndex([]), only_classes)
+
+
+def test_editing_a_file_replaces_its_entry(project):
+    def entries():
+        return sorted(p.name for p in (project / "cache").rglob("*") if p.is_file() and p.parent.parent.parent == project / "cache")
+
+    check(project)
+    first = entries()
+    assert len(first) == 2
+    for n in range(3):
+        (project / "clipping.py").write_text(CLIPPING + f"\nX = {n}\n")
+        check(project)
+    assert entries() == first
