@@ -38,6 +38,8 @@ class Settings:
 
     def selected_codes(self, known: list[str]) -> frozenset[str]:
         chosen = {c for c in known if _matches(c, self.select + self.extend_select)}
+        # like Ruff: a file that does not parse is always reported, unless GL000 is ignored by name
+        chosen.add("GL000")
         return frozenset(c for c in chosen if not _matches(c, self.ignore))
 
     def codes_for(self, path: str, known: list[str]) -> frozenset[str]:

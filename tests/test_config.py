@@ -294,10 +294,11 @@ def test_config_error_is_raised_in_process(tmp_path):
 
 
 
-def test_gl000_is_selected_like_any_code(check, project):
+def test_gl000_is_reported_whatever_is_selected(check, project):
     project("broken.py", "def f(:\n")
     assert check("broken.py")[1] == [("broken.py", "GL000")]
     assert check("--select", "GL000", "broken.py")[1] == [("broken.py", "GL000")]
-    # selecting other rules only leaves the unparsable file out, as does ignoring GL000
-    assert check("--select", "GL301", "broken.py")[:2] == (0, [])
+    # like Ruff: selecting other rules still reports a file that cannot be checked
+    assert check("--select", "GL301", "broken.py")[:2] == (1, [("broken.py", "GL000")])
+    # only ignoring GL000 silences it
     assert check("--ignore", "GL000", "broken.py")[:2] == (0, [])
