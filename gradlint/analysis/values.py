@@ -219,7 +219,10 @@ class ValueFlags:
         if isinstance(expr, ast.Attribute):
             return 0 if expr.attr in METADATA_ATTRIBUTES else self.of(expr.value)
         if isinstance(expr, ast.Subscript):
-            return self.of(expr.value)
+            # indexing a tensor makes a new tensor object inside the region (a view, or a copy for
+            # tensor indices): under inference_mode it cannot be modified in place or trained on later
+            flags = self.of(expr.value)
+            return flags | INSIDE if flags else 0
         if isinstance(expr, ast.Call):
             return self._call(expr)
         if isinstance(expr, ast.BinOp):

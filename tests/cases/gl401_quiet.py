@@ -265,3 +265,15 @@ def raises_with_tensor(model, x):
         out = model(x)
         if out.isnan().any():
             raise ValueError(out)
+
+
+class MomentumShuffle:
+    @torch.no_grad()
+    def unshuffle(self, batch, shuffle):
+        # a tensor indexed inside the block is returned: a caller may train on it
+        unshuffle = torch.argsort(shuffle)
+        return batch[unshuffle]
+
+    @torch.no_grad()
+    def first_row(self, batch):
+        return batch[0]
