@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
 
+# `test_x`, `_do_test`, `run_tests`: a word "test" in a function name
+TEST_NAME = re.compile(r"(^|_)tests?(_|$)")
 HOOK_REGISTRATIONS = frozenset({"register_forward_hook", "register_forward_pre_hook", "register_module_forward_hook", "register_module_forward_pre_hook"})
 
 
@@ -50,7 +53,7 @@ def is_test_code(facts, scope: ast.AST) -> bool:
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
     function = scope if isinstance(scope, FUNCTION_TYPES) else facts.tree.function_of(scope)
-    return function is not None and function.name.lstrip("_").startswith("test")
+    return function is not None and TEST_NAME.search(function.name) is not None
 
 
 def training_region(facts, node: ast.AST) -> ast.AST | None:

@@ -6,7 +6,7 @@ from gradlint.analysis.graph_state import GRAPH
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param
-from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded, training_region
+from gradlint.analysis.training import is_test_code, result_discarded, training_region
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -64,7 +64,6 @@ class UntrainedForwardInTraining(Rule):
     triggers = ("backward", "autograd.grad", "training_step")
 
     def check(self, facts):
-        hooks = None
         params = None
         hits = []
         for call in facts.modules.forwards:
@@ -77,10 +76,8 @@ class UntrainedForwardInTraining(Rule):
             if fate.reaches_backward or fate.escapes or fate.unknown:
                 continue
             if result_discarded(facts, call):
-                if hooks is None:
-                    hooks = registers_forward_hooks(facts)
-                if hooks:
-                    continue
+                # run for its side effects: hooks that may feed the loss, BatchNorm statistics, a check
+                continue
             if params is None:
                 params = facts.parameters
             if self._frozen_without_graph(facts, params, call):

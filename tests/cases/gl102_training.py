@@ -123,3 +123,18 @@ def passed_to_unknown(model, x, y, opt, log_images):
     loss = F.mse_loss(model(x), y)
     loss.backward()
     log_images(model(x))
+
+
+def warm_up_batchnorm(model, x, y, opt):
+    # a forward run for its side effects (BatchNorm statistics, a shape check): not reported
+    model(x)
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+
+
+def _do_test(module, x):
+    # test helpers are quiet
+    out = module(x)
+    module(x).sum().backward()
+    return out.shape
