@@ -28,7 +28,8 @@ class UntrainedForwardInTraining(Rule):
     leaves the function (returned, stored on `self`), goes into a call we cannot
     see into, when the analysed code froze that module (`requires_grad_(False)`
     on it or its parameters) and its input carries no graph, and when the output
-    is only read through forward hooks that may feed the loss.
+    is thrown away (`model(x)` as a statement: run for its side effects, such as
+    BatchNorm statistics or forward hooks that may feed the loss).
 
     ## Why it matters
     The forward saves activations for a backward that will not use them: the
