@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import evaluated_before, is_test_code, registers_forward_hooks, result_discarded
+from gradlint.analysis.training import evaluated_before, is_test_code, result_discarded
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.finding import Applicability
 from gradlint.fixes import add_decorator, make_fix, torch_callable, wrap_in_no_grad
@@ -69,7 +69,6 @@ class EvalForwardWithGrad(Rule):
     triggers = (".eval()", ".train(False)")
 
     def check(self, facts):
-        hooks = None
         hits: list[tuple[ast.Call, ast.AST]] = []
         for call in facts.modules.forwards:
             if facts.grad_mode_at(call) is not GradMode.ENABLED:
@@ -84,10 +83,7 @@ class EvalForwardWithGrad(Rule):
             if facts.flow.fate(call).reaches_backward:
                 continue
             if result_discarded(facts, call):
-                if hooks is None:
-                    hooks = registers_forward_hooks(facts)
-                if hooks:
-                    continue  # feature extraction through hooks: GL103's
+                continue  # a warm-up or check; feature extraction through hooks is GL103's
             hits.append((call, scope))
         statements = [facts.tree.statement_of(call) for call, _ in hits]
         for (call, scope), stmt in zip(hits, statements):

@@ -117,3 +117,10 @@ def nested_function(model, xs):
 
     with torch.no_grad():
         return [run(x) for x in xs]
+
+
+def warm_up(model, example):
+    # a warm-up run whose output is thrown away: not reported
+    model.eval()
+    model(example)
+    return model
