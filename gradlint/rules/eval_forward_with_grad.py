@@ -27,9 +27,10 @@ class EvalForwardWithGrad(Rule):
 
     Quiet when grad is disabled there in any way, including a function whose every
     call site in the analysed files runs under `no_grad`, Lightning's
-    `validation_step`/`test_step`/`predict_step`, and pytest `test_*` functions.
+    `validation_step`/`test_step`/`predict_step`, and test code (`test_*` files and functions, test helpers).
     `eval()` in a function that also calls a backward only freezes BatchNorm and
-    dropout: that forward is trained and not flagged.
+    dropout: that forward is trained and not flagged. A forward whose result
+    is thrown away (a warm-up, a check; hooks are GL103's) is not flagged either.
 
     ## Why it matters
     With grad enabled every forward saves its activations for a backward. In
