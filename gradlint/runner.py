@@ -305,12 +305,26 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
     # big files first, so no worker is left with a large one at the end
     order = sorted(range(len(jobs)), key=lambda i: -weights[i])
     results: list = [None] * len(jobs)
-    kwargs = {"initializer": _init_worker, "initargs": state} if state is not None else {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, **kwargs) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(state,))
+    try:
         chunk = max(1, len(jobs) // (workers * 8))
         for i, result in zip(order, pool.map(function, [jobs[i] for i in order], chunksize=chunk)):
             results[i] = result
+    except BaseException:
+        # Ctrl-C (or an error): drop the queued work; a job already running finishes its atomic write
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
+
+
+def _start_worker(state: tuple | None) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: only the parent answers it (with one line)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if state is not None:
+        _init_worker(*state)
 
 
 def run_stdin(text: str, filename: str, settings: Settings, *, fix: bool, unsafe: bool, diff: bool) -> tuple[RunOutcome, str]:
