@@ -12,36 +12,8 @@ import sys
 import textwrap
 
 import pytest
+from samples import BAD, FIXED  # GL301 on line 6, GL302 on line 10
 
-# GL301 (safe fix) on line 6 and GL302 (safe fix) on line 10
-BAD = textwrap.dedent("""\
-    import torch
-
-
-    def clip(model):
-        for p in model.parameters():
-            p.clamp_(-1, 1)
-
-
-    def evaluate(model, x):
-        with torch.no_grad:
-            return model(x)
-""")
-
-FIXED = textwrap.dedent("""\
-    import torch
-
-
-    def clip(model):
-        for p in model.parameters():
-            with torch.no_grad():
-                p.clamp_(-1, 1)
-
-
-    def evaluate(model, x):
-        with torch.no_grad():
-            return model(x)
-""")
 
 # GL402: its fix is unsafe
 UNSAFE = textwrap.dedent("""\

@@ -7,24 +7,10 @@ code 2 and one line naming the file and the key.
 import textwrap
 
 import pytest
+from samples import BAD  # GL301 on line 6, GL302 on line 10
 
 from gradlint.config import ConfigError, Settings, find_config_file, load_config_file, resolve_settings
 from gradlint.rules import known_codes
-
-# GL301 on line 6, GL302 on line 10
-BAD = textwrap.dedent("""\
-    import torch
-
-
-    def clip(model):
-        for p in model.parameters():
-            p.clamp_(-1, 1)
-
-
-    def evaluate(model, x):
-        with torch.no_grad:
-            return model(x)
-""")
 
 # GL401 on line 6 (a no_grad block that is provably inference)
 INFERENCE = textwrap.dedent("""\

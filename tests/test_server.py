@@ -10,11 +10,10 @@ import asyncio
 import concurrent.futures
 import json
 import sys
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
+from samples import BAD, FIXED  # GL301 on line 6, GL302 on line 10
 
 pytest_lsp = pytest.importorskip("pytest_lsp", reason="the lsp test extra (pytest-lsp) is not installed")
 
@@ -28,34 +27,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 WAIT_S = 30  # generous: CI machines are slow and share their cores
 
-BAD = textwrap.dedent("""\
-    import torch
 
-
-    def clip(model):
-        for p in model.parameters():
-            p.clamp_(-1, 1)
-
-
-    def evaluate(model, x):
-        with torch.no_grad:
-            return model(x)
-""")
-
-FIXED = textwrap.dedent("""\
-    import torch
-
-
-    def clip(model):
-        for p in model.parameters():
-            with torch.no_grad():
-                p.clamp_(-1, 1)
-
-
-    def evaluate(model, x):
-        with torch.no_grad():
-            return model(x)
-""")
 
 CLEAN = "import torch\n\n\ndef f(model, x):\n    with torch.no_grad():\n        return model(x)\n"
 
