@@ -26,9 +26,9 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 import gradlint
+from gradlint.source import replace_file
 
 CACHE_FOLDER = ".gradlint_cache"
 CACHEDIR_TAG = (
@@ -215,17 +215,7 @@ class Cache:
             self._prepare()
             path = self._path(key)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle, separators=(",", ":"))
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            replace_file(path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
         except (OSError, TypeError, ValueError):
             pass
 

@@ -163,17 +163,26 @@ def write_atomic(path: str, data: bytes) -> None:
     left alone (a rename would replace it even without write permission).
     """
     path = os.path.realpath(path)
-    folder = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
     if not mode & 0o222 or not os.access(path, os.W_OK):
         raise PermissionError(errno.EACCES, "file is read-only", path)
-    fd, tmp = tempfile.mkstemp(prefix=".gradlint-", suffix=".tmp", dir=folder)
+    replace_file(path, data, mode=mode, durable=True)
+
+
+def replace_file(path: str, data: bytes, mode: int | None = None, durable: bool = False) -> None:
+    """Put data at path through a temporary file in the same folder and one rename.
+
+    `durable` also flushes the data to disk before the rename (source files; not the cache).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=".gradlint-", suffix=".tmp", dir=os.path.dirname(path))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
