@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 
 from gradlint.config import Settings
@@ -88,15 +89,21 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
             outcome.errors.append(error)
         else:
             units.append(unit)
+    # files named one by one (pre-commit, an editor): the rest of the project still informs the index
+    context = _project_context(paths, units, settings, force_exclude) if units else []
     if store is not None:
-        _look_up(store, units, settings)
+        _look_up(store, units + context, settings)
 
     # pass 1: every file's contribution to the project index
-    unknown = [u for u in units if not u.summarized]
+    unknown = [u for u in units + context if not u.summarized]
     for unit, summary in zip(unknown, _map(_summarize_job, [u.source.text for u in unknown], _weights(unknown))):
         unit.summary, unit.summarized = summary, True
-    summaries = [u.summary for u in units if u.summary is not None]
+    summaries = [u.summary for u in units + context if u.summary is not None]
     index = ProjectIndex(summaries)
+    if store is not None:
+        for unit in context:
+            if unit.entry is None or "summary" not in unit.entry:
+                _remember(store, unit, _Checked())
 
     # pass 2: cached results whose index answers still hold, the prefilter, then the rest
     triggers = {rule.code: rule.triggers for rule in all_rules()}
@@ -126,6 +133,57 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
         if result.diff:
             outcome.diffs.append(result.diff)
     return outcome
+
+
+def _project_context(paths: list[str], units: list[_File], settings: Settings, force_exclude: bool) -> list[_File]:
+    """When only files are named, the other Python files of their project, read for the index only.
+
+    The project is the folder of the configuration file, else the git repository of the
+    first file; without either, the named files are the whole project.
+    """
+    from gradlint.discovery import DiscoveryError, _git_root
+
+    if not all(os.path.isfile(p) for p in paths):
+        return []
+    root = settings.root if settings.source else _git_root(os.path.abspath(paths[0]))
+    if not root:
+        return []
+    try:
+        others = discover([root], settings)
+    except DiscoveryError:
+        return []
+    named = {os.path.realpath(u.path) for u in units}
+    candidates = []
+    for path in others:
+        real = os.path.realpath(path)
+        if real in named:
+            continue
+        named.add(real)
+        unit, error = _read(path, frozenset())
+        if unit is not None:
+            candidates.append(unit)
+    return _related_files(units, candidates)
+
+
+DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+
+
+def _names(text: str) -> set[str]:
+    """The functions a file defines: other files' call sites of them are what the index needs."""
+    from gradlint.analysis.project import UNINDEXED
+
+    return {name for name in DEFINED.findall(text) if name not in UNINDEXED and not name.startswith("__")}
+
+
+def _related_files(units: list[_File], candidates: list[_File]) -> list[_File]:
+    """The candidates that mention a function the named files define: their call sites are what
+    the index needs. (One level: a caller's own callers are not followed; without them the caller
+    counts as running with grad enabled, so nothing is silenced that should not be.)"""
+    names = set().union(*(_names(u.source.text) for u in units))
+    if not names:
+        return []
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
+    return [u for u in candidates if pattern.search(u.source.text)]
 
 
 def _open_cache(settings: Settings, cache_dir: str | None):

@@ -114,3 +114,22 @@ def test_unreadable_and_undecodable_files_are_errors_not_crashes(tmp_path):
     outcome = run_check([str(tmp_path)], Settings(root=str(tmp_path)), cache_dir=str(tmp_path / "c"))
     assert len(outcome.errors) == 1 and "latin.py" in outcome.errors[0]
     assert outcome.files == 2
+
+
+def test_files_named_alone_still_see_the_rest_of_their_project(tmp_path):
+    """Like pre-commit passing only the changed file: its callers elsewhere in the repository count."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "helpers.py").write_text(
+        "def predict(model, batches):\n    model.eval()\n    return [model(b).argmax(1) for b in batches]\n")
+    (tmp_path / "runner.py").write_text(
+        "import torch\nfrom helpers import predict\n\n\ndef report(model, batches):\n"
+        "    with torch.no_grad():\n        return predict(model, batches)\n")
+    named = str(tmp_path / "helpers.py")
+    assert findings(run_check([named], Settings(root=str(tmp_path)), cache=False)) == []
+    # the cache keeps the context's summaries; a warm run agrees
+    cache = str(tmp_path / "cache")
+    assert findings(run_check([named], Settings(root=str(tmp_path)), cache_dir=cache)) == []
+    assert findings(run_check([named], Settings(root=str(tmp_path)), cache_dir=cache)) == []
+    # the caller changes: now the helper runs with grad enabled somewhere
+    (tmp_path / "runner.py").write_text("from helpers import predict\n\n\ndef report(model, batches):\n    return predict(model, batches)\n")
+    assert [f.code for f in run_check([named], Settings(root=str(tmp_path)), cache_dir=cache).findings] == ["GL101"]
