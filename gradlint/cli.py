@@ -79,7 +79,7 @@ def main() -> None:
 def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_format, exit_zero, statistics,
           config_file, stdin_filename, force_exclude, no_cache, cache_dir, quiet):
     """Lint PATHS (default: the current folder)."""
-    from gradlint.config import ConfigError, resolve_settings, validate_selectors
+    from gradlint.config import ConfigError, NearestSettings, resolve_settings, validate_selectors
     from gradlint.discovery import DiscoveryError
     from gradlint.report import ReportContext, render
     from gradlint.rules import known_codes
@@ -93,15 +93,22 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     if start == "-":
         start = "."
     try:
-        settings = resolve_settings(start if os.path.exists(start) else os.path.dirname(os.path.abspath(start)), known, config_file)
-        overrides = {}
-        if select:
-            overrides["select"] = validate_selectors(_split(select), known, "--select")
-        if extend_select:
-            overrides["extend_select"] = settings.extend_select + validate_selectors(_split(extend_select), known, "--extend-select")
-        if ignore:
-            overrides["ignore"] = settings.ignore + validate_selectors(_split(ignore), known, "--ignore")
-        settings = settings.with_overrides(**overrides)
+        chosen = validate_selectors(_split(select), known, "--select") if select else None
+        extended = validate_selectors(_split(extend_select), known, "--extend-select") if extend_select else ()
+        ignored = validate_selectors(_split(ignore), known, "--ignore") if ignore else ()
+
+        def with_command_line(found):
+            # the command line's options go on top of whichever configuration a file has
+            return found.with_overrides(
+                select=chosen,
+                extend_select=found.extend_select + extended if extended else None,
+                ignore=found.ignore + ignored if ignored else None,
+            )
+
+        settings = with_command_line(
+            resolve_settings(start if os.path.exists(start) else os.path.dirname(os.path.abspath(start)), known, config_file)
+        )
+        settings_for = None if config_file else NearestSettings(settings, known, with_command_line)
     except ConfigError as exc:
         _fail(str(exc))
     unsafe = settings.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
@@ -119,8 +126,8 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
             outcome, fixed_text = run_stdin(source.text, stdin_filename or "-", settings, fix=fix, unsafe=unsafe, diff=diff)
         else:
             outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude,
-                                cache=not no_cache, cache_dir=cache_dir)
-    except DiscoveryError as exc:
+                                cache=not no_cache, cache_dir=cache_dir, settings_for=settings_for)
+    except (DiscoveryError, ConfigError) as exc:
         _fail(str(exc))
 
     if outcome.files == 0 and not reading_stdin:

@@ -202,3 +202,32 @@ def resolve_settings(start: str, known: list[str], explicit: str | None = None) 
     if explicit and not os.path.isfile(explicit):
         raise ConfigError(f"{explicit}: configuration file not found")
     return load_config_file(path, known)
+
+
+class NearestSettings:
+    """Each file's settings from the configuration nearest to it (like Ruff's hierarchy).
+
+    `apply` adds the command line's options (--select, --ignore, ...) to a loaded
+    configuration; files without a configuration of their own use `base`.
+    """
+
+    def __init__(self, base: Settings, known: list[str], apply):
+        self.base = base
+        self.known = known
+        self.apply = apply
+        self._by_folder: dict[str, Settings] = {}
+        self._by_file: dict[str, Settings] = {base.source: base} if base.source else {}
+
+    def __call__(self, path: str) -> Settings:
+        folder = os.path.dirname(os.path.abspath(path))
+        found = self._by_folder.get(folder)
+        if found is None:
+            config = find_config_file(folder)
+            if config is None:
+                found = self.base
+            else:
+                found = self._by_file.get(config)
+                if found is None:
+                    found = self._by_file[config] = self.apply(load_config_file(config, self.known))
+            self._by_folder[folder] = found
+        return found

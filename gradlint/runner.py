@@ -48,6 +48,8 @@ class _File:
     entry_key: str = ""
     result_key: str = ""
     entry: dict | None = None
+    # the settings of the configuration nearest to this file (None: the run's own)
+    settings: Settings | None = None
 
 
 @dataclass
@@ -73,7 +75,8 @@ def default_cache_dir(settings: Settings) -> str:
 
 def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe: bool = False,
               diff: bool = False, force_exclude: bool = False, cache: bool = True,
-              cache_dir: str | None = None) -> RunOutcome:
+              cache_dir: str | None = None, settings_for=None) -> RunOutcome:
+    """`settings_for(path)`, when given, picks each file's configuration (the nearest one)."""
     from gradlint.analysis.project import ProjectIndex
     from gradlint.rules import all_rules, known_codes
 
@@ -84,10 +87,12 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     store = _open_cache(settings, cache_dir) if cache else None
     units: list[_File] = []
     for path in files:
-        unit, error = _read(path, settings.codes_for(path, known))
+        file_settings = settings_for(path) if settings_for is not None else settings
+        unit, error = _read(path, file_settings.codes_for(path, known))
         if error:
             outcome.errors.append(error)
         else:
+            unit.settings = file_settings if file_settings is not settings else None
             units.append(unit)
     # files named one by one (pre-commit, an editor): the rest of the project still informs the index
     context = _project_context(paths, units, settings, force_exclude) if units else []
@@ -117,7 +122,7 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
             checked[unit.path] = _Checked(queries={})
         else:
             todo.append(unit)
-    jobs = [(u.path, u.source, u.codes) for u in todo]
+    jobs = [(u.path, u.source, u.codes, u.settings) for u in todo]
     state = (settings, index, (fix, unsafe, diff))
     for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
         checked[unit.path] = result
@@ -199,7 +204,7 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
     fingerprint = settings.fingerprint()
     for unit in units:
         unit.entry_key = store.entry_key(unit.path)
-        unit.result_key = store.result_key(fingerprint, unit.codes)
+        unit.result_key = store.result_key(unit.settings.fingerprint() if unit.settings else fingerprint, unit.codes)
         unit.entry = store.load(unit.entry_key)
         if unit.entry is not None and unit.entry.get("digest") != unit.digest:
             unit.entry = None  # written for other contents of this file: replaced below
@@ -305,8 +310,9 @@ def _check_job(job) -> _Checked:
     from gradlint.cache import RecordingIndex
     from gradlint.engine import fix_source, lint_source
 
-    path, source, codes = job
+    path, source, codes, file_settings = job
     settings, index, (fix, unsafe, diff) = _WORKER_STATE
+    settings = file_settings or settings
     recorder = RecordingIndex(index)
     out = _Checked()
     if not (fix or diff):

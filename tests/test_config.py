@@ -288,3 +288,33 @@ def test_gl000_is_reported_whatever_is_selected(check, project):
     assert check("--select", "GL301", "broken.py")[:2] == (1, [("broken.py", "GL000")])
     # only ignoring GL000 silences it
     assert check("--ignore", "GL000", "broken.py")[:2] == (0, [])
+
+
+def test_each_file_gets_its_nearest_configuration(check, project):
+    """A sub-project's own [tool.gradlint] holds for its files (a monorepo), on top of the command line."""
+    project("pyproject.toml", "[tool.gradlint]\nselect = [\"GL\"]\n")
+    project("sub/pyproject.toml", "[tool.gradlint]\nignore = [\"GL301\"]\n")
+    project("sub/inner.py", BAD)
+    assert check(".")[1] == [
+        ("bad.py", "GL301"),
+        ("bad.py", "GL302"),
+        ("sub/inner.py", "GL302"),
+    ]
+    # the command line goes on top of each configuration
+    assert check("--ignore", "GL302", ".")[1] == [("bad.py", "GL301")]
+    # --config holds for every file
+    assert check("--config", "pyproject.toml", ".")[1] == [
+        ("bad.py", "GL301"),
+        ("bad.py", "GL302"),
+        ("sub/inner.py", "GL301"),
+        ("sub/inner.py", "GL302"),
+    ]
+
+
+def test_a_bad_nested_configuration_stops_the_run(check, project):
+    project("bad.py", BAD)
+    project("sub/gradlint.toml", "select = [\"GL999\"]\n")
+    project("sub/inner.py", BAD)
+    code, found, err = check(".")
+    assert code == 2
+    assert "GL999" in err and err.count("\n") == 1
