@@ -30,8 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 import zipfile
+
+from samples import compiles  # the script's own folder is on sys.path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -81,16 +82,6 @@ def snapshot(folder: str) -> dict[str, bytes]:
                 with open(path, "rb") as handle:
                     out[os.path.relpath(path, folder)] = handle.read()
     return out
-
-
-def compiles(data: bytes) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(data, "<corpus>", "exec", dont_inherit=True)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
 
 
 def serious(stderr: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Source texts several test modules share."""
 
 import textwrap
+import warnings
 
 # GL301 (safe fix) on line 6 and GL302 (safe fix) on line 10
 BAD = textwrap.dedent("""\
@@ -32,3 +33,14 @@ FIXED = textwrap.dedent("""\
         with torch.no_grad():
             return model(x)
 """)
+
+
+def compiles(code) -> bool:
+    """Does Python compile this source (text or bytes)? The tests' own oracle, apart from gradlint's."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(code, "<checked>", "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False

@@ -12,7 +12,7 @@ Interrupt safety and the corpus-wide fix checks are in test_reliability_fix.py.
 import subprocess
 import sys
 import textwrap
-import warnings
+from samples import compiles
 
 import hypothesmith
 import pytest
@@ -33,16 +33,6 @@ TRIGGER_COMMENT = "# " + " ".join(TRIGGERS).replace("\n", " ") + "\n"
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
-
-
-def compiles(text: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, "<generated>", "exec", dont_inherit=True)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
 
 
 def check_program(text: str) -> None:
