@@ -67,6 +67,12 @@ class FileFacts:
         return ParameterFacts(self)
 
     @cached_property
+    def eval_calls(self):
+        from gradlint.analysis.training import eval_calls_by_scope
+
+        return eval_calls_by_scope(self)
+
+    @cached_property
     def flow(self):
         from gradlint.analysis.flow import FlowFacts
 

@@ -19,19 +19,22 @@ TEST_NAME = re.compile(r"(^|_)tests?(_|$)")
 HOOK_REGISTRATIONS = frozenset({"register_forward_hook", "register_forward_pre_hook", "register_module_forward_hook", "register_module_forward_pre_hook"})
 
 
+def eval_calls_by_scope(facts) -> dict[ast.AST, list[tuple[ast.Call, str]]]:
+    """(call, module path) of every `m.eval()` / `m.train(False)`, grouped by the scope whose code runs it."""
+    found: dict[ast.AST, list[tuple[ast.Call, str]]] = {}
+    for node in facts.tree.calls:
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
+                path = dotted(node.func.value)
+                if path:
+                    found.setdefault(facts.flow.analysis_scope(node), []).append((node, path))
+    return found
+
+
 def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
     """(call, module path) for each `m.eval()` / `m.train(False)` directly in scope."""
-    index = facts.__dict__.get("_eval_calls_by_scope")
-    if index is None:
-        index = facts.__dict__["_eval_calls_by_scope"] = {}
-        for node in facts.tree.calls:
-            if isinstance(node.func, ast.Attribute):
-                method = node.func.attr
-                if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
-                    path = dotted(node.func.value)
-                    if path:
-                        index.setdefault(facts.flow.analysis_scope(node), []).append((node, path))
-    return index.get(scope, [])
+    return facts.eval_calls.get(scope, [])
 
 
 def covers(module_path: str, callee_path: str) -> bool:
