@@ -98,7 +98,7 @@ class GraphKeptAcrossIterations(Rule):
                 loop = self._loop_for(facts, stmt, scope, backwards, evaluating)
                 if loop is None or facts.grad_mode_at(stmt) is not GradMode.ENABLED:
                     continue
-                found = self._check_statement(facts, scope, loop, stmt, trains=loop is not None and any(facts.tree.is_inside(b.node, loop) for b in backwards))
+                found = self._check_statement(facts, scope, loop, stmt, trains=any(facts.tree.is_inside(b.node, loop) for b in backwards))
                 if found is not None:
                     yield found
 
@@ -130,7 +130,7 @@ class GraphKeptAcrossIterations(Rule):
                     return self._report(facts, stmt, stmt.value, ACCUMULATE)
             elif isinstance(target, ast.Name) and trains:
                 path = target.id
-                if path in live_paths(facts, stmt.value) and self._carried(facts, scope, loop, path):
+                if path in live_paths(facts, stmt.value) and _bound_before(facts, scope, loop, path):
                     if facts.flow.state_of(stmt.value) == GRAPH and not self._backpropagated_after(facts, scope, loop, path):
                         return self._self_update(facts, scope, stmt, path)
         return None
@@ -163,10 +163,6 @@ class GraphKeptAcrossIterations(Rule):
         if not _bound_before(facts, scope, loop, base):
             return False
         return not self._backpropagated_after(facts, scope, loop, path)
-
-    @staticmethod
-    def _carried(facts, scope, loop, name: str) -> bool:
-        return _bound_before(facts, scope, loop, name)
 
     @staticmethod
     def _backpropagated_after(facts, scope, loop, path: str) -> bool:
