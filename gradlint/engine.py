@@ -196,11 +196,24 @@ def fix_source(
     problems: list[str] = []
     rejected: set = set()
     result = lint_source(source, path, settings, index, codes)
+    # each round's starting text, fixed count and result: a text seen before means fixes undo each other
+    history: list[tuple[str, int, LintResult]] = []
+    applied: list[set[str]] = []
     for _ in range(MAX_FIX_ROUNDS):
         candidates = [f for f in result.findings if _fix_key(f) not in rejected]
         edits, count = choose_edits(candidates, unsafe)
         if not edits:
             break
+        seen = next((i for i, (text, _, _) in enumerate(history) if text == source.text), None)
+        if seen is not None:
+            # back to the state before the cycle began, and name the rules whose fixes fight
+            rules = sorted(set().union(*applied[seen:]))
+            source_text, fixed, result = history[seen]
+            source = SourceText(source_text, encoding=original.encoding, bom=original.bom)
+            problems.append(f"{path}: the fixes for {', '.join(rules)} undo each other; stopped where they began to repeat (a gradlint bug: please report it)")
+            break
+        history.append((source.text, fixed, result))
+        applied.append({f.code for f in candidates if applies(f, unsafe)})
         new_text = apply_edits(source, edits)
         if not _valid(new_text, strict):
             # find the fixes that break the file, one at a time, and go on without them

@@ -2,7 +2,7 @@
 
 `t.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`,
 `torch.autograd.backward(...)`, `torch.autograd.grad(outputs, ...)`,
-`manual_backward(loss)`; and the values a Lightning `training_step` returns,
+`torch.distributed.autograd.backward(context_id, roots)`, `manual_backward(loss)`; and the values a Lightning `training_step` returns,
 which the framework backpropagates.
 """
 
@@ -27,6 +27,10 @@ def backward_of(facts, call: ast.Call) -> Backward | None:
     if name in ("torch.autograd.backward", "torch.autograd.grad"):
         first = call.args[0] if call.args else keyword(call, "outputs") or keyword(call, "tensors")
         return Backward(call, (first,)) if first is not None else None
+    if name == "torch.distributed.autograd.backward":
+        # the roots are the second argument; the first is the autograd context's id
+        roots = call.args[1] if len(call.args) > 1 else keyword(call, "roots")
+        return Backward(call, (roots,)) if roots is not None else None
     if isinstance(func, ast.Attribute) and func.attr == "backward":
         # `loss.backward()`; `accelerator.backward(loss)` / `fabric.backward(loss)` pass the loss as argument
         roots = [func.value, *call.args[:1]]

@@ -333,8 +333,8 @@ class InferenceTensors:
     def sinks(self, root: ast.AST, state: dict[str, str]) -> None:
         if not state:
             return
-        for node in _expression_nodes(root):
-            misuse = self._sink(node, state)
+        for node, visible in _expression_nodes(root, state):
+            misuse = self._sink(node, visible)
             if misuse is not None:
                 self.misuses.append(misuse)
 
@@ -500,15 +500,34 @@ def _both(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
     return merged
 
 
-def _expression_nodes(root: ast.AST):
-    """Nodes of a simple statement or a header expression; nested function bodies run elsewhere."""
-    stack = [root]
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _expression_nodes(root: ast.AST, state: dict[str, str]):
+    """(node, the names visible there) for the nodes of a simple statement or a header expression.
+
+    Nested function bodies run elsewhere; a comprehension's own variables hide the outer names
+    they spell (`[f(x) for x in batch]` does not read an outer `x`), except in its first iterable,
+    which is evaluated outside it."""
+    stack = [(root, state)]
     while stack:
-        node = stack.pop()
-        yield node
+        node, visible = stack.pop()
+        yield node, visible
         if isinstance(node, ast.Lambda):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        if isinstance(node, COMPREHENSIONS):
+            bound = {leaf.id for g in node.generators for leaf in assigned_names(g.target) if isinstance(leaf, ast.Name)}
+            inner = _without(visible, bound)
+            stack.extend(reversed([(c, visible if c is node.generators[0].iter else inner) for c in _comprehension_parts(node)]))
+            continue
+        stack.extend(reversed([(c, visible) for c in ast.iter_child_nodes(node)]))
+
+
+def _comprehension_parts(node) -> list[ast.AST]:
+    parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    for generator in node.generators:
+        parts += [generator.iter, *generator.ifs]
+    return parts
 
 
 def _op(op: ast.operator) -> str:

@@ -131,7 +131,8 @@ class GraphKeptAcrossIterations(Rule):
             elif isinstance(target, ast.Name) and trains:
                 path = target.id
                 if path in live_paths(facts, stmt.value) and _bound_before(facts, scope, loop, path):
-                    if facts.flow.state_of(stmt.value) == GRAPH and not self._backpropagated_after(facts, scope, loop, path):
+                    if facts.flow.state_of(stmt.value) == GRAPH and not self._backpropagated_after(facts, scope, loop, path) \
+                            and not self._backpropagated_and_reset(facts, scope, loop, path):
                         return self._self_update(facts, scope, stmt, path)
         return None
 
@@ -168,6 +169,21 @@ class GraphKeptAcrossIterations(Rule):
     def _backpropagated_after(facts, scope, loop, path: str) -> bool:
         fate = facts.flow.path_fate(path, scope)
         return any(not facts.tree.is_inside(node, loop) for node in fate.backwards)
+
+    @staticmethod
+    def _backpropagated_and_reset(facts, scope, loop, path: str) -> bool:
+        """Gradient accumulation: `acc = acc + loss`, then every k steps `acc.backward(); acc = 0.0`.
+
+        The backward frees the graph and the reset drops it, so no graph outlives k iterations
+        (and `.detach()` would break the backward)."""
+        fate = facts.flow.path_fate(path, scope)
+        if not any(facts.tree.is_inside(node, loop) for node in fate.backwards):
+            return False
+        for node in ast.walk(loop):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == path for t in node.targets):
+                if path not in live_paths(facts, node.value) and facts.flow.state_of(node.value) != GRAPH:
+                    return True
+        return False
 
     # -- frozen targets --------------------------------------------------------------
 

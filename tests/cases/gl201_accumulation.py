@@ -132,3 +132,27 @@ def grad_norms(model, loader, opt):
         norms.append(torch.stack([p.grad.norm() for p in model.parameters()]).sum())
         opt.step()
     return norms
+
+
+def accumulate_every_k(model, loader, opt, k=4):
+    # backpropagated and reset every k steps: no graph outlives k iterations, and
+    # `.detach()` would make the backward raise "element 0 of tensors does not require grad"
+    acc = 0.0
+    for i, (x, y) in enumerate(loader):
+        loss = F.mse_loss(model(x), y)
+        acc = acc + loss
+        if (i + 1) % k == 0:
+            acc.backward()
+            opt.step()
+            opt.zero_grad()
+            acc = 0.0
+
+
+def accumulate_every_k_scaled(model, loader, opt, k=4):
+    total = 0
+    for i, (x, y) in enumerate(loader):
+        total += F.mse_loss(model(x), y)
+        if i % k == k - 1:
+            (total / k).backward()
+            opt.step()
+            total = 0

@@ -155,3 +155,15 @@ def list_extended_in_place(backbone, loader):
         feats = [backbone(x) for x, _ in loader]
     feats += [torch.zeros(2, 4)]
     return len(feats)
+
+
+def comprehension_variable_shadows(model, head, batch, x, y, opt):
+    # the comprehensions' `feats` are the batch's tensors, not the inference tensor made above
+    with torch.inference_mode():
+        feats = model(x)
+    outs = [head(feats) for feats in batch]
+    scaled = [feats.mul_(2) for feats in batch]
+    loss = F.mse_loss(torch.stack(outs + scaled), y)
+    loss.backward()
+    opt.step()
+    return feats.tolist()

@@ -117,3 +117,13 @@ def list_of_features_to_a_head(backbone, fpn_head, opt, loader, y):
     loss = F.mse_loss(fpn_head(first), second.clone())
     loss.backward()
     opt.step()
+
+
+def comprehension_reads_the_outer_tensor(model, head, batch, x, y, opt):
+    with torch.inference_mode():  # expect: GL304
+        feats = model(x)
+    outs = [head(feats) for _ in batch]
+    loss = F.mse_loss(torch.stack(outs), y)
+    loss.backward()
+    opt.step()
+
