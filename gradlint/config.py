@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,9 @@ DEFAULT_EXCLUDES = (
     ".tox", ".nox", "node_modules", "site-packages", ".mypy_cache", ".ruff_cache",
     ".pytest_cache", ".gradlint_cache", ".eggs",
 )
+
+# Larger files are refused (the analysis would take minutes and gigabytes): `max-file-size`
+DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -30,6 +34,7 @@ class Settings:
     respect_gitignore: bool = True
     unsafe_fixes: bool = False
     torch_version: tuple[int, int] | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     root: str = field(default=".", compare=False)
     source: str | None = field(default=None, compare=False)
 
@@ -97,9 +102,35 @@ def _parse_version(value, where: str) -> tuple[int, int]:
         raise ConfigError(f"{where} must look like \"2.1\", got {value!r}") from None
 
 
+# a size in bytes, or with a decimal (kB, MB, GB) or binary (KiB, MiB, GiB) unit
+SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def parse_size(value, where: str) -> int:
+    """`4194304`, `"4MiB"`, `"4 MB"` or `"512kB"` as a positive number of bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif isinstance(value, str) and (match := _SIZE.fullmatch(value)) and match[2].lower() in SIZE_UNITS | {"": 1}:
+        size = int(float(match[1]) * SIZE_UNITS.get(match[2].lower(), 1))
+    else:
+        raise ConfigError(f"{where} must be a number of bytes or a size such as \"4MiB\" or \"4MB\", got {value!r}")
+    if size <= 0:
+        raise ConfigError(f"{where} must be above zero, got {value!r}")
+    return size
+
+
+def describe_sizes(size: int, limit: int) -> tuple[str, str]:
+    """The size and the limit in the limit's own unit: ("52.4 MB", "4 MB"), ("50.0 MiB", "4 MiB")."""
+    unit = next((u for u in ("GiB", "GB", "MiB", "MB", "KiB", "kB") if limit % SIZE_UNITS[u.lower()] == 0), "B")
+    factor = SIZE_UNITS[unit.lower()]
+    shown = f"{size / factor:.1f}" if unit != "B" else str(size)
+    return f"{shown} {unit}", f"{limit // factor} {unit}"
+
+
 KEYS = {
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "respect-gitignore", "unsafe-fixes", "torch-version",
+    "respect-gitignore", "unsafe-fixes", "torch-version", "max-file-size",
 }
 
 
@@ -137,6 +168,11 @@ def settings_from_table(table: dict, path: str, known: list[str]) -> Settings:
             changes[key.replace("-", "_")] = _bool(table, key, where)
     if "torch-version" in table:
         changes["torch_version"] = _parse_version(table["torch-version"], f"{where}: 'torch-version'")
+    if "max-file-size" in table:
+        changes["max_file_size"] = parse_size(table["max-file-size"], f"{where}: 'max-file-size'")
+    if changes.get("select") == () and not changes.get("extend_select"):
+        # Ruff would run nothing and say "All checks passed!": here that is a mistake, not a wish
+        raise ConfigError(f"{where}: 'select' is empty, so no rule would run (name codes, or add 'extend-select')")
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):
@@ -178,14 +214,15 @@ def load_config_file(path: str, known: list[str]) -> Settings:
 def find_config_file(start: str) -> str | None:
     """The nearest gradlint.toml, or pyproject.toml with a [tool.gradlint] table, at or above start."""
     folder = Path(os.path.abspath(start))
-    if folder.is_file() or not folder.exists():
+    # os.path's tests, not Path's: they answer False where a folder may not be searched
+    if not os.path.isdir(folder):
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         own = candidate / "gradlint.toml"
-        if own.is_file():
+        if os.path.isfile(own):
             return str(own)
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
+        if os.path.isfile(pyproject):
             try:
                 text = pyproject.read_text(encoding="utf-8", errors="replace")
             except OSError:

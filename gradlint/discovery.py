@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from pathlib import Path
 
-
-from gradlint.config import Settings
+from gradlint.config import Settings, describe_sizes
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 class DiscoveryError(Exception):
     """A path the user named that cannot be linted (exit 2)."""
+
+
+def refusal(path: str, max_file_size: int | None) -> str | None:
+    """Why a file must not be read, from its metadata alone, or None.
+
+    Not a regular file: opening a FIFO blocks until a writer comes, a device
+    such as /dev/zero never ends. Above `max_file_size` bytes: the analysis
+    would take minutes and gigabytes. (A missing or unreadable file is left to
+    the read, which names the reason.)
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return "is a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+    if max_file_size and info.st_size > max_file_size:
+        size, limit = describe_sizes(info.st_size, max_file_size)
+        return f"file is too large ({size} > {limit} limit; see max-file-size)"
+    return None
 
 
 def _excluded(rel_parts: tuple[str, ...], patterns: tuple[str, ...]) -> bool:
@@ -141,6 +161,13 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
         # it ignores it: then only the .gitignore files inside it count
         absolute = os.path.abspath(given)
         stop = absolute if gitignored(given, True) else None
+        try:
+            with os.scandir(given):
+                pass  # os.walk below would say nothing about a folder it may not list
+        except PermissionError:
+            raise DiscoveryError(f"{given}: permission denied") from None
+        except OSError as exc:
+            raise DiscoveryError(f"{given}: {exc.strerror or exc}") from None
         seen_dirs: set[tuple[int, int]] = set()
         for folder, dirs, files in os.walk(given, followlinks=False):
             try:

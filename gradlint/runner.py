@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from gradlint.config import Settings
-from gradlint.discovery import discover
+from gradlint.discovery import discover, refusal
 from gradlint.finding import Finding
 from gradlint.source import SourceError, SourceText
 
@@ -88,7 +88,7 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     units: list[_File] = []
     for path in files:
         file_settings = settings_for(path) if settings_for is not None else settings
-        unit, error = _read(path, file_settings.codes_for(path, known))
+        unit, error = _read(path, file_settings.codes_for(path, known), file_settings.max_file_size)
         if error:
             outcome.errors.append(error)
         else:
@@ -164,7 +164,7 @@ def _project_context(paths: list[str], units: list[_File], settings: Settings, f
         if real in named:
             continue
         named.add(real)
-        unit, error = _read(path, frozenset())
+        unit, error = _read(path, frozenset(), settings.max_file_size)
         if unit is not None:
             candidates.append(unit)
     return _related_files(units, candidates)
@@ -252,7 +252,10 @@ def _remember(store, unit: _File, result: _Checked) -> None:
     store.store(unit.entry_key, add_result(entry, unit.result_key, data))
 
 
-def _read(path: str, codes: frozenset[str]) -> tuple[_File | None, str | None]:
+def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) -> tuple[_File | None, str | None]:
+    refused = refusal(path, max_file_size)  # a FIFO would block the open; a huge file the analysis
+    if refused:
+        return None, f"{path}: {refused}"
     try:
         with open(path, "rb") as handle:
             data = handle.read()
