@@ -17,8 +17,15 @@ from gradlint import __version__
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def _say(message: str) -> None:
+    """One line on stderr, whatever a file name in it holds (a newline, bytes that are not UTF-8)."""
+    from gradlint.report import printable
+
+    click.echo(printable(message), err=True)
+
+
 def _fail(message: str) -> NoReturn:
-    click.echo(f"gradlint: error: {message}", err=True)
+    _say(f"gradlint: error: {message}")
     sys.exit(EXIT_ERROR)
 
 
@@ -59,7 +66,8 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+# readable=False: an unreadable path gets gradlint's own line (README's table), not click's usage error
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--unsafe-fixes", "unsafe_fixes", is_flag=True, default=None, help="Also apply (and show as fixable) unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a diff instead of writing them.")
@@ -69,7 +77,7 @@ def main() -> None:
 @click.option("--output-format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "lsp"]), default="text", show_default=True)
 @click.option("--exit-zero", "exit_zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("--config", "config_file", type=click.Path(), help="Use this pyproject.toml or gradlint.toml.")
+@click.option("--config", "config_file", type=click.Path(readable=False), help="Use this pyproject.toml or gradlint.toml.")
 @click.option("--stdin-filename", "stdin_filename", help="The name to report for source read from standard input (path `-`).")
 @click.option("--force-exclude", "force_exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
 @click.option("--no-cache", "no_cache", is_flag=True, help="Do not read or write the cache.")
@@ -92,6 +100,10 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     start = stdin_filename if reading_stdin and stdin_filename else paths[0]
     if start == "-":
         start = "."
+    if select and not _split(select):
+        _fail("--select: empty selection, no rule would run (name codes or prefixes, such as --select GL3)")
+    if statistics and output_format not in ("text", "json"):
+        _fail(f"--statistics: not available with --output-format {output_format} (use text or json)")
     try:
         chosen = validate_selectors(_split(select), known, "--select") if select else None
         extended = validate_selectors(_split(extend_select), known, "--extend-select") if extend_select else ()
@@ -116,8 +128,13 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     fixed_text = None
     try:
         if reading_stdin:
-            text = sys.stdin.buffer.read()
+            from gradlint.config import describe_sizes
             from gradlint.source import SourceError, SourceText
+
+            text = sys.stdin.buffer.read(settings.max_file_size + 1)
+            if len(text) > settings.max_file_size:
+                limit = describe_sizes(len(text), settings.max_file_size)[1]
+                _fail(f"{stdin_filename or '-'}: input is too large (over the {limit} limit; see max-file-size)")
 
             try:
                 source = SourceText.from_bytes(text)
@@ -131,7 +148,7 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
         _fail(str(exc))
 
     if outcome.files == 0 and not reading_stdin:
-        click.echo(f"gradlint: warning: no Python files found in {' '.join(paths)}", err=True)
+        _say(f"gradlint: warning: no Python files found in {' '.join(paths)}")
     for finding in outcome.findings:
         finding.path = display_path(finding.path) if not reading_stdin else finding.path
     outcome.findings.sort(key=lambda f: f.sort_key())
@@ -146,6 +163,9 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
         report_stream = sys.stdout
 
     if diff:
+        # a file name that is not UTF-8 goes into the diff's header as its own bytes, for patch(1)
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="surrogateescape")
         for chunk in outcome.diffs:
             sys.stdout.write(chunk)
     elif not (quiet and output_format == "text" and not outcome.findings):
@@ -162,7 +182,7 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
             rendered = "".join(line + "\n" for line in rendered.splitlines() if ":" in line and not line.startswith(("Found", "[*]", "All checks")))
         report_stream.write(rendered)
     for error in outcome.errors:
-        click.echo(f"gradlint: error: {error}", err=True)
+        _say(f"gradlint: error: {error}")
     if outcome.errors:
         sys.exit(EXIT_ERROR)
     if diff:

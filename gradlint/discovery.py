@@ -148,8 +148,12 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
         return gitignored(path, is_dir, stop)
 
     for given in paths:
-        if not os.path.lexists(given):
-            raise DiscoveryError(f"{given}: no such file or directory")
+        try:
+            os.lstat(given)
+        except PermissionError:  # a folder on the way may not be searched
+            raise DiscoveryError(f"{given}: permission denied") from None
+        except OSError:
+            raise DiscoveryError(f"{given}: no such file or directory") from None
         if os.path.isfile(given) or not os.path.isdir(given):
             if force_exclude and skip_named(given, False):
                 continue

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from gradlint.report import printable
+
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # the workflow command's own escapes for CR and LF; other controls and undecodable bytes as backslash escapes
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -55,13 +55,16 @@ def _section(doc: str, title: str) -> str:
 
 
 def _artifact(path: str, root: str) -> dict:
-    """A repository-relative, percent-encoded URI; an absolute file URI for a file outside the root."""
+    """A repository-relative, percent-encoded URI; an absolute file URI for a file outside the root.
+
+    The name's own bytes are encoded (os.fsencode), so a name that is not UTF-8 still names its file.
+    """
     absolute = Path(os.path.abspath(path))
     try:
         relative = absolute.relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return {"uri": absolute.as_uri()}
-    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(os.fsencode(relative)), "uriBaseId": "%SRCROOT%"}
 
 
 def render_sarif(findings, context) -> str:

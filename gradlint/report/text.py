@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from gradlint.engine import applies
 from gradlint.finding import Applicability
+from gradlint.report import printable, statistics
 
 
 def _style(text: str, code: str, color: bool) -> str:
@@ -19,14 +18,12 @@ def render_text(findings, context) -> str:
         mark = ""
         if f.fix is not None and applies(f, context.unsafe_fixes):
             mark = _style("[*] ", "36", color)
-        where = _style(f"{f.path}:{f.start.line}:{f.start.column}:", "1", color)
-        lines.append(f"{where} {_style(f.code, '1;31', color)} {mark}{f.message}")
+        # one finding, one line: whatever a file's name holds (a newline, bytes that are not UTF-8)
+        where = _style(f"{printable(f.path)}:{f.start.line}:{f.start.column}:", "1", color)
+        lines.append(f"{where} {_style(f.code, '1;31', color)} {mark}{printable(f.message)}")
     if context.statistics:
-        lines = []
-        counts = Counter((f.code, f.name) for f in findings)
-        fixable = Counter(f.code for f in findings if applies(f, context.unsafe_fixes))
-        for (code, name), count in counts.most_common():
-            lines.append(f"{count:5}\t{code}\t{'[*]' if fixable[code] else '[ ]'} {name}")
+        lines = [f"{s['count']:5}\t{s['code']}\t{'[*]' if s['fixable'] else '[ ]'} {s['name']}"
+                 for s in statistics(findings, context.unsafe_fixes)]
     total = len(findings)
     safe = sum(1 for f in findings if applies(f, False))
     hidden = sum(1 for f in findings if f.fix is not None and f.fix.applicability is Applicability.UNSAFE)
