@@ -278,12 +278,14 @@ def server():
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Also draw the results into this PNG (needs matplotlib).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
               help="Seconds each program may run before it is reported as hanging.")
-def verify(fixtures, device, repeat, output_format, plot_path, timeout):
+@click.option("--memory-limit", "memory_limit", default="8G", show_default=True, metavar="SIZE",
+              help="Memory each program may use (e.g. 512M, 8G; none: no limit); a program over it fails.")
+def verify(fixtures, device, repeat, output_format, plot_path, timeout, memory_limit):
     """Run fixture programs before and after gradlint's fixes and measure what each fix saves (needs torch)."""
     # imported here: torch loads only for this command
     from gradlint.verify.command import run_verify
 
-    sys.exit(run_verify(list(fixtures), device, repeat, output_format, plot_path, timeout))
+    sys.exit(run_verify(list(fixtures), device, repeat, output_format, plot_path, timeout, memory_limit))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,13 @@ def bundled_fixtures() -> str | None:
 
 
 def run_verify(paths: list[str], device: str, repeat: int, output_format: str, plot_path: str | None,
-               timeout: float) -> int:
+               timeout: float, memory_limit: str = "8G") -> int:
+    from gradlint.verify.runner import parse_size
+
+    try:
+        memory_bytes = parse_size(memory_limit)
+    except ValueError as exc:
+        return _error(f"--memory-limit: {exc}")
     if plot_path:
         try:
             import matplotlib  # noqa: F401
@@ -55,7 +61,7 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
     from gradlint.verify.runner import ProcessRunner, RunnerError
 
     # the fork server loads torch while this process loads its own copy
-    runner = ProcessRunner("cpu", timeout, repeat)
+    runner = ProcessRunner("cpu", timeout, repeat, memory_limit=memory_bytes)
     runner.start()
     try:
         return _verify_and_report(files, runner, device, output_format, plot_path)

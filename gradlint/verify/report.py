@@ -133,6 +133,7 @@ def _run_json(run) -> dict | None:
         "output": run.output,
         "exitcode": run.exitcode,
         "seconds": round(run.seconds, 3),
+        "left_running": list(run.left_running),
     }
 
 

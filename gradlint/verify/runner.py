@@ -7,6 +7,10 @@ Where fork does not exist (Windows) every program starts from scratch instead.
 multiprocessing's own forkserver is not used: it re-imports the caller's
 `__main__` in every child, which breaks callers such as `python - <script`.
 
+No process outlives a job: each runs in its own session, under a memory limit
+(`--memory-limit`), and what it leaves running is killed and reported
+(forkserver.py, processes.py). Only the tail of a program's output is read back.
+
 This module does not import torch: the server starts (and loads torch) while
 the calling process loads its own.
 """
@@ -26,6 +30,9 @@ import time
 from dataclasses import asdict, dataclass, field
 
 OUTPUT_TAIL_LINES = 25
+OUTPUT_TAIL_BYTES = 256 * 1024  # read back at most this much of a program's output ...
+OUTPUT_LINE_CHARS = 1000  # ... and show at most this much of one line
+DEFAULT_MEMORY_LIMIT = 8 * 1024 ** 3
 MIN_RUN_TIME = 0.2  # seconds per timing round (both programs): many short paired samples
 # the profiler's own chatter on stderr is not the program's output
 _PROFILER_NOISE = re.compile(r"^(USDT|STAGE):")
@@ -47,6 +54,7 @@ class Job:
     other_function: str = ""
     repeat: int = 1
     min_run_time: float = 0.2  # seconds per round, both programs together
+    memory_limit: int = 0  # bytes the job's process may use; 0: no limit
 
 
 @dataclass
@@ -60,6 +68,8 @@ class ProgramRun:
     output: str = ""
     exitcode: int | None = None
     seconds: float = 0.0
+    left_running: list[str] = field(default_factory=list)  # "pid command", killed after the run
+    memory_limit: int = 0
 
     @property
     def ran(self) -> bool:
@@ -70,11 +80,18 @@ class ProgramRun:
         """Raised, crashed or timed out: the program did not complete."""
         return self.status in ("raised", "crashed", "timeout")
 
+    @property
+    def over_memory_limit(self) -> bool:
+        """Raised for want of memory while a limit was set: most likely that limit."""
+        return bool(self.memory_limit and self.exception and self.exception.get("out_of_memory"))
+
     def describe_failure(self) -> str:
         if self.exception:
             where = f" (line {self.exception['line']})" if self.exception.get("line") else ""
             first_line = (self.exception["message"].strip().splitlines() or [""])[0]
             text = f"{self.exception['type']}: {first_line}".rstrip(": ")
+            if self.over_memory_limit:
+                where += f", over the memory limit of {format_size(self.memory_limit)} (--memory-limit)"
             return f"{text}{where}"
         if self.status == "timeout":
             return f"no result within {self.seconds:.0f} s (killed)"
@@ -122,8 +139,42 @@ def _exit_description(code: int | None) -> str:
     return f"exit status {code}"
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
+
+
+def parse_size(text: str) -> int:
+    """'8G', '512MiB', '1.5g', '1000000' (bytes), '0' or 'none' (no limit) -> bytes; ValueError otherwise."""
+    if text.strip().lower() in ("0", "none"):
+        return 0
+    match = _SIZE.match(text)
+    if match is None:
+        raise ValueError(f"not a size: {text!r} (write e.g. 8G, 512M or none)")
+    nbytes = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    if nbytes <= 0:
+        raise ValueError(f"not a size: {text!r} (write e.g. 8G, 512M or none)")
+    return nbytes
+
+
+def format_size(nbytes: int) -> str:
+    for unit, scale in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:g} {unit}"
+    return f"{nbytes} B"
+
+
 class RunnerError(Exception):
     """The fork server itself failed (not a fixture): the run cannot go on."""
+
+
+@dataclass
+class Outcome:
+    """How one job's process ended."""
+
+    exitcode: int | None
+    timed_out: bool
+    seconds: float
+    left_running: list[str] = field(default_factory=list)
 
 
 class ForkServer:
@@ -136,8 +187,9 @@ class ForkServer:
 
     def start(self) -> None:
         if self._process is None:
+            # the server dies with the thread that starts it: start it from the one that waits on it
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "gradlint.verify.forkserver"],
+                [sys.executable, "-m", "gradlint.verify.forkserver", "--parent", str(os.getpid())],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             )
 
@@ -160,7 +212,7 @@ class ForkServer:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line.decode()
 
-    def run(self, entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
+    def run(self, entry: str, job: Job, timeout: float) -> Outcome:
         self.start()
         try:
             self._process.stdin.write((json.dumps({"entry": entry, "job": asdict(job)}) + "\n").encode())
@@ -178,7 +230,9 @@ class ForkServer:
         if timed_out:
             _kill(pid)
             answer = self._read_line(None)
-        return int(answer), timed_out, time.monotonic() - started
+        seconds = time.monotonic() - started
+        ended = json.loads(answer)
+        return Outcome(ended["exitcode"], timed_out, seconds, ended["left"])
 
     def close(self) -> None:
         if self._process is not None:
@@ -194,42 +248,70 @@ class ForkServer:
 
 
 def _kill(pid: int) -> None:
+    """The job and its process group (it leads one: forkserver.py); the server sweeps up the rest."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
 
 
-def _run_alone(entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
-    """Without fork: a new interpreter per job."""
+def _run_alone(entry: str, job: Job, timeout: float) -> Outcome:
+    """Without fork: a new interpreter per job, in a new session where there is one."""
     started = time.monotonic()
-    process = subprocess.Popen([sys.executable, "-m", "gradlint.verify.forkserver", "--single"],
-                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradlint.verify.forkserver", "--single", "--parent", str(os.getpid())],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=hasattr(os, "setsid"),
+    )
     try:
         process.communicate(json.dumps({"entry": entry, "job": asdict(job)}).encode(), timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
-        process.kill()
+        if hasattr(os, "killpg"):
+            _kill(process.pid)
+        else:
+            process.kill()
         process.wait()
         timed_out = True
-    return process.returncode, timed_out, time.monotonic() - started
+    return Outcome(process.returncode, timed_out, time.monotonic() - started)
 
 
 def read_output(path: str, lines: int = OUTPUT_TAIL_LINES) -> str:
+    """The last `lines` lines of a program's output, read from the end of the file:
+    at most OUTPUT_TAIL_BYTES in memory however much the program printed."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            kept = [line.rstrip("\n") for line in handle if not _PROFILER_NOISE.match(line)]
+        with open(path, "rb") as handle:
+            end = handle.seek(0, os.SEEK_END)
+            size = 8192
+            while True:
+                start = max(0, end - size)
+                handle.seek(start)
+                chunk = handle.read(end - start)
+                pieces = chunk.decode("utf-8", "replace").splitlines()
+                if start > 0 and len(pieces) > 1:
+                    pieces = pieces[1:]  # begins inside a line (unless that line is all there is)
+                kept = [line for line in pieces if not _PROFILER_NOISE.match(line)]
+                if len(kept) >= lines or start == 0 or size >= OUTPUT_TAIL_BYTES:
+                    break
+                size = min(size * 4, OUTPUT_TAIL_BYTES)
     except OSError:
         return ""
-    return "\n".join(kept[-lines:])
+    shown = [line if len(line) <= OUTPUT_LINE_CHARS else line[:OUTPUT_LINE_CHARS] + " [...]" for line in kept[-lines:]]
+    return "\n".join(shown)
 
 
 class ProcessRunner:
-    def __init__(self, device: str, timeout: float, repeat: int, min_run_time: float = MIN_RUN_TIME):
+    def __init__(self, device: str, timeout: float, repeat: int, min_run_time: float = MIN_RUN_TIME,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT):
         self.device = device
         self.timeout = timeout
         self.repeat = repeat
         self.min_run_time = min_run_time
+        self.memory_limit = memory_limit
         self._server = ForkServer() if hasattr(os, "fork") else None
 
     def start(self) -> None:
@@ -241,7 +323,8 @@ class ProcessRunner:
         if self._server is not None:
             self._server.close()
 
-    def _run(self, entry: str, job: Job, timeout: float) -> tuple[int | None, bool, float]:
+    def _run(self, entry: str, job: Job, timeout: float) -> Outcome:
+        job.memory_limit = self.memory_limit
         if self._server is None:
             return _run_alone(entry, job, timeout)
         return self._server.run(entry, job, timeout)
@@ -257,20 +340,20 @@ class ProcessRunner:
             values_path=os.path.join(workdir, f"{tag}.values.pt"),
             search_path=search_path,
         )
-        exitcode, timed_out, seconds = self._run("measure_program", job, self.timeout)
-        output = read_output(job.output_path)
-        if timed_out:
-            return ProgramRun("timeout", output=output, exitcode=exitcode, seconds=seconds)
+        outcome = self._run("measure_program", job, self.timeout)
+        ended = dict(output=read_output(job.output_path), exitcode=outcome.exitcode, seconds=outcome.seconds,
+                     left_running=outcome.left_running, memory_limit=self.memory_limit)
+        if outcome.timed_out:
+            return ProgramRun("timeout", **ended)
         try:
             with open(job.result_path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError):
-            return ProgramRun("crashed", output=output, exitcode=exitcode, seconds=seconds)
+            return ProgramRun("crashed", **ended)
         status = data.pop("status")
         exception = data.pop("exception", None)
         values = job.values_path if status == "ok" and os.path.exists(job.values_path) else None
-        return ProgramRun(status, exception=exception, metrics=data, values_path=values,
-                          output=output, exitcode=exitcode, seconds=seconds)
+        return ProgramRun(status, exception=exception, metrics=data, values_path=values, **ended)
 
     def time_pair(self, first: tuple[str, str], second: tuple[str, str], workdir: str,
                   search_path: str) -> tuple[Timing | None, str]:
@@ -285,13 +368,13 @@ class ProcessRunner:
         # a warm-up and a calibration run each, then rounds of about min_run_time
         # (longer when one sample alone exceeds it)
         limit = self.timeout * 2 + self.repeat * self.min_run_time * 4
-        exitcode, timed_out, seconds = self._run("time_programs", job, limit)
-        if timed_out:
-            return None, f"timing gave no result within {seconds:.0f} s"
+        outcome = self._run("time_programs", job, limit)
+        if outcome.timed_out:
+            return None, f"timing gave no result within {outcome.seconds:.0f} s"
         try:
             with open(job.result_path, encoding="utf-8") as handle:
                 data = json.load(handle)
         except (OSError, ValueError):
             tail = read_output(job.output_path, 3)
-            return None, f"timing failed ({_exit_description(exitcode)}){': ' + tail if tail else ''}"
+            return None, f"timing failed ({_exit_description(outcome.exitcode)}){': ' + tail if tail else ''}"
         return Timing(data["first"], data["second"], data["ratios"], data["pairs"]), ""

@@ -12,7 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from gradlint.verify.fixture import Fixture
-from gradlint.verify.runner import ProgramRun, Timing
+from gradlint.verify.runner import ProgramRun, Timing, format_size
 from gradlint.verify.static import StaticCheck
 
 MIB = 1024 * 1024
@@ -195,6 +195,14 @@ def judge(result: FixtureResult) -> None:
     for label, run in (("the original", original), (compared_label(result), fixed)):
         if run is not None and run.metrics.get("nondeterministic"):
             problems.append(f"{label} is not deterministic: {run.metrics['nondeterministic']}")
+        if run is not None and run.over_memory_limit:
+            problems.append(f"{label} ran out of memory under the limit of {format_size(run.memory_limit)} "
+                            "(raise it with --memory-limit)")
+        if run is not None and run.left_running:
+            count = len(run.left_running)
+            shown = "; ".join(run.left_running[:3]) + ("; ..." if count > 3 else "")
+            problems.append(f"{label} left {count} process{'es' if count != 1 else ''} running "
+                            f"(killed; a workload must wait for what it starts): {shown}")
     if result.values_differ:
         problems.append(f"the fixed program's results differ: {result.values_differ}")
 

@@ -25,6 +25,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import traceback
@@ -38,6 +39,11 @@ from gradlint.verify.runner import Job
 SAMPLE_SECONDS = 0.005
 # ... and a round holds at most this many pairs of samples, within its budget (min_run_time)
 MAX_PAIRS = 15
+
+
+# torch's CPU allocator, std::bad_alloc and the OS, when a request is refused (the
+# memory limit); CUDA's own "out of memory" is the device's, not the limit's
+_OUT_OF_MEMORY = re.compile(r"can't allocate memory|cannot allocate memory|bad_alloc|not enough memory", re.IGNORECASE)
 
 
 # -- plumbing -------------------------------------------------------------------
@@ -75,6 +81,7 @@ def _exception_info(exc: BaseException, program: str) -> dict:
         "type": name,
         "message": str(exc),
         "line": line,
+        "out_of_memory": isinstance(exc, MemoryError) or bool(_OUT_OF_MEMORY.search(str(exc))),
         "traceback": "".join(traceback.format_exception(kind, exc, exc.__traceback__)),
     }
 
