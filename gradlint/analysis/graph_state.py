@@ -10,14 +10,18 @@ import ast
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Many, Param
-from gradlint.analysis.reach import CUT_ATTRIBUTES, CUT_FUNCTIONS, CUT_METHODS, CUT_TORCH, IDENTITY_METHODS
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
+from gradlint.analysis.vocabulary import (
+    GRAPH_ATTRIBUTES,
+    GRAPH_CUTTING_FUNCTIONS,
+    GRAPH_CUTTING_METHODS,
+    IDENTITY_METHODS,
+    METADATA_ATTRIBUTES,
+    PYTHON_BUILTINS,
+    TENSOR_FACTORIES,
+)
 
 GRAPH, NO_GRAPH, MAYBE = "graph", "no-graph", "unknown"
-TENSOR_FACTORIES = frozenset({
-    "tensor", "zeros", "ones", "randn", "rand", "empty", "full", "arange", "linspace", "eye", "randint", "normal",
-    "zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like", "randperm", "as_tensor", "from_numpy",
-})
 
 
 def combine(states) -> str:
@@ -155,7 +159,7 @@ class GraphStates:
         if isinstance(expr, ast.Constant):
             return NO_GRAPH
         if isinstance(expr, (ast.Name, ast.Attribute)):
-            if isinstance(expr, ast.Attribute) and expr.attr in CUT_ATTRIBUTES:
+            if isinstance(expr, ast.Attribute) and (expr.attr in METADATA_ATTRIBUTES or expr.attr in GRAPH_ATTRIBUTES):
                 return NO_GRAPH
             path = dotted(expr)
             if path in env:
@@ -188,17 +192,17 @@ class GraphStates:
         facts = self.facts
         func = call.func
         if isinstance(func, ast.Attribute):
-            if func.attr in CUT_METHODS:
+            if func.attr in GRAPH_CUTTING_METHODS:
                 return NO_GRAPH
             if func.attr in IDENTITY_METHODS:
                 return self.state(func.value, env)
             if func.attr == "requires_grad_":
                 flag = call.args[0] if call.args else keyword(call, "requires_grad")
                 return GRAPH if flag is None or is_true(flag) else MAYBE
-        if isinstance(func, ast.Name) and func.id in CUT_FUNCTIONS:
+        if isinstance(func, ast.Name) and func.id in PYTHON_BUILTINS:
             return NO_GRAPH
         name = facts.imports.qualname(func)
-        if name in CUT_TORCH:
+        if name in GRAPH_CUTTING_FUNCTIONS:
             return NO_GRAPH
         if name == "torch.autograd.grad":
             return MAYBE if keyword(call, "create_graph") is not None else NO_GRAPH

@@ -15,19 +15,20 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from gradlint.analysis.reach import CUT_ATTRIBUTES, CUT_METHODS, IDENTITY_METHODS, STORE_METHODS
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
+from gradlint.analysis.vocabulary import (
+    BACKWARD_HOOK_REGISTRATIONS,
+    CONTAINER_MUTATORS,
+    FORWARD_HOOK_REGISTRATIONS,
+    GRAPH_CUTTING_METHODS,
+    GRAPH_KEEPING_METHODS,
+    METADATA_ATTRIBUTES,
+    OP_NAMESPACES,
+    torch_not_op,
+)
 
-FORWARD = {"register_forward_hook": "forward", "register_forward_pre_hook": "pre",
-           "register_module_forward_hook": "forward", "register_module_forward_pre_hook": "pre"}
-BACKWARD = {"register_full_backward_hook": "backward", "register_full_backward_pre_hook": "backward-pre",
-            "register_backward_hook": "backward"}
 OUTPUT_NAMES = re.compile(r"^(output|outputs|out|outs|o|y|result|res|feat|feats|features|activation|act)$")
-VIEW_METHODS = IDENTITY_METHODS | frozenset({
-    "view", "view_as", "reshape", "squeeze", "unsqueeze", "permute", "transpose", "flatten", "expand", "expand_as",
-    "narrow", "select", "chunk", "split", "unbind", "t", "contiguous",
-})
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,12 @@ def _positional(function) -> list[str]:
     return names
 
 
-TENSOR_OP_NAMESPACES = ("torch.nn.functional.", "torch.linalg.", "torch.fft.", "torch.special.")
-
-
 def is_tensor_op(name: str | None) -> bool:
     """`torch.cat`, `F.relu`, `torch.linalg.norm`: ops that return tensors built from their inputs
     (not `torch.autograd.graph.register_multi_grad_hook` and other utilities)."""
     if not name or not name.startswith("torch."):
         return False
-    return name.count(".") == 1 and not name.split(".")[1].startswith(("_", "is_", "register")) or name.startswith(TENSOR_OP_NAMESPACES)
+    return name.count(".") == 1 and not torch_not_op(name) or name.startswith(OP_NAMESPACES)
 
 
 class HookFacts:
@@ -86,7 +84,7 @@ class HookFacts:
         create_graph = any(is_true(keyword(c, "create_graph")) for c in self.tree.calls)
         for call in self.tree.calls:
             method = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
-            kind = FORWARD.get(method) or BACKWARD.get(method)
+            kind = FORWARD_HOOK_REGISTRATIONS.get(method) or BACKWARD_HOOK_REGISTRATIONS.get(method)
             if kind is None or (kind.startswith("backward") and not create_graph):
                 continue
             target = call.args[0] if call.args else keyword(call, "hook")
@@ -196,7 +194,7 @@ class HookFacts:
                     found.append(Store(hook, node, node.value, container))
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                 call = node.value
-                if isinstance(call.func, ast.Attribute) and call.func.attr in STORE_METHODS:
+                if isinstance(call.func, ast.Attribute) and call.func.attr in CONTAINER_MUTATORS:
                     receiver = call.func.value
                     container = self._container(receiver, outside, as_receiver=True)
                     if container is not None:
@@ -207,7 +205,7 @@ class HookFacts:
 
     def _lambda_stores(self, hook: Hook) -> list[Store]:
         body = hook.function.body
-        if isinstance(body, ast.Call) and isinstance(body.func, ast.Attribute) and body.func.attr in STORE_METHODS:
+        if isinstance(body, ast.Call) and isinstance(body.func, ast.Attribute) and body.func.attr in CONTAINER_MUTATORS:
             container = dotted(body.func.value)
             stmt = self.tree.statement_of(hook.function)
             grad_off = self.facts.grad_mode_at(hook.function).grad_off
@@ -255,7 +253,7 @@ class HookFacts:
         if isinstance(expr, ast.Subscript):
             return self._carries(expr.value, graph, grad_off)
         if isinstance(expr, ast.Attribute):
-            return expr.attr not in CUT_ATTRIBUTES and self._carries(expr.value, graph, grad_off)
+            return expr.attr not in METADATA_ATTRIBUTES and self._carries(expr.value, graph, grad_off)
         if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
             return any(self._carries(e, graph, grad_off) for e in expr.elts)
         if isinstance(expr, ast.Dict):
@@ -263,9 +261,9 @@ class HookFacts:
         if isinstance(expr, ast.Call):
             func = expr.func
             if isinstance(func, ast.Attribute):
-                if func.attr in CUT_METHODS:
+                if func.attr in GRAPH_CUTTING_METHODS:
                     return False
-                if func.attr in VIEW_METHODS:
+                if func.attr in GRAPH_KEEPING_METHODS:
                     return self._carries(func.value, graph, grad_off)
                 if grad_off:
                     return False

@@ -15,24 +15,18 @@ from dataclasses import dataclass, field
 from gradlint.analysis.backward import Backward
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
-
-# methods whose result carries no graph (or no tensor at all)
-CUT_METHODS = frozenset({
-    "detach", "item", "tolist", "numpy", "argmax", "argmin", "size", "dim", "numel", "nelement", "data_ptr",
-    "eq", "ne", "lt", "gt", "le", "ge", "long", "int", "bool", "byte", "short", "sign", "round", "floor", "ceil",
-    "isnan", "isinf", "isfinite", "nonzero", "element_size", "stride", "is_floating_point", "get_device",
-})
-CUT_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "grad_fn", "is_leaf", "T_", "layout"})
-CUT_FUNCTIONS = frozenset({"float", "int", "bool", "len", "str", "repr", "round", "isinstance", "type", "id", "hash", "print", "format"})
-CUT_TORCH = frozenset({"torch.argmax", "torch.argmin", "torch.eq", "torch.ne", "torch.lt", "torch.gt", "torch.le", "torch.ge",
-                        "torch.isnan", "torch.isinf", "torch.isfinite", "torch.is_tensor", "torch.numel", "torch.sign", "torch.round"})
-# calls whose arguments go nowhere we care about
-SINK_FUNCTIONS = frozenset({"print", "len", "isinstance", "repr", "str", "format"})
-SINK_METHODS = frozenset({"info", "debug", "warning", "warn", "error", "write", "set_postfix", "set_description", "add_scalar", "add_scalars"})
-# container mutations: the arguments flow into the receiver
-STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "put", "push", "appendleft", "__setitem__"})
-# methods that may hand back the very same tensor object
-IDENTITY_METHODS = frozenset({"to", "cpu", "cuda", "contiguous", "float", "type", "half", "double", "type_as"})
+from gradlint.analysis.vocabulary import (
+    BACKWARD_FUNCTIONS,
+    BACKWARD_METHODS,
+    CONTAINER_MUTATORS,
+    GRADIENT_CUTTING_BUILTINS,
+    GRADIENT_CUTTING_FUNCTIONS,
+    GRADIENT_CUTTING_METHODS,
+    GRAPH_ATTRIBUTES,
+    LOGGING_METHODS,
+    METADATA_ATTRIBUTES,
+    PYTHON_BUILTINS,
+)
 
 BACKWARD = "<backward>"
 ESCAPE = "<escape>"
@@ -137,17 +131,17 @@ def is_cut(facts, node: ast.AST) -> bool:
     """Is node's value cut from the graph by its immediate parent?"""
     parent = facts.tree.parent(node)
     if isinstance(parent, ast.Attribute) and parent.value is node:
-        if parent.attr in CUT_ATTRIBUTES:
+        if parent.attr in METADATA_ATTRIBUTES or parent.attr in GRAPH_ATTRIBUTES:
             return True
         grand = facts.tree.parent(parent)
-        if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in CUT_METHODS:
+        if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in GRADIENT_CUTTING_METHODS:
             return True
         return False
     if isinstance(parent, ast.Call) and parent.func is not node:
         func = parent.func
-        if isinstance(func, ast.Name) and func.id in CUT_FUNCTIONS:
+        if isinstance(func, ast.Name) and func.id in GRADIENT_CUTTING_BUILTINS:
             return True
-        if facts.imports.qualname(func) in CUT_TORCH:
+        if facts.imports.qualname(func) in GRADIENT_CUTTING_FUNCTIONS:
             return True
     if isinstance(parent, ast.Compare):
         return True
@@ -242,21 +236,21 @@ def _call_statement_sinks(facts, call: ast.Call):
     func = call.func
     args = [*call.args, *(k.value for k in call.keywords)]
     if isinstance(func, ast.Name):
-        if func.id in SINK_FUNCTIONS:
+        if func.id in PYTHON_BUILTINS:
             return
         for arg in args:
             yield arg, [UNKNOWN]
         return
     if isinstance(func, ast.Attribute):
         receiver = dotted(func.value)
-        if func.attr in STORE_METHODS and receiver:
+        if func.attr in CONTAINER_MUTATORS and receiver:
             sinks = [receiver]
             if "." in receiver or not _is_local(facts, func.value):
                 sinks.append(ESCAPE)
             for arg in args:
                 yield arg, sinks
             return
-        if func.attr in SINK_METHODS or func.attr == "backward" or facts.imports.qualname(func) in ("torch.autograd.backward", "torch.autograd.grad"):
+        if func.attr in LOGGING_METHODS or func.attr in BACKWARD_METHODS or facts.imports.qualname(func) in BACKWARD_FUNCTIONS:
             return
         if func.attr.endswith("_") and receiver:
             # an in-place tensor method: its arguments flow into the receiver
