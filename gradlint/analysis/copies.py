@@ -21,20 +21,17 @@ from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param, ParameterFacts
 from gradlint.analysis.state_dicts import is_state_dict
 from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.analysis.vocabulary import (
+    CONCATENATING_FUNCTIONS,
+    CONTAINER_MUTATORS,
+    CONTAINER_TYPES,
+    GRAPH_CUTTING_FUNCTIONS,
+    GRAPH_CUTTING_METHODS,
+    LAYER_PARAMETER_ATTRIBUTES,
+    VALUE_CONSUMING_BUILTINS,
+    VALUE_CONSUMING_METHODS,
+)
 
-COPY_FUNCTIONS = {"torch.stack": "StackBackward0", "torch.cat": "CatBackward0", "torch.concat": "CatBackward0", "torch.concatenate": "CatBackward0"}
-# methods after which nothing of the copy's graph is kept
-CUT_METHODS = frozenset({"detach", "detach_", "item", "tolist", "numpy", "size", "dim", "numel", "equal", "allclose", "data_ptr"})
-# torch functions whose result carries no graph
-CUT_TORCH = frozenset({"torch.equal", "torch.allclose", "torch.isclose", "torch.is_tensor", "torch.numel", "torch.save"})
-CONTAINER_BUILDERS = frozenset({"list", "tuple", "dict", "OrderedDict", "set"})
-HARMLESS_BUILTINS = frozenset({
-    "print", "len", "zip", "enumerate", "isinstance", "range", "sorted", "any", "all", "map", "min", "max", "str",
-    "repr", "format", "float", "int", "bool", "id", "type", "hash", "iter", "next", "reversed",
-})
-# methods that read or copy their argument's values, never its graph
-HARMLESS_METHODS = frozenset({"load_state_dict", "copy_", "equal", "allclose", "assertTrue", "assertEqual", "assertFalse"})
-STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
 # signs of meta-learning code: copies there are functional weights that must keep their graph
 META_LEARNING_MARKERS = ("create_graph=True", "functional_call", "import higher", "learn2learn", "torch.func", "functorch")
 
@@ -88,8 +85,8 @@ class CopyFacts:
                 source, grad_fn, param = func.value, "CloneBackward0", self.parameter(func.value)
             elif imports.qualname(func) == "torch.clone" and call.args:
                 source, grad_fn, param = call.args[0], "CloneBackward0", self.parameter(call.args[0])
-            elif imports.qualname(func) in COPY_FUNCTIONS and call.args:
-                source, grad_fn, param = call.args[0], COPY_FUNCTIONS[imports.qualname(func)], self.collection(call.args[0])
+            elif imports.qualname(func) in CONCATENATING_FUNCTIONS and call.args:
+                source, grad_fn, param = call.args[0], CONCATENATING_FUNCTIONS[imports.qualname(func)], self.collection(call.args[0])
             elif isinstance(func, ast.Name) and func.id == "sum" and "sum" not in imports.aliases and call.args:
                 source, grad_fn, param = call.args[0], "AddBackward0", self.collection(call.args[0])
             else:
@@ -105,7 +102,7 @@ class CopyFacts:
             if isinstance(parent, ast.Attribute):
                 call = self.tree.parent(parent)
                 # `.shape` keeps no copy, `.detach()` cuts; `copy.mul_(2)` or `.mean(0)` carry it on
-                if not (isinstance(call, ast.Call) and call.func is parent) or parent.attr in CUT_METHODS:
+                if not (isinstance(call, ast.Call) and call.func is parent) or parent.attr in GRAPH_CUTTING_METHODS:
                     return False
                 node = call
             elif isinstance(parent, (ast.BinOp, ast.UnaryOp, ast.Starred, ast.IfExp)):
@@ -156,20 +153,20 @@ class CopyFacts:
         """Calls known not to need a graph from their arguments."""
         func = call.func
         if isinstance(func, ast.Name):
-            return func.id in HARMLESS_BUILTINS
+            return func.id in VALUE_CONSUMING_BUILTINS
         if isinstance(func, ast.Attribute):
-            return func.attr in HARMLESS_METHODS or func.attr in STORE_METHODS
+            return func.attr in VALUE_CONSUMING_METHODS
         return False
 
     def _argument_effect(self, call: ast.Call) -> str:
         """What a call does with an argument: 'stored' in a container, 'passes' it on in its result, or 'drops' it."""
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in STORE_METHODS:
+        if isinstance(func, ast.Attribute) and func.attr in CONTAINER_MUTATORS:
             return "stored"
         name = self.facts.imports.qualname(func) or (func.id if isinstance(func, ast.Name) else None)
-        if name in CONTAINER_BUILDERS or name == "sum" or isinstance(func, ast.Attribute) and func.attr == "OrderedDict":
+        if name in CONTAINER_TYPES or name == "sum" or isinstance(func, ast.Attribute) and func.attr == "OrderedDict":
             return "passes"
-        if name and name.startswith("torch.") and name not in CUT_TORCH and name != "torch.nn.Parameter":
+        if name and name.startswith("torch.") and name not in GRAPH_CUTTING_FUNCTIONS and name != "torch.nn.Parameter":
             return "passes"  # `torch.mean(torch.stack(ps), 0)`: the result carries the graph on
         # used on the spot (compared, printed, copied into another tensor) or handed to code we cannot see
         return "drops"
@@ -238,7 +235,7 @@ def shared_parameters(facts) -> ParameterFacts:
 
 def registered_buffer(facts, expr: ast.AST) -> bool:
     """`self.weight` in a class that registers `weight` as a buffer (FrozenBatchNorm), or a loss's `weight`: a tensor, not a parameter."""
-    if isinstance(expr, ast.Attribute) and expr.attr in ("weight", "bias") and facts.modules.kind_of(expr.value) == "loss":
+    if isinstance(expr, ast.Attribute) and expr.attr in LAYER_PARAMETER_ATTRIBUTES and facts.modules.kind_of(expr.value) == "loss":
         return True
     if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self"):
         return False

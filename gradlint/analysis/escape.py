@@ -17,44 +17,29 @@ from typing import Iterator
 
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
-from gradlint.analysis.values import (
+from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, root_name, region_nodes
+from gradlint.analysis.vocabulary import (
+    ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
-    INSIDE,
+    BACKWARD_METHODS,
+    CONTAINER_TYPES,
+    FORWARD_LIKE_METHODS,
+    GRAPH_ATTRIBUTES,
+    GRAD_NEEDING_FUNCTIONS,
+    GRAD_NEEDING_METHODS,
+    ITERATION_WRAPPERS,
     METADATA_ATTRIBUTES,
-    OUTSIDE,
+    MODEL_FACTORIES,
+    MODULE_SETUP_METHODS,
+    MODULE_STATE_METHODS,
+    NOT_NO_GRAD_CONTEXTS,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
-    PYTHON_METHODS,
-    ValueFlags,
-    root_name,
-    region_nodes,
+    PYTHON_VALUE_METHODS,
+    TENSOR_OP_METHODS,
+    VIEW_ATTRIBUTES,
+    torch_not_op,
 )
-
-READING_METHODS = frozenset({
-    "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul", "div", "true_divide", "floor_divide", "matmul", "mm",
-    "bmm", "dot", "sum", "mean", "max", "min", "argmax", "argmin", "topk", "sort", "view", "view_as", "reshape",
-    "reshape_as", "expand", "expand_as", "type_as", "to", "index_select", "gather", "masked_select", "masked_fill",
-    "where", "clamp", "norm", "dist", "allclose", "equal", "isclose", "pow", "format", "join",
-})
-# functions that only wrap an iterable for display
-ITERATION_WRAPPERS = frozenset({"tqdm", "trange"})
-# methods of a module that compute from their inputs like a forward
-MODULE_READ_METHODS = frozenset({"encode", "decode", "predict", "generate", "embed", "forward_features", "extract_features", "sample"})
-# tensor methods that run an op (a Python-value read such as `.item()` counts: it syncs and copies)
-COMPUTING_METHODS = frozenset({
-    "item", "tolist", "numpy", "softmax", "log_softmax", "sigmoid", "tanh", "relu", "exp", "log", "abs", "sqrt",
-    "std", "var", "prod", "cumsum", "round", "floor", "ceil", "neg", "logsumexp", "amax", "amin", "any", "all",
-    "clone", "float", "double", "half", "long", "int", "bool", "cpu", "cuda", "t", "permute", "transpose", "flatten",
-})
-# torch namespaces that are not tensor ops
-NOT_COMPUTING_TORCH = ("torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.set_grad_enabled", "torch.jit.",
-                       "torch.cuda.", "torch.backends.", "torch.distributed.", "torch.is_", "torch.get_", "torch.set_", "torch.manual_seed")
-# calls that turn autograd back on or need it
-REENABLING_METHODS = frozenset({"backward", "step", "requires_grad_", "retain_grad", "manual_backward"})
-REENABLING_FUNCTIONS = ("torch.enable_grad", "torch.autograd.grad", "torch.autograd.backward", "torch.autograd.functional.", "torch.func.")
-# methods that install modules or parameters, or overwrite a module's tensors
-STATE_METHODS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module", "load_state_dict", "apply"})
-FACTORY_PREFIXES = ("torchvision.models.", "timm.create_model", "transformers.")
 
 
 @dataclass(frozen=True)
@@ -154,11 +139,11 @@ class _RegionCheck:
                 continue
             qualified = self.facts.imports.qualname(node.func)
             if qualified is not None:
-                if qualified.startswith("torch.") and not qualified.startswith(NOT_COMPUTING_TORCH):
+                if qualified.startswith("torch.") and not torch_not_op(qualified):
                     return True
             elif self.facts.modules.is_forward(node) or self.facts.modules.is_loss_call(node) or self._callee_functions(node):
                 return True
-            elif isinstance(node.func, ast.Attribute) and (node.func.attr in COMPUTING_METHODS or node.func.attr in READING_METHODS):
+            elif isinstance(node.func, ast.Attribute) and (node.func.attr in TENSOR_OP_METHODS or node.func.attr in ARGUMENT_READING_METHODS):
                 return True
         return False
 
@@ -241,9 +226,9 @@ class _RegionCheck:
             found = self._torch_call(call, qualified)
             if found:
                 return found
-        elif method in REENABLING_METHODS:
+        elif method in GRAD_NEEDING_METHODS:
             return f"calls `.{method}()`"
-        elif isinstance(func, ast.Name) and func.id in ("backward", "manual_backward"):
+        elif isinstance(func, ast.Name) and func.id in BACKWARD_METHODS:
             return "runs a backward"
         if is_true(keyword(call, "requires_grad")) or keyword(call, "create_graph") is not None:
             return "makes a tensor that requires grad"
@@ -255,7 +240,7 @@ class _RegionCheck:
             if receiver is not None and flags.of(receiver) & OUTSIDE:
                 return f"updates `{facts.text(receiver)}` (made outside) in place"
             return None
-        if method in STATE_METHODS and flags.of(func.value) & OUTSIDE:
+        if method in MODULE_STATE_METHODS and flags.of(func.value) & OUTSIDE:
             return f"calls `.{method}()` on an outside object"
         if isinstance(func, ast.Name) and func.id == "setattr":
             return "sets an attribute"
@@ -285,7 +270,7 @@ class _RegionCheck:
 
     def _torch_call(self, call: ast.Call, qualified: str) -> str | None:
         last = qualified.split(".")[-1]
-        if qualified.startswith(REENABLING_FUNCTIONS):
+        if qualified.startswith(GRAD_NEEDING_FUNCTIONS):
             return f"calls `{qualified}`"
         if qualified == "torch.set_grad_enabled" and not (call.args and is_false(call.args[0])):
             return "may re-enable grad (`set_grad_enabled`)"
@@ -302,7 +287,8 @@ class _RegionCheck:
             last = qualified.split(".")[-1]
             if qualified.startswith("torch.nn.") and last[:1].isupper():
                 return True
-            return qualified.startswith(("torch.optim.", *FACTORY_PREFIXES)) or qualified == "copy.deepcopy" or last == "from_pretrained"
+            # optimizers, model factories and anything from transformers (pipelines and models hold modules)
+            return bool(MODEL_FACTORIES.match(qualified)) or qualified.startswith(("torch.optim.", "transformers.")) or qualified == "copy.deepcopy" or last == "from_pretrained"
         func = call.func
         if isinstance(func, ast.Name):
             if func.id in self.facts.index.module_classes:
@@ -318,11 +304,11 @@ class _RegionCheck:
             return None
         if not flags._arguments(call):
             return None  # nothing but Python values given
-        if method in READING_METHODS or facts.modules.is_forward(call) or facts.modules.is_loss_call(call):
+        if method in ARGUMENT_READING_METHODS or facts.modules.is_forward(call) or facts.modules.is_loss_call(call):
             return None
         if isinstance(receiver, ast.Name) and receiver.id in flags.numeric_modules:
             return None
-        if method in MODULE_READ_METHODS and facts.modules.kind_of(receiver) == "module":
+        if method in FORWARD_LIKE_METHODS and facts.modules.kind_of(receiver) == "module":
             return None
         if self._callee_functions(call):
             return None  # a method of this class: checked as a callee
@@ -354,7 +340,7 @@ class _RegionCheck:
             for decorator in function.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 name = self.facts.imports.qualname(target)
-                if name in ("torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"):
+                if name in NOT_NO_GRAD_CONTEXTS:
                     return f"calls `{function.name}`, decorated with `{name}`"
             self.visiting.add(function)
             inner = _RegionCheck(self.facts, function.body, function, returns_escape=False, depth=self.depth + 1, visiting=self.visiting)
@@ -378,7 +364,7 @@ def caching_module_classes(facts) -> list[str]:
         if not facts.modules.is_module_class(cls):
             continue
         for method in cls.body:
-            if not isinstance(method, FUNCTION_TYPES) or method.name in ("__init__", "reset_parameters", "_reset_parameters"):
+            if not isinstance(method, FUNCTION_TYPES) or method.name in MODULE_SETUP_METHODS:
                 continue
             flags = ValueFlags(facts, method, region_nodes(method.body))
             if any(_stores_on_self(node, flags) for node in facts.tree.scope_nodes(method)):
@@ -401,7 +387,7 @@ def _stores_on_self(node: ast.AST, flags: ValueFlags) -> bool:
 
 
 def _is_container_call(value: ast.AST | None) -> bool:
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("dict", "list", "defaultdict", "OrderedDict", "Counter")
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in CONTAINER_TYPES
 
 
 def _registers_forward_hooks(facts) -> bool:
@@ -453,19 +439,19 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
     while True:
         parent = facts.tree.parent(node)
         if isinstance(parent, ast.Attribute) and parent.value is node:
-            if parent.attr in METADATA_ATTRIBUTES:
+            if parent.attr in METADATA_ATTRIBUTES or parent.attr in GRAPH_ATTRIBUTES:
                 return True
             grand = facts.tree.parent(parent)
             if isinstance(grand, ast.Call) and grand.func is parent:
-                if parent.attr in PYTHON_METHODS:
+                if parent.attr in PYTHON_VALUE_METHODS:
                     return True
-                if parent.attr.endswith("_") or parent.attr in REENABLING_METHODS or parent.attr in ("register_hook",):
+                if parent.attr.endswith("_") or parent.attr in GRAD_NEEDING_METHODS or parent.attr in ("register_hook",):
                     return False
                 if flags._arguments(grand) == 0:
                     node = grand
                     continue
                 return False
-            if parent.attr in ("T", "mT", "data"):
+            if parent.attr in VIEW_ATTRIBUTES or parent.attr == "data":
                 node = parent
                 continue
             return False
@@ -482,7 +468,7 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
             node = parent
             continue
         if isinstance(parent, ast.Call) and node in parent.args:
-            return isinstance(parent.func, ast.Name) and parent.func.id in ("int", "float", "bool", "len", "str", "repr", "print", "format")
+            return isinstance(parent.func, ast.Name) and parent.func.id in PYTHON_BUILTINS
         if isinstance(parent, ast.FormattedValue):
             return True
         if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is node:

@@ -34,40 +34,25 @@ from dataclasses import dataclass
 
 from gradlint.analysis.backward import backwards_in
 from gradlint.analysis.escape import Region, grad_regions
-from gradlint.analysis.values import METADATA_ATTRIBUTES, PYTHON_METHODS
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, block_of, is_true, keyword
-
-# methods that hand back the tensor itself or a view of it
-KEEPING_METHODS = frozenset({
-    "cpu", "cuda", "view", "view_as", "reshape", "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze",
-    "flatten", "unflatten", "expand", "expand_as", "narrow", "select", "unfold", "movedim", "swapaxes", "diagonal",
-})
-KEEPING_FUNCTIONS = frozenset({
-    "torch.narrow", "torch.select", "torch.squeeze", "torch.unsqueeze", "torch.flatten", "torch.reshape", "torch.t",
-    "torch.transpose", "torch.permute", "torch.movedim", "torch.swapaxes", "torch.diagonal",
-})
-TRANSPOSE_ATTRIBUTES = frozenset({"T", "mT", "H", "mH"})
-# tensor methods that compute a new tensor (under inference_mode: an inference tensor)
-COMPUTING_METHODS = frozenset({
-    "softmax", "log_softmax", "argmax", "argmin", "max", "min", "mean", "sum", "prod", "std", "var", "exp", "log",
-    "sigmoid", "tanh", "relu", "abs", "norm", "clone", "matmul", "mm", "bmm", "topk", "sort", "gather", "cumsum",
-    "sqrt", "pow", "clamp", "round", "floor", "ceil", "mul", "add", "sub", "div", "neg", "logsumexp", "amax", "amin",
-})
-# torch names that are not tensor ops, or may return an existing tensor
-NOT_OPS = frozenset({
-    "device", "dtype", "load", "save", "manual_seed", "is_tensor", "is_floating_point", "numel", "no_grad", "enable_grad",
-    "inference_mode", "set_grad_enabled", "is_grad_enabled", "get_default_dtype", "set_default_dtype", "compile",
-    "from_numpy", "as_tensor", "Size", "Generator", "is_inference_mode_enabled", "cuda", "backends", "jit",
-})
-OP_NAMESPACES = ("torch.nn.functional.", "torch.linalg.", "torch.fft.", "torch.special.")
-PRODUCT_FUNCTIONS = frozenset({"torch.mul", "torch.matmul", "torch.mm", "torch.bmm", "torch.nn.functional.linear", "torch.einsum"})
-DTYPE_NAMES = frozenset({
-    "float16", "half", "float32", "float", "float64", "double", "bfloat16", "int8", "int16", "int32", "int64", "long",
-    "int", "uint8", "bool", "complex64", "complex128",
-})
+from gradlint.analysis.vocabulary import (
+    ADOPTING_FUNCTIONS,
+    COMPUTING_METHODS,
+    DTYPE_NAMES,
+    GRAPH_ATTRIBUTES,
+    INFERENCE_KEEPING_FUNCTIONS,
+    INFERENCE_KEEPING_METHODS,
+    LIST_GROWERS,
+    METADATA_ATTRIBUTES,
+    OP_NAMESPACES,
+    PRODUCT_FUNCTIONS,
+    PYTHON_VALUE_METHODS,
+    VIEW_ATTRIBUTES,
+    torch_not_op,
+)
 
 SAVED = "saved"
 IN_PLACE = "in-place"
@@ -123,7 +108,7 @@ class InferenceTensors:
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.With)):
                 for target in _loop_or_with_targets(node):
                     _forget(target, state)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("append", "extend", "insert"):
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LIST_GROWERS:
                 base = node.func.value
                 if isinstance(base, ast.Name) and node.args and self.makes_inference(node.args[-1], state):
                     state[base.id] = CONTAINER
@@ -147,7 +132,7 @@ class InferenceTensors:
         if isinstance(expr, ast.Name):
             return expr.id in state
         if isinstance(expr, ast.Attribute):
-            return expr.attr not in METADATA_ATTRIBUTES and self.makes_inference(expr.value, state)
+            return expr.attr not in METADATA_ATTRIBUTES and expr.attr not in GRAPH_ATTRIBUTES and self.makes_inference(expr.value, state)
         if isinstance(expr, ast.Subscript):
             return self.makes_inference(expr.value, state)
         if isinstance(expr, ast.BinOp):
@@ -161,15 +146,15 @@ class InferenceTensors:
             qualified = facts.imports.qualname(func)
             if qualified is not None:
                 last = qualified.split(".")[-1]
-                if qualified in KEEPING_FUNCTIONS or last == "detach":
+                if qualified in INFERENCE_KEEPING_FUNCTIONS or last == "detach":
                     return bool(expr.args) and self.makes_inference(expr.args[0], state)
                 if qualified.startswith(OP_NAMESPACES):
                     return True
-                return qualified.count(".") == 1 and qualified.startswith("torch.") and last[:1].islower() and last not in NOT_OPS
+                return qualified.count(".") == 1 and qualified.startswith("torch.") and last[:1].islower() and not torch_not_op(qualified) and last not in ADOPTING_FUNCTIONS
             if facts.modules.is_forward(expr):
                 return True
             if isinstance(func, ast.Attribute):
-                if func.attr in PYTHON_METHODS:
+                if func.attr in PYTHON_VALUE_METHODS:
                     return False
                 if self.makes_inference(func.value, state):
                     return True
@@ -204,15 +189,15 @@ class InferenceTensors:
         detaching = False
         inner = None
         if isinstance(expr, ast.Attribute):
-            if expr.attr in TRANSPOSE_ATTRIBUTES or expr.attr == "data":
+            if expr.attr in VIEW_ATTRIBUTES or expr.attr == "data":
                 inner, detaching = expr.value, expr.attr == "data"
         elif isinstance(expr, ast.Call):
             func = expr.func
             qualified = self.facts.imports.qualname(func)
-            if qualified in KEEPING_FUNCTIONS or qualified == "torch.detach":
+            if qualified in INFERENCE_KEEPING_FUNCTIONS or qualified == "torch.detach":
                 inner, detaching = (expr.args[0] if expr.args else None), qualified == "torch.detach"
             elif isinstance(func, ast.Attribute) and qualified is None:
-                if func.attr == "detach" or func.attr in KEEPING_METHODS or (func.attr == "to" and not self._changes_dtype(expr)):
+                if func.attr == "detach" or func.attr in INFERENCE_KEEPING_METHODS or (func.attr == "to" and not self._changes_dtype(expr)):
                     inner, detaching = func.value, func.attr == "detach"
         if inner is None:
             return None
@@ -227,7 +212,7 @@ class InferenceTensors:
             return True
         for arg in call.args:
             qualified = self.facts.imports.qualname(arg)
-            if qualified is not None and qualified.startswith("torch.") and qualified.split(".")[-1] in DTYPE_NAMES:
+            if qualified in DTYPE_NAMES:
                 return True
             text = self.facts.text(arg)
             if "dtype" in text or "type" in text:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ast
 
-# in-place methods that change flags or metadata, not data
-NOT_DATA_WRITES = frozenset({"requires_grad_", "retain_grad", "share_memory_", "pin_memory_", "rename_", "resize_as_", "set_", "detach_"})
+from gradlint.analysis.vocabulary import NON_DATA_INPLACE_METHODS
 
 
 def is_inplace_method(name: str) -> bool:
     """`add_`, `clamp_`, `copy_`...: names ending in one underscore, not dunders, not flag setters."""
-    return name.endswith("_") and not name.endswith("__") and not name.startswith("_") and name not in NOT_DATA_WRITES
+    return name.endswith("_") and not name.endswith("__") and not name.startswith("_") and name not in NON_DATA_INPLACE_METHODS
 
 
 def inplace_receiver(call: ast.Call) -> ast.AST | None:

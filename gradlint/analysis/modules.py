@@ -17,29 +17,15 @@ from functools import cached_property
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES
-
-# calling one of these on a name shows it is a module (called names only: tensors are never called)
-MODULE_METHODS = frozenset({
-    "eval", "train", "to", "cuda", "cpu", "parameters", "named_parameters", "state_dict", "load_state_dict",
-    "modules", "named_modules", "children", "zero_grad", "requires_grad_", "register_forward_hook",
-    "register_forward_pre_hook", "half", "apply", "buffers",
-})
-
-# nn classes whose instances have no parameters: their calls are not "forwards" that build weight graphs
-PARAMETERLESS = re.compile(
-    r"(Loss|ReLU\d*|GELU|SiLU|ELU|SELU|CELU|Sigmoid|Tanh|Softmax\d*d?|LogSoftmax|Softmin|Softplus|Softsign|Hardtanh|"
-    r"Hardswish|Hardsigmoid|Mish|LeakyReLU|Threshold|Dropout\w*|Identity|Flatten|Unflatten|\w*Pool\w*|Upsample\w*|"
-    r"PixelShuffle|PixelUnshuffle|ZeroPad\w*|ConstantPad\w*|ReflectionPad\w*|ReplicationPad\w*|ChannelShuffle|Fold|Unfold|"
-    r"CosineSimilarity|PairwiseDistance|Tanhshrink|Softshrink|Hardshrink|GLU|LogSigmoid)$"
+from gradlint.analysis.vocabulary import (
+    LOSS_FUNCTIONS,
+    LOSS_LAYERS,
+    MODEL_FACTORIES,
+    MODULE_API_METHODS,
+    MODULE_SELF_RETURNING,
+    MODULE_WRAPPERS,
+    PARAMETERLESS_LAYERS,
 )
-LOSS_CLASS = re.compile(r"Loss$")
-
-WRAPPERS = frozenset({
-    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
-    "torch.compile", "torch.jit.script", "torch.jit.trace", "copy.deepcopy",
-    "torch.distributed.fsdp.FullyShardedDataParallel", "torch.optim.swa_utils.AveragedModel",
-})
-FACTORIES = re.compile(r"^(torchvision\.models\.|timm\.create_model|transformers\.\w*Model\w*\.from_pretrained)")
 
 # a parameter or attribute named like this, called with tensors, is a module
 MODULE_NAME = re.compile(
@@ -77,14 +63,14 @@ class ModuleFacts:
         if name is not None:
             last = name.split(".")[-1]
             if name.startswith("torch.nn.") and last[:1].isupper() and name.count(".") == 2 or name.startswith("torch.nn.modules."):
-                if LOSS_CLASS.search(last):
+                if LOSS_LAYERS.search(last):
                     return "loss"
-                if PARAMETERLESS.match(last):
+                if PARAMETERLESS_LAYERS.match(last):
                     return "parameterless"
                 if last in ("Parameter", "ParameterList", "ParameterDict", "Module"):
                     return None
                 return "module"
-            if FACTORIES.match(name):
+            if MODEL_FACTORIES.match(name):
                 return "module"
             return None
         if isinstance(func, ast.Name) and func.id in self.facts.index.module_classes:
@@ -98,7 +84,7 @@ class ModuleFacts:
         """(scope, dotted path) pairs on which a Module-only method is called."""
         found = set()
         for call in self.tree.calls:
-            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_METHODS:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_API_METHODS:
                 path = dotted(call.func.value)
                 if path:
                     found.add((self.evidence_scope(call, path), path))
@@ -152,9 +138,9 @@ class ModuleFacts:
             if kind:
                 return kind
             name = self.imports.qualname(expr.func)
-            if name in WRAPPERS and expr.args:
+            if name in MODULE_WRAPPERS and expr.args:
                 return self.kind_of(expr.args[0], depth + 1)
-            if isinstance(expr.func, ast.Attribute) and expr.func.attr in ("to", "cuda", "cpu", "eval", "train", "half", "float", "requires_grad_"):
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in MODULE_SELF_RETURNING:
                 return self.kind_of(expr.func.value, depth + 1)
             return None
         path = dotted(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
@@ -228,10 +214,3 @@ class ModuleFacts:
     def forwards(self) -> list[ast.Call]:
         return [call for call in self.tree.calls if self.is_forward(call)]
 
-
-LOSS_FUNCTIONS = frozenset({
-    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
-    "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss", "multi_margin_loss", "soft_margin_loss",
-    "multilabel_margin_loss", "multilabel_soft_margin_loss",
-})

@@ -24,8 +24,6 @@ CANONICAL = {
     "lightning.pytorch.core.LightningModule": "lightning.LightningModule",
 }
 
-GRAD_MODE_NAMES = frozenset({"torch.no_grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"})
-
 TRACKED_ROOTS = ("torch", "lightning", "pytorch_lightning", "copy", "functools", "torchvision", "timm", "transformers", "accelerate")
 
 

@@ -14,15 +14,7 @@ from functools import cached_property
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
-
-PARAM_ATTRIBUTES = frozenset({"weight", "bias"})
-# attributes that lead away from the parameter's own storage
-NOT_THE_PARAMETER = frozenset({"data", "grad", "shape", "dtype", "device"})
-TENSOR_FACTORIES = frozenset({
-    "tensor", "zeros", "ones", "randn", "rand", "empty", "full", "arange", "linspace",
-    "zeros_like", "ones_like", "randn_like", "rand_like", "empty_like", "full_like", "eye", "normal", "randint",
-})
-PASS_THROUGH = frozenset({"list", "tuple", "reversed", "iter", "sorted"})
+from gradlint.analysis.vocabulary import LAYER_PARAMETER_ATTRIBUTES, LEAVING_ATTRIBUTES, SAME_ELEMENTS_BUILTINS, TENSOR_FACTORIES
 
 
 @dataclass(frozen=True)
@@ -127,7 +119,7 @@ class ParameterFacts:
                     return Many(tuple(self.element_of(arg, depth + 1) for arg in iterable.args))
                 if func.id == "enumerate" and iterable.args:
                     return Many((None, self.element_of(iterable.args[0], depth + 1)))
-                if func.id in PASS_THROUGH and iterable.args:
+                if func.id in SAME_ELEMENTS_BUILTINS and iterable.args:
                     return self.element_of(iterable.args[0], depth + 1)
             return None
         if isinstance(iterable, ast.Subscript) and isinstance(iterable.slice, ast.Constant) and iterable.slice.value == "params":
@@ -188,7 +180,7 @@ class ParameterFacts:
                 return results[0]
             return None
         if isinstance(expr, ast.Attribute):
-            if expr.attr in PARAM_ATTRIBUTES and self._module_like(expr.value):
+            if expr.attr in LAYER_PARAMETER_ATTRIBUTES and self._module_like(expr.value):
                 return Param(dotted(expr.value) or "")
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
                 if dotted(expr) in self._self_parameters(expr):
@@ -219,7 +211,7 @@ class ParameterFacts:
 
     def _module_like(self, base: ast.AST) -> bool:
         """`.weight` of this base is a parameter unless the code shows otherwise."""
-        if isinstance(base, ast.Attribute) and base.attr in NOT_THE_PARAMETER:
+        if isinstance(base, ast.Attribute) and base.attr in LEAVING_ATTRIBUTES:
             return False
         if isinstance(base, ast.Name) and base.id == "self":
             # `self.weight` is a parameter in a subclass of an nn layer (nn.Linear, nn.Conv2d...);

@@ -13,9 +13,7 @@ import ast
 from dataclasses import dataclass
 
 from gradlint.analysis.tree import SCOPE_TYPES, assigned_names, keyword, is_true
-
-CONTAINER_COPIES = frozenset({"dict", "OrderedDict"})
-PASS_THROUGH = frozenset({"list", "tuple", "sorted"})
+from gradlint.analysis.vocabulary import MAPPING_COPIES, SAME_ELEMENTS_BUILTINS
 
 
 def bindings(facts, name: ast.Name) -> list[ast.AST]:
@@ -87,7 +85,7 @@ def is_state_dict(facts, expr: ast.AST | None, depth: int = 0, keep_vars: bool |
             return keep_vars is None or is_true(keyword(expr, "keep_vars")) == keep_vars
         if isinstance(func, ast.Attribute) and func.attr == "copy" and not expr.args:
             return is_state_dict(facts, func.value, depth + 1, keep_vars)
-        copies = facts.imports.qualname(func) == "copy.deepcopy" or (isinstance(func, ast.Name) and func.id in CONTAINER_COPIES)
+        copies = facts.imports.qualname(func) == "copy.deepcopy" or (isinstance(func, ast.Name) and func.id in MAPPING_COPIES)
         if copies and len(expr.args) == 1:
             return is_state_dict(facts, expr.args[0], depth + 1, keep_vars)
         return False
@@ -124,7 +122,7 @@ def entry_loop(facts, node: ast.AST) -> EntryLoop | None:
     if not isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
         return None
     iterable = node.iter
-    while isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id in PASS_THROUGH and len(iterable.args) == 1:
+    while isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id in SAME_ELEMENTS_BUILTINS and len(iterable.args) == 1:
         iterable = iterable.args[0]
     method = None
     if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and iterable.func.attr in ("keys", "items") and not iterable.args:

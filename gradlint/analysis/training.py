@@ -13,10 +13,10 @@ import re
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
+from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 # `test_x`, `_do_test`, `run_tests`: a word "test" in a function name
 TEST_NAME = re.compile(r"(^|_)tests?(_|$)")
-HOOK_REGISTRATIONS = frozenset({"register_forward_hook", "register_forward_pre_hook", "register_module_forward_hook", "register_module_forward_pre_hook"})
 
 
 def eval_calls_by_scope(facts) -> dict[ast.AST, list[tuple[ast.Call, str]]]:

@@ -13,43 +13,20 @@ import ast
 from dataclasses import dataclass
 
 from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.analysis.vocabulary import (
+    ARITHMETIC_BUILTINS,
+    CONTAINER_MUTATORS,
+    GRAPH_ATTRIBUTES,
+    METADATA_ATTRIBUTES,
+    PASSING_BUILTINS,
+    PYTHON_BUILTINS,
+    PYTHON_VALUE_METHODS,
+    TORCH_VIEW_FUNCTIONS,
+)
 
 INSIDE = 1
 OUTSIDE = 2
 BOTH = INSIDE | OUTSIDE
-
-# methods whose result is a Python value (or a numpy array), never a tensor
-PYTHON_METHODS = frozenset({
-    "item", "tolist", "numpy", "size", "dim", "ndimension", "numel", "nelement", "element_size",
-    "is_floating_point", "is_complex", "is_contiguous", "data_ptr", "get_device", "stride",
-    "storage_offset", "is_inference", "__len__", "__bool__", "__int__", "__float__", "__index__",
-})
-METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "is_leaf", "layout", "names"})
-# builtins whose result is a Python value whatever they are given
-PYTHON_BUILTINS = frozenset({
-    "int", "float", "bool", "len", "str", "repr", "format", "isinstance", "issubclass", "hasattr", "callable",
-    "id", "type", "print", "hash", "ord", "chr", "complex", "any", "all",
-})
-# builtins that return a Python value for Python inputs and may return a tensor (or one of their inputs) otherwise
-ARITHMETIC_BUILTINS = frozenset({"abs", "sum", "round", "divmod", "pow"})
-# builtins that hand back (elements of) their arguments
-PASSING_BUILTINS = frozenset({
-    "list", "tuple", "set", "frozenset", "dict", "enumerate", "zip", "reversed", "sorted", "iter", "next",
-    "range", "filter", "map", "getattr", "min", "max",
-})
-# a tensor's view or the tensor itself may come back: the result aliases the receiver
-ALIASING_METHODS = frozenset({
-    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "bool", "type", "type_as", "contiguous",
-    "detach", "view", "view_as", "reshape", "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten",
-    "unflatten", "expand", "expand_as", "narrow", "select", "unfold", "chunk", "split", "unbind", "as_strided",
-    "movedim", "swapaxes", "diagonal", "squeeze_", "values", "keys", "items", "get", "pop", "__getitem__",
-})
-TORCH_VIEW_FUNCTIONS = frozenset({
-    "narrow", "select", "squeeze", "unsqueeze", "flatten", "reshape", "t", "transpose", "permute", "split", "chunk",
-    "unbind", "movedim", "swapaxes", "diagonal", "as_strided", "view_as_real", "view_as_complex", "detach",
-})
-CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "put_nowait", "push"})
-# methods of an outside object that read their tensor arguments without keeping them
 
 
 @dataclass(frozen=True)
@@ -217,7 +194,7 @@ class ValueFlags:
         if isinstance(expr, ast.Name):
             return self.name(expr)
         if isinstance(expr, ast.Attribute):
-            return 0 if expr.attr in METADATA_ATTRIBUTES else self.of(expr.value)
+            return 0 if expr.attr in METADATA_ATTRIBUTES or expr.attr in GRAPH_ATTRIBUTES else self.of(expr.value)
         if isinstance(expr, ast.Subscript):
             # indexing a tensor makes a new tensor object inside the region (a view, or a copy for
             # tensor indices): under inference_mode it cannot be modified in place or trained on later
@@ -264,7 +241,7 @@ class ValueFlags:
                 return INSIDE | (self._arguments(call) & OUTSIDE)
             return INSIDE
         if isinstance(func, ast.Attribute):
-            if func.attr in PYTHON_METHODS:
+            if func.attr in PYTHON_VALUE_METHODS:
                 return 0
             receiver = func.value
             if isinstance(receiver, ast.Constant):

@@ -248,7 +248,13 @@ PASSING_BUILTINS = frozenset({
 ITERATION_WRAPPERS = frozenset({"tqdm", "trange"})
 # str methods that format their arguments (formatting a tensor reads its values)
 STRING_FORMATTERS = frozenset({"format", "join"})
+# methods of an object that read their tensor arguments without keeping them: tensor operands, str formatting
+ARGUMENT_READING_METHODS = OPERAND_READING_METHODS | STRING_FORMATTERS
 # methods of loggers, progress bars and summary writers: they only display or record values
 LOGGING_METHODS = frozenset({"info", "debug", "warning", "warn", "error", "write", "set_postfix", "set_description", "add_scalar", "add_scalars"})
 # unittest assertions: they compare values and keep nothing
 ASSERTION_METHODS = frozenset({"assertTrue", "assertEqual", "assertFalse"})
+# calls that use their arguments' values, never as weights whose graph is wanted (a parameter copy handed to
+# one is a snapshot, not a functional weight): Python values, element passing, value reads and copies, stores
+VALUE_CONSUMING_BUILTINS = PYTHON_BUILTINS | PASSING_BUILTINS
+VALUE_CONSUMING_METHODS = PYTHON_VALUE_METHODS | ASSERTION_METHODS | CONTAINER_MUTATORS | {"load_state_dict", "copy_"}

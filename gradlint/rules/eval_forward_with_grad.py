@@ -6,6 +6,7 @@ from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import evaluated_before, is_test_code, result_discarded
 from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.analysis.vocabulary import GRAD_ENABLING_CONTEXTS
 from gradlint.finding import Applicability
 from gradlint.fixes import add_decorator, make_fix, torch_callable, wrap_in_no_grad
 from gradlint.rules.base import Rule
@@ -103,7 +104,7 @@ def _turns_grad_on(facts, function) -> bool:
     for node in ast.walk(function):
         if isinstance(node, ast.Call):
             name = facts.imports.qualname(node.func)
-            if name in ("torch.enable_grad", "torch.set_grad_enabled"):
+            if name in GRAD_ENABLING_CONTEXTS:
                 return True
             if isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
                 return True

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.names import GRAD_MODE_NAMES
+from gradlint.analysis.vocabulary import GRAD_MODE_CONTEXTS
 from gradlint.finding import Applicability
 from gradlint.fixes import add_call_parentheses, make_fix
 from gradlint.rules.base import Rule
@@ -52,7 +52,7 @@ class GradModeNotCalled(Rule):
                 if isinstance(expr, ast.Call):
                     continue
                 name = facts.imports.qualname(expr)
-                if name not in GRAD_MODE_NAMES:
+                if name not in GRAD_MODE_CONTEXTS:
                     continue
                 short = name.split(".")[-1]
                 fix = None

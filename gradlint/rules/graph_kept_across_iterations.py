@@ -9,6 +9,7 @@ from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import eval_calls, loop_scopes
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
+from gradlint.analysis.vocabulary import ELEMENT_ADDERS
 from gradlint.finding import Applicability
 from gradlint.fixes import add_detach, make_fix
 from gradlint.rules.base import Rule
@@ -25,7 +26,6 @@ FROZEN_TARGET = (
     "In-place update of a frozen tensor from graph-carrying values with grad enabled: it silently becomes a "
     "non-leaf whose graph grows with every update; update it under `torch.no_grad()` or `.detach()` the source"
 )
-APPEND_METHODS = frozenset({"append", "insert", "add", "appendleft", "put"})
 
 
 class GraphKeptAcrossIterations(Rule):
@@ -117,7 +117,7 @@ class GraphKeptAcrossIterations(Rule):
                 return self._report(facts, stmt, stmt.value, ACCUMULATE)
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             call = stmt.value
-            if isinstance(call.func, ast.Attribute) and call.func.attr in APPEND_METHODS and call.args:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in ELEMENT_ADDERS and call.args:
                 path = dotted(call.func.value)
                 value = call.args[-1]
                 if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(value) == GRAPH:

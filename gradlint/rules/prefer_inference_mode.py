@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from gradlint.analysis.escape import grad_regions, unsafe_reason
 from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.vocabulary import GRAD_MODE_CONTEXTS
 from gradlint.noqa import parse_suppressions
 from gradlint.rules._grad_mode_switch import switch_fixes
 from gradlint.rules.base import Rule
@@ -150,7 +151,7 @@ def _other_grad_items(facts, region) -> bool:
             continue
         target = expr.func if hasattr(expr, "func") else expr
         name = facts.imports.qualname(target)
-        if name in ("torch.no_grad", "torch.enable_grad", "torch.set_grad_enabled", "torch.inference_mode"):
+        if name in GRAD_MODE_CONTEXTS:
             return True
     return False
 
