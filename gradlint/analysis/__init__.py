@@ -1,5 +1,7 @@
 """The shared facts every rule reads, built once per file.
 
+- `vocabulary`: the torch (and Python builtin) API facts, one table each: views, in-place ops,
+  graph cuts, factories, computing ops, nn.Module API, hooks, grad-mode contexts, backwards, losses.
 - `names`: which local names mean torch (and Lightning) objects, under every alias.
 - `tree`: parents, scopes and statement order over the standard library's ast.
 - `grad_mode`: which grad mode a node runs in.
