@@ -24,14 +24,13 @@ from gradlint.analysis.vocabulary import (
     BACKWARD_METHODS,
     CONTAINER_TYPES,
     FORWARD_LIKE_METHODS,
-    GRAPH_ATTRIBUTES,
     GRAD_NEEDING_FUNCTIONS,
     GRAD_NEEDING_METHODS,
     ITERATION_WRAPPERS,
-    METADATA_ATTRIBUTES,
     MODEL_FACTORIES,
     MODULE_SETUP_METHODS,
     MODULE_STATE_METHODS,
+    NON_TENSOR_ATTRIBUTES,
     NOT_NO_GRAD_CONTEXTS,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
@@ -439,7 +438,7 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
     while True:
         parent = facts.tree.parent(node)
         if isinstance(parent, ast.Attribute) and parent.value is node:
-            if parent.attr in METADATA_ATTRIBUTES or parent.attr in GRAPH_ATTRIBUTES:
+            if parent.attr in NON_TENSOR_ATTRIBUTES:
                 return True
             grand = facts.tree.parent(parent)
             if isinstance(grand, ast.Call) and grand.func is parent:

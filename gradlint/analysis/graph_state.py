@@ -12,11 +12,10 @@ from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Many, Param
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
-    GRAPH_ATTRIBUTES,
     GRAPH_CUTTING_FUNCTIONS,
     GRAPH_CUTTING_METHODS,
     IDENTITY_METHODS,
-    METADATA_ATTRIBUTES,
+    NON_TENSOR_ATTRIBUTES,
     PYTHON_BUILTINS,
     TENSOR_FACTORIES,
 )
@@ -159,7 +158,7 @@ class GraphStates:
         if isinstance(expr, ast.Constant):
             return NO_GRAPH
         if isinstance(expr, (ast.Name, ast.Attribute)):
-            if isinstance(expr, ast.Attribute) and (expr.attr in METADATA_ATTRIBUTES or expr.attr in GRAPH_ATTRIBUTES):
+            if isinstance(expr, ast.Attribute) and expr.attr in NON_TENSOR_ATTRIBUTES:
                 return NO_GRAPH
             path = dotted(expr)
             if path in env:

@@ -42,11 +42,10 @@ from gradlint.analysis.vocabulary import (
     ADOPTING_FUNCTIONS,
     COMPUTING_METHODS,
     DTYPE_NAMES,
-    GRAPH_ATTRIBUTES,
     INFERENCE_KEEPING_FUNCTIONS,
     INFERENCE_KEEPING_METHODS,
     LIST_GROWERS,
-    METADATA_ATTRIBUTES,
+    NON_TENSOR_ATTRIBUTES,
     OP_NAMESPACES,
     PRODUCT_FUNCTIONS,
     PYTHON_VALUE_METHODS,
@@ -132,7 +131,7 @@ class InferenceTensors:
         if isinstance(expr, ast.Name):
             return expr.id in state
         if isinstance(expr, ast.Attribute):
-            return expr.attr not in METADATA_ATTRIBUTES and expr.attr not in GRAPH_ATTRIBUTES and self.makes_inference(expr.value, state)
+            return expr.attr not in NON_TENSOR_ATTRIBUTES and self.makes_inference(expr.value, state)
         if isinstance(expr, ast.Subscript):
             return self.makes_inference(expr.value, state)
         if isinstance(expr, ast.BinOp):

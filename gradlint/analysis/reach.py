@@ -22,9 +22,8 @@ from gradlint.analysis.vocabulary import (
     GRADIENT_CUTTING_BUILTINS,
     GRADIENT_CUTTING_FUNCTIONS,
     GRADIENT_CUTTING_METHODS,
-    GRAPH_ATTRIBUTES,
     LOGGING_METHODS,
-    METADATA_ATTRIBUTES,
+    NON_TENSOR_ATTRIBUTES,
     PYTHON_BUILTINS,
 )
 
@@ -131,7 +130,7 @@ def is_cut(facts, node: ast.AST) -> bool:
     """Is node's value cut from the graph by its immediate parent?"""
     parent = facts.tree.parent(node)
     if isinstance(parent, ast.Attribute) and parent.value is node:
-        if parent.attr in METADATA_ATTRIBUTES or parent.attr in GRAPH_ATTRIBUTES:
+        if parent.attr in NON_TENSOR_ATTRIBUTES:
             return True
         grand = facts.tree.parent(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in GRADIENT_CUTTING_METHODS:

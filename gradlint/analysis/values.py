@@ -16,8 +16,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import (
     ARITHMETIC_BUILTINS,
     CONTAINER_MUTATORS,
-    GRAPH_ATTRIBUTES,
-    METADATA_ATTRIBUTES,
+    NON_TENSOR_ATTRIBUTES,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
@@ -194,7 +193,7 @@ class ValueFlags:
         if isinstance(expr, ast.Name):
             return self.name(expr)
         if isinstance(expr, ast.Attribute):
-            return 0 if expr.attr in METADATA_ATTRIBUTES or expr.attr in GRAPH_ATTRIBUTES else self.of(expr.value)
+            return 0 if expr.attr in NON_TENSOR_ATTRIBUTES else self.of(expr.value)
         if isinstance(expr, ast.Subscript):
             # indexing a tensor makes a new tensor object inside the region (a view, or a copy for
             # tensor indices): under inference_mode it cannot be modified in place or trained on later

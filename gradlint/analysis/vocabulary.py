@@ -20,6 +20,8 @@ import re
 METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "is_leaf", "layout", "names"})
 # the tensor's autograd node: not a tensor, but holding it keeps the whole graph alive
 GRAPH_ATTRIBUTES = frozenset({"grad_fn"})
+# attributes that are no tensor: the metadata and the graph node
+NON_TENSOR_ATTRIBUTES = METADATA_ATTRIBUTES | GRAPH_ATTRIBUTES
 # attributes that are (transposed) views of the tensor
 VIEW_ATTRIBUTES = frozenset({"T", "mT", "H", "mH"})
 # attributes that lead away from a tensor's own storage as autograd sees it (`.data` detaches, `.grad` is another tensor)
