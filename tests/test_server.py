@@ -299,3 +299,53 @@ async def test_malformed_requests_get_errors_and_the_server_stays_up(client: Lan
 
     uri, diagnostics = await open_document(client, "after_errors.py", BAD)
     assert codes(diagnostics) == ["GL301", "GL302"]
+
+
+# -- fixes never overwrite newer edits --------------------------------------------------
+
+
+async def test_edits_name_the_version_they_were_computed_from(client: LanguageClient):
+    uri, diagnostics = await open_document(client, "versioned.py", BAD, version=4)
+    found = await actions_at(client, uri, 5, [d for d in diagnostics if d.code == "GL301"])
+    quick = [a for a in found if a.kind == types.CodeActionKind.QuickFix]
+    assert len(quick) == 2  # the fix and the noqa
+    for action in quick:  # the client refuses them once the buffer moves on
+        (change,) = action.edit.document_changes
+        assert change.text_document.uri == uri and change.text_document.version == 4
+    (fix_all,) = await actions_at(client, uri, 0, only=[types.CodeActionKind.SourceFixAll])
+    resolved = await client.code_action_resolve_async(fix_all)
+    assert resolved.edit.document_changes[0].text_document.version == 4
+
+
+async def test_fix_all_offered_for_an_older_version_is_not_applied_to_the_newer_text(client: LanguageClient):
+    uri, _ = await open_document(client, "stale_fix_all.py", BAD)
+    (offered,) = await actions_at(client, uri, 0, only=[types.CodeActionKind.SourceFixAll])
+    edited = BAD + "\n\ndef added_later(model):\n    for p in model.parameters():\n        p.clamp_(-1, 1)\n"
+    await change_document(client, uri, edited, version=2)
+    # chosen after the user typed: it was offered for version 1, so it edits nothing
+    stale = await client.code_action_resolve_async(offered)
+    assert stale.edit is None
+    # asked again, it is offered for version 2 and fixes the new text too
+    (fresh,) = await actions_at(client, uri, 0, only=[types.CodeActionKind.SourceFixAll])
+    assert fresh.data["version"] == 2
+    resolved = await client.code_action_resolve_async(fresh)
+    assert resolved.edit.document_changes[0].text_document.version == 2
+    assert apply(edited, resolved.edit, uri).endswith(
+        "def added_later(model):\n    for p in model.parameters():\n        with torch.no_grad():\n            p.clamp_(-1, 1)\n")
+
+
+async def test_a_fix_computed_while_the_user_types_is_dropped(client: LanguageClient):
+    # long enough that computing every fix takes a while, so the change below arrives meanwhile
+    filler = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(1_500))
+    text = "import torch\n\n\n" + filler + BAD.replace("import torch\n", "")
+    uri, _ = await open_document(client, "typing_meanwhile.py", text)
+    (offered,) = await actions_at(client, uri, 0, only=[types.CodeActionKind.SourceFixAll])
+    resolving = asyncio.ensure_future(client.code_action_resolve_async(offered))
+    await asyncio.sleep(0)  # the resolve request is written first
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text + "# typed\n")],
+    ))
+    resolved = await asyncio.wait_for(resolving, WAIT_S)
+    assert resolved.edit is None
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))

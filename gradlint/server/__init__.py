@@ -3,7 +3,8 @@
 - core.py: the server, its document handlers and the lint scheduling;
 - actions.py: diagnostics and code actions (quick fixes, noqa, fix all);
 - positions.py: gradlint's 1-based character positions <-> LSP's code units;
-- protocol.py: JSON-RPC that answers malformed requests instead of dropping them.
+- protocol.py: JSON-RPC that answers malformed requests instead of dropping them;
+- framing.py: the message frames read from stdin, bounded, resynchronised after a bad one.
 
 Importing this package needs pygls; `gradlint.cli` imports it only in `server`.
 """

@@ -4,6 +4,8 @@ Linting runs in a worker thread so the event loop keeps reading messages; a
 change in a burst waits a short debounce and supersedes the lint it interrupts.
 Code actions reuse the findings (and their fixes) of the version on screen, and
 compute "fix all" in a second thread, so a slow fix never holds up diagnostics.
+Every edit names the document version it was computed from (where the client
+can check it), and an edit whose document changed meanwhile is never offered.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -24,6 +27,7 @@ from gradlint.discovery import DiscoveryError, discover
 from gradlint.engine import LintResult, applies, fix_source, lint_source
 from gradlint.rules import known_codes
 from gradlint.server import actions
+from gradlint.server.framing import FramedInput
 from gradlint.server.protocol import RobustProtocol, is_parse_error
 from gradlint.server.workspace import WorkspaceIndex
 from gradlint.source import SourceText
@@ -85,6 +89,7 @@ class GradlintServer(LanguageServer):
         self.index_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradlint-index")
         # uri -> (version, generation, result) of the latest lint, for code actions
         self._results: dict[str, tuple[int | None, int, LintResult]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None  # known once the client has initialized
 
     # -- errors ----------------------------------------------------------------
 
@@ -93,6 +98,13 @@ class GradlintServer(LanguageServer):
             self.protocol.answer_parse_error(error)
             return
         super().report_server_error(error, source)
+
+    def report_bad_frame(self, message: str) -> None:
+        """From the reader's thread (framing.py): one line on stderr, and in the client's log
+        once it has initialized (before that, LSP allows the server no notifications)."""
+        print(message, file=sys.stderr, flush=True)
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.log, message, types.MessageType.Error)
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         logger.info(message)
@@ -289,9 +301,18 @@ class GradlintServer(LanguageServer):
     # -- code actions --------------------------------------------------------------
 
     def versioned_edits(self) -> bool:
+        """Whether edits can name the version they were computed from (TextDocumentEdit), so
+        that the client refuses to apply one to a buffer edited since."""
         caps = self.client_capabilities.workspace
         edit_caps = caps.workspace_edit if caps is not None else None
         return bool(edit_caps is not None and edit_caps.document_changes)
+
+    def is_current(self, snap: Snapshot) -> bool:
+        """The document is still open at the version snap was taken from. An edit computed
+        from any other version is never offered: for a client that cannot check versions
+        (versioned_edits is False) this is all that stands between a fix and the user's newer typing."""
+        current = self.snapshot(snap.uri)
+        return current is not None and current.version == snap.version and current.text == snap.text
 
     async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
@@ -302,6 +323,8 @@ class GradlintServer(LanguageServer):
         if self.is_excluded(snap.path, settings):
             return []
         result, settings = await self.lint_result(snap)
+        if not self.is_current(snap):
+            return []  # edited while the lint ran: the client asks again for the new text
         source = SourceText(snap.text)
         versioned = self.versioned_edits()
         found = actions.line_actions(uri, snap.version, source, result.findings, params, self.encoding, versioned)
@@ -316,6 +339,8 @@ class GradlintServer(LanguageServer):
             ))
             return found
         fixed = await self.fixed_text(snap, settings)
+        if not self.is_current(snap):
+            return []
         action = actions.fix_all_action(uri, snap.version, source, fixed, self.encoding, versioned)
         if action is not None:
             found.append(action)
@@ -332,10 +357,15 @@ class GradlintServer(LanguageServer):
         if action.kind != actions.FIX_ALL_KIND or action.edit is not None or not isinstance(data.get("uri"), str):
             return action
         snap = self.snapshot(data["uri"])
-        if snap is None:
+        if snap is None or snap.version != data.get("version"):
+            # offered for a version the user has edited since: fixing the newer text
+            # would apply a fix they were never shown; no edit, and the action does nothing
+            self.log(f"gradlint: fix all not applied: {data['uri']} changed since it was offered")
             return action
         settings = self.settings_for(snap.path)
         fixed = await self.fixed_text(snap, settings)
+        if not self.is_current(snap):
+            return action
         resolved = actions.fix_all_action(snap.uri, snap.version, SourceText(snap.text), fixed, self.encoding, self.versioned_edits())
         if resolved is not None:
             action.edit = resolved.edit
@@ -353,6 +383,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: GradlintServer, params: types.InitializedParams):
+        ls._loop = asyncio.get_running_loop()
         ls.build_project_index()
         caps = ls.client_capabilities.workspace
         watched = caps.did_change_watched_files if caps is not None else None
@@ -422,4 +453,5 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
 
 def serve() -> None:
     """Serve over stdin/stdout until the client says exit."""
-    create_server().start_io()
+    server = create_server()
+    server.start_io(stdin=FramedInput(sys.stdin.buffer, server.report_bad_frame))
