@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from gradlint.analysis.facts import FileFacts
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import FileSummary, ProjectIndex, summarize
+from gradlint.analysis.symbols import Symbols, module_identity
 from gradlint.analysis.tree import Tree
 from gradlint.config import Settings
 from gradlint.finding import Applicability, Edit, Finding, Position
@@ -61,7 +62,7 @@ def syntax_error_finding(path: str, source: SourceText, exc: BaseException) -> F
     )
 
 
-def summarize_source(text: str) -> FileSummary | None:
+def summarize_source(text: str, path: str | None = None) -> FileSummary | None:
     """The file's contribution to the project index; None when it does not parse."""
     try:
         module = parse(text)
@@ -69,7 +70,9 @@ def summarize_source(text: str) -> FileSummary | None:
         return None
     try:
         tree = Tree(module)
-        return summarize(tree, ImportTable(module, tree.imports), text)
+        name, package = module_identity(path)
+        imports = ImportTable(module, tree.imports, package)
+        return summarize(tree, imports, Symbols(tree, imports, name), text)
     except Exception:  # RecursionError, or a bug: the file then adds nothing; linting it reports the error
         return None
 
@@ -109,6 +112,9 @@ def lint_source(
             facts = None
         except Exception as exc:  # a bug in the shared analysis: no rule can run on this file
             result.errors.append(f"{path}: internal error in the analysis: {type(exc).__name__}: {exc}")
+            facts = None
+        # a file that does not use torch (itself or through the project's modules) gets no torch findings
+        if facts is not None and not facts.uses_torch:
             facts = None
         for rule in rules if facts is not None else []:
             try:
@@ -204,17 +210,16 @@ def fix_source(
         edits, count = choose_edits(candidates, unsafe)
         if not edits:
             break
-        seen = next((i for i, (text, _, _) in enumerate(history) if text == source.text), None)
-        if seen is not None:
-            # back to the state before the cycle began, and name the rules whose fixes fight
-            rules = sorted(set().union(*applied[seen:]))
-            source_text, fixed, result = history[seen]
-            source = SourceText(source_text, encoding=original.encoding, bom=original.bom)
-            problems.append(f"{path}: the fixes for {', '.join(rules)} undo each other; stopped where they began to repeat (a gradlint bug: please report it)")
-            break
-        history.append((source.text, fixed, result))
-        applied.append({f.code for f in candidates if applies(f, unsafe)})
         new_text = apply_edits(source, edits)
+        seen = next((i for i, (text, _, _) in enumerate(history) if text == new_text), None)
+        if seen is not None:
+            # the fixes undo each other: stop at the state where the cycle began, and name them
+            rules = sorted(set().union(*applied[seen:], {f.code for f in candidates if applies(f, unsafe)}))
+            text, fixed, result = history[seen]
+            source = SourceText(text, encoding=original.encoding, bom=original.bom)
+            problems.append(f"{path}: the fixes for {', '.join(rules)} undo each other; stopped where they began "
+                            "to repeat (a gradlint bug: please report it)")
+            break
         if not _valid(new_text, strict):
             # find the fixes that break the file, one at a time, and go on without them
             for finding in candidates:
@@ -226,6 +231,8 @@ def fix_source(
                 problems.append(f"{path}: the fixes together would leave the file unparsable; not applied")
                 break
             continue
+        history.append((source.text, fixed, result))
+        applied.append({f.code for f in candidates if applies(f, unsafe)})
         fixed += count
         source = SourceText(new_text, encoding=original.encoding, bom=original.bom)
         result = lint_source(source, path, settings, index, codes)
@@ -279,7 +286,7 @@ def build_index(paths: list[str], texts: dict[str, str] | None = None) -> Projec
             if source is None:
                 continue
             text = source.text
-        summary = summarize_source(text)
+        summary = summarize_source(text, path)
         if summary is not None:
             summaries.append(summary)
     return ProjectIndex(summaries)

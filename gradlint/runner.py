@@ -101,7 +101,7 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
 
     # pass 1: every file's contribution to the project index
     unknown = [u for u in units + context if not u.summarized]
-    for unit, summary in zip(unknown, _map(_summarize_job, [u.source.text for u in unknown], _weights(unknown))):
+    for unit, summary in zip(unknown, _map(_summarize_job, [(u.path, u.source.text) for u in unknown], _weights(unknown))):
         unit.summary, unit.summarized = summary, True
     summaries = [u.summary for u in units + context if u.summary is not None]
     index = ProjectIndex(summaries)
@@ -297,10 +297,11 @@ def _has_fix(result: _Checked, unsafe: bool) -> bool:
 _WORKER_STATE: tuple | None = None
 
 
-def _summarize_job(text: str):
+def _summarize_job(job: tuple[str, str]):
     from gradlint.engine import summarize_source
 
-    return summarize_source(text)
+    path, text = job
+    return summarize_source(text, path)
 
 
 def _init_worker(settings: Settings, index, mode: tuple) -> None:

@@ -33,3 +33,6 @@ def gradlint_cli():
         return proc.returncode, proc.stdout, proc.stderr
 
     return run
+
+# tests/cases and tests/fix_cases hold programs to lint, some named like pytest's test files
+collect_ignore_glob = ["cases/*", "fix_cases/*"]

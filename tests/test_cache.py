@@ -237,11 +237,13 @@ def test_recorded_index_questions_replay_against_another_index():
     from gradlint.engine import summarize_source
 
     model = "import torch.nn as nn\n\nclass Encoder(nn.Module):\n    pass\n"
-    before = ProjectIndex([summarize_source(CLIPPING), summarize_source(CALLER_UNDER_NO_GRAD), summarize_source(model)])
-    after = ProjectIndex([summarize_source(CLIPPING), summarize_source(CALLER_WITH_GRAD), summarize_source(model)])
+    files = lambda caller: [summarize_source(CLIPPING, "clipping.py"), summarize_source(caller, "caller.py"),
+                            summarize_source(model, "model.py")]
+    before, after = ProjectIndex(files(CALLER_UNDER_NO_GRAD)), ProjectIndex(files(CALLER_WITH_GRAD))
     recorder = RecordingIndex(before)
-    assert recorder.function_mode("clip") is not None
-    assert "Encoder" in recorder.module_classes
+    # questions are asked by qualified name: the module (from the file's path), then the definition
+    assert recorder.function_mode("clipping.clip") is not None
+    assert "model.Encoder" in recorder.module_classes
     assert recorder.exact and len(recorder.queries) == 2
     assert answers_hold(before, recorder.queries)
     assert not answers_hold(after, recorder.queries)

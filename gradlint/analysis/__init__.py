@@ -2,9 +2,10 @@
 
 - `vocabulary`: the torch (and Python builtin) API facts, one table each: views, in-place ops,
   graph cuts, factories, computing ops, nn.Module API, hooks, grad-mode contexts, backwards, losses.
-- `names`: which local names mean torch (and Lightning) objects, under every alias.
+- `names`: the file's imports: torch names in their canonical spelling, and every import resolved.
+- `symbols`: the file's module name and qualified names for its definitions; what a name refers to.
 - `tree`: parents, scopes and statement order over the standard library's ast.
-- `grad_mode`: which grad mode a node runs in.
+- `grad_mode`: which grad mode a node runs in (torch's contexts and the project's own wrappers).
 - `modules`: which calls are forwards of module objects.
 - `backward`: the calls that backpropagate, and what they backpropagate.
 - `reach`: where values flow (to a backward, out of a scope, into unknown code).
@@ -15,6 +16,7 @@
 - `hooks`: forward hooks and what they store.
 - `copies`, `state_dicts`: parameter copies (GL203) and state-dict loops (GL305).
 - `escape`, `inference_tensors`: what leaves a no_grad block (GL401) and inference tensors (GL304).
-- `project`: facts across files (functions only ever called with grad disabled).
+- `project`: per-file summaries and the project index, by qualified name: call sites and the grad
+  mode they run in (to a fixpoint), grad-disabling wrappers, Module/Lightning subclasses, torch use.
 - `facts`: `FileFacts`, the one object a rule receives.
 """

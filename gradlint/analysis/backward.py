@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from gradlint.analysis.grad_mode import is_lightning_module
 from gradlint.analysis.tree import FUNCTION_TYPES, keyword
 
 
@@ -44,7 +43,7 @@ def is_training_step(facts, function: ast.AST) -> bool:
     if not isinstance(function, FUNCTION_TYPES) or function.name != "training_step":
         return False
     cls = facts.tree.parent(function)
-    return isinstance(cls, ast.ClassDef) and is_lightning_module(facts.imports, cls, facts.index.lightning_classes)
+    return isinstance(cls, ast.ClassDef) and facts.is_lightning_class(cls)
 
 
 def backwards_by_scope(facts) -> dict[ast.AST, list[Backward]]:

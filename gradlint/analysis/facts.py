@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_NO_GRAD_HOOKS, is_lightning_module
+from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
 from gradlint.analysis.names import ImportTable
-from gradlint.analysis.project import ProjectIndex, summarize
+from gradlint.analysis.project import ProjectIndex, summarize, wrapper_key
+from gradlint.analysis.symbols import Symbols, module_identity
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 from gradlint.finding import Position
 from gradlint.source import SourceText
@@ -20,7 +21,9 @@ class FileFacts:
         self.module = module
         self.settings = settings
         self.tree = Tree(module)
-        self.imports = ImportTable(module, self.tree.imports)
+        self.module_name, package = module_identity(path)
+        self.imports = ImportTable(module, self.tree.imports, package)
+        self.symbols = Symbols(self.tree, self.imports, self.module_name)
         self._index = index
 
     # -- project ---------------------------------------------------------------
@@ -30,7 +33,30 @@ class FileFacts:
         """The project index; a file linted alone is its own project."""
         if self._index is not None:
             return self._index
-        return ProjectIndex([summarize(self.tree, self.imports)])
+        return ProjectIndex([summarize(self.tree, self.imports, self.symbols)])
+
+    def is_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:
+        """Does this name (a class, an annotation) refer to an `nn.Module` subclass of the project?"""
+        qualified = self.symbols.resolve(name, scope)
+        return qualified is not None and self.index.canonical(qualified) in self.index.module_classes
+
+    def is_lightning_class(self, cls: ast.ClassDef) -> bool:
+        if any(self.imports.qualname(base) in LIGHTNING_BASES for base in cls.bases):
+            return True
+        qualified = self.symbols.qualname_of(cls)
+        return qualified is not None and qualified in self.index.lightning_classes
+
+    @cached_property
+    def uses_torch(self) -> bool:
+        """Does the file use torch, itself or through the project modules it imports?
+
+        A file that imports no framework at all may still be handed torch objects
+        (an `evaluate(model, loader)` helper): it counts as torch code. A file that
+        imports another array framework (MXNet, TensorFlow, JAX) and neither torch
+        nor a project module that uses it does not."""
+        if self.imports.uses_torch() or not self.imports.uses_another_framework():
+            return True
+        return self.index.uses_torch(self.module_name)
 
     # -- grad mode -------------------------------------------------------------
 
@@ -39,14 +65,18 @@ class FileFacts:
         if not isinstance(function, FUNCTION_TYPES):
             return None
         cls = self.tree.parent(function)
-        if isinstance(cls, ast.ClassDef) and function.name in LIGHTNING_NO_GRAD_HOOKS:
-            if is_lightning_module(self.imports, cls, self.index.lightning_classes):
-                return GradMode.INFERENCE
-        return self.index.function_mode(function.name)
+        if isinstance(cls, ast.ClassDef) and function.name in LIGHTNING_NO_GRAD_HOOKS and self.is_lightning_class(cls):
+            return GradMode.INFERENCE
+        qualified = self.symbols.qualname_of(function)
+        return self.index.function_mode(qualified) if qualified else None
+
+    def _project_effect(self, expr: ast.AST, as_decorator: bool, scope: ast.AST):
+        key = wrapper_key(self.symbols, expr, as_decorator, scope)
+        return effect_of_mode(self.index.wrapper_mode(key)) if key else None
 
     @cached_property
     def grad(self) -> GradModeResolver:
-        return GradModeResolver(self.tree, self.imports, self.function_base_mode)
+        return GradModeResolver(self.tree, self.imports, self.function_base_mode, self._project_effect)
 
     def grad_mode_at(self, node: ast.AST) -> GradMode:
         """Which grad mode node runs in: ENABLED, DISABLED, INFERENCE or UNKNOWN."""

@@ -123,14 +123,26 @@ def decorator_effect(imports: ImportTable, function) -> Effect | None:
     return effect
 
 
-def is_lightning_module(imports: ImportTable, cls: ast.ClassDef, lightning_classes: frozenset[str] = frozenset()) -> bool:
-    for base in cls.bases:
-        name = imports.qualname(base)
-        if name in LIGHTNING_BASES:
-            return True
-        if isinstance(base, ast.Name) and base.id in lightning_classes:
-            return True
-    return False
+def effect_of_mode(mode: str | GradMode | None) -> Effect | None:
+    """The effect of a wrapper that sets `mode` (a project wrapper that disables grad, say)."""
+    if mode is None:
+        return None
+    mode = GradMode(mode)
+    if mode is GradMode.INFERENCE:
+        return lambda outer: GradMode.INFERENCE
+    if mode is GradMode.DISABLED:
+        return _disable
+    if mode is GradMode.ENABLED:
+        return _enable
+    return None
+
+
+def meet_modes(modes) -> GradMode | None:
+    """The grad-off mode all of these share: INFERENCE when all are, DISABLED when all are off, else None."""
+    modes = list(modes)
+    if not modes or any(m is None or not m.grad_off for m in modes):
+        return None
+    return GradMode.INFERENCE if all(m is GradMode.INFERENCE for m in modes) else GradMode.DISABLED
 
 
 def _then(first: Effect | None, second: Effect | None) -> Effect | None:
@@ -158,17 +170,31 @@ class GradModeResolver:
     from the caller", used while building the project index.
     """
 
-    def __init__(self, tree: Tree, imports: ImportTable, function_base: Callable[[ast.AST], GradMode | None]):
+    def __init__(self, tree: Tree, imports: ImportTable, function_base: Callable[[ast.AST], GradMode | None],
+                 project_effect: Callable[[ast.AST, bool, ast.AST], Effect | None] | None = None):
         self.tree = tree
         self.imports = imports
         self.function_base = function_base
+        # the effect of the project's own wrappers (`@smart_inference_mode()`, `with evaluating:`)
+        self.project_effect = project_effect
         self._before: dict[ast.stmt, GradMode | None] = {}
+
+    def effect(self, expr: ast.AST, as_decorator: bool, scope: ast.AST) -> Effect | None:
+        """How a `with` item or decorator changes the mode: torch's own, or a project wrapper."""
+        found = context_effect(self.imports, expr, as_decorator)
+        if found is None and self.project_effect is not None:
+            found = self.project_effect(expr, as_decorator, scope)
+        return found
 
     def function_mode(self, function: ast.AST) -> GradMode | None:
         """The mode a function body starts in."""
         base = self.function_base(function)
         if isinstance(function, FUNCTION_TYPES):
-            effect = decorator_effect(self.imports, function)
+            effect = None
+            scope = self.tree.scope_of(function)
+            # the decorator nearest the def is applied first
+            for decorator in reversed(function.decorator_list):
+                effect = _then(effect, self.effect(decorator, True, scope))
             if effect is not None:
                 return effect(base or GradMode.ENABLED)
         return base
@@ -208,8 +234,9 @@ class GradModeResolver:
             return self.mode_before(parent)
         if isinstance(parent, (ast.With, ast.AsyncWith)) and any(s is stmt for s in parent.body):
             mode = self.mode_before(parent)
+            scope = self.tree.scope_of(parent)
             for item in parent.items:
-                effect = context_effect(self.imports, item.context_expr)
+                effect = self.effect(item.context_expr, False, scope)
                 if effect is not None:
                     mode = effect(mode if mode is not None else GradMode.ENABLED)
             return mode

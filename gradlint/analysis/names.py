@@ -24,6 +24,10 @@ CANONICAL = {
     "lightning.pytorch.core.LightningModule": "lightning.LightningModule",
 }
 
+# packages whose objects are torch objects
+TORCH_ROOTS = frozenset({"torch", "lightning", "pytorch_lightning", "torchvision", "timm", "transformers", "accelerate"})
+# array frameworks whose `backward()`, `eval()` and `+= loss` mean something else
+OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "paddle", "mindspore", "oneflow", "chainer", "theano", "tinygrad"})
 TRACKED_ROOTS = ("torch", "lightning", "pytorch_lightning", "copy", "functools", "torchvision", "timm", "transformers", "accelerate")
 
 
@@ -32,42 +36,60 @@ def canonical(name: str) -> str:
 
 
 class ImportTable:
-    """Local name -> dotted path of what it was imported as (only for tracked packages)."""
+    """The file's imports: local name -> the dotted path it was imported as.
 
-    def __init__(self, tree: ast.AST, import_nodes=None):
+    `qualname` answers for the tracked packages (torch and the frameworks) in
+    their canonical spelling; `resolve` answers for every import, the project's
+    own modules included (relative imports resolved against `package`, the
+    package the file belongs to).
+    """
+
+    def __init__(self, tree: ast.AST, import_nodes=None, package: str = ""):
         self.aliases: dict[str, str] = {}
+        self.everything: dict[str, str] = {}
         nodes = import_nodes if import_nodes is not None else (n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
         for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    if not alias.name.split(".")[0] in TRACKED_ROOTS:
-                        continue
-                    if alias.asname:
-                        self.aliases[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.aliases[top] = top
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                if node.module.split(".")[0] not in TRACKED_ROOTS:
+                    # `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`
+                    target = alias.name if alias.asname else alias.name.split(".")[0]
+                    local = alias.asname or target
+                    self.everything[local] = target
+                    if alias.name.split(".")[0] in TRACKED_ROOTS:
+                        self.aliases[local] = target
+            elif isinstance(node, ast.ImportFrom):
+                source = absolute_module(node.module, node.level, package)
+                if source is None:
                     continue
+                tracked = node.level == 0 and source.split(".")[0] in TRACKED_ROOTS
                 for alias in node.names:
                     if alias.name == "*":
                         continue
-                    self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                    self.everything[alias.asname or alias.name] = f"{source}.{alias.name}"
+                    if tracked:
+                        self.aliases[alias.asname or alias.name] = f"{source}.{alias.name}"
         self.torch_aliases = sorted(n for n, q in self.aliases.items() if q == "torch")
 
     def qualname(self, node: ast.AST) -> str | None:
         """`th.no_grad` -> `torch.no_grad`; None for anything not from a tracked import."""
+        return self._qualify(node, self.aliases, canonical)
+
+    def resolve(self, node: ast.AST) -> str | None:
+        """The dotted path of any imported name (`utils.smart_inference_mode`); None when not imported."""
+        return self._qualify(node, self.everything, lambda name: name)
+
+    @staticmethod
+    def _qualify(node: ast.AST, table: dict[str, str], spell) -> str | None:
         parts = []
         while isinstance(node, ast.Attribute):
             parts.append(node.attr)
             node = node.value
         if not isinstance(node, ast.Name):
             return None
-        base = self.aliases.get(node.id)
+        base = table.get(node.id)
         if base is None:
             return None
-        return canonical(".".join([base, *reversed(parts)]))
+        return spell(".".join([base, *reversed(parts)]))
 
     def is_(self, node: ast.AST, *names: str) -> bool:
         return self.qualname(node) in names
@@ -77,6 +99,24 @@ class ImportTable:
         if "torch" in self.torch_aliases:
             return "torch"
         return self.torch_aliases[0] if self.torch_aliases else None
+
+    def uses_torch(self) -> bool:
+        return any(target.split(".")[0] in TORCH_ROOTS for target in self.aliases.values())
+
+    def uses_another_framework(self) -> bool:
+        """Does the file import an array framework other than torch (MXNet, TensorFlow, JAX, ...)?"""
+        return any(target.split(".")[0] in OTHER_FRAMEWORKS for target in self.everything.values())
+
+
+def absolute_module(module: str | None, level: int, package: str) -> str | None:
+    """`from ..utils import x` in package `a.b.c` -> `a.b.utils`; None when it climbs above the top."""
+    if level == 0:
+        return module
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not module):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join([*base, module] if module else base) or None
 
 
 def dotted(node: ast.AST) -> str | None:

@@ -1,44 +1,138 @@
-"""Facts across files: per-file summaries merged into one project index.
+"""Facts across files: per-file summaries merged into one project index, by qualified name.
 
-- functions whose every call site in the analysed files runs with grad disabled
-  (an uncalled function, or one also passed around as a value, is judged by its own body);
-- class names that are `nn.Module` / LightningModule subclasses, through any chain of bases.
+A file's summary (plain data, cached with the file) says what it defines, the
+calls it makes (resolved to qualified names where the analysis can: a function
+of this file or an import, `self.m()`, `super().m()`, `Cls(...).m()` and
+`x.m()` for `x = Cls(...)` in the same function; any other `obj.m()` may call
+every method named `m`), its classes' bases, its imports (re-exports of a
+package's `__init__`), and the grad-mode wrappers it defines: a decorator
+factory returning `torch.no_grad()` or `torch.inference_mode()`, a module-level
+`evaluating = torch.no_grad()`, a `@contextmanager` that yields inside a
+grad-disabled block, a class whose `__enter__` calls `set_grad_enabled(False)`.
+
+The index answers, by qualified name:
+- `function_mode(q)`: the grad mode every call site of `q` runs with, transitively
+  (a caller's mode is its own callers' mode, to a fixpoint; recursion ends);
+  None when a site runs with grad, when `q` is passed around as a value, or
+  when it has no call site (it is judged by its own body);
+- `wrapper_mode(key)`: the mode a project wrapper sets (`call:q` for `q()`, `bare:q` for `q`);
+- `module_classes` / `lightning_classes`: qualified names of `nn.Module` and
+  LightningModule subclasses, through any number of project classes;
+- `uses_torch(module)`: does the module use torch, itself or through the
+  project modules it imports.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES
+from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable
-from gradlint.analysis.tree import Tree
+from gradlint.analysis.symbols import Symbols
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 
-# Calls of these never name a user function we could index.
+# methods whose calls never reach a project function we could judge
 UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
+MAYBE = "?"  # prefix of a call key whose receiver is unknown: `?evaluate` may be any method `evaluate`
+MODULE_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
+GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+MAX_ALIAS_STEPS = 20
 
 
 @dataclass
 class FileSummary:
     """What one file contributes to the project index (cacheable, plain data)."""
 
-    defined: list[str] = field(default_factory=list)
-    # (callee name, mode fixed at the site or None to inherit, enclosing function name or None)
-    calls: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    referenced: list[str] = field(default_factory=list)
-    # class name -> base expressions: qualified torch names, or plain local names
-    classes: dict[str, list[str]] = field(default_factory=dict)
+    module: str = ""
+    uses_torch: bool = False
+    defined: list[str] = field(default_factory=list)  # qualified names of functions and methods
+    # (callee key, mode fixed at the site or None to inherit, enclosing function or None, project wrappers around it)
+    calls: list[tuple[str, str | None, str | None, list[str]]] = field(default_factory=list)
+    referenced: list[str] = field(default_factory=list)  # call keys of functions used as values
+    classes: dict[str, list[str]] = field(default_factory=dict)  # class -> base names (torch's or qualified)
+    aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
+    wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
+    decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
 
     def to_dict(self) -> dict:
-        return {"defined": self.defined, "calls": self.calls, "referenced": self.referenced, "classes": self.classes}
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, data: dict) -> "FileSummary":
-        return cls(data["defined"], [tuple(c) for c in data["calls"]], data["referenced"], data["classes"])
+        summary = cls(**data)
+        summary.calls = [tuple(c) for c in summary.calls]
+        return summary
 
 
-def _base_label(imports: ImportTable, base: ast.AST) -> str | None:
-    name = imports.qualname(base)
+def wrapper_key(symbols: Symbols, expr: ast.AST, as_decorator: bool, scope: ast.AST | None = None) -> str | None:
+    """`call:q` for `q(...)`, `bare:q` for `q` used as a decorator or context object."""
+    if isinstance(expr, ast.Call):
+        name = symbols.resolve(expr.func, scope)
+        return f"call:{name}" if name else None
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        name = symbols.resolve(expr, scope)
+        return f"bare:{name}" if name else None
+    return None
+
+
+# -- what one file contributes ----------------------------------------------------
+
+
+def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | None = None) -> FileSummary:
+    """What this file adds to the project index. `text`, when given, lets a file that never
+    names a grad-mode function skip the grad-mode resolution (all its call sites inherit)."""
+    summary = FileSummary(module=symbols.module, uses_torch=imports.uses_torch())
+    summary.aliases = {f"{symbols.module}.{local}" if symbols.module else local: target
+                       for local, target in imports.everything.items()}
+    summary.wrappers = _wrappers(tree, imports, symbols)
+    local_wrappers = summary.wrappers
+
+    def project_effect(expr, as_decorator, scope):
+        key = wrapper_key(symbols, expr, as_decorator, scope)
+        mode = local_wrappers.get(key) if key else None
+        return effect_of_mode(mode)
+
+    resolver = None
+    if text is None or any(word in text for word in GRAD_MODE_WORDS) or local_wrappers:
+        resolver = GradModeResolver(tree, imports, lambda function: None, project_effect)
+    methods = set()
+    for definition, name in symbols.qualified.items():
+        if isinstance(definition, FUNCTION_TYPES):
+            summary.defined.append(name)
+            if isinstance(tree.parent(definition), ast.ClassDef):
+                methods.add(definition.name)
+            keys = [k for k in (wrapper_key(symbols, d, True, tree.scope_of(definition)) for d in definition.decorator_list)
+                    if k and k not in local_wrappers and not _is_torch(imports, k)]
+            if keys:
+                summary.decorators[name] = keys
+        elif isinstance(definition, ast.ClassDef):
+            summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
+    summary.defined.sort()
+    for call in tree.calls:
+        key = _call_key(tree, symbols, call)
+        if key is None:
+            continue
+        enclosing = tree.function_of(call)
+        if resolver is not None:
+            mode = resolver.mode_at(call)
+        else:
+            mode = None if enclosing is not None else GradMode.ENABLED
+        around = _project_contexts(tree, imports, symbols, call, local_wrappers)
+        summary.calls.append((key, mode.value if mode is not None else None,
+                              symbols.qualname_of(enclosing) if enclosing is not None else None, around))
+    summary.referenced = sorted(_referenced(tree, symbols, methods))
+    return summary
+
+
+def _is_torch(imports: ImportTable, key: str) -> bool:
+    return key.split(":", 1)[1].split(".")[0] in ("torch", "contextlib", "functools")
+
+
+def _base_label(imports: ImportTable, symbols: Symbols, base: ast.AST) -> str | None:
+    name = imports.qualname(base) or symbols.resolve(base)
     if name is not None:
         return name
     if isinstance(base, ast.Name):
@@ -48,92 +142,331 @@ def _base_label(imports: ImportTable, base: ast.AST) -> str | None:
     return None
 
 
-GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
+def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
+    """The qualified name a call reaches, `?m` for a method of an unknown receiver, None for neither."""
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if method is None or method in UNINDEXED or method.startswith("__"):
+        return None
+    scope = tree.scope_of(call)
+    if isinstance(func, ast.Name):
+        return symbols.resolve(func, scope)
+    receiver = func.value
+    cls = tree.class_of(call)
+    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and cls is not None:
+        return f"{symbols.class_qualname(cls)}.{method}"
+    if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super" and cls is not None:
+        return f"super:{symbols.class_qualname(cls)}.{method}"
+    if isinstance(receiver, ast.Call):
+        made = symbols.resolve(receiver.func, scope)
+        if made is not None:
+            return f"{made}.{method}"
+    elif isinstance(receiver, ast.Name) and receiver.id in symbols.local_names(scope):
+        made = _constructed_class(tree, symbols, scope, receiver.id)
+        if made is not None:
+            return f"{made}.{method}"
+    else:
+        resolved = symbols.resolve(func, scope)
+        if resolved is not None:
+            return resolved  # `module.function()` through an import
+    return MAYBE + method
 
 
-def summarize(tree: Tree, imports: ImportTable, text: str | None = None) -> FileSummary:
-    """What this file adds to the project index. `text`, when given, lets a file that never
-    names a grad-mode function skip the grad-mode resolution (all its call sites inherit)."""
-    summary = FileSummary()
-    resolver = None
-    if text is None or any(word in text for word in GRAD_MODE_WORDS):
-        resolver = GradModeResolver(tree, imports, lambda function: None)
-    defined = {f.name for f in tree.functions}
-    summary.defined = sorted(defined)
-    # names that may be functions of another analysed file: defined here or imported by name
-    candidates = set(defined)
-    for node in tree.imports:
-        if isinstance(node, ast.ImportFrom):
-            candidates.update(alias.asname or alias.name for alias in node.names)
-    for cls in tree.classes:
-        summary.classes[cls.name] = [b for b in (_base_label(imports, base) for base in cls.bases) if b]
-    for call in tree.calls:
-        func = call.func
-        if isinstance(func, ast.Name):
-            callee = func.id
-        elif isinstance(func, ast.Attribute):
-            callee = func.attr
-        else:
-            continue
-        if callee in UNINDEXED or callee.startswith("__"):
-            continue
-        enclosing = tree.function_of(call)
-        if resolver is not None:
-            mode = resolver.mode_at(call)
-        else:
-            mode = None if enclosing is not None else GradMode.ENABLED
-        summary.calls.append((callee, mode.value if mode is not None else None, enclosing.name if enclosing else None))
-    referenced = set()
+def _constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
+    """The class of `name` when the scope's only assignment to it is `name = Cls(...)`."""
+    made = None
+    for node in tree.scope_nodes(scope):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            parent = tree.parent(node)
+            if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
+                return None
+            cls = symbols.resolve(parent.value.func, scope)
+            if cls is None or made not in (None, cls):
+                return None
+            made = cls
+    return made
+
+
+def _project_contexts(tree: Tree, imports: ImportTable, symbols: Symbols, call: ast.Call, local: dict[str, str]) -> list[str]:
+    """Keys of the project wrappers from other files around a call, up to its function's decorators."""
+    keys = []
+    for ancestor in tree.ancestors(call):
+        if isinstance(ancestor, (ast.With, ast.AsyncWith)):
+            for item in ancestor.items:
+                key = wrapper_key(symbols, item.context_expr, False, tree.scope_of(ancestor))
+                if key and key not in local and not _is_torch(imports, key) and context_effect(imports, item.context_expr) is None:
+                    keys.append(key)
+        elif isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            break  # the function's own decorators are in `decorators`
+    return keys
+
+
+def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[str]:
+    """Call keys of functions used as values (passed around, they may be called anywhere)."""
+    found = set()
     for node, parent in tree.parents.items():
-        # a function passed around as a value may be called anywhere
         kind = type(node)
-        if kind is ast.Name:
-            name = node.id
-            if name not in candidates:
-                continue
-        elif kind is ast.Attribute:
-            name = node.attr
-            if name not in defined:
-                continue
-        else:
+        if kind is not ast.Name and kind is not ast.Attribute:
             continue
-        if isinstance(node.ctx, ast.Load) and not (type(parent) is ast.Call and parent.func is node):
-            referenced.add(name)
-    summary.referenced = sorted(referenced)
-    return summary
+        if not isinstance(node.ctx, ast.Load) or (type(parent) is ast.Call and parent.func is node):
+            continue
+        if type(parent) is ast.Attribute:
+            continue  # `a.b` of `a.b.c`: the chain's end is what is used
+        if kind is ast.Name:
+            name = symbols.resolve(node, tree.scope_of(node))
+            if name is not None:
+                found.add(name)
+        elif node.attr in methods:
+            cls = tree.class_of(node)
+            if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None:
+                found.add(f"{symbols.class_qualname(cls)}.{node.attr}")
+            else:
+                found.add(MAYBE + node.attr)
+        else:
+            name = symbols.resolve(node, tree.scope_of(node))
+            if name is not None:
+                found.add(name)
+    return found
 
 
-MODULE_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
+# -- user-defined grad-mode wrappers ------------------------------------------------------
+
+
+def _wrappers(tree: Tree, imports: ImportTable, symbols: Symbols) -> dict[str, str]:
+    """Wrapper key -> grad mode, for the grad-disabling wrappers this file defines."""
+    found: dict[str, str] = {}
+    for stmt in tree.module.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            mode = _grad_object(imports, stmt.value, {})
+            if mode is not None:
+                found[f"bare:{symbols.globals[stmt.targets[0].id]}"] = mode.value
+    for definition, name in symbols.qualified.items():
+        if isinstance(definition, FUNCTION_TYPES):
+            call, bare = _function_wrapper(tree, imports, symbols, definition)
+            if call is not None:
+                found[f"call:{name}"] = call.value
+            if bare is not None:
+                found[f"bare:{name}"] = bare.value
+        elif isinstance(definition, ast.ClassDef):
+            mode = _class_wrapper(imports, definition)
+            if mode is not None:
+                found[f"call:{name}"] = mode.value
+    return found
+
+
+def _grad_object(imports: ImportTable, expr: ast.AST | None, nested: dict[str, GradMode]) -> GradMode | None:
+    """The grad-off mode of an expression that makes a grad-mode object (`torch.no_grad()`,
+    `(torch.inference_mode if new else torch.no_grad)()`, a nested decorator)."""
+    if expr is None:
+        return None
+    if isinstance(expr, ast.IfExp):
+        return meet_modes([_grad_object(imports, expr.body, nested), _grad_object(imports, expr.orelse, nested)])
+    if isinstance(expr, ast.Name) and expr.id in nested:
+        return nested[expr.id]
+    if isinstance(expr, ast.Call):
+        if isinstance(expr.func, ast.IfExp):
+            return meet_modes([_grad_class(imports, expr.func.body), _grad_class(imports, expr.func.orelse)])
+        effect = context_effect(imports, expr)
+        if effect is not None:
+            mode = effect(GradMode.ENABLED)
+            return mode if mode.grad_off else None
+    return None
+
+
+def _grad_class(imports: ImportTable, expr: ast.AST) -> GradMode | None:
+    name = imports.qualname(expr)
+    return {"torch.no_grad": GradMode.DISABLED, "torch.inference_mode": GradMode.INFERENCE}.get(name)
+
+
+def _returns(function) -> list[ast.AST | None]:
+    found = []
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            found.append(node.value)
+        elif not isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _function_wrapper(tree: Tree, imports: ImportTable, symbols: Symbols, function) -> tuple[GradMode | None, GradMode | None]:
+    """(mode of `f()` used as decorator or context, mode of `f` used as a decorator)."""
+    decorators = {imports.resolve(d) or symbols.resolve(d) for d in function.decorator_list}
+    if decorators & CONTEXT_MANAGER_DECORATORS:
+        return _yields_under(tree, imports, function), None
+    # nested decorators: `def decorate(fn): return torch.no_grad()(fn)` or a `wraps` wrapper running fn under no_grad
+    nested: dict[str, GradMode] = {}
+    for node in function.body:
+        if isinstance(node, FUNCTION_TYPES):
+            mode = _applies_grad_object(tree, imports, node)
+            if mode is not None:
+                nested[node.name] = mode
+    returned = [r for r in _returns(function) if not (isinstance(r, ast.Constant) and r.value is None)]
+    if returned and None not in returned:
+        call = meet_modes([_grad_object(imports, r, nested) for r in returned])
+        if call is not None:
+            return call, None
+    return None, _applies_grad_object(tree, imports, function)
+
+
+def _applies_grad_object(tree: Tree, imports: ImportTable, function) -> GradMode | None:
+    """Is `function(fn)` a decorator that runs fn with grad off? (`return torch.no_grad()(fn)`,
+    or returns a wrapper whose body calls fn inside a grad-disabled `with`)"""
+    args = function.args.args
+    if len(args) != 1:
+        return None
+    parameter = args[0].arg
+    returned = _returns(function)
+    if not returned:
+        return None
+    modes = []
+    for value in returned:
+        if isinstance(value, ast.Call) and len(value.args) == 1 and isinstance(value.args[0], ast.Name) and value.args[0].id == parameter:
+            modes.append(_grad_object(imports, value.func, {}))
+        elif isinstance(value, ast.Name):
+            inner = next((n for n in function.body if isinstance(n, FUNCTION_TYPES) and n.name == value.id), None)
+            modes.append(_runs_under(tree, imports, inner, parameter) if inner is not None else None)
+        else:
+            modes.append(None)
+    return meet_modes(modes)
+
+
+def _runs_under(tree: Tree, imports: ImportTable, wrapper, parameter: str) -> GradMode | None:
+    """The grad-off mode every call of `parameter` inside wrapper runs in (None: some runs with grad)."""
+    resolver = GradModeResolver(tree, imports, lambda function: None)
+    modes = [resolver.mode_at(node) for node in ast.walk(wrapper)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == parameter]
+    return meet_modes(modes) if modes else None
+
+
+def _yields_under(tree: Tree, imports: ImportTable, function) -> GradMode | None:
+    resolver = GradModeResolver(tree, imports, lambda function: None)
+    yields = [n for n in tree.scope_nodes(function) if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    return meet_modes([resolver.mode_at(y) for y in yields]) if yields else None
+
+
+def _class_wrapper(imports: ImportTable, cls: ast.ClassDef) -> GradMode | None:
+    """A class whose instances disable grad: it subclasses `torch.no_grad`, or its `__enter__`
+    calls `torch.set_grad_enabled(False)`."""
+    for base in cls.bases:
+        mode = _grad_class(imports, base)
+        if mode is not None:
+            return mode
+    enter = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__enter__"), None)
+    if enter is None:
+        return None
+    for node in ast.walk(enter):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            mode = _grad_object(imports, node.value, {})
+            if mode is not None and imports.qualname(node.value.func) == "torch.set_grad_enabled":
+                return mode
+    return None
+
+
+# -- the index ------------------------------------------------------------------------
 
 
 class ProjectIndex:
     def __init__(self, summaries: list[FileSummary]):
         self.defined: set[str] = set()
-        self._sites: dict[str, list[tuple[str | None, str | None]]] = {}
+        self._sites: dict[str, list[tuple[str | None, str | None, list[str]]]] = {}
         self._referenced: set[str] = set()
+        self._aliases: dict[str, str] = {}
+        self._wrappers: dict[str, str] = {}
+        self._decorators: dict[str, list[str]] = {}
+        self._torch_modules: set[str] = set()
+        self._imports: dict[str, set[str]] = {}
+        self._methods: dict[str, set[str]] = {}  # bare method name -> qualified methods
         bases: dict[str, set[str]] = {}
         for summary in summaries:
             self.defined.update(summary.defined)
             self._referenced.update(summary.referenced)
-            for callee, mode, enclosing in summary.calls:
-                self._sites.setdefault(callee, []).append((mode, enclosing))
+            self._aliases.update(summary.aliases)
+            self._wrappers.update(summary.wrappers)
+            self._decorators.update(summary.decorators)
+            if summary.uses_torch:
+                self._torch_modules.add(summary.module)
+            self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
+            for callee, mode, enclosing, around in summary.calls:
+                self._sites.setdefault(callee, []).append((mode, enclosing, list(around)))
             for name, labels in summary.classes.items():
                 bases.setdefault(name, set()).update(labels)
+        self._bases = bases
+        for name in self.defined:
+            owner = name.rpartition(".")[0]
+            if owner in bases:
+                self._methods.setdefault(name.rpartition(".")[2], set()).add(name)
         self._modes: dict[str, GradMode | None] = {}
-        self.module_classes = self._subclasses(bases, lambda label: label.startswith(MODULE_ROOTS) and label.split(".")[-1][:1].isupper())
-        self.lightning_classes = self._subclasses(bases, lambda label: label in LIGHTNING_BASES)
+        self._torch_users: dict[str, bool] = {}
+        self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_ROOTS) and label.split(".")[-1][:1].isupper())
+        self.lightning_classes = self._subclasses(lambda label: label in LIGHTNING_BASES)
 
-    @staticmethod
-    def _subclasses(bases: dict[str, set[str]], is_root) -> frozenset[str]:
-        found: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name, labels in bases.items():
-                if name not in found and any(is_root(l) or l in found for l in labels):
-                    found.add(name)
-                    changed = True
-        return frozenset(found)
+    # -- names ---------------------------------------------------------------------
+
+    def canonical(self, name: str) -> str:
+        """Follow imports and re-exports to the definition a name refers to."""
+        for _ in range(MAX_ALIAS_STEPS):
+            if name in self.defined or name in self._bases or name in self._wrappers_by_name:
+                return name
+            target = self._aliases.get(name)
+            if target is None:
+                parts = name.split(".")
+                for cut in range(len(parts) - 1, 0, -1):
+                    prefix = ".".join(parts[:cut])
+                    if prefix in self._aliases:
+                        target = ".".join([self._aliases[prefix], *parts[cut:]])
+                        break
+                if target is None:
+                    return name
+            if target == name:
+                return name
+            name = target
+        return name
+
+    @cached_property
+    def _wrappers_by_name(self) -> set[str]:
+        return {k.split(":", 1)[1] for k in self._wrappers}
+
+    def _method(self, cls: str, method: str, seen: frozenset = frozenset()) -> str | None:
+        """`cls.method` looked up through the project's base classes."""
+        if f"{cls}.{method}" in self.defined:
+            return f"{cls}.{method}"
+        for base in sorted(self._bases.get(cls, ())):
+            base = self.canonical(base)
+            if base in self._bases and base not in seen:
+                found = self._method(base, method, seen | {cls})
+                if found is not None:
+                    return found
+        return None
+
+    def _callee(self, key: str) -> str:
+        if key.startswith("super:"):
+            cls, _, method = key[len("super:"):].rpartition(".")
+            for base in sorted(self._bases.get(cls, ())):
+                found = self._method(self.canonical(base), method)
+                if found is not None:
+                    return found
+            return key
+        name = self.canonical(key)
+        if name not in self.defined:
+            cls, _, method = name.rpartition(".")
+            if cls in self._bases:
+                return self._method(cls, method) or name
+        return name
+
+    @cached_property
+    def _sites_by_callee(self) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for key, sites in self._sites.items():
+            found.setdefault(key if key.startswith(MAYBE) else self._callee(key), []).extend(sites)
+        return found
+
+    @cached_property
+    def _referenced_names(self) -> set[str]:
+        return {r if r.startswith(MAYBE) else self._callee(r) for r in self._referenced}
+
+    # -- grad mode -------------------------------------------------------------------
 
     def function_mode(self, name: str) -> GradMode | None:
         """DISABLED/INFERENCE when every call site of `name` runs with grad off; else None."""
@@ -143,20 +476,75 @@ class ProjectIndex:
         return self._modes[name]
 
     def _resolve(self, name: str) -> GradMode | None:
-        sites = self._sites.get(name)
-        if not sites or name in self._referenced or name not in self.defined:
+        name = self.canonical(name)
+        if name not in self.defined:
             return None
-        modes = set()
-        for mode, enclosing in sites:
+        bare = name.rpartition(".")[2]
+        is_method = bare in self._methods and name in self._methods[bare]
+        references = self._referenced_names
+        if name in references or (is_method and MAYBE + bare in references):
+            return None
+        sites = list(self._sites_by_callee.get(name, ()))
+        if is_method:
+            sites += self._sites_by_callee.get(MAYBE + bare, ())
+        if not sites:
+            return None
+        modes = []
+        for mode, enclosing, around in sites:
             if mode is not None:
-                modes.add(GradMode(mode))
+                site = GradMode(mode)
             elif enclosing is not None and enclosing != name:
-                inherited = self.function_mode(enclosing)
-                modes.add(inherited if inherited is not None else GradMode.ENABLED)
+                site = self.entry_mode(enclosing) or GradMode.ENABLED
             else:
-                modes.add(GradMode.ENABLED)
-        if modes == {GradMode.INFERENCE}:
-            return GradMode.INFERENCE
-        if all(m.grad_off for m in modes):
-            return GradMode.DISABLED
+                site = GradMode.ENABLED
+            if not site.grad_off and any(self.wrapper_mode(k) for k in around):
+                site = meet_modes([self.wrapper_mode(k) for k in around if self.wrapper_mode(k)])
+            modes.append(site)
+        return meet_modes(modes)
+
+    def entry_mode(self, function: str) -> GradMode | None:
+        """The mode a function's body starts in: its callers', or what its project decorators set.
+        (Its torch decorators are read from its own file.)"""
+        for key in self._decorators.get(function, ()):
+            mode = self.wrapper_mode(key)
+            if mode is not None:
+                return mode
+        return self.function_mode(function)
+
+    def wrapper_mode(self, key: str) -> str | None:
+        """The grad mode a project wrapper sets: `call:q` for `q()`, `bare:q` for `q`."""
+        kind, _, name = key.partition(":")
+        found = self._wrappers.get(f"{kind}:{self.canonical(name)}")
+        return GradMode(found) if found else None
+
+    # -- classes and modules -----------------------------------------------------------
+
+    def _subclasses(self, is_root) -> frozenset[str]:
+        found: set[str] = set()
+        labels = {name: {self.canonical(label) for label in labels} | labels for name, labels in self._bases.items()}
+        changed = True
+        while changed:
+            changed = False
+            for name, bases in labels.items():
+                if name not in found and any(is_root(b) or b in found for b in bases):
+                    found.add(name)
+                    changed = True
+        return frozenset(found)
+
+    def uses_torch(self, module: str) -> bool:
+        """Does the module use torch, itself or through project modules it imports (transitively)?"""
+        if module not in self._torch_users:
+            self._torch_users[module] = False  # cycles end here
+            self._torch_users[module] = module in self._torch_modules or any(
+                self._module_of(target) not in (None, module) and self.uses_torch(self._module_of(target))
+                for target in self._imports.get(module, ()))
+        return self._torch_users[module]
+
+    def _module_of(self, target: str) -> str | None:
+        """The project module an import target names or is in (`pkg.utils.f` -> `pkg.utils`)."""
+        parts = target.split(".")
+        for cut in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:cut])
+            if prefix in self._imports:
+                return prefix
         return None

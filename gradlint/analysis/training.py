@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
-
-# `test_x`, `_do_test`, `run_tests`: a word "test" in a function name
-TEST_NAME = re.compile(r"(^|_)tests?(_|$)")
 
 
 def eval_calls_by_scope(facts) -> dict[ast.AST, list[tuple[ast.Call, str]]]:
@@ -51,12 +47,23 @@ def evaluated_before(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
 
 
 def is_test_code(facts, scope: ast.AST) -> bool:
-    """Unit tests (test functions, test helpers, test files): memory spent there does not matter."""
+    """Test code is what pytest collects: test files (`test_*.py`, `*_test.py`), `conftest.py`,
+    and `test_*` functions and methods of `Test*` classes (wherever they are defined).
+
+    A script's function named `test` or `_do_test` is ordinary code: a tutorial's
+    `def test(model, loader)` evaluation loop is exactly what the rules look for."""
     name = os.path.basename(facts.path)
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
     function = scope if isinstance(scope, FUNCTION_TYPES) else facts.tree.function_of(scope)
-    return function is not None and TEST_NAME.search(function.name) is not None
+    while function is not None:
+        if function.name.startswith("test_"):
+            return True
+        owner = facts.tree.parent(function)
+        if isinstance(owner, ast.ClassDef) and owner.name.startswith("Test"):
+            return True
+        function = facts.tree.function_of(function)
+    return False
 
 
 def training_region(facts, node: ast.AST) -> ast.AST | None:

@@ -60,7 +60,7 @@ class WorkspaceIndex:
                 if self._stopped.is_set():
                     return "gradlint: project index not built (shutting down)"
                 source, _ = read_or_error(path)
-                summary = summarize_source(source.text) if source is not None else None
+                summary = summarize_source(source.text, path) if source is not None else None
                 if summary is not None:
                     summaries[os.path.abspath(path)] = summary
         finally:
@@ -91,7 +91,7 @@ class WorkspaceIndex:
         if not self.covers(path) and not self._building:
             return False
         path = os.path.abspath(path)
-        summary = summarize_source(text)
+        summary = summarize_source(text, path)
         with self._lock:
             if self._building:
                 self._saved_meanwhile[path] = summary

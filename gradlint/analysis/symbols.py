@@ -1,0 +1,117 @@
+"""Qualified names for one file: its module name, its definitions, and what a name refers to.
+
+A file's module name comes from its place among `__init__.py` files
+(`pkg/sub/mod.py` is `pkg.sub.mod`; a script outside any package is its stem).
+Definitions are named as Python names them, without `<locals>`:
+`pkg.sub.mod.Trainer.evaluate`. `resolve` turns a name or attribute chain into
+the qualified name of what it refers to: a definition of this file, an import
+(relative imports resolved), or None when the analysis cannot say.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from functools import lru_cache
+
+from gradlint.analysis.names import ImportTable
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, assigned_names
+
+
+@lru_cache(maxsize=4096)
+def _is_package(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, "__init__.py"))
+
+
+def module_identity(path: str | None) -> tuple[str, str]:
+    """(module name, package its relative imports start from) for a file path."""
+    if not path or path == "-":
+        return "", ""
+    folder, filename = os.path.split(os.path.abspath(path))
+    stem = filename.rsplit(".", 1)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while _is_package(folder):
+        folder, name = os.path.split(folder)
+        if not name:
+            break
+        parts.insert(0, name)
+    module = ".".join(parts)
+    package = module if stem == "__init__" else module.rpartition(".")[0]
+    return module, package
+
+
+class Symbols:
+    """Definitions of one file by qualified name, and name resolution at module level."""
+
+    def __init__(self, tree: Tree, imports: ImportTable, module: str):
+        self.tree = tree
+        self.imports = imports
+        self.module = module
+        self.qualified: dict[ast.AST, str] = {}  # def / class node -> qualified name
+        self.globals: dict[str, str] = {}  # module-level name -> qualified name (defs, classes, assignments)
+        self._locals: dict[ast.AST, frozenset[str]] = {}
+        self._name(tree.module.body, module, top=True)
+
+    def _name(self, body: list[ast.stmt], prefix: str, top: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
+                name = f"{prefix}.{stmt.name}" if prefix else stmt.name
+                self.qualified[stmt] = name
+                if top:
+                    self.globals[stmt.name] = name
+                self._name(stmt.body, name, top=False)
+            elif top and isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    for leaf in assigned_names(target):
+                        if isinstance(leaf, ast.Name):
+                            self.globals[leaf.id] = f"{prefix}.{leaf.id}" if prefix else leaf.id
+            elif isinstance(stmt, (ast.If, ast.Try)) or type(stmt).__name__ == "TryStar":
+                # `if TYPE_CHECKING:` / `try: import ...` blocks define module names too
+                for field in ("body", "orelse", "finalbody"):
+                    self._name(getattr(stmt, field, []), prefix, top)
+                for handler in getattr(stmt, "handlers", []):
+                    self._name(handler.body, prefix, top)
+
+    def qualname_of(self, definition: ast.AST) -> str | None:
+        return self.qualified.get(definition)
+
+    def class_qualname(self, cls: ast.ClassDef | None) -> str | None:
+        return self.qualified.get(cls) if cls is not None else None
+
+    def resolve(self, expr: ast.AST, scope: ast.AST | None = None) -> str | None:
+        """What a name or attribute chain refers to, as a qualified name: a module-level definition
+        or import, unless `scope` (the function the expression is in) binds the name itself."""
+        parts = []
+        node = expr
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return None
+        if scope is not None and node.id in self.local_names(scope):
+            return None
+        base = self.globals.get(node.id)
+        if base is None:
+            return self.imports.resolve(expr)
+        return ".".join([base, *reversed(parts)])
+
+    def local_names(self, scope: ast.AST) -> frozenset[str]:
+        """Names a function binds itself (parameters, assignments, loop and `with` targets, imports)."""
+        found = self._locals.get(scope)
+        if found is None:
+            names = set()
+            if isinstance(scope, (*FUNCTION_TYPES, ast.Lambda)):
+                args = scope.args
+                names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
+                names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+            if not isinstance(scope, ast.Module):
+                for node in self.tree.scope_nodes(scope):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        names.add(node.id)
+                    elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not scope:
+                        names.add(node.name)
+                    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                        names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            found = self._locals[scope] = frozenset(names)
+        return found

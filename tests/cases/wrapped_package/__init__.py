@@ -1,0 +1,1 @@
+from .utils import smart_inference_mode as smart_inference_mode
