@@ -22,10 +22,39 @@ def eval_calls_by_scope(facts) -> dict[ast.AST, list[tuple[ast.Call, str]]]:
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
-                path = dotted(node.func.value)
+                path = dotted(node.func.value) or _constructed_into(facts, node)
                 if path:
                     found.setdefault(facts.flow.analysis_scope(node), []).append((node, path))
     return found
+
+
+def _constructed_into(facts, call: ast.Call) -> str | None:
+    """`encoder = Encoder().eval()`: eval mode chained at construction puts `encoder` in eval mode."""
+    parent = facts.tree.parent(call)
+    if isinstance(call.func.value, ast.Call) and isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        if len(targets) == 1:
+            return dotted(targets[0])
+    return None
+
+
+def evaluation_phase(facts, scope: ast.AST, call: ast.Call, callee_path: str) -> bool:
+    """Does call run in evaluation code: after its module was put in eval mode, with no training
+    to come? In a function: the function has no backward. In module-level script code, which
+    often trains and then evaluates: every backward comes before that `.eval()` and shares no
+    loop with it (a training loop followed by an evaluation loop are two phases)."""
+    backwards = facts.flow.backwards(scope)
+    if backwards and not isinstance(scope, ast.Module):
+        return False
+    position = (call.lineno, call.col_offset)
+    for eval_call, path in eval_calls(facts, scope):
+        if not covers(path, callee_path) or (eval_call.lineno, eval_call.col_offset) >= position:
+            continue
+        loops = set(facts.tree.loops_around(eval_call, scope))
+        if all((b.node.lineno, b.node.col_offset) < (eval_call.lineno, eval_call.col_offset)
+               and not loops.intersection(facts.tree.loops_around(b.node, scope)) for b in backwards):
+            return True
+    return False
 
 
 def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
@@ -36,14 +65,6 @@ def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
 def covers(module_path: str, callee_path: str) -> bool:
     """Does putting module_path in eval mode cover a forward of callee_path (itself or a submodule)?"""
     return callee_path == module_path or callee_path.startswith(module_path + ".")
-
-
-def evaluated_before(facts, scope: ast.AST, call: ast.Call, callee_path: str) -> bool:
-    """Was the called module put in eval mode earlier in this scope?"""
-    for eval_call, path in eval_calls(facts, scope):
-        if covers(path, callee_path) and (eval_call.lineno, eval_call.col_offset) < (call.lineno, call.col_offset):
-            return True
-    return False
 
 
 def is_test_code(facts, scope: ast.AST) -> bool:

@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import evaluated_before, is_test_code, result_discarded
+from gradlint.analysis.training import evaluation_phase, is_test_code, result_discarded
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import GRAD_ENABLING_CONTEXTS
 from gradlint.finding import Applicability
@@ -76,11 +76,11 @@ class EvalForwardWithGrad(Rule):
             if facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
             scope = facts.flow.analysis_scope(call)
-            if is_test_code(facts, scope) or facts.flow.backwards(scope):
+            if is_test_code(facts, scope):
                 continue
             callee = facts.modules.callee(call)
             path = dotted(callee) if callee is not None else None
-            if path is None or not evaluated_before(facts, scope, call, path):
+            if path is None or not evaluation_phase(facts, scope, call, path):
                 continue
             if facts.flow.fate(call).reaches_backward:
                 continue
