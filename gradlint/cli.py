@@ -229,6 +229,20 @@ def explain(code):
     click.echo(rule.documentation())
 
 
+@main.command()
+@click.argument("location", metavar="PATH:LINE")
+@_guarded
+def debug(location):
+    """Print what the analysis computed for the expressions on one line, and why each rule stayed quiet."""
+    from gradlint.debug import DebugError, explain
+
+    try:
+        report = explain(location)
+    except DebugError as exc:
+        _fail(str(exc))
+    click.echo(report, nl=False)
+
+
 @main.command("generate-docs")
 @click.option("--output", "output", type=click.Path(file_okay=False), default="rules", show_default=True)
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if a page is missing or stale, write nothing.")
