@@ -16,18 +16,30 @@ with. A result is served only when:
   index, so a change in another file invalidates exactly the files that read it.
 
 Entries are written atomically (temporary file, then rename); an unreadable or
-malformed entry is a miss, never an error.
+malformed entry (not JSON, nested too deep, a missing key, a value of the wrong
+type) is a miss, never an error.
+
+The folder is the user's disk: gradlint writes a CACHEDIR.TAG into it and a
+marker file into each version folder it creates, refuses a folder that is not
+empty and has no such tag (`--cache-dir .` must never touch a repository), and
+removes only version folders that carry its marker, and inside them only files
+named like its entries.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
-import shutil
+import re
+import stat
 import sys
+import types
+import typing
 
 import gradlint
+from gradlint.config import ConfigError
 from gradlint.source import replace_file
 
 CACHE_FOLDER = ".gradlint_cache"
@@ -36,12 +48,15 @@ CACHEDIR_TAG = (
     "# This file is a cache directory tag created by gradlint.\n"
     "# For information about cache directory tags see https://bford.info/cachedir/\n"
 )
+# in each version folder gradlint creates: what proves the folder is gradlint's to delete
+MARKER = "GRADLINT_CACHE"
+MARKER_TEXT = "gradlint cache entries of one gradlint build; safe to delete\n"
 # results kept per entry: enough for switching between a few configurations
 MAX_RESULTS = 4
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+class CacheDirError(ConfigError):
+    """A cache folder gradlint may not use: a bad option value (one line, exit 2)."""
 
 
 def _package_stamp() -> str:
@@ -185,6 +200,7 @@ class Cache:
         self.version = version_key()
         self.root = os.path.join(self.folder, self.version)
         self._prepared = False
+        refuse_foreign_folder(folder)
 
     @staticmethod
     def entry_key(path: str) -> str:
@@ -199,15 +215,13 @@ class Cache:
         return os.path.join(self.root, key[:2], key)
 
     def load(self, key: str) -> dict | None:
-        """The entry, or None when missing, unreadable or malformed."""
+        """The entry, or None when missing, unreadable or malformed in any way."""
         try:
             with open(self._path(key), "rb") as handle:
                 entry = json.loads(handle.read())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
-        if not isinstance(entry, dict) or not isinstance(entry.get("results"), dict):
-            return None
-        return entry
+        return entry if valid_entry(entry) else None
 
     def store(self, key: str, entry: dict) -> None:
         """Write atomically; a cache that cannot be written is silently skipped."""
@@ -216,27 +230,183 @@ class Cache:
             path = self._path(key)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             replace_file(path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
-        except (OSError, TypeError, ValueError):
+        except (OSError, TypeError, ValueError, RecursionError):
             pass
 
     def _prepare(self) -> None:
-        """Create the folder with its CACHEDIR.TAG; drop folders of other gradlint builds."""
+        """Create the folder with its CACHEDIR.TAG and this build's marked folder; prune older builds' folders."""
         if self._prepared:
             return
         self._prepared = True
         os.makedirs(self.root, exist_ok=True)
-        tag = os.path.join(self.folder, "CACHEDIR.TAG")
-        if not os.path.exists(tag):
-            with open(tag, "w", encoding="utf-8") as handle:
-                handle.write(CACHEDIR_TAG)
-        ignore = os.path.join(self.folder, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w", encoding="utf-8") as handle:
-                handle.write("# Automatically created by gradlint.\n*\n")
+        for name, text in ((os.path.join(self.folder, "CACHEDIR.TAG"), CACHEDIR_TAG),
+                           (os.path.join(self.folder, ".gitignore"), "# Automatically created by gradlint.\n*\n"),
+                           (os.path.join(self.root, MARKER), MARKER_TEXT)):
+            if not os.path.exists(name):
+                with open(name, "w", encoding="utf-8") as handle:
+                    handle.write(text)
         for name in os.listdir(self.folder):
-            other = os.path.join(self.folder, name)
-            if name != self.version and os.path.isdir(other):
-                shutil.rmtree(other, ignore_errors=True)
+            if name != self.version:
+                _remove_version_folder(os.path.join(self.folder, name))
+
+
+# -- the folder: never delete what gradlint did not make -------------------------
+
+ENTRY_NAME = re.compile(r"[0-9a-f]{40}|\.gradlint-.*\.tmp")
+SHARD_NAME = re.compile(r"[0-9a-f]{2}")
+
+
+def _read_small(path: str, limit: int = 4096) -> str | None:
+    """A small regular file's text (not through a link), else None."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def is_gradlint_cache(folder: str) -> bool:
+    """Does the folder carry the CACHEDIR.TAG gradlint writes?"""
+    text = _read_small(os.path.join(folder, "CACHEDIR.TAG"))
+    return text is not None and text.startswith(CACHEDIR_TAG.splitlines()[0]) and "created by gradlint" in text
+
+
+def refuse_foreign_folder(folder: str) -> None:
+    """CacheDirError for a folder that exists, is not empty and is not a gradlint cache.
+
+    A missing folder is created at the first write; a file in its place, or a
+    folder that cannot be read, only means nothing gets cached.
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    if names and not is_gradlint_cache(folder):
+        raise CacheDirError(f"{folder}: not a gradlint cache directory (it is not empty and has no CACHEDIR.TAG "
+                            "written by gradlint); use a new or empty folder for --cache-dir")
+
+
+def _remove_version_folder(folder: str) -> None:
+    """Delete another gradlint build's entries: only a real folder with gradlint's marker, and in it
+    only the shard folders and entry files gradlint names; anything else there stays, and so does the folder."""
+    if _read_small(os.path.join(folder, MARKER)) != MARKER_TEXT:
+        return
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        shard = os.path.join(folder, name)
+        if not SHARD_NAME.fullmatch(name) or not os.path.isdir(shard) or os.path.islink(shard):
+            continue
+        try:
+            for entry in os.listdir(shard):
+                if ENTRY_NAME.fullmatch(entry):
+                    os.unlink(os.path.join(shard, entry))
+            os.rmdir(shard)
+        except OSError:
+            pass
+    try:
+        if os.listdir(folder) == [MARKER]:
+            os.unlink(os.path.join(folder, MARKER))
+            os.rmdir(folder)
+    except OSError:
+        pass
+
+
+# -- what an entry may hold: anything else is a miss ---------------------------------
+
+
+def _is_int(value) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _one_of(value, strings: set[str]) -> bool:
+    return type(value) is str and value in strings
+
+
+def _is_str_list(value) -> bool:
+    return type(value) is list and all(type(v) is str for v in value)
+
+
+def _is_position(value) -> bool:
+    return type(value) is dict and _is_int(value.get("row")) and _is_int(value.get("column"))
+
+
+def _is_span(value) -> bool:
+    return type(value) is dict and _is_position(value.get("location")) and _is_position(value.get("end_location"))
+
+
+def _is_fix(value) -> bool:
+    from gradlint.finding import Applicability
+
+    if value is None:
+        return True
+    return (type(value) is dict and _one_of(value.get("applicability"), {a.value for a in Applicability})
+            and type(value.get("message")) is str and type(value.get("edits")) is list
+            and all(_is_span(e) and type(e.get("content")) is str for e in value["edits"]))
+
+
+def _is_finding(value) -> bool:
+    """The shape Finding.to_dict writes."""
+    return (_is_span(value) and all(type(value.get(k)) is str for k in ("code", "name", "message", "filename"))
+            and "fix" in value and _is_fix(value["fix"]) and type(value.get("url", "")) is str)
+
+
+def _is_answer(value, depth: int = 0) -> bool:
+    """What _answer makes: a JSON scalar, or lists of them (not nested deeper than any index answer is)."""
+    if value is None or type(value) in (str, int, float, bool):
+        return True
+    return type(value) is list and depth < 8 and all(_is_answer(v, depth + 1) for v in value)
+
+
+def _is_result(value) -> bool:
+    return (type(value) is dict and type(value.get("queries")) is dict and type(value.get("findings")) is list
+            and all(type(k) is str and _is_answer(v) for k, v in value["queries"].items())
+            and all(_is_finding(f) for f in value["findings"]))
+
+
+def _fits(value, hint) -> bool:
+    """Does a JSON value have the type an annotation names? (A tuple is a JSON list; bool is not an int.)"""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if origin is list:
+        return type(value) is list and all(_fits(v, args[0]) for v in value)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return type(value) is list and all(_fits(v, args[0]) for v in value)
+        return type(value) is list and len(value) == len(args) and all(map(_fits, value, args))
+    if origin is dict:
+        return type(value) is dict and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
+    if hint is float:
+        return type(value) in (int, float)
+    return hint in (str, int, bool) and type(value) is hint  # anything else cannot be checked: a miss
+
+
+@functools.cache
+def _summary_fields() -> dict:
+    from gradlint.analysis.project import FileSummary
+
+    return typing.get_type_hints(FileSummary)
+
+
+def _is_summary(value) -> bool:
+    """What FileSummary.to_dict writes, checked against FileSummary's annotations (None: did not parse)."""
+    if value is None:
+        return True
+    hints = _summary_fields()
+    return type(value) is dict and set(value) == set(hints) and all(_fits(value[k], hints[k]) for k in hints)
+
+
+def valid_entry(entry) -> bool:
+    return (type(entry) is dict and type(entry.get("digest")) is str and type(entry.get("results")) is dict
+            and all(type(k) is str and _is_result(v) for k, v in entry["results"].items())
+            and ("summary" not in entry or _is_summary(entry["summary"])))
 
 
 def add_result(entry: dict, result_key: str, result: dict) -> dict:

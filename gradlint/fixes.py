@@ -67,13 +67,14 @@ def torch_callable(facts, attribute: str) -> tuple[str, list[Edit]]:
     for local, qualified in facts.imports.aliases.items():
         if qualified == f"torch.{attribute}":
             return local, []
-    newline = facts.source.newline
     position = _import_position(facts)
     if position.line > len(facts.source.line_starts()):
         # the file ends without a newline after its docstring
         last = len(facts.source.line_starts())
+        newline = facts.source.newline_at(last)
         return f"torch.{attribute}", [insert(Position(last, len(facts.source.line(last)) + 1), f"{newline}import torch")]
-    return f"torch.{attribute}", [insert(position, f"import torch{newline}")]
+    # an inserted line ends like the line it goes next to (files may mix CRLF and LF)
+    return f"torch.{attribute}", [insert(position, f"import torch{facts.source.newline_at(position.line)}")]
 
 
 # -- small insertions ----------------------------------------------------------
@@ -94,7 +95,7 @@ def add_decorator(facts, function: ast.AST, decorator: str) -> list[Edit]:
     first = function.decorator_list[0] if function.decorator_list else function
     line = first.lineno
     indent = facts.source.line(function.lineno)[: function.col_offset]
-    return [insert(Position(line, 1), f"{indent}@{decorator}{facts.source.newline}")]
+    return [insert(Position(line, 1), f"{indent}@{decorator}{facts.source.newline_at(line)}")]
 
 
 # -- wrapping statements with libcst ---------------------------------------------
@@ -152,7 +153,7 @@ def wrap_statements_in(facts, stmts: list[ast.stmt], header: str, compound: str 
         if not (0 <= start <= stop <= len(region)) or any(c in removed + edit.content for c in "\r\n"):
             return None
         region = region[:start] + edit.content + region[stop:]
-    newline = source.newline
+    newline = source.newline_at(first.lineno)  # the `with` line ends like the first line it wraps
     snippet = f"if True:{newline}{region}{newline}" if indent else f"{region}{newline}"
     try:
         module = cst.parse_module(snippet)

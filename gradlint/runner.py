@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from gradlint.config import Settings
 from gradlint.discovery import discover, refusal
 from gradlint.finding import Finding
-from gradlint.source import SourceError, SourceText
+from gradlint.source import FileChanged, FileStamp, SourceError, SourceText, read_bytes, signals_held
 
 # Below these a process pool costs more (start-up, pickling) than it saves.
 PARALLEL_MIN_FILES = 8
@@ -43,6 +43,8 @@ class _File:
     size: int
     codes: frozenset[str]
     digest: str = ""
+    # the file as it was read: fixes are written only over that same file
+    stamp: FileStamp | None = None
     summarized: bool = False
     summary: object = None  # FileSummary, or None when the file does not parse
     entry_key: str = ""
@@ -60,6 +62,8 @@ class _Checked:
     errors: list[str] = field(default_factory=list)
     fixed: int = 0
     diff: str | None = None
+    # with --fix: the fixed text, which the parent process writes (workers never write files)
+    fixed_text: str | None = None
     # the index questions the result depends on; None: do not cache this result
     queries: dict | None = None
     cached: bool = False
@@ -126,6 +130,8 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     state = (settings, index, (fix, unsafe, diff))
     for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
         checked[unit.path] = result
+        if result.fixed_text is not None:
+            _write_fixes(unit, result, unit.settings or settings, index)
     if store is not None:
         for unit in units:
             _remember(store, unit, checked[unit.path])
@@ -209,12 +215,10 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
         if unit.entry is not None and unit.entry.get("digest") != unit.digest:
             unit.entry = None  # written for other contents of this file: replaced below
         if unit.entry is not None and "summary" in unit.entry:
-            try:
-                data = unit.entry["summary"]
-                unit.summary = None if data is None else FileSummary.from_dict(data)
-                unit.summarized = True
-            except (KeyError, TypeError, ValueError, IndexError):
-                unit.entry = None
+            # Cache.load checked the entry's whole shape
+            data = unit.entry["summary"]
+            unit.summary = None if data is None else FileSummary.from_dict(data)
+            unit.summarized = True
 
 
 def _cached_result(unit: _File, index) -> _Checked | None:
@@ -223,14 +227,9 @@ def _cached_result(unit: _File, index) -> _Checked | None:
     if unit.entry is None:
         return None
     result = unit.entry["results"].get(unit.result_key)
-    if not isinstance(result, dict):
+    if result is None or not answers_hold(index, result["queries"]):
         return None
-    try:
-        if not answers_hold(index, result["queries"]):
-            return None
-        findings = [Finding.from_dict(data) for data in result["findings"]]
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
+    findings = [Finding.from_dict(data) for data in result["findings"]]  # shapes checked by Cache.load
     for finding in findings:
         finding.path = unit.path
     return _Checked(findings=findings, cached=True)
@@ -257,21 +256,30 @@ def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) ->
     if refused:
         return None, f"{path}: {refused}"
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        return None, f"{path}: is a directory"
-    except PermissionError:
-        return None, f"{path}: permission denied"
-    except OSError as exc:
-        return None, f"{path}: {exc.strerror or exc}"
-    try:
+        data, stamp = read_bytes(path)
         source = SourceText.from_bytes(data)
     except SourceError as exc:
         return None, f"{path}: {exc}"
-    from gradlint.cache import content_hash
+    return _File(path, source, len(data), codes, digest=stamp.digest, stamp=stamp), None
 
-    return _File(path, source, len(data), codes, digest=content_hash(data)), None
+
+def _write_fixes(unit: _File, result: _Checked, settings: Settings, index) -> None:
+    """Write a worker's fixed text over the file, if the file is still the one that was read.
+
+    When it cannot be written, the findings reported are the original's, as if nothing was fixed.
+    """
+    from gradlint.engine import lint_source
+    from gradlint.source import write_atomic
+
+    try:
+        write_atomic(unit.path, unit.source.to_bytes(result.fixed_text), expected=unit.stamp)
+        return
+    except FileChanged:
+        result.errors.append(f"{unit.path}: changed while gradlint was running; fixes not written")
+    except OSError as exc:
+        result.errors.append(f"{unit.path}: cannot write fixes: {exc.strerror or exc}")
+    result.fixed, result.fixed_text = 0, None
+    result.findings = lint_source(unit.source, unit.path, settings, index, unit.codes).findings
 
 
 def _can_fire(unit: _File, triggers: dict[str, tuple[str, ...]]) -> bool:
@@ -332,15 +340,7 @@ def _check_job(job) -> _Checked:
                 out.findings = lint_source(source, path, settings, index, codes).findings
                 out.diff = unified_diff(path, source.text, result.text)
                 return out
-            from gradlint.source import write_atomic
-
-            try:
-                write_atomic(path, source.to_bytes(result.text))
-            except OSError as exc:
-                out.errors.append(f"{path}: cannot write fixes: {exc.strerror or exc}")
-                out.findings = lint_source(source, path, settings, index, codes).findings
-                return out
-            out.fixed = result.fixed
+            out.fixed, out.fixed_text = result.fixed, result.text
             return out
     out.queries = recorder.queries if recorder.exact else None
     return out
@@ -373,26 +373,131 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
     # big files first, so no worker is left with a large one at the end
     order = sorted(range(len(jobs)), key=lambda i: -weights[i])
     results: list = [None] * len(jobs)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(state,))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                               initargs=(state, os.getpid()))
+    previous = _on_sigterm_kill(pool)
     try:
         chunk = max(1, len(jobs) // (workers * 8))
-        for i, result in zip(order, pool.map(function, [jobs[i] for i in order], chunksize=chunk)):
+        # map submits every job and starts the workers at once. Signals wait until it is done: Python
+        # swallows an exception raised inside its at-fork callbacks (Ctrl-C would be lost), and each
+        # worker starts with them held until it has set its own handlers.
+        with signals_held():
+            done = pool.map(function, [jobs[i] for i in order], chunksize=chunk)
+        for i, result in zip(order, done):
             results[i] = result
     except BaseException:
-        # Ctrl-C (or an error): drop the queued work; a job already running finishes its atomic write
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Ctrl-C or an error: drop the queued work and end the workers (they write nothing)
+        _stop(pool)
         raise
+    finally:
+        _restore_sigterm(previous)
     pool.shutdown()
     return results
 
 
-def _start_worker(state: tuple | None) -> None:
+def _on_sigterm_kill(pool):
+    """While the pool runs, SIGTERM kills its workers, then ends this process as SIGTERM would.
+
+    Returns the previous handler; None outside the main thread.
+    """
     import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def terminated(signum, frame):
+        _kill_workers(pool)
+        _die_of_sigterm()
+
+    return signal.signal(signal.SIGTERM, terminated)
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _die_of_sigterm() -> None:
+    """End this process as SIGTERM's default action would, exit status included."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    os._exit(128 + signal.SIGTERM)  # not reached where SIGTERM is a real signal
+
+
+def _kill_workers(pool) -> list:
+    """SIGKILL every worker process of the pool; returns them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    return processes
+
+
+def _stop(pool) -> None:
+    """Cancel the queued jobs, kill the worker processes and reap them."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    processes = _kill_workers(pool)
+    for process in processes:
+        try:
+            process.join(timeout=2)
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
+def _start_worker(state: tuple | None, parent: int) -> None:
+    import signal
+
+    from gradlint.source import HELD_SIGNALS
 
     # Ctrl-C reaches the whole process group: only the parent answers it (with one line)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a forked worker inherits the parent's SIGTERM handler; a worker dies of SIGTERM plainly
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the parent while it forked us
+    _die_with_parent(parent)
     if state is not None:
         _init_worker(*state)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when the parent process does, however it ends (SIGKILL included).
+
+    Linux: the kernel sends SIGKILL at the parent's death (prctl PR_SET_PDEATHSIG).
+    Elsewhere a watcher thread checks every half second that the parent is still the
+    parent. Either way, a parent that died before this ran ends the worker at once.
+    """
+    import signal
+    import sys
+
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            armed = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not armed:
+        import threading
+        import time
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="gradlint-parent-watch", daemon=True).start()
 
 
 def run_stdin(text: str, filename: str, settings: Settings, *, fix: bool, unsafe: bool, diff: bool) -> tuple[RunOutcome, str]:
