@@ -1,0 +1,223 @@
+"""Precision and recall of gradlint on real PyTorch code nobody here wrote (issue 14).
+
+    python bench/realcode/run.py [--only NAME ...] [--findings FILE] [--cache DIR]
+
+1. fetch: pinned wheels or sdists from PyPI (`pip download --no-deps`), checked
+   against the sha256 recorded below, into a git-ignored cache
+   (bench/.cache/realcode/); only the .py files are unpacked, one folder per
+   package;
+2. lint: the real command line over each package folder
+   (`gradlint check --select GL --output-format json --exit-zero --no-cache .`),
+   every finding recorded with package, version, path, line, code and message
+   (written to FILE, default bench/.cache/realcode/findings.json);
+3. score: bench/realcode/score.py against bench/realcode/labels.jsonl.
+
+Not part of the test suite (it needs the network once). Exits 0 unless a
+download or a lint run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_CACHE = os.path.join(ROOT, "bench", ".cache", "realcode")
+LABELS = os.path.join(HERE, "labels.jsonl")
+
+PURE = ["--only-binary=:all:"]
+SDIST = ["--no-binary=:all:"]
+# torchrl ships platform wheels only (no sdist for 0.14.1): one platform is pinned
+PLATFORM = ["--only-binary=:all:", "--platform", "manylinux_2_28_x86_64", "--python-version", "3.11"]
+# cleanrl 1.2.0 declares Requires-Python <3.11; its scripts are read, never installed
+PY39 = ["--only-binary=:all:", "--python-version", "3.9"]
+
+# name, version, file pip leaves, sha256 of that file, pip options
+PACKAGES = [
+    ("skorch", "1.4.0", "skorch-1.4.0-py3-none-any.whl",
+     "eed53db7a7d5e72df38ec518a24206ee8e87c0bffd4a0386da3261ff667690ed", PURE),
+    ("poutyne", "1.19.0", "poutyne-1.19.0-py3-none-any.whl",
+     "141348c46636e0a923537ce54209328bfbb5652020a1db59aa353bb4e626096c", PURE),
+    ("pytorch-tabnet", "4.1.0", "pytorch_tabnet-4.1.0-py3-none-any.whl",
+     "70e8c9803f68f7cb26930d4cdb88857d1d98c745e0daf99d0f870fc70698515f", PURE),
+    ("catalyst", "22.4", "catalyst-22.4-py2.py3-none-any.whl",
+     "2ae086d653bb3e5becaaac90349ba72ee76f884f5be74f0917a42c5826c66583", PURE),
+    ("pytorch-metric-learning", "2.9.0", "pytorch_metric_learning-2.9.0-py3-none-any.whl",
+     "d51646006dc87168f00cf954785db133a4c5aac81253877248737aa42ef6432a", PURE),
+    ("lightly", "1.6.0", "lightly-1.6.0-py3-none-any.whl",
+     "f1564244cec0a4d2a5206f818e9de90d5869becbcfcb4a8ef0d78ba61c5b9071", PURE),
+    ("avalanche-lib", "0.6.0", "avalanche_lib-0.6.0-py3-none-any.whl",
+     "3ab3817d627363e045cdf0a9b9439901f96da7ac43be46471093842e6ec5e9d7", PURE),
+    ("fastai", "2.8.12", "fastai-2.8.12-py3-none-any.whl",
+     "50474575768679ba7352bebd0fdf8e7d2c4ddc10242455bec79a19c964f03fd0", PURE),
+    ("torchrl", "0.14.1", "torchrl-0.14.1-cp311-cp311-manylinux_2_28_x86_64.whl",
+     "391279fb7fb09603f4c16dbc779d5c135ab5ed25810fb42159d70a7ff8126e1a", PLATFORM),
+    ("tianshou", "2.0.1", "tianshou-2.0.1-py3-none-any.whl",
+     "08d0fbcf6055805aeeeb2eaf357c1e21462793c80c700f0d3996251afada05df", PURE),
+    ("pytorch-forecasting", "1.8.0", "pytorch_forecasting-1.8.0-py3-none-any.whl",
+     "d77ad9a86a310513b3835570f2119200d7a8818fe6acf42106bb97dbba66dfff", PURE),
+    ("kornia", "0.9.0", "kornia-0.9.0-py3-none-any.whl",
+     "7a1632fe004a305c94f2b979fc6ab4df26e01f925e74bdb9f8b8a03a1229caaf", PURE),
+    ("pyro-ppl", "1.9.2", "pyro_ppl-1.9.2-py3-none-any.whl",
+     "4fa9a96e1af113a8b2bdf5d54299f6a86b05aa6f1be1761f520a7114c186902a", PURE),
+    ("composer", "0.32.1", "composer-0.32.1-py3-none-any.whl",
+     "dde36a048f8d62abbe95fccd42c3bde5c23c6ae4cf7bb890a01af396dbf9c231", PURE),
+    ("torchdistill", "1.1.5", "torchdistill-1.1.5-py3-none-any.whl",
+     "fc95f6f877aad22a2b7c3476677ba0df80aa91961efc02afb5a53c8f27f123d9", PURE),
+    # packages that ship training or example scripts
+    ("pytorch-ignite", "0.5.5", "pytorch_ignite-0.5.5.tar.gz",
+     "2c14de75c939a3cc06d2e7de00b1e0a261917ef9bd874dac2e69d789dfa9cc64", SDIST),
+    ("cleanrl", "1.2.0", "cleanrl-1.2.0-py3-none-any.whl",
+     "002f6dac6cd0efb5889cd9096a252da1b4bc98a8f52ccb1f47a7215c18b30369", PY39),
+    ("elegantrl", "0.3.6", "elegantrl-0.3.6.tar.gz",
+     "397987b8968af3950794838985884708869fb2b22e05a737150b73aa2687bcf6", SDIST),
+]
+
+
+def sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(name: str, version: str, filename: str, expected: str, options: list[str], downloads: str) -> str:
+    """The archive's path, downloaded once and checked against its recorded sha256."""
+    path = os.path.join(downloads, filename)
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", *options,
+                        f"{name}=={version}", "-d", downloads], check=True)
+    if not os.path.exists(path):
+        raise SystemExit(f"realcode: pip did not leave {filename} in {downloads}")
+    actual = sha256(path)
+    if actual != expected:
+        raise SystemExit(f"realcode: {filename}: sha256 {actual} differs from the recorded {expected}")
+    return path
+
+
+def python_members(archive: str):
+    """(relative path, bytes) of every .py file: without an sdist's top folder or a wheel's metadata."""
+    if archive.endswith(".whl"):
+        with zipfile.ZipFile(archive) as wheel:
+            for member in wheel.namelist():
+                if member.endswith(".py") and ".dist-info/" not in member and ".data/" not in member:
+                    yield member, wheel.read(member)
+        return
+    with tarfile.open(archive) as sdist:
+        for member in sdist.getmembers():
+            if member.isfile() and member.name.endswith(".py"):
+                relative = member.name.split("/", 1)[1] if "/" in member.name else member.name
+                yield relative, sdist.extractfile(member).read()
+
+
+def unpack(archive: str, target: str) -> None:
+    """Only .py files, into `target` (made afresh only when missing)."""
+    if os.path.isdir(target):
+        return
+    partial = target + ".partial"
+    for relative, content in python_members(archive):
+        if os.path.isabs(relative) or ".." in relative.split("/"):
+            continue
+        destination = os.path.join(partial, relative)
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        with open(destination, "wb") as handle:
+            handle.write(content)
+    os.rename(partial, target)
+
+
+def count_source(folder: str) -> tuple[int, int]:
+    files = lines = 0
+    for base, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith(".py"):
+                files += 1
+                with open(os.path.join(base, name), "rb") as handle:
+                    lines += handle.read().count(b"\n")
+    return files, lines
+
+
+def lint(name: str, version: str, folder: str) -> list[dict]:
+    """Every finding of the real command line over one package folder."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "gradlint", "check", "--select", "GL", "--output-format", "json",
+         "--exit-zero", "--no-cache", "."],
+        cwd=folder, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"realcode: gradlint failed on {name} (exit {completed.returncode}): "
+                         f"{completed.stderr.strip()[-500:]}")
+    findings = []
+    for item in json.loads(completed.stdout or "[]"):
+        path = os.path.normpath(item["filename"]).replace(os.sep, "/")
+        findings.append({"package": name, "version": version, "path": path,
+                         "line": item["location"]["row"], "code": item["code"],
+                         "message": item["message"]})
+    return findings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", default=DEFAULT_CACHE, help="download and unpack folder")
+    parser.add_argument("--only", nargs="*", default=None, help="package names to run")
+    parser.add_argument("--findings", default=None, help="where to write the findings (JSON)")
+    parser.add_argument("--labels", default=LABELS)
+    parser.add_argument("--no-score", action="store_true", help="fetch and lint only")
+    parser.add_argument("--results", default=None, help="also write the table to this file (e.g. bench/realcode/RESULTS.md)")
+    args = parser.parse_args(argv)
+
+    downloads = os.path.join(args.cache, "downloads")
+    sources = os.path.join(args.cache, "src")
+    os.makedirs(downloads, exist_ok=True)
+    os.makedirs(sources, exist_ok=True)
+    findings_path = args.findings or os.path.join(args.cache, "findings.json")
+
+    chosen = [p for p in PACKAGES if args.only is None or p[0] in args.only]
+    run = {"commit": git_commit(), "packages": [], "findings": []}
+    for name, version, filename, expected, options in chosen:
+        archive = fetch(name, version, filename, expected, options, downloads)
+        folder = os.path.join(sources, f"{name}-{version}")
+        unpack(archive, folder)
+        files, lines = count_source(folder)
+        started = time.perf_counter()
+        found = lint(name, version, folder)
+        seconds = time.perf_counter() - started
+        run["packages"].append({"package": name, "version": version, "file": filename,
+                                "sha256": expected, "files": files, "lines": lines,
+                                "findings": len(found), "seconds": round(seconds, 1)})
+        run["findings"].extend(found)
+        print(f"{name}=={version}: {files} files, {lines} lines, {len(found)} findings ({seconds:.1f}s)",
+              file=sys.stderr)
+    with open(findings_path, "w", encoding="utf-8") as handle:
+        json.dump(run, handle, indent=1)
+    print(f"findings written to {os.path.relpath(findings_path)}", file=sys.stderr)
+    if args.no_score:
+        return 0
+    sys.path.insert(0, HERE)
+    import score
+    return score.main([args.labels, findings_path]
+                      + (["--only", *args.only] if args.only else [])
+                      + (["--results", args.results] if args.results else []))
+
+
+def git_commit() -> str:
+    """HEAD, marked when the gradlint that runs is this checkout's and has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    used = subprocess.run([sys.executable, "-c", "import gradlint; print(gradlint.__file__)"],
+                          cwd=HERE, capture_output=True, text=True).stdout.strip()
+    if used.startswith(os.path.join(ROOT, "gradlint")) and git("status", "--porcelain", "--", "gradlint"):
+        commit += " (with uncommitted changes under gradlint/)"
+    return commit
+
+
+if __name__ == "__main__":
+    sys.exit(main())
