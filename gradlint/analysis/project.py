@@ -397,7 +397,6 @@ class ProjectIndex:
             owner = name.rpartition(".")[0]
             if owner in bases:
                 self._methods.setdefault(name.rpartition(".")[2], set()).add(name)
-        self._modes: dict[str, GradMode | None] = {}
         self._torch_users: dict[str, bool] = {}
         self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_ROOTS) and label.split(".")[-1][:1].isupper())
         self.lightning_classes = self._subclasses(lambda label: label in LIGHTNING_BASES)
@@ -470,46 +469,76 @@ class ProjectIndex:
 
     def function_mode(self, name: str) -> GradMode | None:
         """DISABLED/INFERENCE when every call site of `name` runs with grad off; else None."""
-        if name not in self._modes:
-            self._modes[name] = None  # guards against recursion through cycles
-            self._modes[name] = self._resolve(name)
-        return self._modes[name]
+        return self._function_modes.get(self.canonical(name))
 
-    def _resolve(self, name: str) -> GradMode | None:
-        name = self.canonical(name)
-        if name not in self.defined:
-            return None
+    def entry_mode(self, function: str) -> GradMode | None:
+        """The mode a function's body starts in: what its project decorators set, else its callers'.
+        (Its torch decorators are read from its own file.)"""
+        return self._decorated_mode(function) or self.function_mode(function)
+
+    def _decorated_mode(self, function: str) -> GradMode | None:
+        for key in self._decorators.get(function, ()):
+            mode = self.wrapper_mode(key)
+            if mode is not None:
+                return mode
+        return None
+
+    def _call_sites(self, name: str) -> list | None:
+        """The call sites that may run `name`; None when it is passed around as a value (it may be
+        called anywhere) or has no call site (it is judged by its own body)."""
         bare = name.rpartition(".")[2]
-        is_method = bare in self._methods and name in self._methods[bare]
+        is_method = name in self._methods.get(bare, ())
         references = self._referenced_names
         if name in references or (is_method and MAYBE + bare in references):
             return None
         sites = list(self._sites_by_callee.get(name, ()))
         if is_method:
             sites += self._sites_by_callee.get(MAYBE + bare, ())
-        if not sites:
-            return None
-        modes = []
-        for mode, enclosing, around in sites:
-            if mode is not None:
-                site = GradMode(mode)
-            elif enclosing is not None and enclosing != name:
-                site = self.entry_mode(enclosing) or GradMode.ENABLED
-            else:
-                site = GradMode.ENABLED
-            if not site.grad_off and any(self.wrapper_mode(k) for k in around):
-                site = meet_modes([self.wrapper_mode(k) for k in around if self.wrapper_mode(k)])
-            modes.append(site)
-        return meet_modes(modes)
+        return sites or None
 
-    def entry_mode(self, function: str) -> GradMode | None:
-        """The mode a function's body starts in: its callers', or what its project decorators set.
-        (Its torch decorators are read from its own file.)"""
-        for key in self._decorators.get(function, ()):
-            mode = self.wrapper_mode(key)
-            if mode is not None:
-                return mode
-        return self.function_mode(function)
+    @cached_property
+    def _function_modes(self) -> dict[str, GradMode]:
+        """Every function's mode from its callers, to a fixpoint over the call graph.
+
+        All start as "grad enabled"; a function turns grad-off once every call site is, and its
+        callees are then looked at again. Modes only ever change from enabled to off, so this
+        ends; a cycle with no caller outside it that disables grad stays enabled. (A worklist,
+        not recursion: real call chains are deeper than Python's stack.)"""
+        sites = {name: found for name in self.defined if (found := self._call_sites(name)) is not None}
+        dependents: dict[str, set[str]] = {}
+        for name, found in sites.items():
+            for _, enclosing, _ in found:
+                if enclosing is not None and enclosing != name:
+                    dependents.setdefault(self.canonical(enclosing), set()).add(name)
+        modes: dict[str, GradMode] = {}
+        pending = sorted(sites)
+        queued = set(pending)
+        while pending:
+            name = pending.pop()
+            queued.discard(name)
+            mode = meet_modes(self._site_mode(name, site, modes) for site in sites[name])
+            if mode is not None and modes.get(name) != mode:
+                modes[name] = mode
+                for dependent in dependents.get(name, ()):
+                    if dependent not in queued:
+                        queued.add(dependent)
+                        pending.append(dependent)
+        return modes
+
+    def _site_mode(self, callee: str, site, modes: dict[str, GradMode]) -> GradMode:
+        mode, enclosing, around = site
+        if mode is not None:
+            found = GradMode(mode)
+        elif enclosing is not None and enclosing != callee:
+            enclosing = self.canonical(enclosing)
+            found = self._decorated_mode(enclosing) or modes.get(enclosing) or GradMode.ENABLED
+        else:
+            found = GradMode.ENABLED
+        if not found.grad_off:
+            wrapped = [m for m in map(self.wrapper_mode, around) if m is not None]
+            if wrapped:
+                found = meet_modes(wrapped) or found
+        return found
 
     def wrapper_mode(self, key: str) -> str | None:
         """The grad mode a project wrapper sets: `call:q` for `q()`, `bare:q` for `q`."""
@@ -534,10 +563,20 @@ class ProjectIndex:
     def uses_torch(self, module: str) -> bool:
         """Does the module use torch, itself or through project modules it imports (transitively)?"""
         if module not in self._torch_users:
-            self._torch_users[module] = False  # cycles end here
-            self._torch_users[module] = module in self._torch_modules or any(
-                self._module_of(target) not in (None, module) and self.uses_torch(self._module_of(target))
-                for target in self._imports.get(module, ()))
+            seen, pending = {module}, [module]
+            while pending:
+                current = pending.pop()
+                if current in self._torch_modules or self._torch_users.get(current):
+                    break
+                for target in self._imports.get(current, ()):
+                    imported = self._module_of(target)
+                    if imported is not None and imported not in seen:
+                        seen.add(imported)
+                        pending.append(imported)
+            else:
+                self._torch_users[module] = False
+                return False
+            self._torch_users[module] = True
         return self._torch_users[module]
 
     def _module_of(self, target: str) -> str | None:

@@ -1,0 +1,98 @@
+"""The project index on its own: qualified names, call resolution, modes to a fixpoint, wrappers."""
+
+from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.project import ProjectIndex
+from gradlint.analysis.symbols import module_identity
+from gradlint.engine import summarize_source
+
+
+def index_of(tmp_path, files: dict[str, str]) -> ProjectIndex:
+    summaries = []
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        summaries.append(summarize_source(text, str(path)))
+    return ProjectIndex(summaries)
+
+
+def test_module_names_follow_init_files(tmp_path):
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "sub" / "__init__.py").write_text("")
+    assert module_identity(str(tmp_path / "pkg" / "sub" / "mod.py")) == ("pkg.sub.mod", "pkg.sub")
+    assert module_identity(str(tmp_path / "pkg" / "sub" / "__init__.py")) == ("pkg.sub", "pkg.sub")
+    assert module_identity(str(tmp_path / "script.py")) == ("script", "")
+
+
+def test_relative_imports_and_reexports_resolve_to_the_definition(tmp_path):
+    index = index_of(tmp_path, {
+        "pkg/__init__.py": "from .helpers import clip\n",
+        "pkg/helpers.py": "def clip(model):\n    pass\n",
+        "pkg/train.py": "import torch\nfrom pkg import clip\n\ndef step(m):\n    with torch.no_grad():\n        clip(m)\n",
+        "pkg/other.py": "import torch\nfrom ..pkg.helpers import clip\n",
+    })
+    assert index.canonical("pkg.clip") == "pkg.helpers.clip"
+    assert index.function_mode("pkg.helpers.clip") is GradMode.DISABLED
+
+
+def test_a_caller_of_a_caller_decides(tmp_path):
+    index = index_of(tmp_path, {
+        "a.py": "def leaf(m):\n    pass\n\ndef middle(m):\n    leaf(m)\n",
+        "b.py": "import torch\nfrom a import middle\n\n@torch.inference_mode()\ndef top(m):\n    middle(m)\n",
+    })
+    assert index.function_mode("a.middle") is GradMode.INFERENCE
+    assert index.function_mode("a.leaf") is GradMode.INFERENCE
+
+
+def test_one_call_with_grad_is_enough_to_judge_by_the_body(tmp_path):
+    index = index_of(tmp_path, {
+        "a.py": "import torch\n\ndef leaf(m):\n    pass\n\ndef one(m):\n    with torch.no_grad():\n        leaf(m)\n\ndef two(m):\n    leaf(m)\n",
+    })
+    assert index.function_mode("a.leaf") is None
+
+
+def test_methods_resolve_by_receiver_class(tmp_path):
+    index = index_of(tmp_path, {
+        "m.py": ("import torch\n\nclass A:\n    def evaluate(self):\n        pass\n\nclass B:\n    def evaluate(self):\n        pass\n\n"
+                 "def run():\n    a = A()\n    with torch.no_grad():\n        a.evaluate()\n"),
+    })
+    assert index.function_mode("m.A.evaluate") is GradMode.DISABLED
+    assert index.function_mode("m.B.evaluate") is None  # never called: judged by its own body
+
+
+def test_recursion_and_very_deep_call_chains_end(tmp_path):
+    chain = "".join(f"def f{i}(m):\n    f{i + 1}(m)\n\n" for i in range(3000)) + "def f3000(m):\n    f0(m)\n"
+    index = index_of(tmp_path, {"deep.py": chain, "top.py": "import torch\nfrom deep import f0\n\nwith torch.no_grad():\n    f0(None)\n"})
+    # f0 is also called by f3000 (a cycle) whose only callers are in the cycle: the chain stays enabled
+    assert index.function_mode("deep.f2999") is None
+    lone = "".join(f"def g{i}(m):\n    g{i + 1}(m)\n\n" for i in range(3000)) + "def g3000(m):\n    pass\n"
+    index = index_of(tmp_path, {"lone.py": lone, "run.py": "import torch\nfrom lone import g0\n\nwith torch.no_grad():\n    g0(None)\n"})
+    assert index.function_mode("lone.g3000") is GradMode.DISABLED
+
+
+def test_wrappers_are_recognised_by_what_they_do(tmp_path):
+    index = index_of(tmp_path, {
+        "w.py": (
+            "import contextlib, functools, torch\n\n"
+            "def smart(new=True):\n    def decorate(fn):\n        return (torch.inference_mode if new else torch.no_grad)()(fn)\n    return decorate\n\n"
+            "off = torch.no_grad()\n\n"
+            "@contextlib.contextmanager\ndef frozen():\n    with torch.inference_mode():\n        yield\n\n"
+            "class GradOff:\n    def __enter__(self):\n        torch.set_grad_enabled(False)\n\n"
+            "def timed(fn):\n    @functools.wraps(fn)\n    def wrapper(*a):\n        return fn(*a)\n    return wrapper\n"
+        ),
+    })
+    assert index.wrapper_mode("call:w.smart") is GradMode.DISABLED  # inference_mode or no_grad: grad is off either way
+    assert index.wrapper_mode("bare:w.off") is GradMode.DISABLED
+    assert index.wrapper_mode("call:w.frozen") is GradMode.INFERENCE
+    assert index.wrapper_mode("call:w.GradOff") is GradMode.DISABLED
+    assert index.wrapper_mode("bare:w.timed") is None and index.wrapper_mode("call:w.timed") is None
+
+
+def test_torch_use_through_project_modules(tmp_path):
+    index = index_of(tmp_path, {
+        "models.py": "import torch.nn as nn\n",
+        "glue.py": "import tensorflow as tf\nfrom models import nn\n",
+        "tfonly.py": "import tensorflow as tf\n",
+    })
+    assert index.uses_torch("glue") and not index.uses_torch("tfonly")
