@@ -1,7 +1,7 @@
 """The `gradlint` command line (click), following Ruff's conventions.
 
-Exit codes: 0 no findings (or all fixed), 1 findings remain, 2 usage,
-configuration or internal error.
+Exit codes: 0 no findings (or all fixed, or none at `--fail-on`'s severity), 1 findings
+remain, 2 usage, configuration or internal error.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def main() -> None:
 @click.option("--extend-select", "extend_select", multiple=True, help="Add codes to the selection.")
 @click.option("--output-format", "output_format", type=click.Choice(["text", "json", "sarif", "github", "lsp"]), default="text", show_default=True)
 @click.option("--exit-zero", "exit_zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--fail-on", "fail_on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Exit 1 only if a finding of this severity or worse remains (default: any finding).")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--config", "config_file", type=click.Path(readable=False), help="Use this pyproject.toml or gradlint.toml.")
 @click.option("--stdin-filename", "stdin_filename", help="The name to report for source read from standard input (path `-`).")
@@ -84,7 +86,7 @@ def main() -> None:
 @click.option("--cache-dir", "cache_dir", type=click.Path(), help="Where the cache lives (default .gradlint_cache).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @_guarded
-def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_format, exit_zero, statistics,
+def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_format, exit_zero, fail_on, statistics,
           config_file, stdin_filename, force_exclude, no_cache, cache_dir, quiet):
     """Lint PATHS (default: the current folder)."""
     from gradlint.config import ConfigError, NearestSettings, resolve_settings, validate_selectors
@@ -187,9 +189,19 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
         sys.exit(EXIT_ERROR)
     if diff:
         sys.exit(EXIT_FINDINGS if outcome.diffs and not exit_zero else EXIT_CLEAN)
-    if outcome.findings and not exit_zero:
+    if _failing(outcome.findings, fail_on) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _failing(findings, fail_on: str | None) -> bool:
+    """Is there a finding at or above `--fail-on`'s severity (any finding without it)?"""
+    if fail_on is None:
+        return bool(findings)
+    from gradlint.finding import Severity
+
+    floor = Severity(fail_on).rank
+    return any(f.severity.rank >= floor for f in findings)
 
 
 @main.command()
@@ -276,7 +288,7 @@ def server():
         import lsprotocol.types  # noqa: F401
         import pygls.lsp.server  # noqa: F401
     except ImportError as exc:
-        _fail(f"`gradlint server` needs pygls 2 and lsprotocol: pip install 'gradlint[lsp]' ({exc})")
+        _fail(f"`gradlint server` needs pygls 2 and lsprotocol: pip install 'torch-gradlint[lsp]' ({exc})")
     from gradlint.server import serve
 
     serve()
@@ -294,11 +306,15 @@ def server():
               help="Seconds each program may run before it is reported as hanging.")
 @click.option("--memory-limit", "memory_limit", default="8G", show_default=True, metavar="SIZE",
               help="Memory each program may use (e.g. 512M, 8G; none: no limit); a program over it fails.")
-def verify(fixtures, device, repeat, output_format, plot_path, timeout, memory_limit):
+@click.option("--list", "list_only", is_flag=True,
+              help="List the fixtures (name, codes, claim, path) and run nothing; needs no torch.")
+def verify(fixtures, device, repeat, output_format, plot_path, timeout, memory_limit, list_only):
     """Run fixture programs before and after gradlint's fixes and measure what each fix saves (needs torch)."""
     # imported here: torch loads only for this command
-    from gradlint.verify.command import run_verify
+    from gradlint.verify.command import list_fixtures, run_verify
 
+    if list_only:
+        sys.exit(list_fixtures(list(fixtures)))
     sys.exit(run_verify(list(fixtures), device, repeat, output_format, plot_path, timeout, memory_limit))
 
 

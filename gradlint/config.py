@@ -35,6 +35,8 @@ class Settings:
     unsafe_fixes: bool = False
     torch_version: tuple[int, int] | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # (code or prefix, "error" | "warning" | "info"): the most specific selector wins
+    severity: tuple[tuple[str, str], ...] = ()
     root: str = field(default=".", compare=False)
     source: str | None = field(default=None, compare=False)
 
@@ -58,9 +60,18 @@ class Settings:
                 codes = frozenset(c for c in codes if not _matches(c, ignored))
         return codes
 
+    def severity_of(self, code: str):
+        """The code's severity: the longest matching `severity` selector's, else the rule's default."""
+        from gradlint.finding import Severity
+        from gradlint.rules.base import default_severity
+
+        matching = [(0 if s == "ALL" else len(s), level) for s, level in self.severity if _matches(code, (s,))]
+        return Severity(max(matching)[1]) if matching else default_severity(code)
+
     def fingerprint(self) -> str:
-        """Everything that changes which findings a file gets (for the cache)."""
-        return repr((self.select, self.ignore, self.extend_select, self.per_file_ignores, self.torch_version))
+        """Everything that changes which findings a file gets, and their severities (for the cache)."""
+        return repr((self.select, self.ignore, self.extend_select, self.per_file_ignores, self.torch_version,
+                     self.severity))
 
 
 def _relative(path: str, root: str) -> str:
@@ -130,8 +141,10 @@ def describe_sizes(size: int, limit: int) -> tuple[str, str]:
 
 KEYS = {
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "respect-gitignore", "unsafe-fixes", "torch-version", "max-file-size",
+    "respect-gitignore", "unsafe-fixes", "torch-version", "max-file-size", "severity",
 }
+
+SEVERITIES = ("error", "warning", "info")
 
 
 def _str_list(table: dict, key: str, where: str) -> tuple[str, ...]:
@@ -183,7 +196,24 @@ def settings_from_table(table: dict, path: str, known: list[str]) -> Settings:
                 raise ConfigError(f"{where}: 'per-file-ignores' entry {pattern!r} must be a list of codes")
             entries.append((pattern, validate_selectors(codes, known, f"{where}: 'per-file-ignores'")))
         changes["per_file_ignores"] = tuple(entries)
+    if "severity" in table:
+        changes["severity"] = _severities(table["severity"], known, where)
     return replace(settings, **changes)
+
+
+def _severities(value, known: list[str], where: str) -> tuple[tuple[str, str], ...]:
+    """`severity = { GL401 = "warning", GL1 = "error" }`: codes or prefixes, each to error, warning or info."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'severity' must be a table of code = \"error\" | \"warning\" | \"info\"")
+    entries = []
+    for selector, level in value.items():
+        (code,) = validate_selectors([selector], known, f"{where}: 'severity'") or ("",)
+        if not code:
+            raise ConfigError(f"{where}: 'severity' has an empty rule code")
+        if not isinstance(level, str) or level.strip().lower() not in SEVERITIES:
+            raise ConfigError(f"{where}: 'severity' for {selector!r} must be \"error\", \"warning\" or \"info\", got {level!r}")
+        entries.append((code, level.strip().lower()))
+    return tuple(entries)
 
 
 def load_config_file(path: str, known: list[str]) -> Settings:

@@ -126,6 +126,8 @@ def lint_source(
     suppressions = parse_suppressions(text)
     kept = [f for f in findings if f.code in codes and not suppressions.silences(f.start.line, f.code)]
     result.findings = dedupe(kept)
+    for finding in result.findings if settings.severity else ():
+        finding.severity = settings.severity_of(finding.code)  # `[tool.gradlint] severity`
     return result
 
 

@@ -14,6 +14,19 @@ class Applicability(str, enum.Enum):
     DISPLAY_ONLY = "display-only"  # shown, never applied
 
 
+class Severity(str, enum.Enum):
+    """How bad a finding is; each rule's default is `gradlint.rules.base.default_severity`."""
+
+    ERROR = "error"  # the code raises
+    WARNING = "warning"  # it wastes memory or time, or leaks
+    INFO = "info"  # a better API exists (a suggestion)
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: `--fail-on warning` fails on a finding whose rank is at least WARNING's."""
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
 @dataclass(frozen=True, order=True)
 class Position:
     """A 1-based line and a 1-based column counted in characters."""
@@ -48,6 +61,15 @@ class Finding:
     end: Position
     fix: Fix | None = None
     url: str = field(default="")
+    # None: the rule's default (`default_severity`); `[tool.gradlint] severity` may change it
+    severity: Severity | None = None
+
+    def __post_init__(self):
+        if self.severity is None:
+            from gradlint.rules.base import default_severity
+
+            self.severity = default_severity(self.code)
+        self.severity = Severity(self.severity)  # "error" as well as Severity.ERROR
 
     @property
     def fixable(self) -> bool:
@@ -81,6 +103,7 @@ class Finding:
             "end_location": {"row": self.end.line, "column": self.end.column},
             "fix": fix,
             "url": self.url,
+            "severity": self.severity.value,
         }
 
     @classmethod
@@ -108,4 +131,5 @@ class Finding:
             end=Position(data["end_location"]["row"], data["end_location"]["column"]),
             fix=fix,
             url=data.get("url", ""),
+            severity=Severity(data["severity"]),
         )

@@ -131,7 +131,7 @@ ROWS = [
         1, "", r"chain\.py:1:1: GL000 RecursionError: too deeply nested to parse"),
     Row("deep but valid nesting", lambda t: [write(t, "nested.py", "import torch\nx = " + "[" * 150 + "]" * 150 + "\n" + BAD.replace("import torch\n", ""))],
         1, "", r"nested\.py:\d+:9: GL301 "),
-    Row("100,000-line file", big_file, 1, "", r"big\.py:99993:9: GL301 .*\nFound 1 error\."),
+    Row("100,000-line file", big_file, 1, "", r"big\.py:99993:9: GL301 .*\nFound 1 problem \(1 error\)\."),
     Row("invalid pyproject.toml", invalid_pyproject, 2, r"gradlint: error: .*pyproject\.toml: invalid TOML: .*\n"),
     Row("unknown code in --select", lambda t: ["--select", "GL999", write(t, "bad.py", BAD)], 2,
         r"gradlint: error: --select: unknown rule code or prefix 'GL999'\n"),

@@ -78,7 +78,7 @@ def test_findings_are_reported_like_ruff_and_exit_1(cli):
     assert code == 1, err
     assert lines[0].startswith(GL301_LINE)
     assert lines[1].startswith(GL302_LINE)
-    assert lines[2:] == ["Found 2 errors.", "[*] 2 fixable with the `--fix` option."]
+    assert lines[2:] == ["Found 2 problems (2 errors).", "[*] 2 fixable with the `--fix` option."]
     assert err == ""
 
 
@@ -94,7 +94,7 @@ def test_default_path_is_the_current_folder(cli, project):
     assert code == 1
     assert "bad.py:6:9: GL301" in out
     assert os.path.join("sub", "deeper.py") + ":6:9: GL301" in out
-    assert "Found 4 errors." in out
+    assert "Found 4 problems (4 errors)." in out
 
 
 def test_usage_error_exits_2(cli):
@@ -119,7 +119,7 @@ def test_version(cli):
 def test_fix_writes_the_file_and_exits_0_when_all_is_fixed(cli, project):
     code, out, err = cli("check", "--fix", "bad.py")
     assert code == 0, err
-    assert out == "Found 2 errors (2 fixed, 0 remaining).\n"
+    assert out == "Found 2 problems (2 fixed, 0 remaining).\n"
     assert (project.root / "bad.py").read_text(encoding="utf-8") == FIXED
     assert cli("check", "bad.py")[0] == 0
 
@@ -129,7 +129,7 @@ def test_fix_exits_1_when_unfixable_findings_remain(cli, project):
     code, out, _ = cli("check", "--fix", "bad.py", "step.py")
     assert code == 1
     assert "step.py:7:9: GL303 Backward of a value computed with grad disabled" in out
-    assert "Found 3 errors (2 fixed, 1 remaining)." in out
+    assert "Found 3 problems (2 fixed, 1 remaining: 1 error)." in out
     assert (project.root / "step.py").read_text(encoding="utf-8") == UNFIXABLE
 
 
@@ -230,7 +230,7 @@ def test_unknown_code_on_the_command_line_exits_2(cli, option):
 def test_exit_zero_reports_but_exits_0(cli):
     code, out, _ = cli("check", "--exit-zero", "bad.py")
     assert code == 0
-    assert "Found 2 errors." in out
+    assert "Found 2 problems (2 errors)." in out
 
 
 def test_statistics_counts_per_rule(cli, project):
@@ -240,7 +240,7 @@ def test_statistics_counts_per_rule(cli, project):
     assert out.splitlines() == [
         "    2\tGL301\t[*] in-place-parameter-update",
         "    2\tGL302\t[*] grad-mode-not-called",
-        "Found 4 errors.",
+        "Found 4 problems (4 errors).",
         "[*] 4 fixable with the `--fix` option.",
     ]
 

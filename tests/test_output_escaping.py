@@ -59,7 +59,7 @@ def test_text_one_line_per_finding(project):
         "new\\nline.py:6:9: GL301 [*] " + lines[2].split(" [*] ", 1)[1],
         "new\\nline.py:10:10: GL302 [*] " + lines[3].split(" [*] ", 1)[1],
     ]
-    assert lines[4:] == ["Found 4 errors.", "[*] 4 fixable with the `--fix` option."]
+    assert lines[4:] == ["Found 4 problems (4 errors).", "[*] 4 fixable with the `--fix` option."]
 
 
 def test_github_one_line_per_finding(project):

@@ -80,7 +80,7 @@ def test_text_through_the_cli(report):
     assert [line.split(" ")[0] for line in lines[:3]] == [f"{path}:6:9:", f"{path}:10:10:", f"{path}:16:9:"]
     assert [line.split(" ")[1:3] for line in lines[:3]] == [["GL301", "[*]"], ["GL302", "[*]"], ["GL402", "In-place"]]
     assert lines[3:] == [
-        "Found 3 errors.",
+        "Found 3 problems (2 errors, 1 warning).",
         "[*] 2 fixable with the `--fix` option.",
         "1 hidden fix can be enabled with the `--unsafe-fixes` option.",
     ]
@@ -102,14 +102,14 @@ def test_text_marks_only_applicable_fixes():
     ]
     lines = render("text", findings, ReportContext()).splitlines()
     assert ["[*]" in line for line in lines[:4]] == [True, False, False, False]
-    assert lines[4:] == ["Found 4 errors.", "[*] 1 fixable with the `--fix` option.",
+    assert lines[4:] == ["Found 4 problems (4 errors).", "[*] 1 fixable with the `--fix` option.",
                          "1 hidden fix can be enabled with the `--unsafe-fixes` option."]
 
 
 def test_text_summary_after_fixing():
     context = ReportContext(fixed=3)
-    assert render("text", [finding()], context).splitlines()[-1] == "Found 4 errors (3 fixed, 1 remaining)."
-    assert render("text", [], context) == "Found 3 errors (3 fixed, 0 remaining).\n"
+    assert render("text", [finding()], context).splitlines()[-1] == "Found 4 problems (3 fixed, 1 remaining: 1 error)."
+    assert render("text", [], context) == "Found 3 problems (3 fixed, 0 remaining).\n"
 
 
 def test_text_without_findings():
@@ -140,7 +140,7 @@ def test_json_through_the_cli_has_ruffs_shape(report):
     data = json.loads(report("json"))
     assert [(d["code"], d["location"]["row"]) for d in data] == [("GL301", 6), ("GL302", 10), ("GL402", 16)]
     first = data[0]
-    assert set(first) == {"code", "name", "message", "filename", "location", "end_location", "fix", "url"}
+    assert set(first) == {"code", "name", "message", "filename", "location", "end_location", "fix", "url", "severity"}
     assert first["name"] == "in-place-parameter-update"
     assert first["filename"] == os.path.join("src", "bad.py")
     assert first["location"] == {"row": 6, "column": 9}

@@ -25,7 +25,7 @@ import warnings
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CORPUS_FOLDERS = [ROOT / "tests" / "cases", ROOT / "tests" / "fix_cases", ROOT / "fixtures"]
+CORPUS_FOLDERS = [ROOT / "tests" / "cases", ROOT / "tests" / "fix_cases", ROOT / "gradlint" / "fixtures"]
 
 
 def gradlint(*args, cwd):
@@ -132,7 +132,7 @@ def fixed_corpus(tmp_path_factory):
     """Every corpus file in every variant, linted, fixed (unsafe too), then fixed again."""
     files = corpus_files()
     if not files:
-        pytest.skip("no corpus files (tests/cases, tests/fix_cases, fixtures) found")
+        pytest.skip("no corpus files (tests/cases, tests/fix_cases, gradlint/fixtures) found")
     work = tmp_path_factory.mktemp("corpus")
     # each case folder stays one project, as tests/test_cases.py runs them
     originals: dict[str, bytes] = {}

@@ -16,7 +16,7 @@ def test_server_without_pygls_says_so_in_one_line_and_exits_2():
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "gradlint[lsp]" in lines[0]
+    assert "torch-gradlint[lsp]" in lines[0]
     assert "Traceback" not in result.stderr
 
 

@@ -315,7 +315,7 @@ def test_plot_without_matplotlib_says_so(tmp_path):
     path = write_fixture(tmp_path, "crash_fixed", FIXTURES["crash_fixed"])
     code, out, err = run_verify(str(path), "--device", "cpu", "--plot", str(tmp_path / "out.png"))
     assert code == 2
-    assert "--plot needs matplotlib" in err and "gradlint[plot]" in err
+    assert "--plot needs matplotlib" in err and "torch-gradlint[plot]" in err
     assert not (tmp_path / "out.png").exists()
 
 

@@ -26,7 +26,7 @@ def table_rows(stdout):
 
 def test_bundled_fixtures_are_all_confirmed():
     proc = verify()
-    fixtures = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "fixtures")) if name.endswith(".py"))
+    fixtures = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "gradlint", "fixtures")) if name.endswith(".py"))
     rows = table_rows(proc.stdout)
     assert [row.split(" | ")[0][2:] for row in rows] == fixtures, proc.stdout + proc.stderr
     # memory, leaks and crashes repeat to the byte; a time verdict is a statistical test on a
@@ -35,7 +35,7 @@ def test_bundled_fixtures_are_all_confirmed():
         name, verdict = row.split(" | ")[0][2:], row.rstrip(" |").rsplit(" | ", 1)[-1]
         if not verdict.startswith("ok: ") and verdict in ("FAIL: measurable difference (time)", "FAIL: no measurable difference") \
                 or verdict.startswith("FAIL: time not measurable"):
-            again = verify("--repeat", "9", os.path.join("fixtures", name + ".py"))
+            again = verify("--repeat", "9", os.path.join("gradlint", "fixtures", name + ".py"))
             rows[index] = table_rows(again.stdout)[0]
     assert all(row.endswith("|") and "| ok: " in row for row in rows), proc.stdout + proc.stderr
     verdicts = {row.split(" | ")[0][2:]: row.rsplit("| ok: ", 1)[1][:-2] for row in rows}

@@ -1,8 +1,11 @@
-"""GitHub Actions workflow commands: one `::error ...::message` line per finding."""
+"""GitHub Actions workflow commands: one `::error|warning|notice ...::message` line per finding, by severity."""
 
 from __future__ import annotations
 
+from gradlint.finding import Severity
 from gradlint.report import printable
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _escape_data(text: str) -> str:
@@ -25,5 +28,5 @@ def render_github(findings, context) -> str:
             f"endColumn={f.end.column}",
             f"title={_escape_property(f'gradlint ({f.code})')}",
         ])
-        lines.append(f"::error {props}::{_escape_data(f'{f.code} {f.message}')}")
+        lines.append(f"::{COMMANDS[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -9,12 +9,10 @@ import json
 import os
 from pathlib import Path
 
+from gradlint.finding import Severity
+
 # LSP DiagnosticSeverity: 1 error, 2 warning, 3 information
-SEVERITY_BY_FAMILY = {"GL0": 1, "GL1": 2, "GL2": 2, "GL3": 1, "GL4": 3}
-
-
-def severity(code: str) -> int:
-    return SEVERITY_BY_FAMILY.get(code[:3], 2)
+DIAGNOSTIC_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
 
 def _utf16(line_text: str | None, column: int) -> int:
@@ -38,7 +36,7 @@ def diagnostic(f, source=None) -> dict:
             "start": {"line": f.start.line - 1, "character": _utf16(line_text(f.start.line), f.start.column)},
             "end": {"line": f.end.line - 1, "character": _utf16(line_text(f.end.line), f.end.column)},
         },
-        "severity": severity(f.code),
+        "severity": DIAGNOSTIC_SEVERITY[f.severity],
         "code": f.code,
         "source": "gradlint",
         "message": f.message,

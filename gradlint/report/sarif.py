@@ -8,13 +8,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from gradlint import __version__
+from gradlint.finding import Severity
 from gradlint.rules import SYNTAX_ERROR_CODE, all_rules
+from gradlint.rules.base import default_severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
-
-def _level(code: str) -> str:
-    return {"GL0": "error", "GL3": "error", "GL4": "note"}.get(code[:3], "warning")
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
 def _rule_descriptors():
@@ -24,7 +24,7 @@ def _rule_descriptors():
         "shortDescription": {"text": "file cannot be parsed"},
         "fullDescription": {"text": "The file is not valid Python, so no rule could check it."},
         "help": {"text": "Fix the syntax error; gradlint reports it at the position Python gives.", "markdown": "Fix the syntax error."},
-        "defaultConfiguration": {"level": "error"},
+        "defaultConfiguration": {"level": LEVELS[default_severity(SYNTAX_ERROR_CODE)]},
     }]
     for rule in all_rules():
         doc = rule.documentation()
@@ -35,7 +35,7 @@ def _rule_descriptors():
             "fullDescription": {"text": _section(doc, "What it flags") or rule.summary},
             "help": {"text": doc, "markdown": doc},
             "helpUri": rule.url(),
-            "defaultConfiguration": {"level": _level(rule.code)},
+            "defaultConfiguration": {"level": LEVELS[rule.severity()]},
             "properties": {"tags": ["pytorch", "autograd"]},
         })
     return descriptors
@@ -75,7 +75,7 @@ def render_sarif(findings, context) -> str:
         results.append({
             "ruleId": f.code,
             "ruleIndex": index.get(f.code, 0),
-            "level": _level(f.code),
+            "level": LEVELS[f.severity],
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {

@@ -10,9 +10,24 @@ from __future__ import annotations
 import ast
 from typing import ClassVar, Iterator
 
-from gradlint.finding import Finding, Fix
+from gradlint.finding import Finding, Fix, Severity
 
 DOCS_URL = "https://github.com/gradlint/gradlint/blob/main/rules/{code}.md"
+
+# Severity by family (../shared/RULES.md): GL3 raises; GL1, GL2 and GL5 waste, leak or train wrong;
+# GL4 names a better API. GL000 (a file that does not parse) is an error.
+FAMILY_SEVERITY = {
+    "GL0": Severity.ERROR, "GL1": Severity.WARNING, "GL2": Severity.WARNING,
+    "GL3": Severity.ERROR, "GL4": Severity.INFO, "GL5": Severity.WARNING,
+}
+# exceptions to the family: GL402's edit is hidden from autograd, a bug waiting, not a better API
+RULE_SEVERITY = {"GL402": Severity.WARNING}
+
+
+def default_severity(code: str) -> Severity:
+    """A rule's severity before `[tool.gradlint] severity` overrides it."""
+    return RULE_SEVERITY.get(code) or FAMILY_SEVERITY.get(code[:3], Severity.WARNING)
+
 
 SECTIONS = ("What it flags", "Why it matters", "Example", "Fix", "Fix safety")
 
@@ -28,6 +43,10 @@ class Rule:
 
     def check(self, facts) -> Iterator[Finding]:
         raise NotImplementedError
+
+    @classmethod
+    def severity(cls) -> Severity:
+        return default_severity(cls.code)
 
     @classmethod
     def url(cls) -> str:

@@ -1,8 +1,8 @@
 """`gradlint verify`: the command's work, kept out of cli.py so that torch loads only here.
 
 Exit codes: 0 every fixture confirmed, 1 a claim not confirmed or a fixed
-program whose results differ, 2 usage error (bad path, no CUDA, no matplotlib,
-no torch).
+program whose results differ, 2 usage error (bad path, a file that is not a
+fixture, no CUDA, no matplotlib, no torch).
 """
 
 from __future__ import annotations
@@ -20,11 +20,43 @@ def _error(message: str) -> int:
 
 
 def bundled_fixtures() -> str | None:
-    """The fixtures/ folder next to the gradlint package (a source checkout), if any."""
+    """The fixtures/ folder shipped inside the gradlint package (package data), if any."""
     import gradlint
 
-    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(gradlint.__file__))), "fixtures")
+    folder = os.path.join(os.path.dirname(os.path.abspath(gradlint.__file__)), "fixtures")
     return folder if os.path.isdir(folder) else None
+
+
+def _fixtures(paths: list[str]):
+    """(the fixtures PATHS name, read and checked, or None; the exit code of a usage error).
+
+    Torch is not loaded yet: a typo or a file that is not a fixture is told at once."""
+    from gradlint.verify.fixture import FixtureError, find_fixtures, load_fixture
+
+    if not paths:
+        folder = bundled_fixtures()
+        if folder is None:
+            return None, _error("no fixtures given and no bundled fixtures/ folder found; name fixture files or folders")
+        paths = [os.path.relpath(folder)]
+    try:
+        files = find_fixtures(paths)
+        if not files:
+            return None, _error(f"no fixtures found in {', '.join(paths)} (a fixture declares CLAIM and EXPECT)")
+        return [load_fixture(path) for path in files], EXIT_CONFIRMED
+    except FixtureError as exc:
+        return None, _error(str(exc))
+
+
+def list_fixtures(paths: list[str]) -> int:
+    """`gradlint verify --list`: name, codes, claim and path of each fixture; runs nothing."""
+    fixtures, code = _fixtures(paths)
+    if fixtures is None:
+        return code
+    rows = [(fixture.name, ",".join(fixture.expect) or "none", fixture.claim, fixture.path) for fixture in fixtures]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    return EXIT_CONFIRMED
 
 
 def run_verify(paths: list[str], device: str, repeat: int, output_format: str, plot_path: str | None,
@@ -39,24 +71,15 @@ def run_verify(paths: list[str], device: str, repeat: int, output_format: str, p
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            return _error("--plot needs matplotlib, which is not installed (pip install 'gradlint[plot]')")
+            return _error("--plot needs matplotlib, which is not installed (pip install 'torch-gradlint[plot]')")
 
-    from gradlint.verify.fixture import FixtureError, find_fixtures
-
-    if not paths:
-        folder = bundled_fixtures()
-        if folder is None:
-            return _error("no fixtures given and no bundled fixtures/ folder found; name fixture files or folders")
-        paths = [os.path.relpath(folder)]
-    # paths first: a typo should not wait for torch to load
-    try:
-        files = find_fixtures(paths)
-    except FixtureError as exc:
-        return _error(str(exc))
-    if not files:
-        return _error(f"no fixtures found in {', '.join(paths)} (a fixture declares CLAIM and EXPECT)")
+    # the fixtures first: a typo or a file that is not a fixture should not wait for torch to load
+    fixtures, code = _fixtures(paths)
+    if fixtures is None:
+        return code
+    files = [fixture.path for fixture in fixtures]
     if importlib.util.find_spec("torch") is None:
-        return _error("gradlint verify needs torch, which is not installed (pip install 'gradlint[verify]')")
+        return _error("gradlint verify needs torch, which is not installed (pip install 'torch-gradlint[verify]')")
 
     from gradlint.verify.runner import ProcessRunner, RunnerError
 

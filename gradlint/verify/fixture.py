@@ -6,7 +6,7 @@ codes it tolerates (`ALLOW`), how many iterations its workload runs
 (`ITERATIONS`) and a note for the report (`NOTE`). It defines
 `workload(device)`, and may define `advised(device)`: the variant popular advice
 recommends, measured against the original when gradlint has no fix to offer.
-The format is documented in fixtures/README.md.
+The format is documented in gradlint/fixtures/README.md.
 """
 
 from __future__ import annotations
@@ -88,21 +88,21 @@ def load_fixture(path: str) -> Fixture:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FixtureError(f"{path}: not UTF-8 text") from None
+        raise FixtureError(f"{path}: not a fixture: not UTF-8 text") from None
     try:
         module = ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError) as exc:
         line = getattr(exc, "lineno", None)
         where = f" (line {line})" if line else ""
-        raise FixtureError(f"{path}: does not parse{where}") from None
+        raise FixtureError(f"{path}: not a fixture: not valid Python{where}") from None
     found = declarations(module)
     if "CLAIM" not in found:
-        raise FixtureError(f"{path}: no CLAIM declared (one of {', '.join(CLAIMS)})")
+        raise FixtureError(f"{path}: not a fixture: no CLAIM declared (one of {', '.join(CLAIMS)})")
     claim = _literal(found["CLAIM"], path, "CLAIM")
     if claim not in CLAIMS:
         raise FixtureError(f"{path}: CLAIM must be one of {', '.join(CLAIMS)}, not {claim!r}")
     if "EXPECT" not in found:
-        raise FixtureError(f"{path}: no EXPECT declared (the codes gradlint must report; [] for none)")
+        raise FixtureError(f"{path}: not a fixture: no EXPECT declared (the codes gradlint must report; [] for none)")
     expect = _codes(_literal(found["EXPECT"], path, "EXPECT"), path, "EXPECT")
     allow = _codes(_literal(found["ALLOW"], path, "ALLOW"), path, "ALLOW") if "ALLOW" in found else ()
     iterations = _literal(found["ITERATIONS"], path, "ITERATIONS") if "ITERATIONS" in found else 1
@@ -115,7 +115,7 @@ def load_fixture(path: str) -> Fixture:
         stmt.name for stmt in module.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
     )
     if WORKLOAD not in functions:
-        raise FixtureError(f"{path}: no module-level `def {WORKLOAD}(device):`")
+        raise FixtureError(f"{path}: not a fixture: no module-level `def {WORKLOAD}(device):`")
     return Fixture(
         path=path,
         text=text,
