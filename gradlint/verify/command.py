@@ -37,7 +37,9 @@ def _fixtures(paths: list[str]):
         folder = bundled_fixtures()
         if folder is None:
             return None, _error("no fixtures given and no bundled fixtures/ folder found; name fixture files or folders")
-        paths = [os.path.relpath(folder)]
+        relative = os.path.relpath(folder)
+        # relative where it lies below the current folder (a checkout), else absolute (an install)
+        paths = [folder if relative.startswith(os.pardir) else relative]
     try:
         files = find_fixtures(paths)
         if not files:
