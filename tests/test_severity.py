@@ -144,7 +144,6 @@ def test_github_commands_follow_severity(check):
 
 
 def test_sarif_levels_follow_severity_and_validate(check):
-    jsonschema = pytest.importorskip("jsonschema")
     code, out, _ = check("--output-format", "sarif", config='severity = { GL301 = "info" }\n')
     assert code == 1
     log = json.loads(out)
@@ -153,6 +152,10 @@ def test_sarif_levels_follow_severity_and_validate(check):
     defaults = {d["id"]: d["defaultConfiguration"]["level"] for d in run["tool"]["driver"]["rules"]}
     assert (defaults["GL000"], defaults["GL301"], defaults["GL101"], defaults["GL401"], defaults["GL402"]) == (
         "error", "error", "warning", "note", "warning")
+    if not SARIF_SCHEMA.is_file():
+        pytest.skip("levels checked; the SARIF schema (shared/schemas beside the project folder) is absent")
+    import jsonschema
+
     jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
 
 
