@@ -20,9 +20,9 @@ UNSAFE = textwrap.dedent("""\
     import torch
 
 
-    def shrink(model):
+    def clip(model):
         for p in model.parameters():
-            p.data.mul_(0.5)
+            p.data.clamp_(-0.5, 0.5)
 """)
 
 # GL303: display-only, never fixed
@@ -137,7 +137,7 @@ def test_unsafe_fixes_are_hidden_and_not_applied_without_the_option(cli, project
     path = project("unsafe.py", UNSAFE)
     code, out, _ = cli("check", "unsafe.py")
     assert code == 1
-    assert "GL402 [*]" not in out and "GL402 In-place edit through `.data`" in out
+    assert "GL402 [*]" not in out and "GL402 Weights clipped through `.data`" in out
     assert "1 hidden fix can be enabled with the `--unsafe-fixes` option." in out
     code, out, _ = cli("check", "--fix", "unsafe.py")
     assert code == 1

@@ -23,7 +23,7 @@ INFERENCE = textwrap.dedent("""\
             return model(x).argmax(dim=1).tolist()
 """)
 
-UNSAFE = "import torch\n\n\ndef shrink(model):\n    for p in model.parameters():\n        p.data.mul_(0.5)\n"
+UNSAFE = "import torch\n\n\ndef shrink(model):\n    for p in model.parameters():\n        p.data.clamp_(-0.5, 0.5)\n"
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ BAD = textwrap.dedent("""\
 
     def shrink(model):
         for p in model.parameters():
-            p.data.mul_(0.5)
+            p.data.clamp_(-0.5, 0.5)
 """)
 
 
@@ -78,7 +78,7 @@ def test_text_through_the_cli(report):
     lines = report("text").splitlines()
     path = os.path.join("src", "bad.py")
     assert [line.split(" ")[0] for line in lines[:3]] == [f"{path}:6:9:", f"{path}:10:10:", f"{path}:16:9:"]
-    assert [line.split(" ")[1:3] for line in lines[:3]] == [["GL301", "[*]"], ["GL302", "[*]"], ["GL402", "In-place"]]
+    assert [line.split(" ")[1:3] for line in lines[:3]] == [["GL301", "[*]"], ["GL302", "[*]"], ["GL402", "Weights"]]
     assert lines[3:] == [
         "Found 3 problems (2 errors, 1 warning).",
         "[*] 2 fixable with the `--fix` option.",
@@ -169,7 +169,7 @@ def test_score_cases_reads_the_json(tmp_path):
     case = tmp_path / "case.py"
     case.write_text(BAD.replace("p.clamp_(-1, 1)", "p.clamp_(-1, 1)  # expect: GL301")
                     .replace("with torch.no_grad:", "with torch.no_grad:  # expect: GL302")
-                    .replace("p.data.mul_(0.5)", "p.data.mul_(0.5)  # expect: GL402"), encoding="utf-8")
+                    .replace("p.data.clamp_(-0.5, 0.5)", "p.data.clamp_(-0.5, 0.5)  # expect: GL402"), encoding="utf-8")
     run = subprocess.run([sys.executable, str(SCORE_CASES), str(tmp_path), "--gradlint", f"{sys.executable} -m gradlint"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

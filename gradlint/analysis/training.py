@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
@@ -125,3 +126,73 @@ def loop_scopes(facts) -> dict[ast.AST, list[ast.AST]]:
     for loop in facts.tree.nodes(*LOOP_TYPES):
         found.setdefault(facts.flow.analysis_scope(loop), []).append(loop)
     return found
+
+
+# functions that build, load, convert or fuse weights: edits there run before (or outside) training
+SETUP_FUNCTION = re.compile(
+    r"^_*(init|initiali[sz]e|reset|load|from_pretrained|convert|fuse|reparam|switch_to_deploy|deploy|merge|prune|"
+    r"quantize|build|make|create|setup|set_up|copy_weights|transfer|restore|remap|tie|resize)"
+    r"|(init|initiali[sz]e|_init_weights|init_weights|weight_init|load_state_dict|pretrained|reparameteri[sz]e)_*$",
+    re.I,
+)
+# in-place methods that write a value computed from their arguments (copy_, lerp_, mul_ ...)
+OPTIMIZER_STEP_NAMES = re.compile(r"^(step|_?\w+_step|update|_update\w*|update_\w+|soft_update\w*|hard_update\w*|sync\w*)$")
+
+
+def setup_function(function) -> bool:
+    """`__init__`, `_init_weights`, `reset_parameters`, `load_pretrained`, `fuse_conv_bn`, ...:
+    weights are made, loaded or fused there, not trained."""
+    return function.name == "__init__" or SETUP_FUNCTION.search(function.name) is not None
+
+
+def trains(facts, scope: ast.AST) -> bool:
+    """Training code: the scope runs a backward or an optimizer step (`opt.step()`, `scaler.step(opt)`)."""
+    if facts.flow.backwards(scope):
+        return True
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
+            receiver = node.func.value
+            name = dotted(receiver) or ""
+            if re.search(r"(opt|optim|optimizer|scaler|solver)\w*$", name.split(".")[-1], re.I):
+                return True
+    return False
+
+
+CLIPPING_METHODS = frozenset({"clamp_", "clip_", "clamp_min_", "clamp_max_", "renorm_"})
+
+
+def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[ast.AST], method: str | None) -> str | None:
+    """Why a `.data` edit runs while a model trains, or None when the analysis cannot show it:
+
+    - "training": the scope runs a backward or an optimizer step;
+    - "optimizer": a manual update from gradients (`p.data -= lr * p.grad`), or an optimizer's
+      `step`/update function that reads its state (`param_groups`, `state`);
+    - "clipping": weights clipped in place (`clamp_`, WGAN's critic);
+    - "target": a parameter updated from another parameter (soft, EMA or hard target update,
+      Lookahead, fp16 master weights).
+    Setup code (`__init__`, `_init_weights`, `reset_parameters`, loading, fusing) is never training."""
+    function = scope if isinstance(scope, FUNCTION_TYPES) else None
+    if function is not None and setup_function(function):
+        return None
+    if trains(facts, scope):
+        return "training"
+    if any(isinstance(n, ast.Attribute) and n.attr == "grad" for s in sources for n in ast.walk(s)):
+        return "optimizer"
+    if method in CLIPPING_METHODS:
+        return "clipping"
+    if function is not None and OPTIMIZER_STEP_NAMES.match(function.name) and _reads_optimizer_state(function):
+        return "optimizer"
+    params = facts.parameters
+    receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
+    for source in sources:
+        for node in ast.walk(source):
+            path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if path is None or receiver is None or path == receiver or path.startswith(receiver + "."):
+                continue
+            if params.parameter(node) is not None:
+                return "target"
+    return None
+
+
+def _reads_optimizer_state(function) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in ("param_groups", "state") for n in ast.walk(function))

@@ -5,20 +5,28 @@ from dataclasses import dataclass
 
 from gradlint.analysis.copies import registered_buffer, shared_parameters
 from gradlint.analysis.inplace import inplace_receiver, is_chained_inplace
+from gradlint.analysis.training import is_test_code, updates_during_training
 from gradlint.finding import Applicability, Edit
 from gradlint.fixes import consecutive_run, make_fix, torch_callable, wrap_statements_in
 from gradlint.rules.base import Rule
 
-INPLACE_MESSAGE = (
-    "In-place edit through `.data` of a parameter: it works, but autograd cannot see the edit, "
-    "so a backward already pending can silently use the new values; edit the parameter itself under `torch.no_grad()`"
+MESSAGES = {
+    "training": "`.data` edit of a parameter in training code: autograd cannot see it",
+    "optimizer": "Optimizer update through `.data`: autograd cannot see it",
+    "clipping": "Weights clipped through `.data`: autograd cannot see the edit",
+    "target": "Parameter updated through `.data` from another network's: autograd cannot see it",
+}
+HAZARD = (
+    "; a backward still pending silently uses the new values instead of raising. "
+    "Edit the parameter itself under `torch.no_grad()`"
 )
-ASSIGN_MESSAGE = (
-    "Assignment to `.data` of a parameter: it works, but autograd cannot see it, so a backward already pending "
-    "can silently use the new values, and `p.data = ...` can change the parameter's shape unnoticed"
+ASSIGN_HAZARD = (
+    "; a backward still pending silently uses the new values, and the parameter's shape or dtype "
+    "can change unnoticed. Use `p.copy_(...)` under `torch.no_grad()`"
 )
+# `p.data = p.data.half()`: the same values in another dtype or device, not an update
+CASTS = frozenset({"to", "half", "float", "double", "bfloat16", "cuda", "cpu", "type", "contiguous"})
 FIX_MESSAGE = "Drop `.data` and edit under `torch.no_grad()`"
-DROP_MESSAGE = "Drop `.data` (the statement already runs with grad disabled)"
 ASSIGN_FIX_MESSAGE = "Use `p.copy_(...)` under `torch.no_grad()` if the new value has the parameter's shape"
 
 
@@ -30,27 +38,42 @@ class DataEdit:
     droppable: bool
     # `p.data = x`: the storage is replaced, not edited
     replaces: bool = False
+    # what the edit writes from (the in-place call's arguments, the assigned value)
+    sources: tuple = ()
+    method: str | None = None  # the in-place method, for `p.data.clamp_(...)`
 
 
 class DataAttributeMutation(Rule):
     """
     ## What it flags
     An in-place edit through `.data` of a parameter (`p.data.clamp_(-c, c)`,
-    `m.weight.data.normal_(0, 0.02)`, `p.data[mask] = 0`), an augmented
-    assignment (`p.data += x`) or an assignment (`p.data = x`). Parameters are
-    recognised as for GL301 (`.parameters()`, `.named_parameters()`, an
-    optimizer's `param_groups`, `nn.Parameter(...)`, ...) plus the
-    `.weight`/`.bias` of any module. `.data` of other tensors (a dataset's
-    `.data`, `p.grad.data`) is not flagged.
+    `target.data.copy_(tau * p.data + (1 - tau) * target.data)`, `p.data[mask] = 0`),
+    an augmented assignment (`p.data -= lr * p.grad`) or an assignment
+    (`p.data = x`), where it runs while a model trains:
+
+    - in training code (the function runs a backward or an optimizer step);
+    - a manual update from gradients, or an optimizer's `step` that reads its
+      `param_groups`/`state` (custom optimizers, Lookahead);
+    - weight clipping (`clamp_`, `clip_`, `renorm_`), as in WGAN's critic;
+    - a parameter updated from another network's parameters (soft, EMA or hard
+      target updates, fp16 master weights copied back).
+
+    Quiet where weights are made, loaded or converted rather than trained:
+    `__init__`, `_init_weights`, `reset_parameters`, `init_*`/`*_init`, loading
+    (`load_*`, `from_pretrained`), fusing and reparameterising (`fuse_*`,
+    `reparameterize`, `switch_to_deploy`), `p.data = p.data.half()` (a cast of its
+    own values); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
+    `weight`/`bias` are buffers). Parameters are recognised as for GL301; `.data`
+    of other tensors (a dataset's `.data`, `p.grad.data`) is not flagged.
 
     ## Why it matters
     `.data` hands out the parameter's storage with autograd switched off: the
-    edit works, but autograd cannot see it. A backward already pending that
-    saved the parameter silently uses the new values instead of raising, and
-    `p.data = x` can even change the parameter's shape or dtype unnoticed
-    (optimizer state then no longer matches). `torch.no_grad()` makes the same
-    edit visible to autograd's version counter, so misuse raises instead of
-    computing wrong gradients.
+    edit works, but autograd cannot see it. During training a backward still
+    pending that saved the parameter (a loss built before the update, a second
+    optimizer's step) silently uses the new values instead of raising, and
+    `p.data = x` can change the parameter's shape or dtype unnoticed (optimizer
+    state then no longer matches). `torch.no_grad()` makes the same edit visible to
+    autograd's version counter, so misuse raises instead of computing wrong gradients.
 
     ## Example
     ```python
@@ -64,8 +87,7 @@ class DataAttributeMutation(Rule):
         with torch.no_grad():
             p.clamp_(-0.01, 0.01)
     ```
-    Where the statement already runs with grad disabled only `.data` is
-    dropped. `p.data = x` gets no automatic fix: `p.copy_(x)` under `no_grad`
+    Consecutive edits share one `with` block. `p.data = x` gets no automatic fix: `p.copy_(x)` under `no_grad`
     is the replacement when `x` has the parameter's shape.
 
     ## Fix safety
@@ -82,17 +104,33 @@ class DataAttributeMutation(Rule):
 
     def check(self, facts):
         params = shared_parameters(facts)
-        edits = [
-            edit for edit in _data_edits(facts)
-            if params.parameter(edit.data.value) is not None and not registered_buffer(facts, edit.data.value)
-        ]
-        to_wrap = [e.stmt for e in edits if e.droppable and not facts.grad_mode_at(e.stmt).grad_off]
-        for edit in edits:
+        flagged: list[tuple[DataEdit, str]] = []
+        for edit in _data_edits(facts):
+            if params.parameter(edit.data.value) is None or registered_buffer(facts, edit.data.value):
+                continue
+            if facts.grad_mode_at(edit.stmt).grad_off or _recast(edit):
+                continue
+            scope = facts.flow.analysis_scope(edit.stmt)
+            if is_test_code(facts, scope):
+                continue
+            reason = updates_during_training(facts, scope, edit.data, list(edit.sources), edit.method)
+            if reason is not None:  # else initialisation, loading, fusing, or nothing shows that a model trains here
+                flagged.append((edit, reason))
+        edits = [edit for edit, _ in flagged]
+        to_wrap = [edit.stmt for edit in edits if edit.droppable]
+        for edit, reason in flagged:
             if edit.replaces:
                 fix = make_fix(Applicability.DISPLAY_ONLY, ASSIGN_FIX_MESSAGE, [])
-                yield self.finding(facts, edit.data, ASSIGN_MESSAGE, fix)
-                continue
-            yield self.finding(facts, edit.data, INPLACE_MESSAGE, _fix(facts, edit, edits, to_wrap))
+                yield self.finding(facts, edit.data, MESSAGES[reason] + ASSIGN_HAZARD, fix)
+            else:
+                yield self.finding(facts, edit.data, MESSAGES[reason] + HAZARD, _fix(facts, edit, edits, to_wrap))
+
+
+def _recast(edit: DataEdit) -> bool:
+    """`p.data = p.data.half()` / `.to(device)`: the parameter's own values, moved or cast."""
+    value = edit.sources[0] if edit.replaces and edit.sources else None
+    return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in CASTS
+            and _through_data(value.func.value) is not None)
 
 
 def _through_data(expr: ast.AST) -> ast.Attribute | None:
@@ -112,21 +150,23 @@ def _data_edits(facts):
         data = _through_data(receiver)
         if data is not None:
             stmt = facts.tree.statement_of(call)
+            outer = _outer_chain(facts, call)
             # `p.data.clamp_(...)` (or a chain of in-place calls) as a statement of its own
-            droppable = isinstance(stmt, ast.Expr) and _outer_chain(facts, call) is stmt.value
-            yield DataEdit(data, stmt, droppable)
+            droppable = isinstance(stmt, ast.Expr) and outer is stmt.value
+            sources = [a for c in _chain(facts, call, outer) for a in (*c.args, *(k.value for k in c.keywords))]
+            yield DataEdit(data, stmt, droppable, sources=tuple(sources), method=call.func.attr)
     for node in facts.tree.nodes(ast.AugAssign, ast.Assign):
         if isinstance(node, ast.AugAssign):
             data = _through_data(node.target)
             if data is not None:
-                yield DataEdit(data, node, True)
+                yield DataEdit(data, node, True, sources=(node.value,))
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 data = _through_data(target)
                 if data is not None:
                     # `p.data[mask] = 0` is an in-place edit; `p.data = x` replaces the storage
                     replaces = target is data
-                    yield DataEdit(data, node, len(node.targets) == 1 and not replaces, replaces)
+                    yield DataEdit(data, node, len(node.targets) == 1 and not replaces, replaces, (node.value,))
 
 
 def _outer_chain(facts, call: ast.Call) -> ast.Call:
@@ -140,15 +180,22 @@ def _outer_chain(facts, call: ast.Call) -> ast.Call:
             return call
 
 
+def _chain(facts, first: ast.Call, last: ast.Call) -> list[ast.Call]:
+    """The calls of `p.data.mul_(a).add_(b)` from the first to the last."""
+    calls = [first]
+    while calls[-1] is not last:
+        calls.append(facts.tree.parent(facts.tree.parent(calls[-1])))
+    return calls
+
+
 def _drop_data(facts, data: ast.Attribute) -> Edit:
     return Edit(facts.end(data.value), facts.end(data), "")
 
 
 def _fix(facts, edit: DataEdit, edits: list[DataEdit], to_wrap: list[ast.stmt]):
+    """One `with torch.no_grad():` around each run of consecutive flagged statements, `.data` dropped."""
     if not edit.droppable:
         return None
-    if edit.stmt not in to_wrap:
-        return make_fix(Applicability.UNSAFE, DROP_MESSAGE, [_drop_data(facts, edit.data)])
     run = consecutive_run(facts, edit.stmt, to_wrap)
     inside = {id(s) for s in run}
     drops = [_drop_data(facts, e.data) for e in edits if id(e.stmt) in inside]

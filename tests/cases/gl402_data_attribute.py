@@ -1,23 +1,13 @@
+"""GL402: `.data` edits of parameters where a model trains (manual updates, clipping, optimizer
+steps, soft/EMA/hard target updates); initialisation, loading, fusing, no_grad and tests are quiet."""
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 def clip(model, c):
     for p in model.parameters():
         p.data.clamp_(-c, c)  # expect: GL402
-
-
-def weights_init(m):
-    classname = m.__class__.__name__
-    if classname.find("Conv") != -1:
-        m.weight.data.normal_(0.0, 0.02)  # expect: GL402
-    elif classname.find("BatchNorm") != -1:
-        m.weight.data.normal_(1.0, 0.02)  # expect: GL402
-        m.bias.data.fill_(0)  # expect: GL402
-
-
-def init_embedding(emb: nn.Embedding, vectors):
-    emb.weight.data.copy_(vectors)  # expect: GL402
 
 
 def old_sgd(params, lr):
@@ -39,17 +29,65 @@ def chained(ema, model, decay):
         e.data.mul_(decay).add_(p.data, alpha=1 - decay)  # expect: GL402
 
 
-def masked(layer: nn.Linear, mask):
-    layer.weight.data[mask] = 0  # expect: GL402
+def soft_update(target, source, tau):
+    for t, s in zip(target.parameters(), source.parameters()):
+        t.data.copy_(tau * s.data + (1 - tau) * t.data)  # expect: GL402
 
 
-def replace(layer: nn.Linear, new_weight):
+def train_step(model, x, y, opt, mask):
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    model.weight.data[mask] = 0  # expect: GL402
+
+
+def train_and_replace(layer: nn.Linear, x, opt, new_weight):
+    layer(x).sum().backward()
+    opt.step()
     layer.weight.data = new_weight  # expect: GL402
+
+
+class Lookahead:
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.state = {}
+
+    def step(self):
+        for group in self.optimizer.param_groups:
+            for fast in group["params"]:
+                slow = self.state[fast]["slow"]
+                fast.data.copy_(slow)  # expect: GL402
+
+
+# quiet: initialisation, loading and fusing make or load weights; nothing trains there
+
+
+def weights_init(m):
+    classname = m.__class__.__name__
+    if classname.find("Conv") != -1:
+        m.weight.data.normal_(0.0, 0.02)
+    elif classname.find("BatchNorm") != -1:
+        m.weight.data.normal_(1.0, 0.02)
+        m.bias.data.fill_(0)
+
+
+def init_embedding(emb: nn.Embedding, vectors):
+    emb.weight.data.copy_(vectors)
+
+
+def load_pretrained(model, pretrained):
+    for p, q in zip(model.parameters(), pretrained.parameters()):
+        p.data.copy_(q.data)
+
+
+def fuse_conv_bn(conv, bn):
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    conv.weight.data = conv.weight.data * scale.reshape(-1, 1, 1, 1)
 
 
 def new_parameter():
     w = nn.Parameter(torch.zeros(3))
-    w.data.fill_(1)  # expect: GL402
+    w.data.fill_(1)
     return w
 
 
@@ -59,16 +97,21 @@ class Net(nn.Module):
         self.scale = nn.Parameter(torch.ones(1))
         self.fc = nn.Linear(4, 4)
         self.reset_parameters()
+        self.fc.weight.data.uniform_(-0.1, 0.1)
 
     def reset_parameters(self):
-        self.scale.data.fill_(1.0)  # expect: GL402
-        self.fc.bias.data.zero_()  # expect: GL402
+        self.scale.data.fill_(1.0)
+        self.fc.bias.data.zero_()
+
+    def half_precision(self):
+        # the parameter's own values in another dtype: not an update
+        self.fc.weight.data = self.fc.weight.data.half()
 
 
 @torch.no_grad()
 def clip_no_grad(model, c):
     for p in model.parameters():
-        p.data.clamp_(-c, c)  # expect: GL402
+        p.data.clamp_(-c, c)
 
 
 # quiet: `.data` of tensors that are not parameters

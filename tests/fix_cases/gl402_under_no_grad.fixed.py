@@ -4,13 +4,13 @@ import torch as th
 @th.no_grad()
 def sgd(model, lr):
     for p in model.parameters():
-        p -= lr * p.grad
+        p.data -= lr * p.grad
 
 
 def clip(model, c):
     with th.no_grad():
         for p in model.parameters():
-            p.clamp_(-c, c)
+            p.data.clamp_(-c, c)
     for p in model.parameters():
         with th.no_grad():
             p.clamp_(-c, c)
