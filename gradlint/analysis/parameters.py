@@ -272,7 +272,16 @@ class ParameterFacts:
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
                         freeze(target.value)
+            elif self._frozen_parameter(node.value):
+                for target in node.targets:
+                    freeze(target)  # `self.eps = nn.Parameter(t, requires_grad=False)`
         return frozenset(roots)
+
+    def _frozen_parameter(self, value: ast.AST) -> bool:
+        if not (isinstance(value, ast.Call) and self.facts.imports.qualname(value.func) == "torch.nn.Parameter"):
+            return False
+        flag = value.args[1] if len(value.args) > 1 else keyword(value, "requires_grad")
+        return is_false(flag)
 
     def is_frozen(self, param: Param, expr: ast.AST) -> bool:
         """Did the analysed code freeze this parameter (or the module it came from)?"""

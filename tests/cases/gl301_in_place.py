@@ -138,3 +138,15 @@ class EmaDetached:
     def update(self, momentum):
         for ema_p, model_p in zip(self.ema_model.parameters(), self.model.parameters()):
             ema_p.mul_(1.0 - momentum).add_(model_p.data, alpha=momentum)
+
+
+class NoisyLinear(nn.Module):
+    # quiet: parameters made with requires_grad=False do not raise when updated in place
+    def __init__(self, n):
+        super().__init__()
+        self.eps_p = nn.Parameter(torch.zeros(n), requires_grad=False)
+        self.eps_q = nn.Parameter(torch.zeros(n), False)
+
+    def sample(self, noise):
+        self.eps_p.copy_(noise)
+        self.eps_q.copy_(noise)

@@ -277,3 +277,10 @@ class MomentumShuffle:
     @torch.no_grad()
     def first_row(self, batch):
         return batch[0]
+
+
+def init_lazy_nets(policy, env):
+    # an "init nets" forward run for its side effects: lazy modules create their parameters on
+    # the first call, and made under inference_mode they would be inference tensors
+    with torch.no_grad():
+        policy(env.reset())
