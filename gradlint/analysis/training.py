@@ -184,6 +184,8 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
+    if receiver is not None and _made_here(facts, scope, receiver.split(".")[0]):
+        return None  # a module this function just built is being initialised (model surgery)
     for source in sources:
         for node in ast.walk(source):
             path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
@@ -192,6 +194,15 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
             if params.parameter(node) is not None:
                 return "target"
     return None
+
+
+def _made_here(facts, scope: ast.AST, name: str) -> bool:
+    """Is `name` bound in this function by a call (`fc = self._generate_fc(...)`, `new = Net()`)?"""
+    if not isinstance(scope, FUNCTION_TYPES):
+        return False
+    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+               and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+               for node in facts.tree.scope_nodes(scope))
 
 
 def _reads_optimizer_state(function) -> bool:
