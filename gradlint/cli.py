@@ -255,13 +255,21 @@ def debug(location):
     click.echo(report, nl=False)
 
 
-@main.command("generate-docs")
-@click.option("--output", "output", type=click.Path(file_okay=False), default="rules", show_default=True)
+@main.command("generate-docs", hidden=True)
+@click.option("--output", "output", type=click.Path(file_okay=False), default=None,
+              help="The catalog folder (default: rules/ of gradlint's own source checkout).")
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 if a page is missing or stale, write nothing.")
 @_guarded
 def generate_docs(output, check_only):
-    """Write rules/GLxxx.md from the rule classes."""
+    """Write rules/GLxxx.md from the rule classes (a maintainer's command, hidden from --help)."""
     from gradlint.docs import stale_pages
+
+    if output is None:
+        # never the current folder: a user's own rules/ must not be rewritten
+        checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        if not os.path.isfile(os.path.join(checkout, "pyproject.toml")) or not os.path.isdir(os.path.join(checkout, "rules")):
+            _fail("generate-docs: gradlint is not running from its source checkout; name the catalog folder with --output")
+        output = os.path.join(checkout, "rules")
 
     stale, orphans = stale_pages(output)
     if check_only:

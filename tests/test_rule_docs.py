@@ -79,3 +79,13 @@ def test_generate_docs_writes_and_removes_then_check_passes(gradlint_cli, tmp_pa
     assert gradlint_cli("generate-docs", "--check", "--output", str(folder))[:2] == (0, "")
     # nothing to write the second time
     assert gradlint_cli("generate-docs", "--output", str(folder))[:2] == (0, "")
+
+
+def test_generate_docs_is_hidden_and_never_writes_into_the_current_folder(gradlint_cli, tmp_path):
+    code, out, _ = gradlint_cli("--help")
+    assert code == 0 and "generate-docs" not in out
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "GL101.md").write_text("the user's own notes\n")
+    gradlint_cli("generate-docs", cwd=tmp_path)
+    # without --output it writes gradlint's own catalog (here: the checkout's, unchanged), not ./rules
+    assert (tmp_path / "rules" / "GL101.md").read_text() == "the user's own notes\n"
