@@ -82,8 +82,11 @@ class EvalForwardWithGrad(Rule):
             path = dotted(callee) if callee is not None else None
             if path is None or not evaluation_phase(facts, scope, call, path):
                 continue
-            if facts.flow.fate(call).reaches_backward:
+            fate = facts.flow.fate(call)
+            if fate.reaches_backward:
                 continue
+            if fate.escapes and _module_call_method(facts, scope):
+                continue  # a wrapper Module's forward hands the output to callers that may train on it
             if result_discarded(facts, call):
                 continue  # a warm-up or check; feature extraction through hooks is GL103's
             hits.append((call, scope))
@@ -98,6 +101,12 @@ class EvalForwardWithGrad(Rule):
             name, imports = torch_callable(facts, "no_grad")
             return make_fix(Applicability.SAFE, "Decorate the function with `@torch.no_grad()`", [*imports, *add_decorator(facts, scope, f"{name}()")])
         return wrap_in_no_grad(facts, stmt, statements)
+
+
+def _module_call_method(facts, scope) -> bool:
+    """`forward` or `__call__` of a class: its result goes to whoever calls the module."""
+    return isinstance(scope, FUNCTION_TYPES) and scope.name in ("forward", "__call__") \
+        and isinstance(facts.tree.parent(scope), ast.ClassDef)
 
 
 def _turns_grad_on(facts, function) -> bool:

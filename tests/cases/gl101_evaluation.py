@@ -124,3 +124,14 @@ def warm_up(model, example):
     model.eval()
     model(example)
     return model
+
+
+class FrozenWrapper(nn.Module):
+    # quiet: a wrapper Module's forward hands its output to callers, which may backpropagate
+    def __init__(self, m):
+        super().__init__()
+        self.module = m
+
+    def forward(self, x):
+        self.module.eval()
+        return self.module(x)
