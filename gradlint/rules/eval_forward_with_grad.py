@@ -104,9 +104,10 @@ class EvalForwardWithGrad(Rule):
 
 
 def _module_call_method(facts, scope) -> bool:
-    """`forward` or `__call__` of a class: its result goes to whoever calls the module."""
+    """`forward` or `__call__` of an `nn.Module` subclass: its result goes to whoever calls the module."""
+    cls = facts.tree.parent(scope)
     return isinstance(scope, FUNCTION_TYPES) and scope.name in ("forward", "__call__") \
-        and isinstance(facts.tree.parent(scope), ast.ClassDef)
+        and isinstance(cls, ast.ClassDef) and facts.modules.is_module_class(cls)
 
 
 def _turns_grad_on(facts, function) -> bool:
