@@ -198,6 +198,9 @@ class ModuleFacts:
             return func
         if self.kind_of(func) == "module":
             return func
+        if isinstance(func, ast.Attribute) and func.attr not in MODULE_API_METHODS \
+                and self.facts.index.runs_forward(func.attr) and self.kind_of(func.value) == "module":
+            return func.value  # a method of the module that runs its forward (`agent.get_action(obs)`)
         return None
 
     def is_forward(self, call: ast.Call) -> bool:

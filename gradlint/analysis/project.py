@@ -56,6 +56,7 @@ class FileSummary:
     aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
     wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
     decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
+    forward_methods: list[str] = field(default_factory=list)  # methods that run a forward of their module
 
     def to_dict(self) -> dict:
         return dict(vars(self))
@@ -111,6 +112,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         elif isinstance(definition, ast.ClassDef):
             summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
     summary.defined.sort()
+    summary.forward_methods = _forward_methods(tree, symbols, resolver)
     for call in tree.calls:
         key = _call_key(tree, symbols, call)
         if key is None:
@@ -125,6 +127,38 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
                               symbols.qualname_of(enclosing) if enclosing is not None else None, around))
     summary.referenced = sorted(_referenced(tree, symbols, methods))
     return summary
+
+
+def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> list[str]:
+    """Methods (other than `forward`) that run a forward of their own module with grad on:
+    `self(x)`, `self.forward(x)`, or `self.actor(x)` where `__init__` made `self.actor` by a
+    constructor call (`get_action`, `encode`, `forward_masks`)."""
+    found = []
+    for cls in tree.classes:
+        init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
+        built = set()
+        for node in tree.scope_nodes(init) if init is not None else ():
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                        built.add(target.attr)
+        for method in cls.body:
+            if not isinstance(method, FUNCTION_TYPES) or method.name == "forward" or method.name.startswith("__"):
+                continue
+            for node in tree.scope_nodes(method):
+                if isinstance(node, ast.Call) and _runs_own_module(node.func, built):
+                    mode = resolver.mode_at(node) if resolver is not None else None
+                    if mode is None or not mode.grad_off:
+                        found.append(symbols.qualname_of(method))
+                        break
+    return sorted(name for name in found if name)
+
+
+def _runs_own_module(func: ast.AST, built: set[str]) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id == "self"
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+        and (func.attr == "forward" or func.attr in built)
 
 
 def _is_torch(imports: ImportTable, key: str) -> bool:
@@ -378,6 +412,7 @@ class ProjectIndex:
         self._torch_modules: set[str] = set()
         self._imports: dict[str, set[str]] = {}
         self._methods: dict[str, set[str]] = {}  # bare method name -> qualified methods
+        self._forward_methods: set[str] = set()
         bases: dict[str, set[str]] = {}
         for summary in summaries:
             self.defined.update(summary.defined)
@@ -385,6 +420,7 @@ class ProjectIndex:
             self._aliases.update(summary.aliases)
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
+            self._forward_methods.update(summary.forward_methods)
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
             self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
@@ -464,6 +500,12 @@ class ProjectIndex:
     @cached_property
     def _referenced_names(self) -> set[str]:
         return {r if r.startswith(MAYBE) else self._callee(r) for r in self._referenced}
+
+    def runs_forward(self, method: str) -> bool:
+        """Does calling a module's method of this name run its forward? True when every project
+        method of that name does (`agent.get_action(obs)` where `get_action` runs `self.actor(...)`)."""
+        candidates = self._methods.get(method)
+        return bool(candidates) and candidates <= self._forward_methods
 
     # -- grad mode -------------------------------------------------------------------
 
