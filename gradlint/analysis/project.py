@@ -88,7 +88,9 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary = FileSummary(module=symbols.module, uses_torch=imports.uses_torch())
     summary.aliases = {f"{symbols.module}.{local}" if symbols.module else local: target
                        for local, target in imports.everything.items()}
-    summary.wrappers = _wrappers(tree, imports, symbols)
+    # a wrapper names torch's grad mode in its own file: most files cannot define one
+    names_grad_mode = text is None or any(word in text for word in GRAD_MODE_WORDS)
+    summary.wrappers = _wrappers(tree, imports, symbols) if names_grad_mode else {}
     local_wrappers = summary.wrappers
 
     def project_effect(expr, as_decorator, scope):
@@ -97,7 +99,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         return effect_of_mode(mode)
 
     resolver = None
-    if text is None or any(word in text for word in GRAD_MODE_WORDS) or local_wrappers:
+    if names_grad_mode or local_wrappers:
         resolver = GradModeResolver(tree, imports, lambda function: None, project_effect)
     methods = set()
     for definition, name in symbols.qualified.items():
