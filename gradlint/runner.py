@@ -462,42 +462,11 @@ def _start_worker(state: tuple | None, parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the parent while it forked us
-    _die_with_parent(parent)
+    from gradlint.process_lifetime import die_with_parent
+
+    die_with_parent(parent)  # SIGKILL when the parent dies, however it ends
     if state is not None:
         _init_worker(*state)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Make this worker end when the parent process does, however it ends (SIGKILL included).
-
-    Linux: the kernel sends SIGKILL at the parent's death (prctl PR_SET_PDEATHSIG).
-    Elsewhere a watcher thread checks every half second that the parent is still the
-    parent. Either way, a parent that died before this ran ends the worker at once.
-    """
-    import signal
-    import sys
-
-    armed = False
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            armed = ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0
-        except (OSError, AttributeError):
-            armed = False
-    if os.getppid() != parent:
-        os._exit(1)
-    if not armed:
-        import threading
-        import time
-
-        def watch():
-            while os.getppid() == parent:
-                time.sleep(0.5)
-            os._exit(1)
-
-        threading.Thread(target=watch, name="gradlint-parent-watch", daemon=True).start()
 
 
 def run_stdin(text: str, filename: str, settings: Settings, *, fix: bool, unsafe: bool, diff: bool) -> tuple[RunOutcome, str]:

@@ -27,6 +27,7 @@ import signal
 import sys
 import traceback
 
+from gradlint.process_lifetime import die_with_parent
 from gradlint.verify import processes
 
 
@@ -56,7 +57,7 @@ def _parent_died(signum, frame) -> None:
 def _start_job(request: dict, server: int) -> None:
     """In the forked child: its own session, a memory cap, death with the server; then the job."""
     os.setsid()
-    processes.die_with_parent(server)
+    die_with_parent(server)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     processes.limit_memory(request["job"].get("memory_limit", 0))
@@ -67,7 +68,7 @@ def serve(parent: int) -> None:
     # the caller decides when jobs stop: a Ctrl-C reaches it, and it kills the job
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _parent_died)
-    processes.die_with_parent(parent, signal.SIGTERM)
+    die_with_parent(parent, signal.SIGTERM)
     processes.become_subreaper()
 
     from gradlint.verify import preload, worker  # noqa: F401  (torch and the worker, once, before any fork)
@@ -107,7 +108,7 @@ def main() -> None:
     arguments = sys.argv[1:]
     parent = int(arguments[arguments.index("--parent") + 1]) if "--parent" in arguments else os.getppid()
     if "--single" in arguments:
-        processes.die_with_parent(parent)
+        die_with_parent(parent)
         request = json.loads(sys.stdin.buffer.read())
         processes.limit_memory(request["job"].get("memory_limit", 0))
         sys.exit(_run_job(request))

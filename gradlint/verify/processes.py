@@ -1,8 +1,7 @@
 """No fixture process outlives the verifier: parent-death signals, a subreaper, and a sweep.
 
-- die_with_parent: the fork server and each job's process get a signal when
-  their parent dies (Linux: prctl PR_SET_PDEATHSIG; elsewhere a thread that
-  polls getppid);
+- die_with_parent (gradlint/process_lifetime.py, shared with the lint pool): the
+  fork server and each job's process get a signal when their parent dies;
 - become_subreaper: the fork server adopts every orphan below it (Linux:
   PR_SET_CHILD_SUBREAPER), so a fixture's child that escaped with setsid or a
   double fork still has the fork server as an ancestor;
@@ -14,47 +13,20 @@ This module does not import torch.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import sys
-import threading
 import time
 
-PR_SET_PDEATHSIG = 1
+from gradlint.process_lifetime import prctl
+
 PR_SET_CHILD_SUBREAPER = 36
-WATCHDOG_INTERVAL_S = 0.5
 SWEEP_ROUNDS = 50  # a process that forks while it is being killed needs another round
 COMMAND_CHARS = 80
 
 
-def _prctl(option: int, value: int) -> bool:
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:
-    """Send this process `signum` once `parent` (its parent now) has exited."""
-    if _prctl(PR_SET_PDEATHSIG, signum):
-        if os.getppid() != parent:  # it died before the prctl
-            os.kill(os.getpid(), signum)
-        return
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(WATCHDOG_INTERVAL_S)
-        os.kill(os.getpid(), signum)
-
-    threading.Thread(target=watch, name="gradlint-parent-watch", daemon=True).start()
-
-
 def become_subreaper() -> bool:
-    return _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    return prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
 def limit_memory(nbytes: int) -> None:
