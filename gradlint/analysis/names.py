@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+from gradlint.analysis.vocabulary import OTHER_FRAMEWORKS, TORCH_ROOTS
+
 # Several public paths lead to one object; rules compare canonical names.
 CANONICAL = {
     "torch.autograd.no_grad": "torch.no_grad",
@@ -24,10 +26,6 @@ CANONICAL = {
     "lightning.pytorch.core.LightningModule": "lightning.LightningModule",
 }
 
-# packages whose objects are torch objects
-TORCH_ROOTS = frozenset({"torch", "lightning", "pytorch_lightning", "torchvision", "timm", "transformers", "accelerate"})
-# array frameworks whose `backward()`, `eval()` and `+= loss` mean something else
-OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "paddle", "mindspore", "oneflow", "chainer", "theano", "tinygrad"})
 TRACKED_ROOTS = ("torch", "lightning", "pytorch_lightning", "copy", "functools", "torchvision", "timm", "transformers", "accelerate")
 
 

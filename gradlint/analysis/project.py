@@ -32,13 +32,11 @@ from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BA
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis.vocabulary import CONTEXT_MANAGER_DECORATORS, GRAD_MODE_WORDS, MODULE_CLASS_ROOTS
 
 # methods whose calls never reach a project function we could judge
 UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
 MAYBE = "?"  # prefix of a call key whose receiver is unknown: `?evaluate` may be any method `evaluate`
-MODULE_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
-GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
-CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 MAX_ALIAS_STEPS = 20
 
 
@@ -310,8 +308,10 @@ def _grad_object(imports: ImportTable, expr: ast.AST | None, nested: dict[str, G
 
 
 def _grad_class(imports: ImportTable, expr: ast.AST) -> GradMode | None:
-    name = imports.qualname(expr)
-    return {"torch.no_grad": GradMode.DISABLED, "torch.inference_mode": GradMode.INFERENCE}.get(name)
+    """The grad-off mode of a grad-mode class named bare (`torch.no_grad`, `torch.inference_mode`)."""
+    effect = context_effect(imports, expr, as_decorator=True)
+    mode = effect(GradMode.ENABLED) if effect is not None else None
+    return mode if mode is not None and mode.grad_off else None
 
 
 def _returns(function) -> list[ast.AST | None]:
@@ -436,7 +436,7 @@ class ProjectIndex:
             if owner in bases:
                 self._methods.setdefault(name.rpartition(".")[2], set()).add(name)
         self._torch_users: dict[str, bool] = {}
-        self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_ROOTS) and label.split(".")[-1][:1].isupper())
+        self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_CLASS_ROOTS) and label.split(".")[-1][:1].isupper())
         self.lightning_classes = self._subclasses(lambda label: label in LIGHTNING_BASES)
 
     # -- names ---------------------------------------------------------------------

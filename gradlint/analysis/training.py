@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
+from gradlint.analysis.vocabulary import CLIPPING_METHODS, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
@@ -128,21 +128,10 @@ def loop_scopes(facts) -> dict[ast.AST, list[ast.AST]]:
     return found
 
 
-# functions that build, load, convert or fuse weights: edits there run before (or outside) training
-SETUP_FUNCTION = re.compile(
-    r"^_*(init|initiali[sz]e|reset|load|from_pretrained|convert|fuse|reparam|switch_to_deploy|deploy|merge|prune|"
-    r"quantize|build|make|create|setup|set_up|copy_weights|transfer|restore|remap|tie|resize)"
-    r"|(init|initiali[sz]e|_init_weights|init_weights|weight_init|load_state_dict|pretrained|reparameteri[sz]e)_*$",
-    re.I,
-)
-# in-place methods that write a value computed from their arguments (copy_, lerp_, mul_ ...)
-OPTIMIZER_STEP_NAMES = re.compile(r"^(step|_?\w+_step|update|_update\w*|update_\w+|soft_update\w*|hard_update\w*|sync\w*)$")
-
-
 def setup_function(function) -> bool:
     """`__init__`, `_init_weights`, `reset_parameters`, `load_pretrained`, `fuse_conv_bn`, ...:
     weights are made, loaded or fused there, not trained."""
-    return function.name == "__init__" or SETUP_FUNCTION.search(function.name) is not None
+    return function.name == "__init__" or SETUP_FUNCTION_NAME.search(function.name) is not None
 
 
 def trains(facts, scope: ast.AST) -> bool:
@@ -151,14 +140,10 @@ def trains(facts, scope: ast.AST) -> bool:
         return True
     for node in facts.tree.scope_nodes(scope):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
-            receiver = node.func.value
-            name = dotted(receiver) or ""
-            if re.search(r"(opt|optim|optimizer|scaler|solver)\w*$", name.split(".")[-1], re.I):
+            name = dotted(node.func.value) or ""
+            if OPTIMIZER_NAME.search(name.split(".")[-1]):
                 return True
     return False
-
-
-CLIPPING_METHODS = frozenset({"clamp_", "clip_", "clamp_min_", "clamp_max_", "renorm_"})
 
 
 def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[ast.AST], method: str | None) -> str | None:
@@ -180,7 +165,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "optimizer"
     if method in CLIPPING_METHODS:
         return "clipping"
-    if function is not None and OPTIMIZER_STEP_NAMES.match(function.name) and _reads_optimizer_state(function):
+    if function is not None and OPTIMIZER_STEP_NAME.match(function.name) and _reads_optimizer_state(function):
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)

@@ -260,3 +260,33 @@ ASSERTION_METHODS = frozenset({"assertTrue", "assertEqual", "assertFalse"})
 # one is a snapshot, not a functional weight): Python values, element passing, value reads and copies, stores
 VALUE_CONSUMING_BUILTINS = PYTHON_BUILTINS | PASSING_BUILTINS
 VALUE_CONSUMING_METHODS = PYTHON_VALUE_METHODS | ASSERTION_METHODS | CONTAINER_MUTATORS | {"load_state_dict", "copy_"}
+
+
+# -- packages and names -----------------------------------------------------------
+
+# packages whose objects are torch objects
+TORCH_ROOTS = frozenset({"torch", "lightning", "pytorch_lightning", "torchvision", "timm", "transformers", "accelerate"})
+# array frameworks whose `backward()`, `eval()` and `+= loss` mean something else
+OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "paddle", "mindspore", "oneflow", "chainer", "theano", "tinygrad"})
+# qualified-name prefixes of Module base classes (a project class deriving from one is a Module)
+MODULE_CLASS_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
+# the words a file must contain to change the grad mode itself (a cheap text test)
+GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
+# decorators that turn a generator function into a context manager
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+# -- training code, by its names ------------------------------------------------------
+
+# functions that build, load, convert or fuse weights: edits there run before (or outside) training
+SETUP_FUNCTION_NAME = re.compile(
+    r"^_*(init|initiali[sz]e|reset|load|from_pretrained|convert|fuse|reparam|switch_to_deploy|deploy|merge|prune|"
+    r"quantize|build|make|create|setup|set_up|copy_weights|transfer|restore|remap|tie|resize)"
+    r"|(init|initiali[sz]e|_init_weights|init_weights|weight_init|load_state_dict|pretrained|reparameteri[sz]e)_*$",
+    re.I,
+)
+# optimizer steps and target-network updates written as functions or methods
+OPTIMIZER_STEP_NAME = re.compile(r"^(step|_?\w+_step|update|_update\w*|update_\w+|soft_update\w*|hard_update\w*|sync\w*)$")
+# names of objects whose `.step()` applies gradients: optimizers and AMP's grad scaler
+OPTIMIZER_NAME = re.compile(r"(^|_)(opt|optim|optimi[sz]er|scaler|solver)s?(_|\d|$)", re.I)
+# in-place methods that clip weights (WGAN's critic)
+CLIPPING_METHODS = frozenset({"clamp_", "clip_", "clamp_min_", "clamp_max_", "renorm_"})
