@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 from pathlib import Path
 
-from gradlint.config import Settings, describe_sizes
+from gradlint.config import Settings
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 class DiscoveryError(Exception):
     """A path the user named that cannot be linted (exit 2)."""
-
-
-def refusal(path: str, max_file_size: int | None) -> str | None:
-    """Why a file must not be read, from its metadata alone, or None.
-
-    Not a regular file: opening a FIFO blocks until a writer comes, a device
-    such as /dev/zero never ends. Above `max_file_size` bytes: the analysis
-    would take minutes and gigabytes. (A missing or unreadable file is left to
-    the read, which names the reason.)
-    """
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        return "is a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-    if max_file_size and info.st_size > max_file_size:
-        size, limit = describe_sizes(info.st_size, max_file_size)
-        return f"file is too large ({size} > {limit} limit; see max-file-size)"
-    return None
 
 
 def _excluded(rel_parts: tuple[str, ...], patterns: tuple[str, ...]) -> bool:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from gradlint.config import Settings
-from gradlint.discovery import discover, refusal
+from gradlint.discovery import discover
 from gradlint.finding import Finding
 from gradlint.source import FileChanged, FileStamp, SourceError, SourceText, read_bytes, signals_held
 
@@ -252,11 +252,8 @@ def _remember(store, unit: _File, result: _Checked) -> None:
 
 
 def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) -> tuple[_File | None, str | None]:
-    refused = refusal(path, max_file_size)  # a FIFO would block the open; a huge file the analysis
-    if refused:
-        return None, f"{path}: {refused}"
     try:
-        data, stamp = read_bytes(path)
+        data, stamp = read_bytes(path, max_file_size)  # a FIFO, a device or a huge file is refused
         source = SourceText.from_bytes(data)
     except SourceError as exc:
         return None, f"{path}: {exc}"

@@ -199,18 +199,38 @@ def apply_edits(source: SourceText, edits: list[Edit]) -> str:
     return text
 
 
-def read_bytes(path: str) -> tuple[bytes, FileStamp]:
-    """The file's bytes and its stamp (of the very bytes read), or SourceError with one line's reason."""
+def read_bytes(path: str, max_size: int | None = None) -> tuple[bytes, FileStamp]:
+    """The file's bytes and its stamp (of the very bytes read), or SourceError with one line's reason.
+
+    The file is opened without blocking and judged by what was opened, not by a name looked up
+    before: a FIFO (whose open would wait for a writer) or a device is "not a regular file", and a
+    file above `max_size` bytes is refused before it is read."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-            info = os.fstat(handle.fileno())
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
         raise SourceError("is a directory") from None
     except PermissionError:
         raise SourceError("permission denied") from None
     except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket (or a FIFO without a reader) cannot be opened for reading
+            raise SourceError("not a regular file") from None
         raise SourceError(exc.strerror or str(exc)) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError("is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("not a regular file")
+        if max_size and info.st_size > max_size:
+            from gradlint.config import describe_sizes
+
+            size, limit = describe_sizes(info.st_size, max_size)
+            raise SourceError(f"file is too large ({size} > {limit} limit; see max-file-size)")
+        try:
+            data = handle.read()
+        except OSError as exc:
+            raise SourceError(exc.strerror or str(exc)) from None
+        info = os.fstat(fd)
     return data, FileStamp.of(info, data)
 
 

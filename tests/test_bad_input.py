@@ -171,8 +171,8 @@ def test_read_only_file_is_left_unchanged(tmp_path):
 
 
 def test_unreadable_file_simulated(tmp_path, monkeypatch):
-    """As root chmod 000 does not stop reads: make open() refuse that one file, in process."""
-    import builtins
+    """As root chmod 000 does not stop reads: make the open refuse that one file, in process."""
+    import os
 
     from click.testing import CliRunner
 
@@ -180,7 +180,7 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
 
     write(tmp_path, "secret.py", BAD)
     write(tmp_path, "bad.py", BAD)
-    real_open = builtins.open
+    real_open = os.open
 
     def refusing_open(file, *args, **kwargs):
         if str(file).endswith("secret.py"):
@@ -188,7 +188,7 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
         return real_open(file, *args, **kwargs)
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(builtins, "open", refusing_open)
+    monkeypatch.setattr(os, "open", refusing_open)
     result = CliRunner().invoke(main, ["check", "--no-cache", "secret.py", "bad.py"])
     assert result.exit_code == 2
     assert "secret.py: permission denied" in result.output
