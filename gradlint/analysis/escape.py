@@ -295,7 +295,7 @@ class _RegionCheck:
             return bool(MODEL_FACTORIES.match(qualified)) or qualified.startswith(("torch.optim.", "transformers.")) or qualified == "copy.deepcopy" or last == "from_pretrained"
         func = call.func
         if isinstance(func, ast.Name):
-            if self.facts.is_module_class(func):
+            if self.facts.names_module_class(func):
                 return True
             return any(c.name == func.id and self.facts.modules.is_module_class(c) for c in self.facts.tree.classes)
         return isinstance(func, ast.Attribute) and func.attr == "from_pretrained"

@@ -35,7 +35,7 @@ class FileFacts:
             return self._index
         return ProjectIndex([summarize(self.tree, self.imports, self.symbols)])
 
-    def is_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:
+    def names_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:
         """Does this name (a class, an annotation) refer to an `nn.Module` subclass of the project?"""
         qualified = self.symbols.resolve(name, scope)
         return qualified is not None and self.index.canonical(qualified) in self.index.module_classes

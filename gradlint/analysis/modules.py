@@ -73,7 +73,7 @@ class ModuleFacts:
             if MODEL_FACTORIES.match(name):
                 return "module"
             return None
-        if isinstance(func, (ast.Name, ast.Attribute)) and self.facts.is_module_class(func):
+        if isinstance(func, (ast.Name, ast.Attribute)) and self.facts.names_module_class(func):
             return "module"
         return None
 
@@ -175,7 +175,7 @@ class ModuleFacts:
             if name and (name.startswith("torch.nn.") or name in ("lightning.LightningModule",)):
                 kind = self._class_kind(annotation)
                 return kind or ("module" if name == "torch.nn.Module" else None)
-            if isinstance(annotation, (ast.Name, ast.Attribute)) and self.facts.is_module_class(annotation):
+            if isinstance(annotation, (ast.Name, ast.Attribute)) and self.facts.names_module_class(annotation):
                 return "module"
             return None
         # a parameter or an attribute the analysed code never assigns visibly: trust a telling name
