@@ -6,6 +6,12 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 
+# Every child process a test starts imports the gradlint of this checkout, the one
+# pytest itself imports, not whatever the environment has installed (an editable
+# install of another clone, an older wheel). tests/test_install.py removes it again
+# for the installed wheel it checks.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
+
 
 @pytest.fixture
 def lint():

@@ -24,7 +24,9 @@ BUNDLED = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT, "gradlint",
 
 
 def _run(command, cwd, timeout=120):
-    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    # without the checkout that conftest puts on PYTHONPATH: the wheel is what is checked
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    proc = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     return proc
 
 

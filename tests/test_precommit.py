@@ -57,8 +57,9 @@ def _index_reachable() -> bool:
 
 
 def _env() -> dict[str, str]:
-    # a hook running this suite must not leak its repository into ours
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    # a hook running this suite must not leak its repository into ours, and the hook
+    # must run the gradlint pre-commit installed, not the checkout conftest puts on PYTHONPATH
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONPATH"}
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
