@@ -77,7 +77,7 @@ class FlowFacts:
             if isinstance(parent, ast.stmt):
                 for value, targets in statement_sinks(facts, parent):
                     if facts.tree.is_inside(node, value):
-                        sinks.update(targets)
+                        sinks.update(key for target in targets for key in flow.target_keys(parent, target))
                 break
             if isinstance(parent, ast.comprehension) and parent.iter is current:
                 for target in assigned_names(parent.target):
@@ -100,8 +100,9 @@ class FlowFacts:
         return fate
 
     def path_fate(self, path: str, scope: ast.AST) -> Fate:
+        """Where a path's value can go, over every definition of its name."""
         flow = self.scope(scope)
-        reached = flow.reach(path)
+        reached = set().union(*(flow.reach(key) for key in flow.keys_of(path)))
         return Fate(flow.backward_nodes(reached), ESCAPE in reached, UNKNOWN in reached)
 
     def state_of(self, expr: ast.AST) -> str:

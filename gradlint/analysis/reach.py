@@ -1,10 +1,15 @@
 """Reachability: where a value can flow within one scope.
 
-Flow-insensitive: edges from each loaded name or attribute path to what it is
-stored into, to the backwards that backpropagate it, to return statements
-("escape"), and to calls we cannot see into ("unknown"). `.detach()`,
-`.item()`, `.tolist()`, `float()`/`int()`, `.numpy()`, comparisons and argmax
-cut the flow.
+Edges from each value read (a name or attribute path) to what it is stored
+into, to the backwards that backpropagate it, to return statements ("escape"),
+and to calls we cannot see into ("unknown"). `.detach()`, `.item()`,
+`.tolist()`, `float()`/`int()`, `.numpy()`, comparisons and argmax cut the flow.
+
+A local name bound more than once is one value per definition
+(`definitions.Definitions`): the `output` of a validation forward and the
+`output` of the training forward that reaches the backward are different
+nodes, `output@12:8` and `output@20:12`. Attribute paths (`self.feats`) are
+heap locations and stay one node each.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import ast
 from dataclasses import dataclass, field
 
 from gradlint.analysis.backward import Backward
+from gradlint.analysis.definitions import Definitions, plain
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 from gradlint.analysis.vocabulary import (
@@ -53,6 +59,7 @@ class ScopeFlow:
         self.scope = scope
         self.edges: dict[str, set[str]] = {}
         self.backwards: list[Backward] = facts.flow.backwards(scope)
+        self.definitions = Definitions(facts.tree, scope)
         self._backward_keys = {id(b.node): f"{BACKWARD}{i}" for i, b in enumerate(self.backwards)}
         self._key_to_node = {f"{BACKWARD}{i}": b.node for i, b in enumerate(self.backwards)}
         self._build()
@@ -66,31 +73,61 @@ class ScopeFlow:
         for backward in self.backwards:
             key = self._backward_keys[id(backward.node)]
             for root in backward.roots:
-                for path in live_paths(facts, root):
-                    self._edge(path, key)
+                for source in self._read_keys(root):
+                    self._edge(source, key)
         for node in facts.tree.scope_nodes(self.scope):
             if isinstance(node, ast.stmt):
-                for sink in statement_sinks(facts, node):
-                    self._add_statement(node, sink)
+                for value, targets in statement_sinks(facts, node):
+                    sinks = [sink for target in targets for sink in self.target_keys(node, target)]
+                    for source in self._read_keys(value):
+                        for sink in sinks:
+                            self._edge(source, sink)
+                if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                    # `total += loss`: the old value flows into the new one
+                    for source in self._read_keys(node.target, load=False):
+                        for sink in self.target_keys(node, node.target.id):
+                            self._edge(source, sink)
             elif isinstance(node, ast.NamedExpr):
-                for path in live_paths(facts, node.value):
-                    self._edge(path, node.target.id)
+                for source in self._read_keys(node.value):
+                    self._edge(source, node.target.id)
             elif isinstance(node, ast.comprehension):
                 for target in assigned_names(node.target):
                     if isinstance(target, ast.Name):
-                        for path in live_paths(facts, node.iter):
-                            self._edge(path, target.id)
+                        for source in self._read_keys(node.iter):
+                            self._edge(source, target.id)
             elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda)) and node is not self.scope:
                 # a nested function may do anything with what it reads from here
                 for inner in ast.walk(node):
                     if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
                         self._edge(inner.id, UNKNOWN)
 
-    def _add_statement(self, stmt: ast.stmt, sink) -> None:
-        value, targets = sink
-        for path in live_paths(self.facts, value):
-            for target in targets:
-                self._edge(path, target)
+    def _read_keys(self, expr: ast.AST | None, load: bool = True) -> set[str]:
+        """The nodes whose values expr reads: live paths, each local name at the definitions that reach it."""
+        keys = set()
+        for path, head in live_reads(self.facts, expr, load):
+            if isinstance(head, ast.Name) and head.id in self.definitions.versioned and path.startswith(head.id):
+                rest = path[len(head.id):]
+                keys.update(key + rest for key in self.definitions.read_keys(head))
+            else:
+                keys.add(path)
+        return keys
+
+    def target_keys(self, stmt: ast.stmt, target: str) -> list[str]:
+        """The nodes a statement's sink stands for: a new definition where it binds the name,
+        else (an attribute, an item, an in-place call) the value the name holds there."""
+        if target.startswith("<"):
+            return [target]
+        head, dot, rest = target.partition(".")
+        if head not in self.definitions.versioned:
+            return [target]
+        if not dot and self.definitions.binds(stmt, head):
+            return [self.definitions.store_key(head, stmt)]
+        return [key + dot + rest for key in self.definitions.reaching(head, stmt) or {head + "@in"}]
+
+    def keys_of(self, path: str) -> set[str]:
+        """Every node a plain path stands for (a question about a name as a whole)."""
+        head, dot, rest = path.partition(".")
+        return {key + dot + rest for key in self.definitions.all_keys(head)}
 
     def reach(self, path: str) -> frozenset[str]:
         """Every sink (path, backward key, ESCAPE, UNKNOWN) reachable from path."""
@@ -113,7 +150,8 @@ class ScopeFlow:
         return {self._key_to_node[s] for s in sinks if s in self._key_to_node}
 
     def paths_reaching_backward(self) -> set[str]:
-        return {path for path in list(self.edges) if any(s.startswith(BACKWARD) for s in self.reach(path))}
+        """Plain paths (definition marks removed) of every node that reaches a backward."""
+        return {plain(path) for path in list(self.edges) if any(s.startswith(BACKWARD) for s in self.reach(path))}
 
 
 def _related(path: str, edges: dict) -> list[str]:
@@ -151,11 +189,13 @@ def is_cut(facts, node: ast.AST) -> bool:
     return False
 
 
-def live_paths(facts, expr: ast.AST | None) -> set[str]:
-    """Names and attribute paths read by expr whose value is not cut before expr's result."""
+def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str, ast.AST]]:
+    """(path, its leftmost name node) for each name and attribute path read by expr whose
+    value is not cut before expr's result. `load=False` also takes expr itself when it is a
+    store target (the old value of `total` in `total += loss`)."""
     if expr is None:
-        return set()
-    found: set[str] = set()
+        return []
+    found: list[tuple[str, ast.AST]] = []
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -163,10 +203,11 @@ def live_paths(facts, expr: ast.AST | None) -> set[str]:
             continue
         if isinstance(node, (ast.Lambda, *FUNCTION_TYPES)):
             continue
-        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
+        if isinstance(node, (ast.Name, ast.Attribute)) and (
+                isinstance(getattr(node, "ctx", None), ast.Load) or (not load and node is expr)):
             path = dotted(node)
             if path:
-                found.add(path)
+                found.append((path, _head(node)))
                 if isinstance(node, ast.Name):
                     continue
         if isinstance(node, ast.Compare) and node is not expr:
@@ -186,6 +227,17 @@ def live_paths(facts, expr: ast.AST | None) -> set[str]:
             continue
         stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+def live_paths(facts, expr: ast.AST | None) -> set[str]:
+    """Names and attribute paths read by expr whose value is not cut before expr's result."""
+    return {path for path, _ in live_reads(facts, expr)}
+
+
+def _head(node: ast.AST) -> ast.AST:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node
 
 
 def store_targets(facts, target: ast.AST) -> list[str]:

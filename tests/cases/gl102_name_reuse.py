@@ -1,0 +1,79 @@
+"""Names bound more than once are one value per definition (reaching definitions)."""
+import torch
+
+
+def train_epoch(model, loader, val_batch, optimizer, loss_fn):
+    model.train()
+    for x, y in loader:
+        output = model(x)
+        loss = loss_fn(output, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    # the validation batch reuses the name `output`: it never reaches the backward above
+    output = model(val_batch)  # expect: GL102
+    print(output.argmax(1).tolist())
+
+
+def val_inside_the_loop(model, loader, val_x, optimizer):
+    for x, y in loader:
+        pred = model(x)
+        pred.sum().backward()
+        optimizer.step()
+        pred = model(val_x)  # expect: GL102
+        print(pred.mean().item())
+
+
+def reassigned_before_the_backward(model, x, extra, optimizer):
+    # both definitions reach the backward: the second one is computed from the first
+    out = model(x)
+    out = out + model(extra)
+    out.sum().backward()
+    optimizer.step()
+
+
+def either_branch_reaches(model, x, y, flag, optimizer):
+    if flag:
+        out = model(x)
+    else:
+        out = model(y)
+    out.sum().backward()
+    optimizer.step()
+
+
+def carried_around_the_loop(model, batches, optimizer):
+    # the value of the last iteration flows into the next one and then to the backward
+    state = None
+    for x in batches:
+        if state is not None:
+            state.sum().backward()
+            optimizer.step()
+        state = model(x)
+
+
+def accumulated(model, batches, optimizer):
+    total = 0
+    for x in batches:
+        out = model(x)
+        total += out.sum()
+    total.backward()
+    optimizer.step()
+
+
+def after_a_try(model, x, fallback, optimizer):
+    try:
+        out = model(x)
+    except RuntimeError:
+        out = model(fallback)
+    out.sum().backward()
+    optimizer.step()
+
+
+def matched(model, command, x, optimizer):
+    match command:
+        case "train":
+            out = model(x)
+        case _:
+            out = model(x * 2)
+    out.sum().backward()
+    optimizer.step()
