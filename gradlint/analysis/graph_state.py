@@ -1,6 +1,6 @@
 """Graph state: does a name's value certainly carry an autograd graph?
 
-Flow-sensitive, in statement order, loops iterated to a fixed point: each name
+Flow-sensitive, on the one dataflow solver (analysis/dataflow.py): each name
 is GRAPH (certainly carries a graph), NO_GRAPH (certainly not) or MAYBE.
 """
 
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ast
 
+from gradlint.analysis.dataflow import ForwardAnalysis
+from gradlint.analysis.definitions import header_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Many, Param
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
     GRAPH_CUTTING_FUNCTIONS,
     GRAPH_CUTTING_METHODS,
@@ -39,26 +41,23 @@ def join(a: dict, b: dict) -> dict:
     return out
 
 
-class GraphStates:
-    """Flow-sensitive graph state of names in one scope."""
+class GraphStates(ForwardAnalysis):
+    """Flow-sensitive graph state of names in one scope (run by the dataflow solver)."""
 
     def __init__(self, facts, scope: ast.AST):
+        super().__init__()
         self.facts = facts
         self.scope = scope
         self.params = facts.parameters
-        self.before: dict[ast.stmt, dict] = {}
         body = scope.body if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else []
-        self._run(body, {})
+        self.run(body, {})
 
-    # -- statements --
+    # -- the analysis --
 
-    def _run(self, body, env: dict) -> dict:
-        for stmt in body:
-            env = self._stmt(stmt, env)
-        return env
+    def join(self, a: dict, b: dict) -> dict:
+        return join(a, b)
 
-    def _stmt(self, stmt: ast.stmt, env: dict) -> dict:
-        self.before[stmt] = dict(env)
+    def transfer(self, stmt: ast.stmt, env: dict) -> dict:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             if stmt.value is None:
                 return env
@@ -79,36 +78,20 @@ class GraphStates:
             return env
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             return self._call_statement(stmt.value, env)
-        if isinstance(stmt, LOOP_TYPES):
-            return self._loop(stmt, env)
-        if isinstance(stmt, ast.If):
-            return join(self._run(stmt.body, dict(env)), self._run(stmt.orelse, dict(env)))
-        if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            env = dict(env)
-            for item in stmt.items:
-                if item.optional_vars is not None:
-                    self._assign(item.optional_vars, MAYBE, env)
-            return self._run(stmt.body, env)
-        if isinstance(stmt, ast.Try):
-            after = self._run(stmt.body, dict(env))
-            for handler in stmt.handlers:
-                after = join(after, self._run(handler.body, dict(env)))
-            after = self._run(stmt.orelse, after)
-            return self._run(stmt.finalbody, after)
         return env
 
-    def _loop(self, loop, env: dict) -> dict:
-        start = dict(env)
-        for _ in range(3):
-            entry = dict(start)
-            if isinstance(loop, (ast.For, ast.AsyncFor)):
-                self._assign_element(loop.target, self.params.element_of(loop.iter), entry)
-            end = self._run(loop.body, entry)
-            merged = join(start, end)
-            if merged == start:
-                break
-            start = merged
-        return join(env, self._run(loop.orelse, dict(start)))
+    def bind(self, stmt: ast.stmt, target: ast.AST | None, env: dict) -> dict:
+        if target is None:
+            return env
+        env = dict(env)
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._assign_element(target, self.params.element_of(stmt.iter), env)
+        elif isinstance(target, ast.pattern):
+            for name in header_bindings(target):
+                self._assign(ast.Name(id=name, ctx=ast.Store()), MAYBE, env)
+        else:
+            self._assign(target, MAYBE, env)
+        return env
 
     def _assign(self, target, state: str, env: dict) -> None:
         for leaf in assigned_names(target):
