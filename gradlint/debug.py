@@ -186,7 +186,7 @@ class _Report:
         out = [f"call {facts.text(call)} at {self.at(call)}"]
         callee = facts.modules.callee(call)
         out.append(f"  forward: {_yes(callee is not None)}" + (f" (of {facts.text(callee)})" if callee is not None else ""))
-        out.append(f"  backward: {_yes(backward_of(facts, call) is not None)}")
+        out.append(f"  backward: {_yes(backward_of(facts.imports, call) is not None)}")
         receiver = call.func.value if isinstance(call.func, ast.Attribute) and callee is None else (callee or call.func)
         out.append(f"  module kind of {facts.text(receiver)}: {facts.modules.kind_of(receiver) or 'not a module'}")
         if callee is not None:

@@ -20,9 +20,10 @@ class Backward:
     roots: tuple[ast.AST, ...]  # the expressions whose graphs are backpropagated
 
 
-def backward_of(facts, call: ast.Call) -> Backward | None:
+def backward_of(imports, call: ast.Call) -> Backward | None:
+    """The backward call is, if it is one (`imports`: the file's ImportTable)."""
     func = call.func
-    name = facts.imports.qualname(func)
+    name = imports.qualname(func)
     if name in ("torch.autograd.backward", "torch.autograd.grad"):
         first = call.args[0] if call.args else keyword(call, "outputs") or keyword(call, "tensors")
         return Backward(call, (first,)) if first is not None else None
@@ -50,7 +51,7 @@ def backwards_by_scope(facts) -> dict[ast.AST, list[Backward]]:
     """Every backward of the file, grouped by the function (or module) whose code runs it."""
     found: dict[ast.AST, list[Backward]] = {}
     for call in facts.tree.calls:
-        backward = backward_of(facts, call)
+        backward = backward_of(facts.imports, call)
         if backward is not None:
             found.setdefault(facts.flow.analysis_scope(call), []).append(backward)
     for function in facts.tree.functions:

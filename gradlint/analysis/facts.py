@@ -100,7 +100,7 @@ class FileFacts:
     def eval_calls(self):
         from gradlint.analysis.training import eval_calls_by_scope
 
-        return eval_calls_by_scope(self)
+        return eval_calls_by_scope(self.tree)
 
     @cached_property
     def flow(self):

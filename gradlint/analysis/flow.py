@@ -23,10 +23,7 @@ class FlowFacts:
 
     def analysis_scope(self, node: ast.AST) -> ast.AST:
         """The function (or module) whose statements hold node; lambdas belong to their definer."""
-        scope = self.facts.tree.scope_of(node)
-        while isinstance(scope, ast.Lambda):
-            scope = self.facts.tree.scope_of(scope)
-        return scope
+        return self.facts.tree.analysis_scope(node)
 
     def scope(self, scope: ast.AST) -> ScopeFlow:
         flow = self._scopes.get(scope)

@@ -15,6 +15,10 @@ The index answers, by qualified name:
   (a caller's mode is its own callers' mode, to a fixpoint; recursion ends);
   None when a site runs with grad, when `q` is passed around as a value, or
   when it has no call site (it is judged by its own body);
+- `evaluated_paths(q)`: the `self.` module paths every call site of method `q` has put in
+  eval mode, in evaluation code (a batch helper called only by an evaluation loop);
+- `result_may_be_trained(q)`: does a call site keep `q`'s result with grad on outside
+  evaluation code (its caller may backpropagate through it)?
 - `wrapper_mode(key)`: the mode a project wrapper sets (`call:q` for `q()`, `bare:q` for `q`);
 - `module_classes` / `lightning_classes`: qualified names of `nn.Module` and
   LightningModule subclasses, through any number of project classes;
@@ -32,7 +36,15 @@ from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BA
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
-from gradlint.analysis.vocabulary import CONTEXT_MANAGER_DECORATORS, GRAD_MODE_WORDS, MODULE_CLASS_ROOTS
+from gradlint.analysis.backward import backward_of
+from gradlint.analysis.training import eval_calls_by_scope
+from gradlint.analysis.vocabulary import (
+    CONTEXT_MANAGER_DECORATORS,
+    GRAD_MODE_WORDS,
+    GRADIENT_CUTTING_METHODS,
+    MODULE_CLASS_ROOTS,
+    NON_TENSOR_ATTRIBUTES,
+)
 
 # methods whose calls never reach a project function we could judge
 UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
@@ -47,8 +59,9 @@ class FileSummary:
     module: str = ""
     uses_torch: bool = False
     defined: list[str] = field(default_factory=list)  # qualified names of functions and methods
-    # (callee key, mode fixed at the site or None to inherit, enclosing function or None, project wrappers around it)
-    calls: list[tuple[str, str | None, str | None, list[str]]] = field(default_factory=list)
+    # (callee key, mode fixed at the site or None to inherit, enclosing function or None, project wrappers
+    # around it, `self.` module paths in eval mode at a `self.m()` site in evaluation code, result kept)
+    calls: list[tuple[str, str | None, str | None, list[str], list[str], bool]] = field(default_factory=list)
     referenced: list[str] = field(default_factory=list)  # call keys of functions used as values
     classes: dict[str, list[str]] = field(default_factory=dict)  # class -> base names (torch's or qualified)
     aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
@@ -113,6 +126,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
             summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
     summary.defined.sort()
     summary.forward_methods = _forward_methods(tree, symbols, resolver)
+    evaluating = _evaluating_sites(tree, imports)
     for call in tree.calls:
         key = _call_key(tree, symbols, call)
         if key is None:
@@ -124,9 +138,48 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
             mode = None if enclosing is not None else GradMode.ENABLED
         around = _project_contexts(tree, imports, symbols, call, local_wrappers)
         summary.calls.append((key, mode.value if mode is not None else None,
-                              symbols.qualname_of(enclosing) if enclosing is not None else None, around))
+                              symbols.qualname_of(enclosing) if enclosing is not None else None, around,
+                              evaluating(call), _result_kept(tree, call)))
     summary.referenced = sorted(_referenced(tree, symbols, methods))
     return summary
+
+
+def _evaluating_sites(tree: Tree, imports: ImportTable):
+    """For a `self.m()` call: the `self.` module paths its function put in eval mode before it,
+    when that function runs no backward (evaluation code, as `training.evaluation_phase` reads
+    it inside a function); else nothing."""
+    eval_calls = eval_calls_by_scope(tree)
+    trained = {tree.analysis_scope(call) for call in tree.calls if backward_of(imports, call) is not None}
+
+    def paths(call: ast.Call) -> list[str]:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return []
+        scope = tree.analysis_scope(call)
+        if not isinstance(scope, FUNCTION_TYPES) or scope in trained or scope.name == "training_step":
+            return []
+        position = (call.lineno, call.col_offset)
+        return sorted({path for made, path in eval_calls.get(scope, ())
+                       if path.startswith("self.") and (made.lineno, made.col_offset) < position})
+
+    return paths
+
+
+def _result_kept(tree: Tree, call: ast.Call) -> bool:
+    """Is a call's result used, rather than thrown away or turned into a number or an array at once?"""
+    current = call
+    while True:
+        parent = tree.parent(current)
+        if isinstance(parent, ast.Expr):
+            return False
+        if not (isinstance(parent, ast.Attribute) and parent.value is current):
+            return True
+        if parent.attr in NON_TENSOR_ATTRIBUTES or parent.attr in GRADIENT_CUTTING_METHODS:
+            return False
+        method_call = tree.parent(parent)
+        if not (isinstance(method_call, ast.Call) and method_call.func is parent):
+            return True
+        current = method_call  # `.mean()`, `.cpu()`: look at what the chain ends in
 
 
 def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> list[str]:
@@ -403,10 +456,21 @@ def _class_wrapper(imports: ImportTable, cls: ast.ClassDef) -> GradMode | None:
 # -- the index ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Site:
+    """One call site of a project function, as the index keeps it."""
+
+    mode: str | None  # grad mode fixed at the site, or None: the enclosing function's
+    enclosing: str | None  # qualified name of the function that makes the call
+    around: list[str]  # project grad-mode wrappers around the call
+    evaluating: frozenset[str]  # `self.` module paths in eval mode there (evaluation code)
+    kept: bool  # is the result used (not discarded, not made a number at once)?
+
+
 class ProjectIndex:
     def __init__(self, summaries: list[FileSummary]):
         self.defined: set[str] = set()
-        self._sites: dict[str, list[tuple[str | None, str | None, list[str]]]] = {}
+        self._sites: dict[str, list[Site]] = {}
         self._referenced: set[str] = set()
         self._aliases: dict[str, str] = {}
         self._wrappers: dict[str, str] = {}
@@ -426,8 +490,8 @@ class ProjectIndex:
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
             self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
-            for callee, mode, enclosing, around in summary.calls:
-                self._sites.setdefault(callee, []).append((mode, enclosing, list(around)))
+            for callee, mode, enclosing, around, evaluating, kept in summary.calls:
+                self._sites.setdefault(callee, []).append(Site(mode, enclosing, list(around), frozenset(evaluating), kept))
             for name, labels in summary.classes.items():
                 bases.setdefault(name, set()).update(labels)
         self._bases = bases
@@ -551,7 +615,8 @@ class ProjectIndex:
         sites = {name: found for name in self.defined if (found := self._call_sites(name)) is not None}
         dependents: dict[str, set[str]] = {}
         for name, found in sites.items():
-            for _, enclosing, _ in found:
+            for site in found:
+                enclosing = site.enclosing
                 if enclosing is not None and enclosing != name:
                     dependents.setdefault(self.canonical(enclosing), set()).add(name)
         modes: dict[str, GradMode] = {}
@@ -569,8 +634,8 @@ class ProjectIndex:
                         pending.append(dependent)
         return modes
 
-    def _site_mode(self, callee: str, site, modes: dict[str, GradMode]) -> GradMode:
-        mode, enclosing, around = site
+    def _site_mode(self, callee: str, site: Site, modes: dict[str, GradMode]) -> GradMode:
+        mode, enclosing, around = site.mode, site.enclosing, site.around
         if mode is not None:
             found = GradMode(mode)
         elif enclosing is not None and enclosing != callee:
@@ -583,6 +648,25 @@ class ProjectIndex:
             if wrapped:
                 found = meet_modes(wrapped) or found
         return found
+
+    # -- train and eval mode -----------------------------------------------------------
+
+    def evaluated_paths(self, function: str) -> frozenset[str]:
+        """The `self.` module paths every call site of a method puts in eval mode, in evaluation
+        code (`_predict_batch` called only after `self.network.eval()` in code with no backward);
+        empty when a site does not, or the method is passed around or never called."""
+        sites = self._call_sites(self.canonical(function))
+        if not sites:
+            return frozenset()
+        return frozenset.intersection(*(site.evaluating for site in sites))
+
+    def result_may_be_trained(self, function: str) -> bool:
+        """Does some call site keep the function's result, with grad on, outside evaluation code
+        (so that its caller may backpropagate through it)?"""
+        sites = self._call_sites(self.canonical(function)) or ()
+        modes = self._function_modes
+        return any(site.kept and not site.evaluating and not self._site_mode(function, site, modes).grad_off
+                   for site in sites)
 
     def wrapper_mode(self, key: str) -> str | None:
         """The grad mode a project wrapper sets: `call:q` for `q()`, `bare:q` for `q`."""

@@ -16,22 +16,22 @@ from gradlint.analysis.vocabulary import CLIPPING_METHODS, OPTIMIZER_NAME, OPTIM
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
-def eval_calls_by_scope(facts) -> dict[ast.AST, list[tuple[ast.Call, str]]]:
+def eval_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str]]]:
     """(call, module path) of every `m.eval()` / `m.train(False)`, grouped by the scope whose code runs it."""
     found: dict[ast.AST, list[tuple[ast.Call, str]]] = {}
-    for node in facts.tree.calls:
+    for node in tree.calls:
         if isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
-                path = dotted(node.func.value) or _constructed_into(facts, node)
+                path = dotted(node.func.value) or _constructed_into(tree, node)
                 if path:
-                    found.setdefault(facts.flow.analysis_scope(node), []).append((node, path))
+                    found.setdefault(tree.analysis_scope(node), []).append((node, path))
     return found
 
 
-def _constructed_into(facts, call: ast.Call) -> str | None:
+def _constructed_into(tree, call: ast.Call) -> str | None:
     """`encoder = Encoder().eval()`: eval mode chained at construction puts `encoder` in eval mode."""
-    parent = facts.tree.parent(call)
+    parent = tree.parent(call)
     if isinstance(call.func.value, ast.Call) and isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call:
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         if len(targets) == 1:
@@ -47,6 +47,8 @@ def evaluation_phase(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
     backwards = facts.flow.backwards(scope)
     if backwards and not isinstance(scope, ast.Module):
         return False
+    if isinstance(scope, FUNCTION_TYPES) and _evaluated_by_callers(facts, scope, callee_path):
+        return True
     position = (call.lineno, call.col_offset)
     for eval_call, path in eval_calls(facts, scope):
         if not covers(path, callee_path) or (eval_call.lineno, eval_call.col_offset) >= position:
@@ -56,6 +58,28 @@ def evaluation_phase(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
                and not loops.intersection(facts.tree.loops_around(b.node, scope)) for b in backwards):
             return True
     return False
+
+
+def _evaluated_by_callers(facts, function: ast.AST, callee_path: str) -> bool:
+    """A method every caller runs in evaluation code, after putting this module in eval mode
+    (`self.network.eval()` then `self._predict_batch(x)`, which runs `self.network(x)`)."""
+    name = facts.symbols.qualname_of(function)
+    if name is None:
+        return False
+    return any(covers(path, callee_path) for path in facts.index.evaluated_paths(name))
+
+
+def output_may_be_trained(facts, function: ast.AST) -> bool:
+    """May a caller backpropagate through what this function returns? True for the `forward` or
+    `__call__` of an `nn.Module` (whoever calls the module), and for a function with a call site
+    in the project that keeps its result with grad on, outside evaluation code."""
+    if not isinstance(function, FUNCTION_TYPES):
+        return False
+    cls = facts.tree.parent(function)
+    if function.name in ("forward", "__call__") and isinstance(cls, ast.ClassDef) and facts.modules.is_module_class(cls):
+        return True
+    name = facts.symbols.qualname_of(function)
+    return name is not None and facts.index.result_may_be_trained(name)
 
 
 def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:

@@ -83,6 +83,13 @@ class Tree:
                 return ancestor
         return self.module
 
+    def analysis_scope(self, node: ast.AST) -> ast.AST:
+        """The function (or module) whose statements hold node; lambdas belong to their definer."""
+        scope = self.scope_of(node)
+        while isinstance(scope, ast.Lambda):
+            scope = self.scope_of(scope)
+        return scope
+
     def function_of(self, node: ast.AST):
         for ancestor in self.ancestors(node):
             if isinstance(ancestor, FUNCTION_TYPES):

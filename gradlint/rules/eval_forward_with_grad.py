@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import evaluation_phase, is_test_code, result_discarded
+from gradlint.analysis.training import evaluation_phase, is_test_code, output_may_be_trained, result_discarded
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import GRAD_ENABLING_CONTEXTS
 from gradlint.finding import Applicability
@@ -23,14 +23,18 @@ class EvalForwardWithGrad(Rule):
     A forward (a call of a module object: `model(x)`, `self.net(x)`, `self(x)`,
     `model.forward(x)`) with grad enabled in evaluation code: a function that put
     the module in eval mode (`model.eval()`, `model.train(False)`) and has no
-    backward anywhere, or module-level script code after `model.eval()`. The
-    outputs never reach a backward.
+    backward anywhere, a method that every caller runs in such code after putting
+    its module in eval mode (`self.net.eval()` then `self._predict_batch(x)`), or
+    module-level script code after `model.eval()`. The outputs never reach a backward.
 
     Quiet when grad is disabled there in any way, including a function whose every
     call site in the analysed files runs under `no_grad`, Lightning's
     `validation_step`/`test_step`/`predict_step`, and test code (`test_*` files and functions, test helpers).
     `eval()` in a function that also calls a backward only freezes BatchNorm and
-    dropout: that forward is trained and not flagged. A forward whose result
+    dropout: that forward is trained and not flagged. Nor is a forward whose output
+    the function hands back to a caller that may train on it: a module's `forward`,
+    or a helper whose result a caller keeps with grad on outside evaluation code
+    (a descriptor run in eval mode inside a differentiable pipeline). A forward whose result
     is thrown away (a warm-up, a check; hooks are GL103's) is not flagged either.
 
     ## Why it matters
@@ -85,8 +89,8 @@ class EvalForwardWithGrad(Rule):
             fate = facts.flow.fate(call)
             if fate.reaches_backward:
                 continue
-            if fate.escapes and _module_call_method(facts, scope):
-                continue  # a wrapper Module's forward hands the output to callers that may train on it
+            if fate.escapes and output_may_be_trained(facts, scope):
+                continue  # it hands the output to a caller that may train on it
             if result_discarded(facts, call):
                 continue  # a warm-up or check; feature extraction through hooks is GL103's
             hits.append((call, scope))
@@ -101,13 +105,6 @@ class EvalForwardWithGrad(Rule):
             name, imports = torch_callable(facts, "no_grad")
             return make_fix(Applicability.SAFE, "Decorate the function with `@torch.no_grad()`", [*imports, *add_decorator(facts, scope, f"{name}()")])
         return wrap_in_no_grad(facts, stmt, statements)
-
-
-def _module_call_method(facts, scope) -> bool:
-    """`forward` or `__call__` of an `nn.Module` subclass: its result goes to whoever calls the module."""
-    cls = facts.tree.parent(scope)
-    return isinstance(scope, FUNCTION_TYPES) and scope.name in ("forward", "__call__") \
-        and isinstance(cls, ast.ClassDef) and facts.modules.is_module_class(cls)
 
 
 def _turns_grad_on(facts, function) -> bool:

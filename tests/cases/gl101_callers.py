@@ -1,0 +1,69 @@
+"""GL101 judged through the call graph: what a method's callers do with eval mode and results."""
+import torch
+from torch import nn
+
+
+class Model:
+    def __init__(self, network, device):
+        self.network = network
+        self.device = device
+
+    def predict_epoch(self, loader):
+        # evaluation code: eval mode, no backward; the batch helper runs under it
+        self.network.eval()
+        scores = []
+        for x in loader:
+            scores.append(self._predict_batch(x))
+        return scores
+
+    def _predict_batch(self, x):
+        out = self.network(x.to(self.device))  # expect: GL101
+        return out.cpu().detach().numpy()
+
+    def fit_epoch(self, loader, optimizer):
+        self.network.train()
+        for x, y in loader:
+            loss = self._train_batch(x, y)
+            loss.backward()
+            optimizer.step()
+
+    def _train_batch(self, x, y):
+        # called only from training code, which is not in eval mode: not evaluation code
+        out = self.network(x)
+        return ((out - y) ** 2).mean()
+
+    def validate_then_train(self, x):
+        self.network.eval()
+        self._shared_batch(x)
+        self.network.train()
+
+    def train_step(self, x, optimizer):
+        loss = self._shared_batch(x)
+        loss.backward()
+        optimizer.step()
+
+    def _shared_batch(self, x):
+        # one caller evaluates, the other trains: no finding
+        return self.network(x).sum()
+
+
+def _run_descriptor(module, patches):
+    """Switches the descriptor to eval for the call and hands its output back."""
+    module.eval()
+    return module(patches)
+
+
+def describe(descriptor, patches):
+    # a caller keeps the result with grad on and returns it: callers may train through it
+    out = _run_descriptor(descriptor, patches)
+    return out.reshape(len(patches), -1)
+
+
+def _eval_only(module, x):
+    module.eval()
+    return module(x)  # expect: GL101
+
+
+def report(module, x):
+    # the only caller turns the result into a number at once
+    print(_eval_only(module, x).mean().item())
