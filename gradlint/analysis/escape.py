@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
-from gradlint.analysis.training import result_discarded
+from gradlint.analysis.training import result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
 from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, root_name, region_nodes
@@ -124,10 +124,12 @@ class _RegionCheck:
                 return found
             if isinstance(node, ast.Call) and self.facts.modules.is_forward(node):
                 has_forward = True
-                if result_discarded(self.facts, node):
-                    # an "init nets" forward: lazy modules create their parameters on the first call,
-                    # and made under inference_mode they would be inference tensors
-                    return "a forward run for its side effects (a lazy module creates its parameters on its first call)"
+                if result_discarded(self.facts, node) or (
+                        result_only_probed(self.facts, node) and self.facts.modules.may_be_lazy(node)):
+                    # an "init nets" or shape-probing forward: lazy modules create their parameters on the
+                    # first call, and made under inference_mode they would be inference tensors that never
+                    # get a gradient (measured: the optimizer then silently skips them)
+                    return "a forward run for its side effects or its output's shape (a lazy module creates its parameters on its first call)"
         if has_forward and _registers_forward_hooks(self.facts):
             return "a forward hook of this file may capture the activations"
         self.has_forward = has_forward

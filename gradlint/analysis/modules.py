@@ -6,7 +6,8 @@ class, a Module subclass of the analysed files, a model factory or a wrapper
 (DataParallel, DDP, torch.compile), it is annotated as one, or, for a function
 parameter or attribute nobody assigns visibly, its name says so (`model`,
 `encoder`, `target_net`, ...). `self(x)` in a Module subclass and
-`x.forward(...)` are forwards too.
+`x.forward(...)` are forwards too. The telling name is trusted for an attribute of
+any object the code holds (`agent.cri_target`), never for a name from an import.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ MODULE_NAME = re.compile(
     r"(?:_?\d+|_(?:ema|g|d|s|t|a|b|old|new|target|online|main|base|copy))?$"
 )
 # `assert_model_equals`, `get_model`, `build_encoder`: functions about modules, not modules
-VERB_PREFIX = re.compile(r"^(get|set|make|build|create|load|save|assert|check|compute|update|init|reset|run|train|eval|test|to|is|has|apply|register|forward|predict|log|print|copy|freeze|unfreeze)_")
+VERB_PREFIX = re.compile(r"^(get|set|make|build|create|load|save|assert|check|compute|update|init|reset|run|train|eval|test|to|from|is|has|apply|register|forward|predict|log|print|copy|freeze|unfreeze)_")
 NOT_MODULE_NAME = re.compile(r"(loss|criterion|fn|func|metric|optimizer|opt|sched|scheduler|tokenizer|loader|hook|callback|transform)", re.I)
 LOSS_NAME = re.compile(r"(loss|criterion|crit)", re.I)
 
@@ -181,11 +182,34 @@ class ModuleFacts:
         # a parameter or an attribute the analysed code never assigns visibly: trust a telling name
         last = path.split(".")[-1]
         visible = any(self._assigned.get((s, path)) for s in scopes)
-        if not visible and (annotation is False or path.startswith("self.")) and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last) and not VERB_PREFIX.match(last):
+        # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
+        # not an attribute of an imported module or class: `TensorDict.from_module`)
+        held = annotation is False or ("." in path and self.imports.qualname(expr.value) is None)
+        if not visible and held and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last) and not VERB_PREFIX.match(last):
             return "module"
         if not visible and (annotation is False) and LOSS_NAME.search(last):
             return "loss"
         return None
+
+    def may_be_lazy(self, call: ast.Call) -> bool:
+        """Could this forward be the call on which a lazy module (`nn.LazyLinear`) creates its
+        parameters? False only when the module is built in view, from torch.nn layers none of
+        which is lazy (`net = nn.Sequential(nn.Conv2d(...), ...)` in the same function)."""
+        callee = self.callee(call)
+        path = dotted(callee) if callee is not None else None
+        if path is None:
+            return True
+        values = self._assigned.get((self.evidence_scope(callee, path), path))
+        if not values:
+            return True
+        for value in values:
+            name = self.imports.qualname(value.func) if isinstance(value, ast.Call) else None
+            if name is None or not name.startswith("torch.nn."):
+                return True
+            for node in ast.walk(value):
+                if isinstance(node, (ast.Name, ast.Attribute)) and "Lazy" in (self.imports.qualname(node) or dotted(node) or ""):
+                    return True
+        return False
 
     # -- forwards ---------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import os
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
-from gradlint.analysis.vocabulary import CLIPPING_METHODS, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME
+from gradlint.analysis.vocabulary import CLIPPING_METHODS, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
@@ -142,6 +142,13 @@ def result_discarded(facts, call: ast.Call) -> bool:
     if isinstance(parent, ast.Assign) and all(isinstance(t, ast.Name) and t.id == "_" for t in parent.targets):
         return True
     return False
+
+
+def result_only_probed(facts, call: ast.Call) -> bool:
+    """`model(x).shape[1]`, `net(x).size(-1)`: a forward run to learn an output's shape (often the
+    first forward of a model, which makes a lazy module create its parameters)."""
+    parent = facts.tree.parent(call)
+    return isinstance(parent, ast.Attribute) and parent.value is call and parent.attr in SHAPE_ATTRIBUTES
 
 
 def loop_scopes(facts) -> dict[ast.AST, list[ast.AST]]:

@@ -18,6 +18,8 @@ import re
 
 # attributes that describe a tensor: Python values or metadata objects, never a tensor
 METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "requires_grad", "is_leaf", "layout", "names"})
+# what a forward run only to learn its output's shape reads of it (`model(x).shape[1]`, `.size(-1)`)
+SHAPE_ATTRIBUTES = frozenset({"shape", "size", "ndim", "dim", "numel"})
 # the tensor's autograd node: not a tensor, but holding it keeps the whole graph alive
 GRAPH_ATTRIBUTES = frozenset({"grad_fn"})
 # attributes that are no tensor: the metadata and the graph node

@@ -95,3 +95,20 @@ def _top1(model, x):
 
 with torch.no_grad():  # expect: GL401
     print(torch.randn(3).softmax(0))
+
+
+def conv_output_width(c, h, w):
+    # the layers are built in view and none is lazy: probing the output shape is safe
+    net = torch.nn.Sequential(torch.nn.Conv2d(c, 32, kernel_size=8, stride=4), torch.nn.ReLU(inplace=True))
+    with torch.no_grad():  # expect: GL401
+        width = net(torch.zeros(1, c, h, w)).shape[1]
+    return net, width
+
+
+def lazy_output_width(c, h, w):
+    # a lazy layer creates its weight on this first call: made under inference_mode it would
+    # be an inference tensor that never gets a gradient
+    net = torch.nn.Sequential(torch.nn.LazyConv2d(32, kernel_size=8), torch.nn.Flatten())
+    with torch.no_grad():
+        width = net(torch.zeros(1, c, h, w)).shape[1]
+    return net, width

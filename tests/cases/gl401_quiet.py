@@ -284,3 +284,11 @@ def init_lazy_nets(policy, env):
     # the first call, and made under inference_mode they would be inference tensors
     with torch.no_grad():
         policy(env.reset())
+
+
+def probe_output_width(strategy):
+    # a forward run only for its output's shape, possibly the model's first: a lazy module
+    # would create its parameters here, as inference tensors that never get a gradient
+    with torch.no_grad():
+        width = strategy.model(strategy.mb_x).shape[1]
+    return width
