@@ -98,6 +98,7 @@ class Definitions(ForwardAnalysis):
         super().__init__()
         self.tree = tree
         self.scope = scope
+        self.hidden: set[str] = set()  # names nested code or other scopes may read or rebind
         self.versioned = self._versioned_names()
         body = scope.body if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else []
         start = {name: frozenset([entry_key(name)]) for name in self.versioned}
@@ -120,6 +121,7 @@ class Definitions(ForwardAnalysis):
                 excluded.update(leaf.id for leaf in assigned_names(node.target) if isinstance(leaf, ast.Name))
             elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)) and node is not self.scope:
                 excluded.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+        self.hidden = {name for name in excluded}
         return frozenset(name for name, count in counts.items() if count > 1 and name not in excluded)
 
     # -- the analysis --------------------------------------------------------------
@@ -165,6 +167,16 @@ class Definitions(ForwardAnalysis):
     def store_key(self, name: str, stmt: ast.stmt) -> str:
         """The key of the value a statement binds to name."""
         return definition_key(name, stmt) if name in self.versioned else name
+
+    def uses(self, name: str, stmt: ast.stmt) -> list[ast.Name] | None:
+        """Every read of the value stmt binds to name, or None when code out of view may read it
+        (a nested function, a global)."""
+        if name in self.hidden or isinstance(self.scope, ast.Module):
+            return None
+        key = self.store_key(name, stmt)
+        return [node for node in self.tree.scope_nodes(self.scope)
+                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+                and (name not in self.versioned or key in self.read_keys(node))]
 
     def all_keys(self, name: str) -> set[str]:
         """Every definition of a name, for a question about the name as a whole."""

@@ -37,6 +37,7 @@ from gradlint.analysis.vocabulary import (
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
     TENSOR_OP_METHODS,
+    TORCH_ROOTS,
     VIEW_ATTRIBUTES,
     torch_not_op,
 )
@@ -122,18 +123,28 @@ class _RegionCheck:
             found = self._node(node)
             if found:
                 return found
-            if isinstance(node, ast.Call) and self.facts.modules.is_forward(node):
-                has_forward = True
-                if result_discarded(self.facts, node) or (
-                        result_only_probed(self.facts, node) and self.facts.modules.may_be_lazy(node)):
-                    # an "init nets" or shape-probing forward: lazy modules create their parameters on the
-                    # first call, and made under inference_mode they would be inference tensors that never
-                    # get a gradient (measured: the optimizer then silently skips them)
-                    return "a forward run for its side effects or its output's shape (a lazy module creates its parameters on its first call)"
+            if not isinstance(node, ast.Call):
+                continue
+            forward = self.facts.modules.is_forward(node)
+            has_forward = has_forward or forward
+            # an "init nets" or shape-probing forward (or a call of an object the analysis cannot
+            # name, whose output only gives a shape): lazy modules create their parameters on the first
+            # call, and made under inference_mode they would be inference tensors that never get a
+            # gradient (measured: the optimizer then silently skips them)
+            if forward and result_discarded(self.facts, node) or result_only_probed(self.facts, node) and (
+                    self.facts.modules.may_be_lazy(node) if forward else self._opaque(node)):
+                return "a forward run for its side effects or its output's shape (a lazy module creates its parameters on its first call)"
         if has_forward and _registers_forward_hooks(self.facts):
             return "a forward hook of this file may capture the activations"
         self.has_forward = has_forward
         return None
+
+    def _opaque(self, call: ast.Call) -> bool:
+        """A call of an object the analysis cannot name (not torch's, not a project function's)."""
+        name = self.facts.imports.qualname(call.func)
+        if name is not None and name.split(".")[0] in TORCH_ROOTS:
+            return False
+        return isinstance(call.func, ast.Name) and self.facts.symbols.resolve(call.func, self.scope) is None
 
     def computes(self) -> bool:
         """Does the region run any tensor op? Blocks that only move references gain nothing."""

@@ -145,10 +145,21 @@ def result_discarded(facts, call: ast.Call) -> bool:
 
 
 def result_only_probed(facts, call: ast.Call) -> bool:
-    """`model(x).shape[1]`, `net(x).size(-1)`: a forward run to learn an output's shape (often the
-    first forward of a model, which makes a lazy module create its parameters)."""
+    """`model(x).shape[1]`, `net(x).size(-1)`, or `out = cnn(x)` whose every use is `out.shape`: a
+    forward run to learn an output's shape (often the first forward of a model, which makes a lazy
+    module create its parameters)."""
     parent = facts.tree.parent(call)
-    return isinstance(parent, ast.Attribute) and parent.value is call and parent.attr in SHAPE_ATTRIBUTES
+    if isinstance(parent, ast.Assign) and parent.value is call and len(parent.targets) == 1 \
+            and isinstance(parent.targets[0], ast.Name):
+        scope = facts.flow.analysis_scope(call)
+        uses = facts.flow.scope(scope).definitions.uses(parent.targets[0].id, parent)
+        return bool(uses) and all(_reads_shape(facts, use) for use in uses)
+    return _reads_shape(facts, call)
+
+
+def _reads_shape(facts, node: ast.AST) -> bool:
+    parent = facts.tree.parent(node)
+    return isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in SHAPE_ATTRIBUTES
 
 
 def loop_scopes(facts) -> dict[ast.AST, list[ast.AST]]:

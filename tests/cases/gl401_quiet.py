@@ -292,3 +292,11 @@ def probe_output_width(strategy):
     with torch.no_grad():
         width = strategy.model(strategy.mb_x).shape[1]
     return width
+
+
+def probe_through_a_name(make_cnn, obs_shape):
+    # the output is kept in a name but only its shape is read: a probe of a model built elsewhere
+    cnn = make_cnn()
+    with torch.no_grad():
+        cnn_out = cnn(torch.ones(obs_shape))
+    return nn.Linear(cnn_out.shape[-1], 4), cnn
