@@ -28,6 +28,7 @@ from gradlint.analysis.vocabulary import (
     GRAD_NEEDING_FUNCTIONS,
     GRAD_NEEDING_METHODS,
     ITERATION_WRAPPERS,
+    ITERATOR_BUILTINS,
     MODEL_FACTORIES,
     MODULE_SETUP_METHODS,
     MODULE_STATE_METHODS,
@@ -219,6 +220,10 @@ class _RegionCheck:
         if not base_flags & OUTSIDE:
             return None  # filling a container or tensor made inside
         value_flags = self.flags.of(value)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ITERATOR_BUILTINS \
+                and value.func.id not in self.flags.table:
+            # `self._it = iter(collector)`: later calls advance it, and what its source keeps is not in view
+            return f"stores an iterator into `{self.facts.text(target)}`"
         if isinstance(target, ast.Attribute) and not value_flags & INSIDE and (value_flags == 0 or target.attr not in ("data", "grad")):
             return None  # `self.best = acc.item()`: rebinding an attribute to a Python value or an outside object
         if isinstance(target, ast.Subscript) and value_flags == 0 and base_flags == OUTSIDE and self._python_container(target.value):

@@ -243,6 +243,8 @@ PYTHON_BUILTINS = frozenset({
 ARITHMETIC_BUILTINS = frozenset({"abs", "sum", "round", "divmod", "pow"})
 # builtins through which no gradient flows: Python values, and `round(t)`, which is `t.round()`
 GRADIENT_CUTTING_BUILTINS = PYTHON_BUILTINS | {"round"}
+# builtins that make an iterator: advanced later, it runs its source's code wherever that is
+ITERATOR_BUILTINS = frozenset({"iter", "enumerate", "zip", "reversed", "filter", "map"})
 # builtins that hand back (elements of) their arguments
 PASSING_BUILTINS = frozenset({
     "list", "tuple", "set", "frozenset", "dict", "enumerate", "zip", "reversed", "sorted", "iter", "next",

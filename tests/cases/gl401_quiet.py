@@ -300,3 +300,17 @@ def probe_through_a_name(make_cnn, obs_shape):
     with torch.no_grad():
         cnn_out = cnn(torch.ones(obs_shape))
     return nn.Linear(cnn_out.shape[-1], 4), cnn
+
+
+class Evaluator:
+    def __init__(self, collector):
+        self.collector = collector
+        self.batches = None
+
+    def run(self):
+        # a persistent iterator stored on self: the collector keeps rollout state across calls
+        with torch.no_grad():
+            if self.batches is None:
+                self.batches = iter(self.collector)
+            batch = next(self.batches)
+        return batch["reward"].mean().item()
