@@ -37,7 +37,7 @@ from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 from gradlint.analysis.backward import backward_of
-from gradlint.analysis.training import eval_calls_by_scope
+from gradlint.analysis.training import eval_calls_by_scope, setup_name
 from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
     GRAD_MODE_WORDS,
@@ -62,7 +62,8 @@ class FileSummary:
     # (callee key, mode fixed at the site or None to inherit, enclosing function or None, project wrappers
     # around it, `self.` module paths in eval mode at a `self.m()` site in evaluation code, result kept)
     calls: list[tuple[str, str | None, str | None, list[str], list[str], bool]] = field(default_factory=list)
-    referenced: list[str] = field(default_factory=list)  # call keys of functions used as values
+    # (call key, enclosing function or None) of each function used as a value
+    referenced: list[tuple[str, str | None]] = field(default_factory=list)
     classes: dict[str, list[str]] = field(default_factory=dict)  # class -> base names (torch's or qualified)
     aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
     wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
@@ -76,6 +77,7 @@ class FileSummary:
     def from_dict(cls, data: dict) -> "FileSummary":
         summary = cls(**data)
         summary.calls = [tuple(c) for c in summary.calls]
+        summary.referenced = [tuple(r) for r in summary.referenced]
         return summary
 
 
@@ -140,7 +142,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         summary.calls.append((key, mode.value if mode is not None else None,
                               symbols.qualname_of(enclosing) if enclosing is not None else None, around,
                               evaluating(call), _result_kept(tree, call)))
-    summary.referenced = sorted(_referenced(tree, symbols, methods))
+    summary.referenced = sorted(_referenced(tree, symbols, methods), key=lambda r: (r[0], r[1] or ""))
     return summary
 
 
@@ -288,9 +290,10 @@ def _project_contexts(tree: Tree, imports: ImportTable, symbols: Symbols, call: 
     return keys
 
 
-def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[str]:
-    """Call keys of functions used as values (passed around, they may be called anywhere)."""
-    found = set()
+def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[str, str | None]]:
+    """(call key, enclosing function) of functions used as values (passed around, they may be
+    called anywhere)."""
+    keys = set()
     for node, parent in tree.parents.items():
         kind = type(node)
         if kind is not ast.Name and kind is not ast.Attribute:
@@ -299,21 +302,19 @@ def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[str]:
             continue
         if type(parent) is ast.Attribute:
             continue  # `a.b` of `a.b.c`: the chain's end is what is used
-        if kind is ast.Name:
-            name = symbols.resolve(node, tree.scope_of(node))
-            if name is not None:
-                found.add(name)
-        elif node.attr in methods:
+        key = None
+        if kind is ast.Attribute and node.attr in methods:
             cls = tree.class_of(node)
             if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None:
-                found.add(f"{symbols.class_qualname(cls)}.{node.attr}")
+                key = f"{symbols.class_qualname(cls)}.{node.attr}"
             else:
-                found.add(MAYBE + node.attr)
+                key = MAYBE + node.attr
         else:
-            name = symbols.resolve(node, tree.scope_of(node))
-            if name is not None:
-                found.add(name)
-    return found
+            key = symbols.resolve(node, tree.scope_of(node))
+        if key is not None:
+            enclosing = tree.function_of(node)
+            keys.add((key, symbols.qualname_of(enclosing) if enclosing is not None else None))
+    return keys
 
 
 # -- user-defined grad-mode wrappers ------------------------------------------------------
@@ -472,6 +473,7 @@ class ProjectIndex:
         self.defined: set[str] = set()
         self._sites: dict[str, list[Site]] = {}
         self._referenced: set[str] = set()
+        self._references: dict[str, list[str | None]] = {}  # call key -> enclosing function of each reference
         self._aliases: dict[str, str] = {}
         self._wrappers: dict[str, str] = {}
         self._decorators: dict[str, list[str]] = {}
@@ -482,7 +484,9 @@ class ProjectIndex:
         bases: dict[str, set[str]] = {}
         for summary in summaries:
             self.defined.update(summary.defined)
-            self._referenced.update(summary.referenced)
+            for key, enclosing in summary.referenced:
+                self._referenced.add(key)
+                self._references.setdefault(key, []).append(enclosing)
             self._aliases.update(summary.aliases)
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
@@ -667,6 +671,53 @@ class ProjectIndex:
         modes = self._function_modes
         return any(site.kept and not site.evaluating and not self._site_mode(function, site, modes).grad_off
                    for site in sites)
+
+    # -- setup code ------------------------------------------------------------------
+
+    def setup_only(self, function: str) -> bool:
+        """Is every call and every reference of the function in setup code (`__init__`,
+        `reset_parameters`, `load_*`, ... or a function that is itself run only by setup code)?"""
+        return self.canonical(function) in self._setup_only
+
+    def _uses(self, name: str) -> list[str | None]:
+        """The enclosing function of every call and every reference that may run `name`."""
+        bare = name.rpartition(".")[2]
+        is_method = name in self._methods.get(bare, ())
+        found = [site.enclosing for site in self._sites_by_callee.get(name, ())]
+        found += self._references_by_callee.get(name, [])
+        if is_method:
+            found += [site.enclosing for site in self._sites_by_callee.get(MAYBE + bare, ())]
+            found += self._references_by_callee.get(MAYBE + bare, [])
+        return found
+
+    @cached_property
+    def _references_by_callee(self) -> dict[str, list[str | None]]:
+        found: dict[str, list[str | None]] = {}
+        for key, enclosing in self._references.items():
+            found.setdefault(key if key.startswith(MAYBE) else self._callee(key), []).extend(enclosing)
+        return found
+
+    @cached_property
+    def _setup_only(self) -> set[str]:
+        """A worklist, like the grad modes: a function joins once all its users are setup code."""
+        uses = {name: [self.canonical(u) if u is not None else None for u in found]
+                for name in self.defined if (found := self._uses(name))}
+        dependents: dict[str, set[str]] = {}
+        for name, users in uses.items():
+            for user in users:
+                if user is not None and user != name:
+                    dependents.setdefault(user, set()).add(name)
+        setup: set[str] = set()
+        pending = sorted(uses)
+        while pending:
+            name = pending.pop()
+            if name in setup:
+                continue
+            if all(user is not None and user != name and (setup_name(user.rpartition(".")[2]) or user in setup)
+                   for user in uses[name]):
+                setup.add(name)
+                pending.extend(dependents.get(name, ()))
+        return setup
 
     def wrapper_mode(self, key: str) -> str | None:
         """The grad mode a project wrapper sets: `call:q` for `q()`, `bare:q` for `q`."""

@@ -173,7 +173,11 @@ def loop_scopes(facts) -> dict[ast.AST, list[ast.AST]]:
 def setup_function(function) -> bool:
     """`__init__`, `_init_weights`, `reset_parameters`, `load_pretrained`, `fuse_conv_bn`, ...:
     weights are made, loaded or fused there, not trained."""
-    return function.name == "__init__" or SETUP_FUNCTION_NAME.search(function.name) is not None
+    return setup_name(function.name)
+
+
+def setup_name(name: str) -> bool:
+    return name == "__init__" or SETUP_FUNCTION_NAME.search(name) is not None
 
 
 def trains(facts, scope: ast.AST) -> bool:
@@ -199,7 +203,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
       Lookahead, fp16 master weights).
     Setup code (`__init__`, `_init_weights`, `reset_parameters`, loading, fusing) is never training."""
     function = scope if isinstance(scope, FUNCTION_TYPES) else None
-    if function is not None and setup_function(function):
+    if function is not None and (setup_function(function) or _setup_only(facts, function)):
         return None
     if trains(facts, scope):
         return "training"
@@ -221,6 +225,13 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
             if params.parameter(node) is not None:
                 return "target"
     return None
+
+
+def _setup_only(facts, function: ast.AST) -> bool:
+    """Is the function run only by setup code (`_modify_pcawt`, called and referenced only from
+    `load_whitening_parameters`)?"""
+    name = facts.symbols.qualname_of(function)
+    return name is not None and facts.index.setup_only(name)
 
 
 def _made_here(facts, scope: ast.AST, name: str) -> bool:

@@ -180,3 +180,32 @@ class Incremental(nn.Module):
         fc = nn.Linear(self.fc.in_features, n_classes)
         fc.weight.data[: self.fc.out_features] = self.fc.weight.data
         self.fc = fc
+
+
+class Whitening(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.evecs = nn.Parameter(torch.eye(4))
+        self.evals = nn.Parameter(torch.ones(4))
+        self.load_whitening_parameters(model)
+
+    def load_whitening_parameters(self, model):
+        modify = {"pcawt": self._modify_pcawt, "pcaws": lambda: self._modify_pcaws(model)}
+        modify[model["kind"]]()
+
+    def _modify_pcawt(self):
+        # referenced only from a loading function: setup, not training
+        self.evecs.data = self.evecs @ torch.diag(torch.pow(self.evals, -0.5))
+
+    def _modify_pcaws(self, model):
+        self.evecs.data = self.evecs @ torch.diag(self.evals * model["alpha"])
+
+    def refresh(self):
+        self._rescale()
+
+    def _rescale(self):
+        # also called from `refresh`, which is not setup code: still judged as training-time
+        self.evecs.data = self.evecs @ torch.diag(self.evals)  # expect: GL402
+
+    def reset_parameters(self):
+        self._rescale()
