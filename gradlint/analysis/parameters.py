@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gradlint.analysis.names import dotted
+from gradlint.analysis.project import call_key
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
 from gradlint.analysis.vocabulary import LAYER_PARAMETER_ATTRIBUTES, LEAVING_ATTRIBUTES, SAME_ELEMENTS_BUILTINS, TENSOR_FACTORIES
 
@@ -173,7 +174,7 @@ class ParameterFacts:
                 elif kind == "value" and value is not None and not path:
                     results.append(self._value_parameter(value, expr.id, depth))
                 elif kind == "arg":
-                    results.append(self._annotated(value, expr.id))
+                    results.append(self._annotated(value, expr.id) or self._argument(expr, depth))
                 else:
                     results.append(None)
             if results and all(isinstance(r, Param) for r in results):
@@ -203,6 +204,51 @@ class ParameterFacts:
         if isinstance(value, (ast.Attribute, ast.Subscript)):
             return self.parameter(value, depth + 1)
         return None
+
+    def _argument(self, name: ast.Name, depth: int) -> Param | None:
+        """A function's argument is a parameter when every call of the function passes one:
+        `self._step_param(group, p)` inside `for p in group["params"]`. Only functions called
+        from this file alone are followed (the project index tells)."""
+        function = self.tree.scope_of(name)
+        while not isinstance(function, FUNCTION_TYPES):
+            if isinstance(function, ast.Module):
+                return None
+            function = self.tree.scope_of(function)
+        qualified = self.facts.symbols.qualname_of(function)
+        if qualified is None:
+            return None
+        callers = self.facts.index.callers(qualified)
+        module = self.facts.module_name
+        if not callers or any(c is None or not c.startswith(module + ".") for c in callers):
+            return None
+        positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        method = isinstance(self.tree.parent(function), ast.ClassDef) and not any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+        if method:
+            positional = positional[1:]
+        sites = self._calls_by_key.get(qualified, [])
+        if len(sites) != len(callers):
+            return None  # a call this file's view cannot match to an argument
+        found = None
+        for call in sites:
+            passed = keyword(call, name.id)
+            if passed is None and name.id in positional and positional.index(name.id) < len(call.args):
+                passed = call.args[positional.index(name.id)]
+            if passed is None or isinstance(passed, ast.Starred):
+                return None
+            found = self.parameter(passed, depth + 1)
+            if found is None:
+                return None
+        return found
+
+    @cached_property
+    def _calls_by_key(self) -> dict[str, list[ast.Call]]:
+        found: dict[str, list[ast.Call]] = {}
+        for call in self.tree.calls:
+            key = call_key(self.tree, self.facts.symbols, call)
+            if key is not None:
+                found.setdefault(self.facts.index.canonical(key), []).append(call)
+        return found
 
     def _annotated(self, annotation: ast.AST | None, name: str) -> Param | None:
         if annotation is not None and self.imports.qualname(annotation) == "torch.nn.Parameter":

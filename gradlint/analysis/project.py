@@ -130,7 +130,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary.forward_methods = _forward_methods(tree, symbols, resolver)
     evaluating = _evaluating_sites(tree, imports)
     for call in tree.calls:
-        key = _call_key(tree, symbols, call)
+        key = call_key(tree, symbols, call)
         if key is None:
             continue
         enclosing = tree.function_of(call)
@@ -231,7 +231,7 @@ def _base_label(imports: ImportTable, symbols: Symbols, base: ast.AST) -> str | 
     return None
 
 
-def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
+def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
     """The qualified name a call reaches, `?m` for a method of an unknown receiver, None for neither."""
     func = call.func
     method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
@@ -671,6 +671,12 @@ class ProjectIndex:
         modes = self._function_modes
         return any(site.kept and not site.evaluating and not self._site_mode(function, site, modes).grad_off
                    for site in sites)
+
+    def callers(self, function: str) -> list[str | None] | None:
+        """The enclosing function (None: module level) of every call site that may run `function`;
+        None when it is passed around as a value or never called."""
+        sites = self._call_sites(self.canonical(function))
+        return None if sites is None else [site.enclosing for site in sites]
 
     # -- setup code ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree, assigned_names
@@ -72,6 +72,11 @@ class Symbols:
                     self._name(getattr(stmt, field, []), prefix, top)
                 for handler in getattr(stmt, "handlers", []):
                     self._name(handler.body, prefix, top)
+
+    @cached_property
+    def definitions_by_name(self) -> dict[str, ast.AST]:
+        """Qualified name -> def or class node, for this file's definitions."""
+        return {name: node for node, name in self.qualified.items()}
 
     def qualname_of(self, definition: ast.AST) -> str | None:
         return self.qualified.get(definition)

@@ -211,7 +211,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "optimizer"
     if method in CLIPPING_METHODS:
         return "clipping"
-    if function is not None and OPTIMIZER_STEP_NAME.match(function.name) and _reads_optimizer_state(function):
+    if function is not None and (_optimizer_step(function) or _run_only_by_optimizer_steps(facts, function)):
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
@@ -241,6 +241,22 @@ def _made_here(facts, scope: ast.AST, name: str) -> bool:
     return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
                for node in facts.tree.scope_nodes(scope))
+
+
+def _optimizer_step(function) -> bool:
+    """An optimizer's `step` or update function: named so, and reading the optimizer's state."""
+    return OPTIMIZER_STEP_NAME.match(function.name) is not None and _reads_optimizer_state(function)
+
+
+def _run_only_by_optimizer_steps(facts, function: ast.AST) -> bool:
+    """A helper every caller of which is an optimizer step of this file (`DCTAdam.step` calling
+    `self._step_param(group, p)`): its updates are the step's."""
+    name = facts.symbols.qualname_of(function)
+    callers = facts.index.callers(name) if name is not None else None
+    if not callers:
+        return False
+    by_name = facts.symbols.definitions_by_name
+    return all(caller in by_name and caller != name and _optimizer_step(by_name[caller]) for caller in callers)
 
 
 def _reads_optimizer_state(function) -> bool:

@@ -209,3 +209,27 @@ class Whitening(nn.Module):
 
     def reset_parameters(self):
         self._rescale()
+
+
+class ScaledAdam(torch.optim.Optimizer):
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._step_param(group, p)
+
+    def _step_param(self, group, p):
+        # run only by the optimizer's step, on the parameters of its groups
+        state = self.state[p]
+        exp_avg = state.setdefault("exp_avg", torch.zeros_like(p))
+        exp_avg.mul_(0.9).add_(p.grad, alpha=0.1)
+        p.data.add_(exp_avg, alpha=-group["lr"])  # expect: GL402
+
+
+def rescale(values, factor):
+    # an argument that callers fill with plain tensors, not parameters
+    values.data.mul_(factor)
+
+
+def use_rescale():
+    rescale(torch.ones(3), 2.0)
