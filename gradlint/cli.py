@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import NoReturn
 
 import click
@@ -85,9 +86,11 @@ def main() -> None:
 @click.option("--no-cache", "no_cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--cache-dir", "cache_dir", type=click.Path(), help="Where the cache lives (default .gradlint_cache).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("--show-timings", "show_timings", is_flag=True,
+              help="Afterwards, print the time per phase and the slowest files to standard error.")
 @_guarded
 def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_format, exit_zero, fail_on, statistics,
-          config_file, stdin_filename, force_exclude, no_cache, cache_dir, quiet):
+          config_file, stdin_filename, force_exclude, no_cache, cache_dir, quiet, show_timings):
     """Lint PATHS (default: the current folder)."""
     from gradlint.config import ConfigError, NearestSettings, resolve_settings, validate_selectors
     from gradlint.discovery import DiscoveryError
@@ -145,10 +148,12 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
             outcome, fixed_text = run_stdin(source.text, stdin_filename or "-", settings, fix=fix, unsafe=unsafe, diff=diff)
         else:
             outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude,
-                                cache=not no_cache, cache_dir=cache_dir, settings_for=settings_for)
+                                cache=not no_cache, cache_dir=cache_dir, settings_for=settings_for,
+                                timed=show_timings)
     except (DiscoveryError, ConfigError) as exc:
         _fail(str(exc))
 
+    reporting = time.perf_counter()
     if outcome.files == 0 and not reading_stdin:
         _say(f"gradlint: warning: no Python files found in {' '.join(paths)}")
     for finding in outcome.findings:
@@ -185,6 +190,13 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
         report_stream.write(rendered)
     for error in outcome.errors:
         _say(f"gradlint: error: {error}")
+    if show_timings and not reading_stdin:
+        from gradlint import timings
+
+        records = [*outcome.timings, ("", "report", time.perf_counter() - reporting)]
+        report_stream.flush()
+        for line in timings.render(records, outcome.lines, display_path).splitlines():
+            _say(line)
     if outcome.errors:
         sys.exit(EXIT_ERROR)
     if diff:

@@ -11,6 +11,7 @@ import ast
 import warnings
 from dataclasses import dataclass, field
 
+from gradlint import timings
 from gradlint.analysis.facts import FileFacts
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import FileSummary, ProjectIndex, summarize
@@ -65,14 +66,18 @@ def syntax_error_finding(path: str, source: SourceText, exc: BaseException) -> F
 def summarize_source(text: str, path: str | None = None) -> FileSummary | None:
     """The file's contribution to the project index; None when it does not parse."""
     try:
-        module = parse(text)
+        with timings.phase("parse", path or ""):
+            module = parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     try:
-        tree = Tree(module)
-        name, package = module_identity(path)
-        imports = ImportTable(module, tree.imports, package)
-        return summarize(tree, imports, Symbols(tree, imports, name), text)
+        with timings.phase("model", path or ""):
+            tree = Tree(module)
+            name, package = module_identity(path)
+            imports = ImportTable(module, tree.imports, package)
+            symbols = Symbols(tree, imports, name)
+        with timings.phase("summaries", path or ""):
+            return summarize(tree, imports, symbols, text)
     except Exception:  # RecursionError, or a bug: the file then adds nothing; linting it reports the error
         return None
 
@@ -99,14 +104,16 @@ def lint_source(
     rules = [rule for rule in selected_rules(codes) if not rule.triggers or any(t in text for t in rule.triggers)]
     findings: list[Finding] = []
     try:
-        module = parse(text)
+        with timings.phase("parse", path):
+            module = parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         if SYNTAX_ERROR_CODE in codes:
             findings.append(syntax_error_finding(path, source, exc))
         module = None
     if module is not None and rules:
         try:
-            facts = FileFacts(path, source, module, index=index, settings=settings)
+            with timings.phase("model", path):
+                facts = FileFacts(path, source, module, index=index, settings=settings)
         except RecursionError:
             result.errors.append(f"{path}: too deeply nested to analyse")
             facts = None
@@ -118,7 +125,8 @@ def lint_source(
             facts = None
         for rule in rules if facts is not None else []:
             try:
-                findings.extend(rule.check(facts))
+                with timings.phase("rules", path):
+                    findings.extend(rule.check(facts))
             except RecursionError:
                 result.errors.append(f"{path}: {rule.code} gave up: code too deeply nested")
             except Exception as exc:  # one broken rule must not stop the others

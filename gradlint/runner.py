@@ -17,6 +17,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from gradlint import collector, timings
 from gradlint.config import Settings
 from gradlint.discovery import discover
 from gradlint.finding import Finding
@@ -34,6 +35,9 @@ class RunOutcome:
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)
     files: int = 0
+    # with timed=True: (path, phase, seconds) records and each file's line count (gradlint.timings)
+    timings: list[tuple[str, str, float]] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,15 +83,20 @@ def default_cache_dir(settings: Settings) -> str:
 
 def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe: bool = False,
               diff: bool = False, force_exclude: bool = False, cache: bool = True,
-              cache_dir: str | None = None, settings_for=None) -> RunOutcome:
-    """`settings_for(path)`, when given, picks each file's configuration (the nearest one)."""
+              cache_dir: str | None = None, settings_for=None, timed: bool = False) -> RunOutcome:
+    """`settings_for(path)`, when given, picks each file's configuration (the nearest one);
+    `timed` fills the outcome's timings (`--show-timings`)."""
     from gradlint.analysis.project import ProjectIndex
     from gradlint.rules import all_rules, known_codes
 
     outcome = RunOutcome()
-    files = discover(paths, settings, force_exclude=force_exclude)
-    outcome.files = len(files)
     known = known_codes()
+    collector.freeze_startup()
+    if timed:
+        timings.start()
+    with timings.phase("discover"):
+        files = discover(paths, settings, force_exclude=force_exclude)
+    outcome.files = len(files)
     store = _open_cache(settings, cache_dir) if cache else None
     units: list[_File] = []
     for path in files:
@@ -108,7 +117,8 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     for unit, summary in zip(unknown, _map(_summarize_job, [(u.path, u.source.text) for u in unknown], _weights(unknown))):
         unit.summary, unit.summarized = summary, True
     summaries = [u.summary for u in units + context if u.summary is not None]
-    index = ProjectIndex(summaries)
+    with timings.phase("index"):
+        index = ProjectIndex(summaries)
     if store is not None:
         for unit in context:
             if unit.entry is None or "summary" not in unit.entry:
@@ -143,6 +153,9 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
         outcome.fixed += result.fixed
         if result.diff:
             outcome.diffs.append(result.diff)
+    if timed:
+        outcome.timings = timings.stop()
+        outcome.lines = {u.path: u.source.text.count("\n") for u in units + context}
     return outcome
 
 
@@ -211,7 +224,8 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
     for unit in units:
         unit.entry_key = store.entry_key(unit.path)
         unit.result_key = store.result_key(unit.settings.fingerprint() if unit.settings else fingerprint, unit.codes)
-        unit.entry = store.load(unit.entry_key)
+        with timings.phase("cache", unit.path):
+            unit.entry = store.load(unit.entry_key)
         if unit.entry is not None and unit.entry.get("digest") != unit.digest:
             unit.entry = None  # written for other contents of this file: replaced below
         if unit.entry is not None and "summary" in unit.entry:
@@ -253,8 +267,9 @@ def _remember(store, unit: _File, result: _Checked) -> None:
 
 def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) -> tuple[_File | None, str | None]:
     try:
-        data, stamp = read_bytes(path, max_file_size)  # a FIFO, a device or a huge file is refused
-        source = SourceText.from_bytes(data)
+        with timings.phase("read", path):
+            data, stamp = read_bytes(path, max_file_size)  # a FIFO, a device or a huge file is refused
+            source = SourceText.from_bytes(data)
     except SourceError as exc:
         return None, f"{path}: {exc}"
     return _File(path, source, len(data), codes, digest=stamp.digest, stamp=stamp), None
@@ -354,13 +369,22 @@ def _weights(units: list[_File]) -> list[int]:
     return [u.size for u in units]
 
 
+def _one_file(function, timed: bool, job):
+    """One job, with the collector out of the way (gradlint.collector); with `timed`, the
+    result comes with the job's timing records (a pool worker's are sent back with it)."""
+    with collector.one_file():
+        result = function(job)
+    return (result, timings.take()) if timed else result
+
+
 def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -> list:
     """function over jobs, in order; in a process pool when the work is big enough."""
     workers = min(_workers(), len(jobs))
     if workers < 2 or len(jobs) < PARALLEL_MIN_FILES or sum(weights) < PARALLEL_MIN_BYTES:
         if state is not None:
             _init_worker(*state)
-        return [function(job) for job in jobs]
+        return [_one_file(function, False, job) for job in jobs]
+    import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -370,8 +394,9 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
     # big files first, so no worker is left with a large one at the end
     order = sorted(range(len(jobs)), key=lambda i: -weights[i])
     results: list = [None] * len(jobs)
+    timed = timings.measuring()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                               initargs=(state, os.getpid()))
+                               initargs=(state, os.getpid(), timed))
     previous = _on_sigterm_kill(pool)
     try:
         chunk = max(1, len(jobs) // (workers * 8))
@@ -379,8 +404,11 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
         # swallows an exception raised inside its at-fork callbacks (Ctrl-C would be lost), and each
         # worker starts with them held until it has set its own handlers.
         with signals_held():
-            done = pool.map(function, [jobs[i] for i in order], chunksize=chunk)
+            done = pool.map(functools.partial(_one_file, function, timed), [jobs[i] for i in order], chunksize=chunk)
         for i, result in zip(order, done):
+            if timed:
+                result, records = result
+                timings.add(records)
             results[i] = result
     except BaseException:
         # Ctrl-C or an error: drop the queued work and end the workers (they write nothing)
@@ -448,7 +476,7 @@ def _stop(pool) -> None:
             pass
 
 
-def _start_worker(state: tuple | None, parent: int) -> None:
+def _start_worker(state: tuple | None, parent: int, timed: bool) -> None:
     import signal
 
     from gradlint.source import HELD_SIGNALS
@@ -464,6 +492,9 @@ def _start_worker(state: tuple | None, parent: int) -> None:
     die_with_parent(parent)  # SIGKILL when the parent dies, however it ends
     if state is not None:
         _init_worker(*state)
+    collector.forked()
+    if timed:
+        timings.start()
 
 
 def run_stdin(text: str, filename: str, settings: Settings, *, fix: bool, unsafe: bool, diff: bool) -> tuple[RunOutcome, str]:
