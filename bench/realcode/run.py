@@ -79,6 +79,15 @@ PACKAGES = [
      "002f6dac6cd0efb5889cd9096a252da1b4bc98a8f52ccb1f47a7215c18b30369", PY39),
     ("elegantrl", "0.3.6", "elegantrl-0.3.6.tar.gz",
      "397987b8968af3950794838985884708869fb2b22e05a737150b73aa2687bcf6", SDIST),
+    # added after the rules were tuned on the packages above: a check that the tuning generalises
+    ("stable-baselines3", "2.7.0", "stable_baselines3-2.7.0-py3-none-any.whl",
+     "3de94fab840b3eb379a352c8d9b390998686d2fcb41de36298066935eef94bea", PURE),
+    ("d2l", "1.0.3", "d2l-1.0.3-py3-none-any.whl",
+     "c625a01e66eb5d793a7e0a6f8582b1e1e35dfad02b5e77f3d2ab299d07177ba6", PURE),
+    ("sentence-transformers", "5.1.2", "sentence_transformers-5.1.2-py3-none-any.whl",
+     "724ce0ea62200f413f1a5059712aff66495bc4e815a1493f7f9bca242414c333", PURE),
+    ("ultralytics", "8.3.228", "ultralytics-8.3.228-py3-none-any.whl",
+     "eb90fb08567c15a797b0f0dfe66281af2a0766b40c8db056ddbb699119306cb6", PURE),
 ]
 
 

@@ -412,6 +412,8 @@ def _applies_grad_object(tree: Tree, imports: ImportTable, function) -> GradMode
         return None
     modes = []
     for value in returned:
+        if isinstance(value, ast.Name) and value.id == parameter and _only_with_grad_off(tree, imports, value):
+            continue  # `if torch.is_inference_mode_enabled(): return fn`: already runs with grad off
         if isinstance(value, ast.Call) and len(value.args) == 1 and isinstance(value.args[0], ast.Name) and value.args[0].id == parameter:
             modes.append(_grad_object(imports, value.func, {}))
         elif isinstance(value, ast.Name):
@@ -420,6 +422,27 @@ def _applies_grad_object(tree: Tree, imports: ImportTable, function) -> GradMode
         else:
             modes.append(None)
     return meet_modes(modes)
+
+
+def _only_with_grad_off(tree: Tree, imports: ImportTable, node: ast.AST) -> bool:
+    """Is node in the body of an `if` whose test requires grad to be off already
+    (`torch.is_inference_mode_enabled()`, `not torch.is_grad_enabled()`)?"""
+    child = node
+    for ancestor in tree.ancestors(node):
+        if isinstance(ancestor, FUNCTION_TYPES):
+            return False
+        if isinstance(ancestor, ast.If) and child in ancestor.body and _requires_grad_off(imports, ancestor.test):
+            return True
+        child = ancestor
+    return False
+
+
+def _requires_grad_off(imports: ImportTable, test: ast.AST) -> bool:
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_requires_grad_off(imports, value) for value in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call):
+        return imports.qualname(test.operand.func) == "torch.is_grad_enabled"
+    return isinstance(test, ast.Call) and imports.qualname(test.func) == "torch.is_inference_mode_enabled"
 
 
 def _runs_under(tree: Tree, imports: ImportTable, wrapper, parameter: str) -> GradMode | None:

@@ -144,6 +144,18 @@ def result_discarded(facts, call: ast.Call) -> bool:
     return False
 
 
+def builds_no_graph(facts, call: ast.Call) -> bool:
+    """A forward of a module the analysed code froze (`requires_grad_(False)` on it or its
+    parameters), none of whose inputs carries a graph: it saves nothing for a backward."""
+    from gradlint.analysis.graph_state import GRAPH
+    from gradlint.analysis.parameters import Param
+
+    callee = facts.modules.callee(call)
+    if callee is None or not facts.parameters.is_frozen(Param(dotted(callee) or ""), callee):
+        return False
+    return not any(facts.flow.state_of(arg) == GRAPH for arg in [*call.args, *(k.value for k in call.keywords)])
+
+
 def result_only_probed(facts, call: ast.Call) -> bool:
     """`model(x).shape[1]`, `net(x).size(-1)`, or `out = cnn(x)` whose every use is `out.shape`: a
     forward run to learn an output's shape (often the first forward of a model, which makes a lazy

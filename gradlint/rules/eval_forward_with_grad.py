@@ -4,7 +4,13 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import evaluation_phase, is_test_code, output_may_be_trained, result_discarded
+from gradlint.analysis.training import (
+    builds_no_graph,
+    evaluation_phase,
+    is_test_code,
+    output_may_be_trained,
+    result_discarded,
+)
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import GRAD_ENABLING_CONTEXTS
 from gradlint.finding import Applicability
@@ -93,6 +99,8 @@ class EvalForwardWithGrad(Rule):
                 continue  # it hands the output to a caller that may train on it
             if result_discarded(facts, call):
                 continue  # a warm-up or check; feature extraction through hooks is GL103's
+            if builds_no_graph(facts, call):
+                continue  # a frozen module on inputs without a graph saves nothing
             hits.append((call, scope))
         statements = [facts.tree.statement_of(call) for call, _ in hits]
         for (call, scope), stmt in zip(hits, statements):

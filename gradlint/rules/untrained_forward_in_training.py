@@ -2,11 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.graph_state import GRAPH
 from gradlint.analysis.grad_mode import GradMode
-from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import Param
-from gradlint.analysis.training import is_test_code, result_discarded, training_region
+from gradlint.analysis.training import builds_no_graph, is_test_code, result_discarded, training_region
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -65,7 +62,6 @@ class UntrainedForwardInTraining(Rule):
     triggers = ("backward", "autograd.grad", "training_step")
 
     def check(self, facts):
-        params = None
         hits = []
         for call in facts.modules.forwards:
             if facts.grad_mode_at(call) is not GradMode.ENABLED:
@@ -79,9 +75,7 @@ class UntrainedForwardInTraining(Rule):
             if result_discarded(facts, call):
                 # run for its side effects: hooks that may feed the loss, BatchNorm statistics, a check
                 continue
-            if params is None:
-                params = facts.parameters
-            if self._frozen_without_graph(facts, params, call):
+            if builds_no_graph(facts, call):
                 continue
             hits.append(call)
         statements = [facts.tree.statement_of(call) for call in hits]
@@ -90,16 +84,6 @@ class UntrainedForwardInTraining(Rule):
             if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)) and not self._statement_trains(facts, stmt):
                 fix = wrap_in_no_grad(facts, stmt, statements)
             yield self.finding(facts, call, MESSAGE, fix)
-
-    @staticmethod
-    def _frozen_without_graph(facts, params, call) -> bool:
-        callee = facts.modules.callee(call)
-        if callee is None:
-            return False
-        frozen = params.is_frozen(Param(dotted(callee) or ""), callee)
-        if not frozen:
-            return False
-        return not any(facts.flow.state_of(arg) == GRAPH for arg in call.args)
 
     @staticmethod
     def _statement_trains(facts, stmt) -> bool:

@@ -15,6 +15,26 @@ def smart_inference_mode(torch_1_9=True):
     return decorate
 
 
+def passing_inference_mode():
+    # ultralytics' shape: a pass-through when inference mode is already on
+    def decorate(fn):
+        if torch.is_inference_mode_enabled():
+            return fn
+        return torch.inference_mode()(fn)
+
+    return decorate
+
+
+def sometimes_passing(flag):
+    # passes fn through on a condition that says nothing about grad: not a wrapper
+    def decorate(fn):
+        if flag:
+            return fn
+        return torch.no_grad()(fn)
+
+    return decorate
+
+
 def no_grad_factory():
     return torch.no_grad()
 
@@ -105,3 +125,15 @@ def evaluate_timing_block(model, x):
     model.eval()
     with timing():
         return model(x).argmax(1)  # expect: GL101
+
+
+@passing_inference_mode()
+def evaluate_passing(model, x):
+    model.eval()
+    return model(x).argmax(1)
+
+
+@sometimes_passing(True)
+def evaluate_sometimes(model, x):
+    model.eval()
+    return model(x).argmax(1)  # expect: GL101
