@@ -88,6 +88,14 @@ PACKAGES = [
      "724ce0ea62200f413f1a5059712aff66495bc4e815a1493f7f9bca242414c333", PURE),
     ("ultralytics", "8.3.228", "ultralytics-8.3.228-py3-none-any.whl",
      "eb90fb08567c15a797b0f0dfe66281af2a0766b40c8db056ddbb699119306cb6", PURE),
+    ("flair", "0.15.1", "flair-0.15.1-py3-none-any.whl",
+     "3b6b793f2380cd618e988e7b16fbadcec6502aaa8f11a0890390160303aed553", PURE),
+    ("sb3-contrib", "2.7.0", "sb3_contrib-2.7.0-py3-none-any.whl",
+     "fc5b5cffc7908c7961a73daea8496f5bf2fe69301bc3e7ca71522549eb7feb77", PURE),
+    ("pykeen", "1.11.1", "pykeen-1.11.1-py3-none-any.whl",
+     "b6cc0ab012fc6ba4f37b58fb7081a409a5c1f04cbbb0e0e9c2256e911757d4ba", PURE),
+    ("monai", "1.5.1", "monai-1.5.1-py3-none-any.whl",
+     "3112e6ce63352f2ebb8a324a5c199b026aa8e61e914b4912cda3e890e6f7e7c5", PURE),
 ]
 
 

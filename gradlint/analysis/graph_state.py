@@ -1,7 +1,10 @@
 """Graph state: does a name's value certainly carry an autograd graph?
 
 Flow-sensitive, on the one dataflow solver (analysis/dataflow.py): each name
-is GRAPH (certainly carries a graph), NO_GRAPH (certainly not) or MAYBE.
+is GRAPH (certainly carries a graph), LEAF (a leaf that requires grad: a parameter,
+`requires_grad_()`, a factory with `requires_grad=True`; it holds no graph, but any op
+on it makes one), TRACKED (one of those two: a join of paths), NO_GRAPH (certainly none
+of them) or MAYBE.
 """
 
 from __future__ import annotations
@@ -22,22 +25,44 @@ from gradlint.analysis.vocabulary import (
     TENSOR_FACTORIES,
 )
 
-GRAPH, NO_GRAPH, MAYBE = "graph", "no-graph", "unknown"
+GRAPH, LEAF, TRACKED, NO_GRAPH, MAYBE = "graph", "leaf", "tracked", "no-graph", "unknown"
+AUTOGRAD_STATES = frozenset({GRAPH, LEAF, TRACKED})
+
+
+def requires_grad(state: str) -> bool:
+    """Does a value in this state take part in autograd (a graph, or a leaf that requires grad)?"""
+    return state in AUTOGRAD_STATES
 
 
 def combine(states) -> str:
+    """The state of an op's result from its operands' states: an op on a leaf makes a graph."""
     states = list(states)
-    if GRAPH in states:
+    if any(state in AUTOGRAD_STATES for state in states):
         return GRAPH
     if all(s == NO_GRAPH for s in states):
         return NO_GRAPH
     return MAYBE
 
 
+def _gather(states) -> str:
+    """A container's state from its elements': holding leaves holds no graph."""
+    states = set(states)
+    for state in (GRAPH, MAYBE, TRACKED, LEAF):
+        if state in states:
+            return state
+    return NO_GRAPH
+
+
 def join(a: dict, b: dict) -> dict:
     out = {}
     for key in set(a) | set(b):
-        out[key] = a[key] if a.get(key) == b.get(key) else MAYBE
+        left, right = a.get(key), b.get(key)
+        if left == right:
+            out[key] = left
+        elif left in AUTOGRAD_STATES and right in AUTOGRAD_STATES:
+            out[key] = TRACKED
+        else:
+            out[key] = MAYBE
     return out
 
 
@@ -112,7 +137,7 @@ class GraphStates(ForwardAnalysis):
         state = MAYBE
         if isinstance(descriptor, Param):
             frozen = bool(descriptor.root) and any(path == descriptor.root for _, path in self.params.frozen)
-            state = MAYBE if frozen else GRAPH
+            state = MAYBE if frozen else LEAF
         self._assign(target, state, env)
 
     def _call_statement(self, call: ast.Call, env: dict) -> dict:
@@ -126,7 +151,7 @@ class GraphStates(ForwardAnalysis):
                 env = dict(env)
                 if func.attr == "requires_grad_":
                     flag = call.args[0] if call.args else keyword(call, "requires_grad")
-                    env[path] = GRAPH if flag is None or is_true(flag) else MAYBE
+                    env[path] = LEAF if flag is None or is_true(flag) else MAYBE
                 elif func.attr == "detach_":
                     env[path] = NO_GRAPH
                 elif self.facts.grad_mode_at(call).grad_off:
@@ -148,7 +173,7 @@ class GraphStates(ForwardAnalysis):
                 return env[path]
             param = self.params.parameter(expr)
             if param is not None and not self.params.is_frozen(param, expr):
-                return GRAPH
+                return LEAF
             return MAYBE
         if isinstance(expr, (ast.Compare, ast.JoinedStr)):
             return NO_GRAPH
@@ -165,7 +190,7 @@ class GraphStates(ForwardAnalysis):
             a, b = self.state(expr.body, env), self.state(expr.orelse, env)
             return a if a == b else MAYBE
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-            return combine(self.state(e, env) for e in expr.elts) if expr.elts else NO_GRAPH
+            return _gather(self.state(e, env) for e in expr.elts)
         if isinstance(expr, ast.Starred):
             return self.state(expr.value, env)
         return MAYBE
@@ -180,7 +205,7 @@ class GraphStates(ForwardAnalysis):
                 return self.state(func.value, env)
             if func.attr == "requires_grad_":
                 flag = call.args[0] if call.args else keyword(call, "requires_grad")
-                return GRAPH if flag is None or is_true(flag) else MAYBE
+                return LEAF if flag is None or is_true(flag) else MAYBE
         if isinstance(func, ast.Name) and func.id in PYTHON_BUILTINS:
             return NO_GRAPH
         name = facts.imports.qualname(func)
@@ -194,9 +219,9 @@ class GraphStates(ForwardAnalysis):
         if name is not None and name.startswith("torch."):
             short = name.split(".")[-1]
             if short in TENSOR_FACTORIES:
-                return GRAPH if is_true(keyword(call, "requires_grad")) else NO_GRAPH
+                return LEAF if is_true(keyword(call, "requires_grad")) else NO_GRAPH
             if name == "torch.nn.Parameter":
-                return GRAPH
+                return LEAF
             if name.startswith("torch.nn.functional.") or name.count(".") == 1:
                 return combine(self.state(a, env) for a in args) if args else MAYBE
             return MAYBE
@@ -204,7 +229,7 @@ class GraphStates(ForwardAnalysis):
             return GRAPH
         if facts.modules.is_loss_call(call):
             return combine(self.state(a, env) for a in args) if args else MAYBE
-        if isinstance(func, ast.Attribute) and self.state(func.value, env) == GRAPH and not func.attr[:1].isupper():
+        if isinstance(func, ast.Attribute) and requires_grad(self.state(func.value, env)) and not func.attr[:1].isupper():
             # a tensor method on a graph-carrying tensor (mean, sum, view, ...) keeps the graph
             return GRAPH
         return MAYBE

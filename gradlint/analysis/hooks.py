@@ -293,18 +293,33 @@ class HookFacts:
 
     @cached_property
     def _returned_by_forward(self) -> set[tuple]:
-        """(class or None, path) read by the return statements of `forward` methods: a caller trains on them."""
-        from gradlint.analysis.reach import live_paths
+        """(class or None, path) whose values a module's forward hands to its caller (who trains on
+        them): names read by `forward`'s return statements, and `self.` paths that flow into what
+        `forward` returns or into what a method it calls returns (`self.calc_head(x)`, and so on
+        through the class)."""
+        from gradlint.analysis.definitions import plain
+        from gradlint.analysis.reach import ESCAPE, live_paths
 
         found = set()
-        for function in self.tree.functions:
-            if function.name != "forward":
-                continue
-            cls = self.tree.class_of(function.body[0]) if function.body else None
-            for node in self.tree.scope_nodes(function):
-                if isinstance(node, ast.Return) and node.value is not None:
-                    for path in live_paths(self.facts, node.value):
-                        found.add((cls if path.startswith("self.") else None, path))
+        for cls in self.tree.classes:
+            methods = {n.name: n for n in cls.body if isinstance(n, FUNCTION_TYPES)}
+            pending = ["forward"] if "forward" in methods else []
+            seen = set(pending)
+            while pending:
+                method = methods[pending.pop()]
+                flow = self.facts.flow.scope(method)
+                for path in list(flow.edges):
+                    if path.startswith("self.") and ESCAPE in flow.reach(path):
+                        found.add((cls, plain(path)))
+                for node in self.tree.scope_nodes(method):
+                    if method.name == "forward" and isinstance(node, ast.Return) and node.value is not None:
+                        found.update((None, path) for path in live_paths(self.facts, node.value)
+                                     if not path.startswith("self."))
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self" \
+                            and node.func.attr in methods and node.func.attr not in seen:
+                        seen.add(node.func.attr)
+                        pending.append(node.func.attr)
         return found
 
     def store_reaches_backward(self, store: Store) -> bool:

@@ -36,8 +36,9 @@ from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BA
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis import training_state
 from gradlint.analysis.backward import backward_of
-from gradlint.analysis.training import eval_calls_by_scope, setup_name
+from gradlint.analysis.training import eval_calls_by_scope, setup_name, test_function_name
 from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
     GRAD_MODE_WORDS,
@@ -69,6 +70,7 @@ class FileSummary:
     wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
     decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
     forward_methods: list[str] = field(default_factory=list)  # methods that run a forward of their module
+    training_state: dict = field(default_factory=dict)  # eval/train modes, gradient clearing, layers (training_state.py)
 
     def to_dict(self) -> dict:
         return dict(vars(self))
@@ -128,6 +130,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
             summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
     summary.defined.sort()
     summary.forward_methods = _forward_methods(tree, symbols, resolver)
+    summary.training_state = training_state.summarize(tree, imports, symbols)
     evaluating = _evaluating_sites(tree, imports)
     for call in tree.calls:
         key = call_key(tree, symbols, call)
@@ -504,6 +507,7 @@ class ProjectIndex:
         self._imports: dict[str, set[str]] = {}
         self._methods: dict[str, set[str]] = {}  # bare method name -> qualified methods
         self._forward_methods: set[str] = set()
+        self._training_states: list[dict] = []
         bases: dict[str, set[str]] = {}
         for summary in summaries:
             self.defined.update(summary.defined)
@@ -514,6 +518,7 @@ class ProjectIndex:
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
             self._forward_methods.update(summary.forward_methods)
+            self._training_states.append(summary.training_state)
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
             self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
@@ -705,7 +710,8 @@ class ProjectIndex:
 
     def setup_only(self, function: str) -> bool:
         """Is every call and every reference of the function in setup code (`__init__`,
-        `reset_parameters`, `load_*`, ... or a function that is itself run only by setup code)?"""
+        `reset_parameters`, `load_*`, ... or a function that is itself run only by setup code)?
+        Uses in test code do not count against it: tests exercise setup code too."""
         return self.canonical(function) in self._setup_only
 
     def _uses(self, name: str) -> list[str | None]:
@@ -742,11 +748,36 @@ class ProjectIndex:
             name = pending.pop()
             if name in setup:
                 continue
-            if all(user is not None and user != name and (setup_name(user.rpartition(".")[2]) or user in setup)
+            if all(user is not None and user != name and (
+                    setup_name(user.rpartition(".")[2]) or user in setup or test_function_name(user))
                    for user in uses[name]):
                 setup.add(name)
                 pending.extend(dependents.get(name, ()))
         return setup
+
+    # -- training state (GL5: analysis/training_state.py) ----------------------------------
+
+    @cached_property
+    def _training_state(self) -> training_state.TrainingStateIndex:
+        return training_state.TrainingStateIndex(
+            self._training_states, self._callee, lambda method: self._methods.get(method, ()), self.canonical)
+
+    def leaves_in_eval(self, key: str, slot, rest: str = "") -> bool:
+        """Does a call leave the module passed in `slot` (a position, a keyword or "self"; `rest`: a
+        submodule path below it) in eval mode on every path?"""
+        return self._training_state.leaves_in_eval(key, slot, rest)
+
+    def may_set_mode(self, key: str, which: str = "any") -> bool | None:
+        """May a call put a module in eval or train mode ('train': in train mode)? None when out of view."""
+        return self._training_state.may_set_mode(key, which)
+
+    def may_clear_gradients(self, key: str) -> bool | None:
+        """Does a call (or a project function it calls) clear gradients? None when out of view."""
+        return self._training_state.may_clear_gradients(key)
+
+    def mode_sensitive(self, cls: str) -> bool | None:
+        """Has the class a Dropout/BatchNorm-like layer (True), visibly none (False), or out of view (None)?"""
+        return self._training_state.mode_sensitive(cls)
 
     def wrapper_mode(self, key: str) -> str | None:
         """The grad mode a project wrapper sets: `call:q` for `q()`, `bare:q` for `q`."""

@@ -112,6 +112,14 @@ def is_test_code(facts, scope: ast.AST) -> bool:
     return False
 
 
+def test_function_name(qualified: str) -> bool:
+    """Is a qualified function name test code as pytest collects it: a `test_*` function or a
+    method of a `Test*` class, or anything in a `test_*`/`*_test` module or a conftest?"""
+    parts = qualified.split(".")
+    return any(part.startswith("test_") or part.startswith("Test") or part == "conftest" or part.endswith("_test")
+               for part in parts)
+
+
 def training_region(facts, node: ast.AST) -> ast.AST | None:
     """The innermost loop (whose body has a backward) or function with a backward around node."""
     scope = facts.flow.analysis_scope(node)
@@ -147,13 +155,13 @@ def result_discarded(facts, call: ast.Call) -> bool:
 def builds_no_graph(facts, call: ast.Call) -> bool:
     """A forward of a module the analysed code froze (`requires_grad_(False)` on it or its
     parameters), none of whose inputs carries a graph: it saves nothing for a backward."""
-    from gradlint.analysis.graph_state import GRAPH
+    from gradlint.analysis.graph_state import requires_grad
     from gradlint.analysis.parameters import Param
 
     callee = facts.modules.callee(call)
     if callee is None or not facts.parameters.is_frozen(Param(dotted(callee) or ""), callee):
         return False
-    return not any(facts.flow.state_of(arg) == GRAPH for arg in [*call.args, *(k.value for k in call.keywords)])
+    return not any(requires_grad(facts.flow.state_of(arg)) for arg in [*call.args, *(k.value for k in call.keywords)])
 
 
 def result_only_probed(facts, call: ast.Call) -> bool:

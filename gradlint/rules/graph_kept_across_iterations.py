@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.graph_state import GRAPH
+from gradlint.analysis.graph_state import GRAPH, requires_grad
 from gradlint.analysis.reach import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
@@ -113,8 +113,8 @@ class GraphKeptAcrossIterations(Rule):
     def _check_statement(self, facts, scope, loop, stmt, trains: bool):
         if isinstance(stmt, ast.AugAssign):
             path = dotted(stmt.target)
-            if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(stmt.value) == GRAPH:
-                return self._report(facts, stmt, stmt.value, ACCUMULATE)
+            if path and self._outlives(facts, scope, loop, path) and requires_grad(facts.flow.state_of(stmt.value)):
+                return self._report(facts, stmt, stmt.value, ACCUMULATE)  # `acc += p` makes a graph from a leaf
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             call = stmt.value
             if isinstance(call.func, ast.Attribute) and call.func.attr in ELEMENT_ADDERS and call.args:
@@ -201,7 +201,7 @@ class GraphKeptAcrossIterations(Rule):
                 continue
             if facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
-            sources = [a for a in [*call.args, *(k.value for k in call.keywords)] if facts.flow.state_of(a) == GRAPH]
+            sources = [a for a in [*call.args, *(k.value for k in call.keywords)] if requires_grad(facts.flow.state_of(a))]
             if not sources:
                 continue
             edits = [e for a in sources for e in add_detach(facts, a)]

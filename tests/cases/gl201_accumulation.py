@@ -156,3 +156,16 @@ def accumulate_every_k_scaled(model, loader, opt, k=4):
             (total / k).backward()
             opt.step()
             total = 0
+
+
+def collect_actor_params(policy, kl_div, optimizer):
+    # parameters are leaves: a list of them keeps no graph (TRPO's line search)
+    actor_params = []
+    grads = []
+    for name, param in policy.named_parameters():
+        grad, = torch.autograd.grad(kl_div, param, retain_graph=True)
+        grads.append(grad.reshape(-1))
+        actor_params.append(param)
+    kl_div.backward()
+    optimizer.step()
+    return actor_params, grads

@@ -233,3 +233,20 @@ def rescale(values, factor):
 
 def use_rescale():
     rescale(torch.ones(3), 2.0)
+
+
+def copy_conv_param(source, target):
+    # run only from setup code (a pretrained copy in __init__) and from a test
+    for p_source, p_target in zip(source.parameters(), target.parameters()):
+        p_target.data[:] = p_source.data[:]
+
+
+class Inflated(nn.Module):
+    def __init__(self, net2d):
+        super().__init__()
+        self.conv = nn.Conv3d(1, 1, 3)
+        copy_conv_param(net2d.conv, self.conv)
+
+
+def test_copy(net2d, net3d):
+    copy_conv_param(net2d, net3d)
