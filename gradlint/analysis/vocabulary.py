@@ -294,3 +294,38 @@ OPTIMIZER_STEP_NAME = re.compile(r"^(step|_?\w+_step|update|_update\w*|update_\w
 OPTIMIZER_NAME = re.compile(r"(^|_)(opt|optim|optimi[sz]er|scaler|solver)s?(_|\d|$)", re.I)
 # in-place methods that clip weights (WGAN's critic)
 CLIPPING_METHODS = frozenset({"clamp_", "clip_", "clamp_min_", "clamp_max_", "renorm_"})
+
+# -- training state (GL5) ---------------------------------------------------------------
+
+# torch.nn layers that compute differently in train and eval mode: Dropout, BatchNorm's running statistics,
+# the Transformer layers (dropout 0.1 by default); recurrent layers only when built with `dropout=`
+MODE_SENSITIVE_LAYERS = re.compile(r"^(\w*Dropout\w*|\w*BatchNorm\w*|Transformer\w*)$")
+RECURRENT_LAYERS = frozenset({"RNN", "LSTM", "GRU"})
+# qualified functions that compute differently in train and eval mode (handed `training=self.training`)
+MODE_SENSITIVE_FUNCTIONS = frozenset({
+    "torch.nn.functional.dropout", "torch.nn.functional.dropout1d", "torch.nn.functional.dropout2d",
+    "torch.nn.functional.dropout3d", "torch.nn.functional.alpha_dropout", "torch.nn.functional.feature_alpha_dropout",
+    "torch.nn.functional.batch_norm", "torch.dropout", "torch.batch_norm",
+})
+# nn containers: the layers they hold come from their arguments
+MODULE_CONTAINERS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
+# methods (and functions) that clear gradients: `opt.zero_grad()`, `model.zero_grad(set_to_none=True)`,
+# `self.optimizer_zero_grad()`, PaddlePaddle-style `clear_grad()`
+GRADIENT_CLEARING_NAME = re.compile(r"zero_grad|clear_grad")
+# in-place tensor methods that, called on a `.grad`, overwrite it (`p.grad.zero_()`, `p.grad.data.mul_(0)`)
+GRADIENT_OVERWRITING_METHODS = frozenset({"zero_", "fill_", "mul_", "copy_", "detach_", "requires_grad_"})
+# context managers that accumulate gradients on purpose and make the optimizer step (and clearing) conditional:
+# Accelerate's `accelerator.accumulate(model)`, DDP's `model.no_sync()`
+ACCUMULATING_CONTEXTS = frozenset({"accumulate", "no_sync", "accumulate_grad"})
+# the parts of the Module and optimizer API that never change a module's mode or clear gradients
+MODE_NEUTRAL_METHODS = frozenset({
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "load_state_dict", "state_dict", "parameters",
+    "named_parameters", "buffers", "named_buffers", "children", "named_children", "requires_grad_",
+    "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook", "share_memory",
+    "get_submodule", "param_groups", "add_param_group", "step", "backward", "zero_grad", "item", "detach", "size", "numel",
+})
+# functions that evaluate or predict, by their name (`evaluate`, `predict_batch`, `run_inference`, `test`)
+EVALUATION_FUNCTION_NAME = re.compile(
+    r"^_*(predict|prediction|evaluate|evaluation|eval|infer|inference|validate|validation|test|score|generate|sample)(_|s?$)"
+    r"|_(predict|evaluate|eval|inference|infer|validate|test)$"
+)

@@ -26,7 +26,7 @@ def nested_epochs(model, loader, opt, epochs):
         epoch_loss = 0
         for x, y in loader:
             loss = F.mse_loss(model(x), y)
-            loss.backward()
+            loss.backward()  # allow: GL501 (no zero_grad in this loop)
             opt.step()
             epoch_loss += loss  # expect: GL201
         print(epoch_loss)
@@ -53,7 +53,7 @@ def recurrent(model, chunks, h, opt):
     for x, y in chunks:
         h = model(x, h)  # expect: GL201
         loss = F.mse_loss(h, y)
-        loss.backward()
+        loss.backward()  # allow: GL501 (no zero_grad in this loop)
         opt.step()
 
 
@@ -65,7 +65,7 @@ def train_items(model, loader, opt):
     losses = []
     for x, y in loader:
         loss = F.cross_entropy(model(x), y)
-        loss.backward()
+        loss.backward()  # allow: GL501 (no zero_grad in this loop)
         opt.step()
         running += loss.item()
         losses.append(loss.detach())
@@ -93,7 +93,7 @@ def reset_each_iteration(model, loader, opt):
         parts = []
         parts.append(F.mse_loss(model(x), y))
         loss = sum(parts)
-        loss.backward()
+        loss.backward()  # allow: GL501 (no zero_grad in this loop)
         opt.step()
 
 
@@ -128,7 +128,7 @@ def grad_norms(model, loader, opt):
     norms = []
     for x, y in loader:
         loss = F.mse_loss(model(x), y)
-        loss.backward()
+        loss.backward()  # allow: GL501 (no zero_grad in this loop)
         norms.append(torch.stack([p.grad.norm() for p in model.parameters()]).sum())
         opt.step()
     return norms

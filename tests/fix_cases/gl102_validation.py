@@ -5,6 +5,7 @@ import torch.nn.functional as F
 def fit(model, loader, val_x, opt):
     for step, (x, y) in enumerate(loader):
         loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
         loss.backward()
         opt.step()
         if step % 10 == 0:

@@ -6,6 +6,7 @@ def train(model, loader, opt):
     history = []
     for x, y in loader:
         loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
         loss.backward()
         opt.step()
         running += loss.detach()

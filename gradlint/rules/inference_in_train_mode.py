@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.training import is_test_code, trains
+from gradlint.analysis.training_state import calls_in, may_change_mode_before, module_sensitivity
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
+from gradlint.analysis.vocabulary import EVALUATION_FUNCTION_NAME
+from gradlint.finding import Applicability, Position
+from gradlint.fixes import insert, make_fix
+from gradlint.rules.base import Rule
+
+MESSAGE = (
+    "Inference forward in train mode: `{model}` has Dropout or BatchNorm layers and is never put in eval mode "
+    "here, so predictions vary between runs (Dropout) or depend on the rest of the batch (BatchNorm); "
+    "call `{model}.eval()` first"
+)
+
+
+class InferenceInTrainMode(Rule):
+    """
+    ## What it flags
+    A forward under `torch.no_grad()` or `torch.inference_mode()` (a `with` block or a decorator)
+    in evaluation code, on a model that is never put in eval mode there, when the analysis sees
+    the model built from a class that has Dropout or BatchNorm (the same judgement of layers as
+    GL502: through the project's classes, Transformer layers and recurrent layers with
+    `dropout=` included). Evaluation code is a function named for it (`predict`, `evaluate`,
+    `eval_*`, `infer`, `validate`, `test`, `run_inference`, ...) or code that loads weights into
+    the model (`model.load_state_dict(...)`) before the forward, and that runs no backward and no
+    optimizer step. The model must be a local name built in that code (`model = Net(...)`,
+    possibly `.to(device)`), so that no caller can have put it in eval mode.
+
+    Quiet when anything in the function (for module-level code: in the file) calls `.eval()` or
+    `.train()` on anything (MC dropout sets train mode on purpose), when the model is handed to a
+    project function that may change its mode or to code out of view before the forward, and
+    in test code.
+
+    ## Why it matters
+    A freshly built module is in train mode. Under `no_grad` it still applies Dropout (random
+    units zeroed: two runs on the same input disagree) and BatchNorm normalises with the batch's
+    own statistics and updates its running statistics (a prediction depends on the other
+    samples of the batch, and the loaded statistics drift). `no_grad` only turns autograd off.
+
+    ## Example
+    ```python
+    model = Net()
+    model.load_state_dict(torch.load("model.pt"))
+    with torch.no_grad():
+        for x in loader:
+            predictions.append(model(x).argmax(1))
+    ```
+
+    ## Fix
+    ```python
+    model = Net()
+    model.load_state_dict(torch.load("model.pt"))
+    model.eval()
+    with torch.no_grad():
+        ...
+    ```
+    The fix inserts `model.eval()` before the outermost loop or `with` block around the forward
+    that follows the model's construction.
+
+    ## Fix safety
+    Unsafe: code may rely on train mode on purpose in ways the analysis cannot see (Monte Carlo
+    dropout driven by a flag, BatchNorm statistics re-estimated on new data).
+    """
+
+    code = "GL503"
+    name = "inference-in-train-mode"
+    summary = "inference forward on a Dropout/BatchNorm model that is never put in eval mode"
+    fix_applicability = "unsafe"
+    triggers = ("no_grad", "inference_mode")
+
+    def check(self, facts):
+        seen = set()
+        for forward in facts.modules.forwards:
+            if not facts.grad_mode_at(forward).grad_off:
+                continue
+            callee = facts.modules.callee(forward)
+            name = dotted(callee) if isinstance(callee, ast.Name) else None
+            scope = facts.flow.analysis_scope(forward)
+            if name is None or (scope, name) in seen:
+                continue
+            if not self._applies(facts, scope, forward, name):
+                continue
+            seen.add((scope, name))
+            yield self.finding(facts, forward, MESSAGE.format(model=name), self._fix(facts, scope, forward, name))
+
+    def _applies(self, facts, scope, forward, name) -> bool:
+        if is_test_code(facts, scope) or trains(facts, scope):
+            return False
+        if not self._evaluation_code(facts, scope, forward, name):
+            return False
+        if module_sensitivity(facts, scope, name) is not True:
+            return False
+        return not may_change_mode_before(facts, scope, forward, name)
+
+    def _evaluation_code(self, facts, scope, forward, name) -> bool:
+        if isinstance(scope, FUNCTION_TYPES) and EVALUATION_FUNCTION_NAME.search(scope.name):
+            return True
+        position = (forward.lineno, forward.col_offset)
+        return any(isinstance(c.func, ast.Attribute) and c.func.attr == "load_state_dict" and dotted(c.func.value) == name
+                   and (c.lineno, c.col_offset) < position for c in calls_in(facts, scope, scope))
+
+    def _fix(self, facts, scope, forward, name):
+        built = max(node.lineno for node in facts.tree.scope_nodes(scope)
+                    if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store))
+        anchor = facts.tree.statement_of(forward)
+        for ancestor in facts.tree.ancestors(forward):
+            if ancestor is scope:
+                break
+            if isinstance(ancestor, (*LOOP_TYPES, ast.With, ast.AsyncWith)) and ancestor.lineno > built:
+                anchor = ancestor
+        line = facts.source.line(anchor.lineno)
+        indent = line[: anchor.col_offset]
+        if indent.strip():
+            return None
+        newline = facts.source.newline_at(anchor.lineno)
+        return make_fix(Applicability.UNSAFE, f"Call `{name}.eval()` before the inference loop",
+                        [insert(Position(anchor.lineno, 1), f"{indent}{name}.eval(){newline}")])

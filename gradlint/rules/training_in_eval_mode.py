@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.grad_mode import GradMode
+from gradlint.analysis.names import dotted
+from gradlint.analysis.training import is_test_code, loop_scopes
+from gradlint.analysis.training_state import (
+    calls_in,
+    covers,
+    escapes_block,
+    eval_site,
+    may_train_in,
+    mode_call,
+    module_sensitivity,
+)
+from gradlint.finding import Applicability, Position
+from gradlint.fixes import insert, make_fix
+from gradlint.rules.base import Rule
+
+MESSAGE = (
+    "Training forward can run in eval mode: `{evaluation}` (line {line}) puts `{model}` in eval mode and nothing "
+    "puts it back in train mode before the next training step, so Dropout is off and BatchNorm stops updating "
+    "its statistics for every epoch after the first; call `{model}.train()` at the start of the loop"
+)
+
+
+class TrainingInEvalMode(Rule):
+    """
+    ## What it flags
+    A training loop (a forward whose output reaches a backward) that also calls an evaluation
+    routine putting the trained model in eval mode: `model.eval()` or `model.train(False)` in the
+    loop, or a call of a project function whose summary says it leaves that argument in eval mode
+    on every path (`evaluate(model, val_loader)` whose body calls `model.eval()` and never
+    `model.train()`, directly or through the functions it calls, in any file of the project).
+    Nothing in the loop may put the model back in train mode: no `.train()` call on anything, no
+    project function that may call one, no code out of view handed the model. Reported at the
+    first training forward of the loop.
+
+    Quiet when the model class visibly has no layer that behaves differently in eval mode. The
+    analysis looks at the model when it sees it built: a local `model = Net(...)` or
+    `nn.Sequential(...)`, or `self.model` built in `__init__`; `Net` is judged through the
+    project's classes (the layers their methods build, their project base classes, any depth),
+    and has such a layer when it builds Dropout, BatchNorm, a Transformer layer or a recurrent
+    layer with `dropout=`, calls `F.dropout`/`F.batch_norm`, or reads `self.training`. A model it
+    cannot see (a parameter, a factory from another package) may have one. Also quiet: an
+    evaluation followed by `break`, `return` or `raise` (early stopping), a model already put in
+    eval mode before the loop (BatchNorm frozen on purpose for fine-tuning), and test code.
+
+    ## Why it matters
+    `model.eval()` stays in effect until `model.train()`. After the first evaluation every later
+    epoch trains with Dropout off and BatchNorm normalising with its frozen running statistics
+    (which stop updating): the model trains differently from what the code says, usually worse,
+    and nothing raises.
+
+    ## Example
+    ```python
+    model.train()
+    for epoch in range(epochs):
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        evaluate(model, val_loader)  # calls model.eval()
+    ```
+
+    ## Fix
+    ```python
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            ...
+        evaluate(model, val_loader)
+    ```
+
+    ## Fix safety
+    Safe: the loop trains the model, and a training forward in train mode is what the training code
+    means; the first iteration was already in train mode unless something before the loop put the
+    model in eval mode, and then the rule stays quiet.
+    """
+
+    code = "GL502"
+    name = "training-in-eval-mode"
+    summary = "training loop keeps training after an evaluation put the model in eval mode"
+    fix_applicability = "safe"
+    triggers = ("backward",)
+
+    def check(self, facts):
+        reported = set()
+        for scope, loops in loop_scopes(facts).items():
+            if not facts.flow.backwards(scope) or is_test_code(facts, scope):
+                continue
+            trained = [call for call in facts.modules.forwards if facts.flow.analysis_scope(call) is scope
+                       and facts.grad_mode_at(call) is GradMode.ENABLED and facts.flow.fate(call).reaches_backward]
+            for loop in sorted(loops, key=lambda node: -len(facts.tree.loops_around(node, scope))):  # innermost first
+                for forward in sorted((c for c in trained if facts.tree.is_inside(c, loop)), key=lambda c: (c.lineno, c.col_offset)):
+                    if forward in reported:
+                        continue
+                    path = dotted(facts.modules.callee(forward))
+                    evaluation = self._evaluation(facts, scope, loop, path) if path else None
+                    if evaluation is None:
+                        continue
+                    reported.update(c for c in trained if facts.tree.is_inside(c, loop))
+                    message = MESSAGE.format(evaluation=facts.text(evaluation.func), line=evaluation.lineno, model=path)
+                    yield self.finding(facts, forward, message, self._fix(facts, loop, path))
+                    break
+
+    def _evaluation(self, facts, scope, loop, path):
+        """The call in loop that leaves the trained model in eval mode, when nothing restores it."""
+        sites = [call for call in calls_in(facts, scope, loop)
+                 if eval_site(facts, call, path) and not escapes_block(facts, call, loop)]
+        if not sites or may_train_in(facts, scope, loop, path):
+            return None
+        if self._eval_before(facts, scope, loop, path) or module_sensitivity(facts, scope, path) is False:
+            return None
+        return min(sites, key=lambda c: (c.lineno, c.col_offset))
+
+    def _eval_before(self, facts, scope, loop, path) -> bool:
+        """Was the model put in eval mode before the loop (on purpose: frozen BatchNorm)?"""
+        for call in calls_in(facts, scope, scope):
+            if facts.tree.is_inside(call, loop) or (call.lineno, call.col_offset) > (loop.lineno, loop.col_offset):
+                continue
+            if mode_call(call) == "eval" and covers(dotted(call.func.value) or "", path):
+                return True
+            if eval_site(facts, call, path):
+                return True
+        return False
+
+    def _fix(self, facts, loop, path):
+        first = loop.body[0]
+        if first.lineno == loop.lineno:
+            return None  # `for x in y: step(x)` on one line
+        line = facts.source.line(first.lineno)
+        indent = line[: first.col_offset]
+        if indent.strip():
+            return None
+        newline = facts.source.newline_at(first.lineno)
+        return make_fix(Applicability.SAFE, f"Call `{path}.train()` at the start of the loop",
+                        [insert(Position(first.lineno, 1), f"{indent}{path}.train(){newline}")])

@@ -1,0 +1,104 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.drop = nn.Dropout(0.5)
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.drop(F.relu(self.fc(x))))
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+@torch.inference_mode()
+def evaluate(model, loader):
+    model.eval()
+    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+
+@torch.inference_mode()
+def evaluate_restoring(model, loader):
+    model.eval()
+    score = sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+    model.train()
+    return score
+
+
+@torch.inference_mode()
+def validate(net, loader):
+    return evaluate(net, loader)
+
+
+def fit(model, loader, val_loader, opt, epochs):
+    model.train()
+    for epoch in range(epochs):
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)  # expect: GL502
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        print(evaluate(model, val_loader))
+
+
+def fit_direct(model, loader, val_x, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()  # expect: GL502
+            opt.step()
+        model.eval()
+        with torch.inference_mode():
+            print(model(val_x).mean().item())
+
+
+def fit_periodic(model, loader, val_loader, opt):
+    for step, (x, y) in enumerate(loader):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()  # expect: GL502
+        opt.step()
+        if step % 100 == 0:
+            validate(model, val_loader)
+
+
+def fit_built_here(loader, val_loader, epochs):
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()  # expect: GL502
+            opt.step()
+        evaluate(model, val_loader)
+
+
+class Trainer:
+    def __init__(self, loader, val_loader):
+        self.model = Net()
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+        self.loader, self.val_loader = loader, val_loader
+
+    def run_validation(self):
+        self.model.eval()
+        with torch.no_grad():
+            return [self.model(x) for x, _ in self.val_loader]
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            for x, y in self.loader:
+                self.opt.zero_grad()
+                F.cross_entropy(self.model(x), y).backward()  # expect: GL502
+                self.opt.step()
+            self.run_validation()

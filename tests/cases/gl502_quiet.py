@@ -1,0 +1,180 @@
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from elsewhere import log_metrics, evaluate_external
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.out(self.act(self.fc(x)))
+
+
+class WithBase(Plain):
+    def __init__(self):
+        super().__init__()
+        self.extra = nn.Linear(2, 2)
+
+
+@torch.inference_mode()
+def evaluate(model, loader):
+    model.eval()
+    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+
+@torch.inference_mode()
+def evaluate_restoring(model, loader):
+    was_training = model.training
+    model.eval()
+    score = sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+    model.train(was_training)
+    return score
+
+
+@torch.inference_mode()
+def evaluate_if_asked(model, loader, flag):
+    if flag:
+        model.eval()
+    return [model(x) for x, _ in loader]
+
+
+def train_one_epoch(model, loader, opt):
+    model.train()
+    for x, y in loader:
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+
+def train_then_evaluate(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(model, val_loader)
+
+
+def train_back_after(model, loader, val_x, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        model.eval()
+        with torch.inference_mode():
+            print(model(val_x).mean().item())
+        model.train()
+
+
+def restoring_evaluation(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate_restoring(model, val_loader)
+
+
+def conditional_evaluation(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate_if_asked(model, val_loader, epoch > 3)
+
+
+def training_in_a_helper(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        train_one_epoch(model, loader, opt)
+        evaluate(model, val_loader)
+
+
+def plain_model(loader, val_loader, epochs):
+    model = Plain()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(model, val_loader)
+
+
+def plain_model_through_base(loader, val_loader, epochs):
+    model = WithBase()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(model, val_loader)
+
+
+def frozen_batchnorm_on_purpose(model, loader, val_loader, opt, epochs):
+    model.eval()  # fine-tuning with BatchNorm statistics frozen
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(model, val_loader)
+
+
+def early_stopping(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        if epoch == epochs - 1:
+            evaluate(model, val_loader)
+            break
+
+
+def another_model_evaluated(model, ema_model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(ema_model, val_loader)
+
+
+def out_of_view_may_train(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(model, val_loader)
+        log_metrics(model)
+
+
+def external_evaluation(model, loader, val_loader, opt, epochs):
+    # what evaluate_external does is out of view: quiet
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate_external(model, val_loader)
+
+
+def per_module_train(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for m in model.modules():
+            m.train()
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        evaluate(model, val_loader)
