@@ -153,7 +153,7 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     except (DiscoveryError, ConfigError) as exc:
         _fail(str(exc))
 
-    reporting = time.perf_counter()
+    reporting = time.process_time()
     if outcome.files == 0 and not reading_stdin:
         _say(f"gradlint: warning: no Python files found in {' '.join(paths)}")
     for finding in outcome.findings:
@@ -193,7 +193,7 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
     if show_timings and not reading_stdin:
         from gradlint import timings
 
-        records = [*outcome.timings, ("", "report", time.perf_counter() - reporting)]
+        records = [*outcome.timings, ("", "report", time.process_time() - reporting)]
         report_stream.flush()
         for line in timings.render(records, outcome.lines, display_path).splitlines():
             _say(line)

@@ -388,6 +388,9 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    if state is not None:
+        _preload_for_lint()
+
     # fork shares the loaded modules with the workers; elsewhere a fresh interpreter
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -418,6 +421,14 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
         _restore_sigterm(previous)
     pool.shutdown()
     return results
+
+
+def _preload_for_lint() -> None:
+    """What linting imports on first use, imported once before the workers fork rather than in
+    each (libcst builds the fixes; about 0.15 s apiece)."""
+    import gradlint.analysis.flow  # noqa: F401
+    import gradlint.analysis.modules  # noqa: F401
+    import libcst  # noqa: F401
 
 
 def _on_sigterm_kill(pool):

@@ -1,7 +1,7 @@
 """Where a run's time goes: `gradlint check --show-timings`.
 
-Each phase of each file is timed (wall clock, in whichever process did the
-work): discover, read (the file, its decoding and its digest), cache (looking
+Each phase of each file is timed in CPU seconds of the process that did the
+work (other programs on a busy machine do not inflate them): discover, read (the file, its decoding and its digest), cache (looking
 up its entry), parse, model (the file's tree, imports and symbols), summaries
 (its project-index summary), index (merging all summaries, once per run), rules
 (the selected rules, with the analyses they build on demand) and report. The
@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 PHASES = ("discover", "read", "cache", "parse", "model", "summaries", "index", "rules", "report")
 SLOWEST = 10
+# below this many lines a file's time is mostly the fixed cost of a file, not a rate per line
+RATE_MIN_LINES = 1000
 
 # (path, phase, seconds) in the order measured; None: not measuring
 _records: list[tuple[str, str, float]] | None = None
@@ -58,11 +60,11 @@ def phase(name: str, path: str = ""):
     if _records is None:
         yield
         return
-    begin = time.perf_counter()
+    begin = time.process_time()
     try:
         yield
     finally:
-        _records.append((path, name, time.perf_counter() - begin))
+        _records.append((path, name, time.process_time() - begin))
 
 
 def render(records: list[tuple[str, str, float]], lines: dict[str, int], display=str) -> str:
@@ -75,16 +77,27 @@ def render(records: list[tuple[str, str, float]], lines: dict[str, int], display
             phases = per_file.setdefault(path, {})
             phases[name] = phases.get(name, 0.0) + seconds
     whole = sum(totals.values()) or 1.0
-    out = ["gradlint: time per phase (seconds, summed over files and processes)"]
+    out = ["gradlint: time per phase (CPU seconds, summed over files and processes)"]
     out.extend(f"  {name:<10} {seconds:8.3f}  {100 * seconds / whole:5.1f}%" for name, seconds in totals.items())
     out.append(f"  {'total':<10} {sum(totals.values()):8.3f}")
-    slowest = sorted(per_file.items(), key=lambda item: -sum(item[1].values()))[:SLOWEST]
-    if slowest:
-        out.append(f"gradlint: the {len(slowest)} slowest files (seconds)")
-    for path, phases in slowest:
-        spent = sum(phases.values())
-        count = lines.get(path, 0)
-        rate = f", {spent / count * 10_000:.2f} s per 10k lines" if count else ""
+    def spent(item):
+        return sum(item[1].values())
+
+    def rate(item):
+        return spent(item) / max(lines.get(item[0], 0), 1) * 10_000
+
+    def describe(item):
+        path, phases = item
         detail = ", ".join(f"{name} {phases[name]:.3f}" for name in PHASES if name in phases)
-        out.append(f"  {spent:8.3f}  {display(path)} ({count} lines{rate}: {detail})")
+        return f"  {spent(item):8.3f}  {display(path)} ({lines.get(path, 0)} lines, {rate(item):.2f} s per 10k lines: {detail})"
+
+    slowest = sorted(per_file.items(), key=lambda item: -spent(item))[:SLOWEST]
+    if slowest:
+        out.append(f"gradlint: the {len(slowest)} slowest files (CPU seconds)")
+        out.extend(map(describe, slowest))
+    long_files = [item for item in per_file.items() if lines.get(item[0], 0) >= RATE_MIN_LINES]
+    densest = sorted(long_files, key=lambda item: -rate(item))[:SLOWEST]
+    if densest:
+        out.append(f"gradlint: the {len(densest)} files of {RATE_MIN_LINES}+ lines slowest per line (CPU seconds)")
+        out.extend(map(describe, densest))
     return "\n".join(out) + "\n"
