@@ -242,17 +242,7 @@ def registered_buffer(facts, expr: ast.AST) -> bool:
     cls = facts.tree.class_of(expr)
     if cls is None:
         return False
-    cache = facts.__dict__.setdefault("_registered_buffers", {})
-    names = cache.get(cls)
-    if names is None:
-        names = set()
-        for node in ast.walk(cls):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register_buffer":
-                first = node.args[0] if node.args else None
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    names.add(first.value)
-        cache[cls] = names
-    return expr.attr in names
+    return expr.attr in facts.registered_buffers.get(cls, ())
 
 
 def is_forward_method(function: ast.AST) -> bool:

@@ -84,8 +84,8 @@ def unsafe_reason(facts, region: Region) -> str | None:
     reason = checker.reason()
     if reason is None and region.with_node is not None:
         reason = _later_uses(facts, region, checker.flags)
-    if reason is None and checker.has_forward and caching_module_classes(facts):
-        reason = f"`{caching_module_classes(facts)[0]}` of this file keeps tensors it computes (a cache)"
+    if reason is None and checker.has_forward and facts.caching_module_classes:
+        reason = f"`{facts.caching_module_classes[0]}` of this file keeps tensors it computes (a cache)"
     if reason is None and not checker.computes():
         reason = "runs no tensor op: nothing to gain"
     return reason
@@ -372,15 +372,12 @@ class _RegionCheck:
         return None
 
 
-def caching_module_classes(facts) -> list[str]:
+def find_caching_module_classes(facts) -> list[str]:
     """Module classes of this file whose methods (other than `__init__`) store non-Python values on `self`.
 
     A forward of such a module under inference_mode may cache inference tensors
     (attention-bias or rotary caches) that a later training forward saves for backward.
     """
-    cached = facts.__dict__.get("_escape_caching_classes")
-    if cached is not None:
-        return cached
     found = []
     for cls in facts.tree.classes:
         if not facts.modules.is_module_class(cls):
@@ -392,7 +389,6 @@ def caching_module_classes(facts) -> list[str]:
             if any(_stores_on_self(node, flags) for node in facts.tree.scope_nodes(method)):
                 found.append(cls.name)
                 break
-    facts.__dict__["_escape_caching_classes"] = found
     return found
 
 

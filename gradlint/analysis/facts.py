@@ -25,6 +25,10 @@ class FileFacts:
         self.imports = ImportTable(module, self.tree.imports, package)
         self.symbols = Symbols(self.tree, self.imports, self.module_name)
         self._index = index
+        # results of the shared analyses, per scope or per name, each computed once
+        self.value_bindings: dict[ast.AST, object] = {}  # values.ScopeBindings by scope
+        self.state_dict_bindings: dict[ast.AST, dict] = {}  # state_dicts: name -> bound values, by scope
+        self.python_returns: dict[str, bool] = {}  # values.returns_python_values by function name
 
     # -- project ---------------------------------------------------------------
 
@@ -101,6 +105,32 @@ class FileFacts:
         from gradlint.analysis.training import eval_calls_by_scope
 
         return eval_calls_by_scope(self.tree)
+
+    @cached_property
+    def caching_module_classes(self) -> list[str]:
+        """Module classes of this file that keep tensors they compute on `self` (escape.py)."""
+        from gradlint.analysis.escape import find_caching_module_classes
+
+        return find_caching_module_classes(self)
+
+    @cached_property
+    def registered_buffers(self) -> dict[ast.ClassDef, frozenset[str]]:
+        """The names each class registers with `register_buffer("name", ...)`."""
+        found = {}
+        for cls in self.tree.classes:
+            names = set()
+            for node in ast.walk(cls):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register_buffer":
+                    first = node.args[0] if node.args else None
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        names.add(first.value)
+            found[cls] = frozenset(names)
+        return found
+
+    @cached_property
+    def numeric_modules(self) -> frozenset[str]:
+        """Local names bound to numpy or math (their results are not tensors)."""
+        return frozenset(local for local, target in self.imports.everything.items() if target in ("numpy", "math"))
 
     @cached_property
     def flow(self):

@@ -32,7 +32,7 @@ def bindings(facts, name: ast.Name) -> list[ast.AST]:
 
 
 def _scope_bindings(facts, scope: ast.AST) -> dict[str, list]:
-    cache = facts.__dict__.setdefault("_state_dict_bindings", {})
+    cache = facts.state_dict_bindings
     found = cache.get(scope)
     if found is not None:
         return found

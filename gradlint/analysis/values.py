@@ -108,10 +108,9 @@ class ScopeBindings:
 
 
 def scope_bindings(facts, scope: ast.AST) -> ScopeBindings:
-    cache = facts.__dict__.setdefault("_escape_bindings", {})
-    found = cache.get(scope)
+    found = facts.value_bindings.get(scope)
     if found is None:
-        found = cache[scope] = ScopeBindings(facts, scope)
+        found = facts.value_bindings[scope] = ScopeBindings(facts, scope)
     return found
 
 
@@ -132,7 +131,7 @@ class ValueFlags:
         self.scope = scope
         self.region_nodes = region_nodes
         self.bindings = scope_bindings(facts, scope)
-        self.numeric_modules = _numeric_modules(facts)
+        self.numeric_modules = facts.numeric_modules
         self.table: dict[str, int] = {}
         self._solve()
 
@@ -276,7 +275,7 @@ class ValueFlags:
 
 def returns_python_values(facts, name: str) -> bool:
     """Is `name` a module-level function of this file whose every return gives a Python value?"""
-    cache = facts.__dict__.setdefault("_escape_python_returns", {})
+    cache = facts.python_returns
     if name in cache:
         return cache[name]
     cache[name] = False  # a recursive function is not looked into again
@@ -298,20 +297,6 @@ def _union(values) -> int:
     for value in values:
         flags |= value
     return flags
-
-
-def _numeric_modules(facts) -> frozenset[str]:
-    """Local names of numpy and math modules (their results are not tensors)."""
-    cached = facts.__dict__.get("_escape_numeric")
-    if cached is None:
-        names = set()
-        for node in facts.tree.parents:  # every node but the module: cheaper than another ast.walk
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.name in ("numpy", "math"):
-                        names.add(alias.asname or alias.name)
-        cached = facts.__dict__["_escape_numeric"] = frozenset(names)
-    return cached
 
 
 # -- the region check ----------------------------------------------------------------
