@@ -353,7 +353,8 @@ def _is_finding(value) -> bool:
     """The shape Finding.to_dict writes."""
     return (_is_span(value) and all(type(value.get(k)) is str for k in ("code", "name", "message", "filename"))
             and "fix" in value and _is_fix(value["fix"]) and type(value.get("url", "")) is str
-            and value.get("severity") in ("error", "warning", "info"))  # an entry from before severities: a miss
+            and value.get("severity") in ("error", "warning", "info")  # an entry from before severities: a miss
+            and (value.get("cell") is None or _is_int(value["cell"])))
 
 
 def _is_answer(value, depth: int = 0) -> bool:

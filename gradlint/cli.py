@@ -132,6 +132,8 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
 
     fixed_text = None
     try:
+        if reading_stdin and (stdin_filename or "").endswith(".ipynb"):
+            _fail(f"{stdin_filename}: a notebook is not read from standard input (name the file instead)")
         if reading_stdin:
             from gradlint.config import describe_sizes
             from gradlint.source import SourceError, SourceText
@@ -188,6 +190,8 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
         if quiet and output_format == "text":
             rendered = "".join(line + "\n" for line in rendered.splitlines() if ":" in line and not line.startswith(("Found", "[*]", "All checks")))
         report_stream.write(rendered)
+    for warning in outcome.warnings:
+        _say(f"gradlint: warning: {warning}")
     for error in outcome.errors:
         _say(f"gradlint: error: {error}")
     if show_timings and not reading_stdin:

@@ -12,7 +12,7 @@ from pathlib import Path
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", "build", "dist", "__pycache__",
     ".tox", ".nox", "node_modules", "site-packages", ".mypy_cache", ".ruff_cache",
-    ".pytest_cache", ".gradlint_cache", ".eggs",
+    ".pytest_cache", ".gradlint_cache", ".eggs", ".ipynb_checkpoints",
 )
 
 # Larger files are refused (the analysis would take minutes and gigabytes): `max-file-size`

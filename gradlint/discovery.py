@@ -9,6 +9,8 @@ from pathlib import Path
 from gradlint.config import Settings
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+# what a folder scan lints: Python files and Jupyter notebooks (gradlint.notebook)
+LINTED_SUFFIXES = (*PYTHON_SUFFIXES, ".ipynb")
 
 
 class DiscoveryError(Exception):
@@ -165,7 +167,7 @@ def discover(paths: list[str], settings: Settings, force_exclude: bool = False) 
             seen_dirs.add(key)
             dirs[:] = sorted(d for d in dirs if not skip_walked(os.path.join(folder, d), True, stop))
             for name in sorted(files):
-                if not name.endswith(PYTHON_SUFFIXES):
+                if not name.endswith(LINTED_SUFFIXES):
                     continue
                 path = os.path.join(folder, name)
                 if not os.path.isfile(path):

@@ -63,6 +63,8 @@ class Finding:
     url: str = field(default="")
     # None: the rule's default (`default_severity`); `[tool.gradlint] severity` may change it
     severity: Severity | None = None
+    # in a notebook: the 1-based cell (counting every cell) whose lines `start` and `end` count
+    cell: int | None = None
 
     def __post_init__(self):
         if self.severity is None:
@@ -76,7 +78,7 @@ class Finding:
         return self.fix is not None and self.fix.applicability is not Applicability.DISPLAY_ONLY
 
     def sort_key(self):
-        return (self.path, self.start, self.code)
+        return (self.path, self.cell or 0, self.start, self.code)
 
     def to_dict(self) -> dict:
         """Ruff's JSON shape (also what the cache stores)."""
@@ -94,7 +96,7 @@ class Finding:
                     for e in self.fix.edits
                 ],
             }
-        return {
+        data = {
             "code": self.code,
             "name": self.name,
             "message": self.message,
@@ -105,6 +107,9 @@ class Finding:
             "url": self.url,
             "severity": self.severity.value,
         }
+        if self.cell is not None:
+            data["cell"] = self.cell  # a notebook's: rows count the lines of that cell (as in Ruff)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Finding":
@@ -132,4 +137,5 @@ class Finding:
             fix=fix,
             url=data.get("url", ""),
             severity=Severity(data["severity"]),
+            cell=data.get("cell"),
         )

@@ -21,7 +21,8 @@ from gradlint import collector, timings
 from gradlint.config import Settings
 from gradlint.discovery import discover
 from gradlint.finding import Finding
-from gradlint.source import FileChanged, FileStamp, SourceError, SourceText, read_bytes, signals_held
+from gradlint.notebook import NotebookSource, localize
+from gradlint.source import FileChanged, FileStamp, SourceError, SourceText, decode, read_bytes, signals_held
 
 # Below these a process pool costs more (start-up, pickling) than it saves.
 PARALLEL_MIN_FILES = 8
@@ -32,6 +33,8 @@ PARALLEL_MIN_BYTES = 150_000
 class RunOutcome:
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # files read but with nothing to lint (a notebook without code cells), one line each
+    warnings: list[str] = field(default_factory=list)
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)
     files: int = 0
@@ -107,6 +110,8 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
         else:
             unit.settings = file_settings if file_settings is not settings else None
             units.append(unit)
+            if getattr(unit.source, "warning", None):
+                outcome.warnings.append(f"{path}: {unit.source.warning}")
     # files named one by one (pre-commit, an editor): the rest of the project still informs the index
     context = _project_context(paths, units, settings, force_exclude) if units else []
     if store is not None:
@@ -269,7 +274,7 @@ def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) ->
     try:
         with timings.phase("read", path):
             data, stamp = read_bytes(path, max_file_size)  # a FIFO, a device or a huge file is refused
-            source = SourceText.from_bytes(data)
+            source = decode(path, data)  # a notebook: the program its code cells make
     except SourceError as exc:
         return None, f"{path}: {exc}"
     return _File(path, source, len(data), codes, digest=stamp.digest, stamp=stamp), None
@@ -290,13 +295,18 @@ def _write_fixes(unit: _File, result: _Checked, settings: Settings, index) -> No
         result.errors.append(f"{unit.path}: changed while gradlint was running; fixes not written")
     except OSError as exc:
         result.errors.append(f"{unit.path}: cannot write fixes: {exc.strerror or exc}")
+    except SourceError as exc:  # a notebook whose fixed cells cannot be written back byte-faithfully
+        result.errors.append(f"{unit.path}: cannot write fixes: {exc}; the file is left as it was")
     result.fixed, result.fixed_text = 0, None
-    result.findings = lint_source(unit.source, unit.path, settings, index, unit.codes).findings
+    found = lint_source(unit.source, unit.path, settings, index, unit.codes).findings
+    result.findings = localize(unit.source, found, unit.codes, settings, unit.path)
 
 
 def _can_fire(unit: _File, triggers: dict[str, tuple[str, ...]]) -> bool:
     """Might any selected rule report in this file? (A rule without triggers always might.)"""
     text = unit.source.text
+    if isinstance(unit.source, NotebookSource) and unit.source.broken_cells:
+        return True  # GL000 for the cells that do not parse
     for code in unit.codes:
         words = triggers.get(code)
         if words is None:
@@ -330,7 +340,14 @@ def _init_worker(settings: Settings, index, mode: tuple) -> None:
 
 
 def _check_job(job) -> _Checked:
-    """Lint (or fix) one file with the index given to this worker."""
+    """Lint (or fix) one file with the index given to this worker; a notebook's findings in cell positions."""
+    out = _check_file(job)
+    path, source, codes, file_settings = job
+    out.findings = localize(source, out.findings, codes, file_settings or _WORKER_STATE[0], path)
+    return out
+
+
+def _check_file(job) -> _Checked:
     from gradlint.cache import RecordingIndex
     from gradlint.engine import fix_source, lint_source
 
@@ -350,7 +367,11 @@ def _check_job(job) -> _Checked:
             out.queries = None
             if diff:
                 out.findings = lint_source(source, path, settings, index, codes).findings
-                out.diff = unified_diff(path, source.text, result.text)
+                try:
+                    out.diff = source.diff(path, result.text) if isinstance(source, NotebookSource) else \
+                        unified_diff(path, source.text, result.text)
+                except SourceError as exc:  # fixed cells that cannot go back into the notebook
+                    out.errors.append(f"{path}: cannot show the fixes: {exc}")
                 return out
             out.fixed, out.fixed_text = result.fixed, result.text
             return out

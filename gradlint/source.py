@@ -235,7 +235,16 @@ def read_bytes(path: str, max_size: int | None = None) -> tuple[bytes, FileStamp
 
 
 def read_source(path: str) -> SourceText:
-    return SourceText.from_bytes(read_bytes(path)[0])
+    return decode(path, read_bytes(path)[0])
+
+
+def decode(path: str, data: bytes) -> SourceText:
+    """A file's bytes as source text: a Jupyter notebook (`.ipynb`) as the program its code cells make."""
+    if path.endswith(".ipynb"):
+        from gradlint.notebook import NotebookSource
+
+        return NotebookSource.from_bytes(data)
+    return SourceText.from_bytes(data)
 
 
 def write_atomic(path: str, data: bytes, expected: FileStamp | None = None) -> None:

@@ -20,13 +20,20 @@ def _escape_property(text: str) -> str:
 def render_github(findings, context) -> str:
     lines = []
     for f in findings:
+        if f.cell is not None:
+            # a notebook: the lines of the .ipynb file that hold the cell's lines (what a diff of it
+            # shows); the cell position leads the message
+            from gradlint.notebook import file_line
+
+            where = [f"line={file_line(f.path, f.cell, f.start.line)}", f"endLine={file_line(f.path, f.cell, f.end.line)}"]
+            message = f"{f.code} cell {f.cell}:{f.start.line}:{f.start.column}: {f.message}"
+        else:
+            where = [f"line={f.start.line}", f"col={f.start.column}", f"endLine={f.end.line}", f"endColumn={f.end.column}"]
+            message = f"{f.code} {f.message}"
         props = ",".join([
             f"file={_escape_property(f.path)}",
-            f"line={f.start.line}",
-            f"col={f.start.column}",
-            f"endLine={f.end.line}",
-            f"endColumn={f.end.column}",
+            *where,
             f"title={_escape_property(f'gradlint ({f.code})')}",
         ])
-        lines.append(f"::{COMMANDS[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}")
+        lines.append(f"::{COMMANDS[f.severity]} {props}::{_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -66,5 +66,8 @@ def render_lsp(findings, context) -> str:
     for f in findings:
         if f.path not in texts:
             texts[f.path] = _source(f.path)
-        by_file.setdefault(file_uri(f.path), []).append(diagnostic(f, texts[f.path]))
+        entry = diagnostic(f, texts[f.path] if f.cell is None else None)
+        if f.cell is not None:
+            entry["cell"] = f.cell  # a notebook's: the range counts that cell's lines
+        by_file.setdefault(file_uri(f.path), []).append(entry)
     return json.dumps(by_file, indent=2) + "\n"

@@ -72,22 +72,35 @@ def render_sarif(findings, context) -> str:
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
     for f in findings:
+        region = {
+            "startLine": f.start.line,
+            "startColumn": f.start.column,
+            "endLine": f.end.line,
+            "endColumn": max(f.end.column, f.start.column + (1 if f.end.line == f.start.line else 0)),
+        }
+        message = f.message
+        properties = {}
+        if f.cell is not None:
+            # a notebook: the whole lines of the .ipynb file that hold the cell's lines; the cell
+            # position leads the message and is in the result's properties
+            from gradlint.notebook import file_line
+
+            region = {"startLine": file_line(f.path, f.cell, f.start.line), "endLine": file_line(f.path, f.cell, f.end.line)}
+            message = f"cell {f.cell}:{f.start.line}:{f.start.column}: {f.message}"
+            properties = {"properties": {"cell": f.cell, "cellStartLine": f.start.line, "cellStartColumn": f.start.column,
+                                         "cellEndLine": f.end.line, "cellEndColumn": f.end.column}}
         results.append({
             "ruleId": f.code,
             "ruleIndex": index.get(f.code, 0),
             "level": LEVELS[f.severity],
-            "message": {"text": f.message},
+            "message": {"text": message},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": _artifact(f.path, context.root),
-                    "region": {
-                        "startLine": f.start.line,
-                        "startColumn": f.start.column,
-                        "endLine": f.end.line,
-                        "endColumn": max(f.end.column, f.start.column + (1 if f.end.line == f.start.line else 0)),
-                    },
+                    "region": region,
                 }
             }],
+            **properties,
         })
     log = {
         "$schema": SCHEMA,

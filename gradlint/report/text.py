@@ -38,7 +38,8 @@ def render_text(findings, context) -> str:
         if f.fix is not None and applies(f, context.unsafe_fixes):
             mark = _style("[*] ", "36", color)
         # one finding, one line: whatever a file's name holds (a newline, bytes that are not UTF-8)
-        where = _style(f"{printable(f.path)}:{f.start.line}:{f.start.column}:", "1", color)
+        cell = f"cell {f.cell}:" if f.cell is not None else ""  # a notebook's, as in Ruff
+        where = _style(f"{printable(f.path)}:{cell}{f.start.line}:{f.start.column}:", "1", color)
         lines.append(f"{where} {_style(f.code, _COLORS[f.severity], color)} {mark}{printable(f.message)}")
     if context.statistics:
         lines = [f"{s['count']:5}\t{s['code']}\t{'[*]' if s['fixable'] else '[ ]'} {s['name']}"
