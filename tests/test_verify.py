@@ -251,7 +251,7 @@ def test_missing_expected_code_fails(verified):
 def test_invalid_declarations_fail_the_fixture(verified):
     entry = verified[1]["invalid"]
     assert not entry["ok"] and entry["verdict"] == "invalid fixture"
-    assert entry["problems"] == [f"{entry['path']}: CLAIM must be one of memory, crash, leak, time, none, not 'faster'"]
+    assert entry["problems"] == [f"{entry['path']}: CLAIM must be one of memory, crash, leak, time, results, none, not 'faster'"]
 
 
 def test_markdown_table(verified):

@@ -52,7 +52,7 @@ def verify_without_torch(*args, cwd):
 
 
 @pytest.mark.parametrize("name, text, reason", [
-    ("notes.py", "x = 1\n", "not a fixture: no CLAIM declared (one of memory, crash, leak, time, none)"),
+    ("notes.py", "x = 1\n", "not a fixture: no CLAIM declared (one of memory, crash, leak, time, results, none)"),
     ("half.py", 'CLAIM = "crash"\n', "not a fixture: no EXPECT declared (the codes gradlint must report; [] for none)"),
     ("no_workload.py", 'CLAIM = "crash"\nEXPECT = []\n', "not a fixture: no module-level `def workload(device):`"),
     ("README.md", "# Notes\n\nSome `code`: here.\n", "not a fixture: not valid Python (line 3)"),

@@ -49,8 +49,9 @@ class GradientsNeverCleared(Rule):
     `backward()` adds into `.grad`; it never overwrites it. Without clearing, the gradient the
     optimizer applies at step k is the sum of all k gradients so far: the update grows with every
     step, momentum and Adam's moments are fed the running sum, and training diverges or crawls.
-    Measured (`gradlint/fixtures/gradients_never_cleared.py`): the gradient norm at step 8 is
-    several times the norm at step 1, and the trained weights differ from the cleared run's.
+    Measured (`gradlint/fixtures/gradients_never_cleared.py`: a linear model, one fixed batch, SGD):
+    the gradient applied at step 8 has norm 10.95 against 1.53 with `zero_grad`, from 1.88 at
+    step 1, and the trained weights differ.
 
     ## Example
     ```python

@@ -16,7 +16,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
-CLAIMS = ("memory", "crash", "leak", "time", "none")
+# "results": the fix changes what the program computes, as a GL5 rule says (gradients cleared, train or eval mode)
+CLAIMS = ("memory", "crash", "leak", "time", "results", "none")
 CODE_PATTERN = re.compile(r"^GL\d{3}$")
 WORKLOAD = "workload"
 ADVISED = "advised"

@@ -203,7 +203,7 @@ def judge(result: FixtureResult) -> None:
             shown = "; ".join(run.left_running[:3]) + ("; ..." if count > 3 else "")
             problems.append(f"{label} left {count} process{'es' if count != 1 else ''} running "
                             f"(killed; a workload must wait for what it starts): {shown}")
-    if result.values_differ:
+    if result.values_differ and (fixture.claim != "results" or not comparable(result)):
         problems.append(f"the fixed program's results differ: {result.values_differ}")
 
     claim = fixture.claim
@@ -225,7 +225,7 @@ def judge(result: FixtureResult) -> None:
         detail = f"{compared_label(result)} does not complete: {fixed.describe_failure()}"
     else:
         verdict, detail, confirmed = _judge_measured(result)
-    if result.values_differ:
+    if result.values_differ and claim != "results":
         verdict, confirmed = "fixed results differ", False
     if not confirmed:
         problems.append(f"claim '{claim}' not confirmed" + (f": {verdict}" if verdict else ""))
@@ -233,6 +233,19 @@ def judge(result: FixtureResult) -> None:
     result.detail = detail
     result.problems = problems
     result.ok = confirmed and not problems
+
+
+def comparable(result: FixtureResult) -> bool:
+    """Could the two programs' returned values be loaded and compared (whatever the outcome)?"""
+    return not (result.values_differ or "").startswith(("the returned values cannot", "the returned values could not"))
+
+
+def _judge_results(result: FixtureResult) -> tuple[str, str, bool]:
+    """The `results` claim: the fix changes what the program computes (GL5: the training state the
+    rule names), so the returned values must differ; memory and time are not claimed."""
+    if result.values_differ and comparable(result):
+        return "results changed", f"{compared_label(result)} returns other values: {result.values_differ}", True
+    return "results unchanged", f"{compared_label(result)} returns the same values as the original", False
 
 
 def _judge_crash(result: FixtureResult) -> tuple[str, str, bool]:
@@ -260,6 +273,8 @@ def _judge_crash(result: FixtureResult) -> tuple[str, str, bool]:
 
 def _judge_measured(result: FixtureResult) -> tuple[str, str, bool]:
     claim = result.fixture.claim
+    if claim == "results":
+        return _judge_results(result)
     memory, _ = memory_effect(result)
     saved_tensors, _ = saved_tensors_effect(result)
     leak, _, _ = leak_effect(result)
