@@ -57,6 +57,12 @@ class ForwardAnalysis(Generic[State]):
         a `with ... as` target, an `except ... as` name, a `case` pattern."""
         return state
 
+    def header(self, stmt: ast.stmt, expr: ast.AST, state: State) -> State:
+        """The state after a compound statement evaluates one of its header expressions: an
+        `if`/`while` test (a `while` test at every round), a `for` iterable, a `with` item's
+        context expression, a `match` subject."""
+        return state
+
     # -- the solver ----------------------------------------------------------------
 
     def run(self, body: list[ast.stmt], state: State | None) -> State | None:
@@ -80,11 +86,15 @@ class ForwardAnalysis(Generic[State]):
 
     def _statement(self, stmt: ast.stmt, state: State) -> State | None:
         if isinstance(stmt, ast.If):
+            state = self.header(stmt, stmt.test, state)
             return self._join(self.run(stmt.body, state), self.run(stmt.orelse, state))
-        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            return self._loop(stmt, self.header(stmt, stmt.iter, state))
+        if isinstance(stmt, ast.While):
             return self._loop(stmt, state)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             for item in stmt.items:
+                state = self.header(stmt, item.context_expr, state)
                 state = self.bind(stmt, item.optional_vars, state)
             return self.run(stmt.body, state)
         if isinstance(stmt, (ast.Try, ast.TryStar)):
@@ -109,6 +119,8 @@ class ForwardAnalysis(Generic[State]):
         frame = _Loop()
         for _ in range(MAX_LOOP_ROUNDS):
             self.before[loop] = head
+            if isinstance(loop, ast.While):
+                head = self.header(loop, loop.test, head)
             entry = self.bind(loop, loop.target, head) if isinstance(loop, (ast.For, ast.AsyncFor)) else head
             frame = _Loop()
             self._loops.append(frame)
@@ -143,6 +155,7 @@ class ForwardAnalysis(Generic[State]):
         return after
 
     def _match(self, stmt: ast.Match, state: State) -> State | None:
+        state = self.header(stmt, stmt.subject, state)
         after = state  # no case may match
         for case in stmt.cases:
             entry = self.bind(stmt, case.pattern, state)

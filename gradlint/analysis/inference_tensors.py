@@ -23,8 +23,8 @@ and where it is updated in place outside inference mode (even under no_grad),
 except through `.detach()` or `.data`, which torch allows.
 
 After the region only the statements that can follow it are walked (the other
-branch of an `if` cannot); after an `if` or a loop a name stays an inference
-tensor only when every path kept it one.
+branch of an `if` cannot), on the one dataflow solver; after an `if` or a loop a
+name stays an inference tensor only when every path kept it one.
 """
 
 from __future__ import annotations
@@ -33,11 +33,13 @@ import ast
 from dataclasses import dataclass
 
 from gradlint.analysis.backward import backwards_in
+from gradlint.analysis.dataflow import ForwardAnalysis
+from gradlint.analysis.definitions import header_bindings
 from gradlint.analysis.escape import Region, grad_regions
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, block_of, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, block_of, is_true, keyword
 from gradlint.analysis.vocabulary import (
     ADOPTING_FUNCTIONS,
     COMPUTING_METHODS,
@@ -82,10 +84,11 @@ def inference_regions(facts):
         yield region
 
 
-class InferenceTensors:
+class InferenceTensors(ForwardAnalysis):
     """Misuses of the inference tensors of one region."""
 
     def __init__(self, facts, region: Region):
+        super().__init__()
         self.facts = facts
         self.region = region
         self.misuses: list[Misuse] = []
@@ -221,7 +224,9 @@ class InferenceTensors:
         return False
 
     def follow(self, stmt: ast.stmt, state: dict[str, str]) -> None:
-        """Walk the statements that can run after stmt in its function, tracking state."""
+        """Walk the statements that can run after stmt in its function, tracking state: the rest
+        of its block, then of each enclosing block (a loop is left, not run again)."""
+        self.before = {}
         tree = self.facts.tree
         current = stmt
         while True:
@@ -230,7 +235,7 @@ class InferenceTensors:
                 return
             block, index = found
             state = self.run(block[index + 1:], state)
-            if not state:
+            if not state:  # nothing tracked any more, or no way on
                 return
             parent = tree.parent(current)
             if parent is None or isinstance(parent, (*FUNCTION_TYPES, ast.Module, ast.ClassDef, ast.Lambda)):
@@ -239,48 +244,28 @@ class InferenceTensors:
                 parent = tree.parent(parent)
             current = parent
 
-    def run(self, body: list[ast.stmt], state: dict[str, str]) -> dict[str, str]:
-        for stmt in body:
-            if not state:
-                return state
-            state = self.statement(stmt, state)
-        return state
+    # -- the flow after the region (the dataflow solver runs it) --------------------
 
-    def statement(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
+    def join(self, a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+        return _both(a, b)
+
+    def transfer(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
+        if not state:
+            return state
         if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
             return _without(state, [stmt.name])
-        if isinstance(stmt, ast.If):
-            self.sinks(stmt.test, state)
-            return _both(self.run(stmt.body, dict(state)), self.run(stmt.orelse, dict(state)))
-        if isinstance(stmt, LOOP_TYPES):
-            header = stmt.iter if isinstance(stmt, (ast.For, ast.AsyncFor)) else stmt.test
-            self.sinks(header, state)
-            inner = dict(state)
-            if isinstance(stmt, (ast.For, ast.AsyncFor)):
-                inner = _without(inner, [n.id for n in assigned_names(stmt.target) if isinstance(n, ast.Name)])
-            after = self.run(stmt.body, inner)
-            return _both(state, self.run(stmt.orelse, after))
-        if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            for item in stmt.items:
-                self.sinks(item.context_expr, state)
-                if item.optional_vars is not None:
-                    state = _without(state, [n.id for n in assigned_names(item.optional_vars) if isinstance(n, ast.Name)])
-            return self.run(stmt.body, state)
-        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            after = self.run(stmt.body, dict(state))
-            for handler in stmt.handlers:
-                self.run(handler.body, dict(after))
-            after = self.run(stmt.orelse, after)
-            return self.run(stmt.finalbody, after)
-        if isinstance(stmt, ast.Match):
-            self.sinks(stmt.subject, state)
-            results = [self.run(case.body, dict(state)) for case in stmt.cases]
-            merged = state
-            for result in results:
-                merged = _both(merged, result)
-            return merged
         self.sinks(stmt, state)
         return self._rebind(stmt, state)
+
+    def header(self, stmt: ast.stmt, expr: ast.AST, state: dict[str, str]) -> dict[str, str]:
+        self.sinks(expr, state)
+        return state
+
+    def bind(self, stmt: ast.stmt, target: ast.AST | None, state: dict[str, str]) -> dict[str, str]:
+        if target is None or not state:
+            return state
+        names = header_bindings(target)
+        return _without(state, names) if names else state
 
     def _rebind(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
         state = dict(state)
@@ -438,7 +423,8 @@ def decorated_misuses(facts, region: Region) -> list[Misuse]:
     for call in facts.tree.calls:
         if isinstance(call.func, ast.Name) and call.func.id == function.name and not facts.tree.is_inside(call, function):
             stmt = facts.tree.statement_of(call)
-            after = tracker.statement(stmt, {f"{function.name}(...)": TENSOR})
+            tracker.before = {}
+            after = dict(tracker.run([stmt], {f"{function.name}(...)": TENSOR}) or {})
             after.pop(f"{function.name}(...)", None)
             if after:
                 tracker.follow(stmt, after)

@@ -127,3 +127,15 @@ def comprehension_reads_the_outer_tensor(model, head, batch, x, y, opt):
     loss.backward()
     opt.step()
 
+
+
+def copied_only_on_a_branch_that_returns(backbone, head, opt, x, y, fine_tune):
+    # the branch that clones returns: the path that reaches the loss keeps the inference tensor
+    with torch.inference_mode():  # expect: GL304
+        feats = backbone(x)
+    if fine_tune:
+        feats = feats.clone()
+        return head(feats)
+    loss = F.cross_entropy(head(feats), y)
+    loss.backward()
+    opt.step()
