@@ -81,7 +81,7 @@ def test_manifest_hooks_run_in_one_process_on_python_files():
     assert hooks["gradlint-fix"]["entry"] == "gradlint check --fix --force-exclude"
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]  # notebooks too
         assert hook["require_serial"] is True
 
 
@@ -130,16 +130,22 @@ def hook_output(stdout: str, hook_id: str) -> str:
 # exercises both hooks: `gradlint` sees the finding, then `gradlint-fix` fixes it.
 @needs_tools
 def test_check_hook_fails_on_a_finding_and_fix_hook_rewrites_the_file(hook_repo):
-    project = _project(hook_repo[2], "failing", {"train.py": BAD})
-    result = try_repo(hook_repo, project, "--files", "train.py")
+    notebook = (ROOT / "tests" / "notebooks" / "feature_extraction.ipynb").read_text(encoding="utf-8")
+    project = _project(hook_repo[2], "failing", {"train.py": BAD, "features.ipynb": notebook})
+    result = try_repo(hook_repo, project, "--files", "train.py", "features.ipynb")
     assert result.returncode == 1, result.stdout + result.stderr
     check = hook_output(result.stdout, "gradlint")
     assert "exit code: 1" in check
     assert "train.py:6:9: GL301" in check
+    # types_or has jupyter: pre-commit hands the notebook over too
+    assert "features.ipynb:cell 3:2:5: GL202" in check
     fix = hook_output(result.stdout, "gradlint-fix")
     # pre-commit fails a hook that modified files, so the user reviews the fix
     assert "files were modified by this hook" in fix
     assert (project / "train.py").read_text(encoding="utf-8") == FIXED
+    fixed = (project / "features.ipynb").read_text(encoding="utf-8")
+    assert '"    features.append(output.detach())\\n",' in fixed
+    assert fixed.replace("output.detach()", "output").replace('    "@torch.no_grad()\\n",\n', "") == notebook
 
 
 @needs_tools
