@@ -13,10 +13,10 @@ import os
 
 from gradlint.analysis.backward import backward_of
 from gradlint.analysis.facts import FileFacts
-from gradlint.analysis.grad_mode import GradMode, LIGHTNING_NO_GRAD_HOOKS, context_effect, set_grad_statement
-from gradlint.analysis.names import dotted
-from gradlint.analysis.training import eval_calls, evaluation_phase, is_test_code, result_discarded, training_region
+from gradlint.analysis.grad_mode import LIGHTNING_NO_GRAD_HOOKS, context_effect, set_grad_statement
+from gradlint.analysis.training import eval_calls, is_test_code
 from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.rules.base import Rule
 
 
 class DebugError(Exception):
@@ -235,66 +235,21 @@ class _Report:
             elif rule.triggers and not any(t in text for t in rule.triggers):
                 reason = "file never mentions " + ", ".join(repr(t) for t in rule.triggers)
             else:
-                reason = self._quiet_reason(rule.code)
+                reason = self._quiet_reason(rule())
             out.append(f"{rule.code} quiet" + (f": {reason}" if reason else ""))
         return out
 
-    def _quiet_reason(self, code: str) -> str | None:
-        if code not in ("GL101", "GL102") or self.statement is None:
+    def _quiet_reason(self, rule) -> str | None:
+        """The rule's own verdict on each forward of the line, for rules that judge forwards."""
+        if type(rule).why_quiet is Rule.why_quiet or self.statement is None:
             return None
         forwards = [c for c in self.calls if self.facts.modules.is_forward(c)]
         if not forwards:
             return "no forward on this line"
-        reasons = [(self._gl101 if code == "GL101" else self._gl102)(call) for call in forwards]
+        reasons = [rule.why_quiet(self.facts, call) for call in forwards]
         if len(forwards) == 1:
             return reasons[0]
-        return "; ".join(f"{self.facts.text(c)}: {r or 'quiet'}" for c, r in zip(forwards, reasons))
-
-    def _common(self, call: ast.Call) -> str | None:
-        facts = self.facts
-        mode = facts.grad_mode_at(call)
-        if mode is not GradMode.ENABLED:
-            return f"grad mode is {mode.value}"
-        if is_test_code(facts, self.scope):
-            return "test code"
-        return None
-
-    def _gl101(self, call: ast.Call) -> str | None:
-        facts = self.facts
-        reason = self._common(call)
-        if reason:
-            return reason
-        callee = facts.modules.callee(call)
-        path = dotted(callee) if callee is not None else None
-        if path is None:
-            return f"callee {facts.text(callee)} is not a plain name"
-        if not evaluation_phase(facts, self.scope, call, path):
-            if facts.flow.backwards(self.scope) and not isinstance(self.scope, ast.Module):
-                return "scope has a backward"
-            return f"no .eval() of {path} before (or a backward comes after it)"
-        if facts.flow.fate(call).reaches_backward:
-            return "output reaches a backward"
-        if result_discarded(facts, call):
-            return "result is discarded"
-        return None
-
-    def _gl102(self, call: ast.Call) -> str | None:
-        facts = self.facts
-        reason = self._common(call)
-        if reason:
-            return reason
-        if training_region(facts, call) is None:
-            return "not training code (no backward in the scope or the loop around)"
-        fate = facts.flow.fate(call)
-        if fate.reaches_backward:
-            return "output reaches a backward"
-        if fate.escapes:
-            return "output escapes the scope"
-        if fate.unknown:
-            return "output goes into code the analysis cannot see"
-        if result_discarded(facts, call):
-            return "result is discarded"
-        return None
+        return "; ".join(f"{self.facts.text(c)}: {r or 'fires'}" for c, r in zip(forwards, reasons))
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

@@ -77,7 +77,7 @@ def test_training_forward_reaching_the_backward_is_quiet_for_gl102(gradlint_cli,
     lines = out.splitlines()
     assert "backwards in scope: line 7" in lines
     assert "  reaches_backward: yes (line 7)" in lines
-    assert "GL102 quiet: output reaches a backward" in lines
+    assert "GL102 quiet: the output reaches a backward" in lines
 
 
 def test_grad_mode_from_callers_in_another_file(gradlint_cli, tmp_path):
@@ -118,3 +118,18 @@ def test_missing_file_and_syntax_error_exit_2_with_one_line(gradlint_cli, tmp_pa
     code, out, err = gradlint_cli("debug", f"{broken}:1")
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1 and err.startswith(f"gradlint: error: {broken}:2: syntax error")
+
+
+def test_debug_gives_the_rules_own_reason_for_each_exemption(gradlint_cli, tmp_path):
+    # the frozen-module exemption lives in the rule; debug reports it through the rule's own verdict
+    path = write(tmp_path, "export.py", textwrap.dedent("""\
+        def export(model, im):
+            for p in model.parameters():
+                p.requires_grad = False
+            model.eval()
+            y = model(im)
+            return y
+    """))
+    code, out, err = gradlint_cli("debug", f"{path}:5")
+    assert code == 0, err
+    assert "GL101 quiet: a frozen module on inputs without a graph saves nothing" in out.splitlines()

@@ -44,6 +44,12 @@ class Rule:
     def check(self, facts) -> Iterator[Finding]:
         raise NotImplementedError
 
+    def why_quiet(self, facts, node: ast.AST) -> str | None:
+        """For a rule that judges candidates one by one (GL101/GL102: each forward): why it stays
+        quiet at this candidate, or None where it fires. `gradlint debug` prints it; check uses
+        the same verdict, so the two cannot disagree. Rules without it return None."""
+        return None
+
     @classmethod
     def severity(cls) -> Severity:
         return default_severity(cls.code)

@@ -81,30 +81,37 @@ class EvalForwardWithGrad(Rule):
     triggers = (".eval()", ".train(False)")
 
     def check(self, facts):
-        hits: list[tuple[ast.Call, ast.AST]] = []
-        for call in facts.modules.forwards:
-            if facts.grad_mode_at(call) is not GradMode.ENABLED:
-                continue
-            scope = facts.flow.analysis_scope(call)
-            if is_test_code(facts, scope):
-                continue
-            callee = facts.modules.callee(call)
-            path = dotted(callee) if callee is not None else None
-            if path is None or not evaluation_phase(facts, scope, call, path):
-                continue
-            fate = facts.flow.fate(call)
-            if fate.reaches_backward:
-                continue
-            if fate.escapes and output_may_be_trained(facts, scope):
-                continue  # it hands the output to a caller that may train on it
-            if result_discarded(facts, call):
-                continue  # a warm-up or check; feature extraction through hooks is GL103's
-            if builds_no_graph(facts, call):
-                continue  # a frozen module on inputs without a graph saves nothing
-            hits.append((call, scope))
+        hits = [(call, facts.flow.analysis_scope(call)) for call in facts.modules.forwards
+                if self.why_quiet(facts, call) is None]
         statements = [facts.tree.statement_of(call) for call, _ in hits]
         for (call, scope), stmt in zip(hits, statements):
             yield self.finding(facts, call, MESSAGE, self._fix(facts, scope, stmt, statements))
+
+    def why_quiet(self, facts, call):
+        mode = facts.grad_mode_at(call)
+        if mode is not GradMode.ENABLED:
+            return f"grad mode is {mode.value}"
+        scope = facts.flow.analysis_scope(call)
+        if is_test_code(facts, scope):
+            return "test code"
+        callee = facts.modules.callee(call)
+        path = dotted(callee) if callee is not None else None
+        if path is None:
+            return "the module is not a plain name or attribute path"
+        if not evaluation_phase(facts, scope, call, path):
+            if facts.flow.backwards(scope) and not isinstance(scope, ast.Module):
+                return "the scope has a backward"
+            return f"not evaluation code: no .eval() of {path} before it here or at every call site"
+        fate = facts.flow.fate(call)
+        if fate.reaches_backward:
+            return "the output reaches a backward"
+        if fate.escapes and output_may_be_trained(facts, scope):
+            return "the output goes back to a caller that may train on it"
+        if result_discarded(facts, call):
+            return "the result is discarded (a warm-up or check; hooks are GL103's)"
+        if builds_no_graph(facts, call):
+            return "a frozen module on inputs without a graph saves nothing"
+        return None
 
     def _fix(self, facts, scope, stmt, statements):
         if isinstance(scope, FUNCTION_TYPES):

@@ -62,28 +62,35 @@ class UntrainedForwardInTraining(Rule):
     triggers = ("backward", "autograd.grad", "training_step")
 
     def check(self, facts):
-        hits = []
-        for call in facts.modules.forwards:
-            if facts.grad_mode_at(call) is not GradMode.ENABLED:
-                continue
-            scope = facts.flow.analysis_scope(call)
-            if is_test_code(facts, scope) or training_region(facts, call) is None:
-                continue
-            fate = facts.flow.fate(call)
-            if fate.reaches_backward or fate.escapes or fate.unknown:
-                continue
-            if result_discarded(facts, call):
-                # run for its side effects: hooks that may feed the loss, BatchNorm statistics, a check
-                continue
-            if builds_no_graph(facts, call):
-                continue
-            hits.append(call)
+        hits = [call for call in facts.modules.forwards if self.why_quiet(facts, call) is None]
         statements = [facts.tree.statement_of(call) for call in hits]
         for call, stmt in zip(hits, statements):
             fix = None
             if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)) and not self._statement_trains(facts, stmt):
                 fix = wrap_in_no_grad(facts, stmt, statements)
             yield self.finding(facts, call, MESSAGE, fix)
+
+    def why_quiet(self, facts, call):
+        mode = facts.grad_mode_at(call)
+        if mode is not GradMode.ENABLED:
+            return f"grad mode is {mode.value}"
+        if is_test_code(facts, facts.flow.analysis_scope(call)):
+            return "test code"
+        if training_region(facts, call) is None:
+            return "not training code (no backward in the scope or the loop around)"
+        fate = facts.flow.fate(call)
+        if fate.reaches_backward:
+            return "the output reaches a backward"
+        if fate.escapes:
+            return "the output escapes the scope"
+        if fate.unknown:
+            return "the output goes into code the analysis cannot see"
+        if result_discarded(facts, call):
+            # run for its side effects: hooks that may feed the loss, BatchNorm statistics, a check
+            return "the result is discarded"
+        if builds_no_graph(facts, call):
+            return "a frozen module on inputs without a graph saves nothing"
+        return None
 
     @staticmethod
     def _statement_trains(facts, stmt) -> bool:
