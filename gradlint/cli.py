@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from gradlint import __version__
+from gradlint.verify.fixture import CLAIMS  # no torch: the fixture format only
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -332,11 +333,23 @@ def server():
               help="Memory each program may use (e.g. 512M, 8G; none: no limit); a program over it fails.")
 @click.option("--list", "list_only", is_flag=True,
               help="List the fixtures (name, codes, claim, path) and run nothing; needs no torch.")
-def verify(fixtures, device, repeat, output_format, plot_path, timeout, memory_limit, list_only):
+@click.option("--call", "call", metavar="FILE:FUNCTION",
+              help="Instead of fixtures: call your own function before and after gradlint's fixes to its module.")
+@click.option("--setup", "setup", metavar="FILE:FUNCTION",
+              help="With --call: setup(device) returns the call's arguments, a tuple or a dict (default: none).")
+@click.option("--claim", type=click.Choice(CLAIMS),
+              help="With --call: what the fixes should change (default: what the codes reported there claim).")
+def verify(fixtures, device, repeat, output_format, plot_path, timeout, memory_limit, list_only, call, setup, claim):
     """Run fixture programs before and after gradlint's fixes and measure what each fix saves (needs torch)."""
     # imported here: torch loads only for this command
-    from gradlint.verify.command import list_fixtures, run_verify
+    from gradlint.verify.command import list_fixtures, run_call, run_verify
 
+    if call is None and (setup or claim):
+        _fail(f"{'--setup' if setup else '--claim'} needs --call")
+    if call is not None:
+        if fixtures or list_only:
+            _fail("--call measures one function: it takes no FIXTURES and no --list")
+        sys.exit(run_call(call, setup, claim, device, repeat, output_format, plot_path, timeout, memory_limit))
     if list_only:
         sys.exit(list_fixtures(list(fixtures)))
     sys.exit(run_verify(list(fixtures), device, repeat, output_format, plot_path, timeout, memory_limit))

@@ -173,7 +173,7 @@ def test_run_goes_on_and_counts_failures(verified):
     assert set(entries) == set(FIXTURES) | {"invalid"}
     assert document["summary"] == {"fixtures": 9, "confirmed": 4, "failed": 5}
     assert document["device"] == "cpu"
-    assert text.splitlines()[-1] == "device cpu, 1 timing round. 9 fixtures: 4 confirmed, 5 failed."
+    assert text.splitlines()[-1] == "device cpu, 1 timing round (thread CPU time). 9 fixtures: 4 confirmed, 5 failed."
 
 
 def test_fix_removes_a_crash(verified):
@@ -279,7 +279,8 @@ def test_command_line_exit_codes_and_format(tmp_path):
     assert code == 1
     assert "problem: gradlint did not report GL301" in out
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    assert out.splitlines()[-1] == f"device {device}, 1 timing round. 1 fixture: 0 confirmed, 1 failed."
+    clock = "wall time" if device == "cuda" else "thread CPU time"
+    assert out.splitlines()[-1] == f"device {device}, 1 timing round ({clock}). 1 fixture: 0 confirmed, 1 failed."
 
 
 def test_missing_path_is_a_usage_error(tmp_path):

@@ -2,7 +2,9 @@
 
 Exit codes: 0 every fixture confirmed, 1 a claim not confirmed or a fixed
 program whose results differ, 2 usage error (bad path, a file that is not a
-fixture, no CUDA, no matplotlib, no torch).
+fixture, no CUDA, no matplotlib, no torch; with --call: a FILE:FUNCTION that
+does not exist, a module that fails at import, a setup that raises or returns
+no arguments, nothing to fix).
 """
 
 from __future__ import annotations
@@ -63,44 +65,82 @@ def list_fixtures(paths: list[str]) -> int:
 
 def run_verify(paths: list[str], device: str, repeat: int, output_format: str, plot_path: str | None,
                timeout: float, memory_limit: str = "8G") -> int:
-    from gradlint.verify.runner import parse_size
-
-    try:
-        memory_bytes = parse_size(memory_limit)
-    except ValueError as exc:
-        return _error(f"--memory-limit: {exc}")
-    if plot_path:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            return _error("--plot needs matplotlib, which is not installed (pip install 'torch-gradlint[plot]')")
-
     # the fixtures first: a typo or a file that is not a fixture should not wait for torch to load
     fixtures, code = _fixtures(paths)
     if fixtures is None:
         return code
     files = [fixture.path for fixture in fixtures]
+    runner, code = _start(timeout, repeat, memory_limit, plot_path)
+    if runner is None:
+        return code
+
+    def verify(progress):
+        from gradlint.verify.session import verify_fixtures
+
+        return verify_fixtures(files, runner=runner, progress=progress)
+
+    return _run(verify, runner, device, output_format, plot_path)
+
+
+def run_call(call: str, setup: str | None, claim: str | None, device: str, repeat: int, output_format: str,
+             plot_path: str | None, timeout: float, memory_limit: str = "8G") -> int:
+    """`gradlint verify --call FILE:FUNCTION [--setup FILE:FUNCTION]`: the user's function before
+    and after gradlint's fixes (gradlint/verify/call.py)."""
+    from gradlint.verify.call import CallError, prepare, verify_call
+
+    try:
+        prepared = prepare(call, setup, claim)  # before torch loads: a typo is told at once
+    except CallError as exc:
+        return _error(str(exc))
+    runner, code = _start(timeout, repeat, memory_limit, plot_path)
+    if runner is None:
+        return code
+    return _run(lambda progress: [verify_call(call, setup, runner, prepared)], runner, device, output_format,
+                plot_path)
+
+
+def _start(timeout: float, repeat: int, memory_limit: str, plot_path: str | None):
+    """(a started runner, or None; the exit code of a usage error). The fork server loads
+    torch while this process loads its own copy."""
+    from gradlint.verify.runner import ProcessRunner, parse_size
+
+    try:
+        memory_bytes = parse_size(memory_limit)
+    except ValueError as exc:
+        return None, _error(f"--memory-limit: {exc}")
+    if plot_path:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            return None, _error("--plot needs matplotlib, which is not installed (pip install 'torch-gradlint[plot]')")
     if importlib.util.find_spec("torch") is None:
-        return _error("gradlint verify needs torch, which is not installed (pip install 'torch-gradlint[verify]')")
-
-    from gradlint.verify.runner import ProcessRunner, RunnerError
-
-    # the fork server loads torch while this process loads its own copy
+        return None, _error("gradlint verify needs torch, which is not installed (pip install 'torch-gradlint[verify]')")
     runner = ProcessRunner("cpu", timeout, repeat, memory_limit=memory_bytes)
     runner.start()
+    return runner, EXIT_CONFIRMED
+
+
+def _run(verify, runner, device: str, output_format: str, plot_path: str | None) -> int:
+    """verify(progress) and its report; the runner closed whatever happens. Input that fails
+    at run time (CallError) and a broken fork server are one line and exit 2, like a bug
+    of the verifier (the project's rule for internal errors)."""
+    from gradlint.verify.call import CallError
+    from gradlint.verify.runner import RunnerError
+
     try:
-        return _verify_and_report(files, runner, device, output_format, plot_path)
-    except RunnerError as exc:
+        return _report(verify, runner, device, output_format, plot_path)
+    except (CallError, RunnerError) as exc:
         return _error(str(exc))
-    except Exception as exc:  # a bug of the verifier: one line, exit 2 (the project's rule for internal errors)
+    except Exception as exc:
         return _error(f"internal error in the verifier: {type(exc).__name__}: {exc}")
     finally:
         runner.close()
 
 
-def _verify_and_report(files: list[str], runner, device: str, output_format: str, plot_path: str | None) -> int:
+def _report(verify, runner, device: str, output_format: str, plot_path: str | None) -> int:
+    """Run `verify(progress)` on the resolved device, print the results in the format asked for."""
     from gradlint.verify.report import RENDERERS, plot
-    from gradlint.verify.session import resolve_device, verify_fixtures
+    from gradlint.verify.session import resolve_device
 
     try:
         runner.device = resolve_device(device)
@@ -111,7 +151,7 @@ def _verify_and_report(files: list[str], runner, device: str, output_format: str
         mark = "ok" if result.ok else "FAIL"
         print(f"[{number}/{total}] {result.fixture.name}: {mark} {result.verdict}", file=sys.stderr, flush=True)
 
-    results = verify_fixtures(files, runner=runner, progress=progress if sys.stderr.isatty() else None)
+    results = verify(progress if sys.stderr.isatty() else None)
     sys.stdout.write(RENDERERS[output_format](results, runner.device, runner.repeat))
     if plot_path:
         try:

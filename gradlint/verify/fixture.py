@@ -39,10 +39,11 @@ class Fixture:
     has_advised: bool = False
     # module-level functions, to report a missing workload before running anything
     functions: frozenset[str] = field(default_factory=frozenset)
+    label: str = ""  # the name in reports, where it is not the file's (`--call FILE:FUNCTION`)
 
     @property
     def name(self) -> str:
-        return os.path.splitext(os.path.basename(self.path))[0]
+        return self.label or os.path.splitext(os.path.basename(self.path))[0]
 
 
 def _literal(node: ast.expr, path: str, name: str):

@@ -82,8 +82,6 @@ def serve(parent: int) -> None:
         if not line.strip():
             continue
         request = json.loads(line)
-        if request["job"]["device"] == "cpu" and "torch.utils.benchmark" not in sys.modules:
-            import torch.utils.benchmark  # noqa: F401  (for every timing job; see preload.py for CUDA)
         pid = os.fork()
         if pid == 0:
             answers.close()

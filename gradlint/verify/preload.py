@@ -2,8 +2,7 @@
 
 Only imports that leave CUDA alone: a child cannot use CUDA once its parent has
 touched it (torch then refuses: "Cannot re-initialize CUDA in forked
-subprocess"). torch.utils.benchmark asks torch.cuda.is_available() when imported,
-so the server loads it only once it knows the jobs run on CPU (forkserver.py).
+subprocess").
 """
 
 import torch  # noqa: F401

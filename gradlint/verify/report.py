@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from gradlint.verify.runner import CLOCKS, timing_clock
 from gradlint.verify.verdict import (
     THRESHOLDS,
     TIME_ALPHA,
@@ -97,7 +98,8 @@ def render_text(results: list[FixtureResult], device: str, repeat: int) -> str:
                     lines.append(f"     output of {label} ({run.status}):")
                     lines.extend(f"       | {line}" for line in run.output.splitlines())
     lines.append("")
-    lines.append(f"device {device}, {repeat} timing round{'s' if repeat != 1 else ''}. {_summary(results)}")
+    lines.append(f"device {device}, {repeat} timing round{'s' if repeat != 1 else ''} "
+                 f"({CLOCKS[timing_clock(device)]}). {_summary(results)}")
     return "\n".join(lines) + "\n"
 
 
@@ -110,7 +112,8 @@ def render_markdown(results: list[FixtureResult], device: str, repeat: int) -> s
     notes = [(r.fixture.name, r.fixture.note) for r in results if r.fixture.note]
     failures = [(r.fixture.name, p) for r in results if not r.ok for p in r.problems]
     lines.append("")
-    lines.append(f"Device {device}, {repeat} interleaved timing round{'s' if repeat != 1 else ''}; {_summary(results)}")
+    lines.append(f"Device {device}, {repeat} interleaved timing round{'s' if repeat != 1 else ''} "
+                 f"({CLOCKS[timing_clock(device)]}); {_summary(results)}")
     if notes:
         lines.append("")
         lines += [f"- `{name}`: {note}" for name, note in notes]
@@ -150,6 +153,10 @@ def render_json(results: list[FixtureResult], device: str, repeat: int) -> str:
                 "ratios": r.timing.ratios,
                 "pairs": r.timing.pairs,
                 "ratio": r.timing.ratio if r.timing.ratios else None,
+                "clock": r.timing.clock,
+                "wall": None if r.timing.wall is None else {
+                    "original_s": r.timing.wall.first, "compared_s": r.timing.wall.second,
+                    "ratios": r.timing.wall.ratios, "pairs": r.timing.wall.pairs, "ratio": r.timing.wall.ratio},
             }
         entries.append({
             "path": r.fixture.path,

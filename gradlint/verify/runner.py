@@ -39,27 +39,49 @@ _PROFILER_NOISE = re.compile(r"^(USDT|STAGE):")
 
 
 @dataclass
-class Job:
-    program: str  # the file to import
+class Target:
+    """One program a job runs: a function of a module, loaded from its file or from text in memory.
+
+    Without a setup the function is called as function(device) (a fixture's
+    workload), or function() when with_device is false; with one, setup(device)
+    runs first, outside what is measured, and returns the arguments: a tuple
+    (positional) or a dict (keywords)."""
+
+    program: str  # the file: the module's __file__ and the name in its tracebacks
     module_name: str
     function: str
+    source: str = ""  # the module's text to run instead of the file's (the fixed program); "": the file
+    with_device: bool = True
+    setup_program: str = ""
+    setup_module_name: str = ""
+    setup_function: str = ""
+
+
+@dataclass
+class Job:
+    target: Target
     device: str
     result_path: str
     output_path: str
     values_path: str = ""
-    search_path: str = ""  # the fixture's own folder, for imports of its neighbours
+    search_path: str = ""  # the program's own folder (or its package's root), for imports of its neighbours
     # time_programs only: the second program and the timing budget
-    other_program: str = ""
-    other_module_name: str = ""
-    other_function: str = ""
+    other: Target | None = None
     repeat: int = 1
     min_run_time: float = 0.2  # seconds per round, both programs together
     memory_limit: int = 0  # bytes the job's process may use; 0: no limit
 
+    def __post_init__(self):  # rebuilt from JSON in the fork server
+        if isinstance(self.target, dict):
+            self.target = Target(**self.target)
+        if isinstance(self.other, dict):
+            self.other = Target(**self.other)
+
 
 @dataclass
 class ProgramRun:
-    """One program's run: status ok | raised | import-error | crashed | timeout."""
+    """One program's run: status ok | raised | import-error | setup-error | crashed | timeout
+    (setup-error: the setup function raised, or returned neither a tuple nor a dict)."""
 
     status: str
     exception: dict | None = None
@@ -100,15 +122,35 @@ class ProgramRun:
         return self.status
 
 
+CLOCKS = {"thread_cpu": "thread CPU time", "wall": "wall time"}
+
+
+def timing_clock(device: str) -> str:
+    """What time verdicts are judged in: the thread's CPU time on CPU; on CUDA, where the
+    work runs on the device, wall time after a synchronize."""
+    return "wall" if device.startswith("cuda") else "thread_cpu"
+
+
 @dataclass
 class Timing:
     """Per round: each program's median sample (seconds), the median of the
-    paired ratios second/first, and every paired ratio."""
+    paired ratios second/first, and every paired ratio; on `clock` (thread_cpu
+    on CPU: the time the workload's thread ran, which other processes do not
+    move; wall on CUDA, where the work runs on the device). `wall` holds the same
+    samples in wall time, for information."""
 
     first: list[float]
     second: list[float]
     ratios: list[float]
     pairs: list[list[float]] = field(default_factory=list)
+    clock: str = "wall"
+    wall: Timing | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> Timing:
+        wall = data.get("wall")
+        return cls(data["first"], data["second"], data["ratios"], data["pairs"], data.get("clock", "wall"),
+                   cls.from_json(wall) if wall else None)
 
     @property
     def all_pairs(self) -> list[float]:
@@ -329,11 +371,9 @@ class ProcessRunner:
             return _run_alone(entry, job, timeout)
         return self._server.run(entry, job, timeout)
 
-    def measure(self, program: str, function: str, workdir: str, tag: str, search_path: str) -> ProgramRun:
+    def measure(self, target: Target, workdir: str, tag: str, search_path: str) -> ProgramRun:
         job = Job(
-            program=program,
-            module_name=f"_gradlint_fixture_{tag}",
-            function=function,
+            target=target,
             device=self.device,
             result_path=os.path.join(workdir, f"{tag}.json"),
             output_path=os.path.join(workdir, f"{tag}.out"),
@@ -355,13 +395,10 @@ class ProcessRunner:
         values = job.values_path if status == "ok" and os.path.exists(job.values_path) else None
         return ProgramRun(status, exception=exception, metrics=data, values_path=values, **ended)
 
-    def time_pair(self, first: tuple[str, str], second: tuple[str, str], workdir: str,
-                  search_path: str) -> tuple[Timing | None, str]:
-        """Interleaved timing of two (program, function) workloads; (timing, problem)."""
+    def time_pair(self, first: Target, second: Target, workdir: str, search_path: str) -> tuple[Timing | None, str]:
+        """Interleaved timing of two programs in one process; (timing, problem)."""
         job = Job(
-            program=first[0], module_name="_gradlint_timed_first", function=first[1],
-            other_program=second[0], other_module_name="_gradlint_timed_second", other_function=second[1],
-            device=self.device, repeat=self.repeat, min_run_time=self.min_run_time,
+            target=first, other=second, device=self.device, repeat=self.repeat, min_run_time=self.min_run_time,
             result_path=os.path.join(workdir, "timing.json"), output_path=os.path.join(workdir, "timing.out"),
             search_path=search_path,
         )
@@ -377,4 +414,4 @@ class ProcessRunner:
         except (OSError, ValueError):
             tail = read_output(job.output_path, 3)
             return None, f"timing failed ({_exit_description(outcome.exitcode)}){': ' + tail if tail else ''}"
-        return Timing(data["first"], data["second"], data["ratios"], data["pairs"]), ""
+        return Timing.from_json(data), ""

@@ -10,7 +10,7 @@ from typing import Callable
 import torch
 
 from gradlint.verify.fixture import ADVISED, WORKLOAD, Fixture, FixtureError, find_fixtures, load_fixture
-from gradlint.verify.runner import ProcessRunner
+from gradlint.verify.runner import ProcessRunner, Target
 from gradlint.verify.static import StaticCheck, check_fixture
 from gradlint.verify.verdict import FixtureResult, judge
 from gradlint.verify.worker import same_values
@@ -46,30 +46,32 @@ def verify_one(path: str, runner: ProcessRunner, workdir: str) -> FixtureResult:
         invalid = FixtureResult(Fixture(path=path, text="", expect=(), claim="?"), StaticCheck())
         invalid.verdict, invalid.problems = "invalid fixture", [str(exc)]
         return invalid
-    os.makedirs(workdir, exist_ok=True)
     program = os.path.abspath(path)
-    search_path = os.path.dirname(program)
     static = check_fixture(fixture)
     result = FixtureResult(fixture, static)
-
+    original = Target(program, "_gradlint_fixture_original", WORKLOAD)
+    second: Target | None = None
     fixed_parses = not any("does not parse" in e for e in static.errors)
-    second: tuple[str, str] | None = None
     if (fixture.expect or not fixture.has_advised) and static.fixes_applied and fixed_parses:
-        fixed_dir = os.path.join(workdir, "fixed")
-        os.makedirs(fixed_dir, exist_ok=True)
-        fixed_program = os.path.join(fixed_dir, os.path.basename(path))
-        with open(fixed_program, "w", encoding="utf-8") as handle:
-            handle.write(static.fixed_text)
-        second, result.compared = (fixed_program, WORKLOAD), "fix"
+        # the fixed program runs in memory, under the fixture's own file name
+        second, result.compared = Target(program, "_gradlint_fixture_fixed", WORKLOAD, source=static.fixed_text), "fix"
     elif fixture.has_advised and not fixture.expect:
         # gradlint has nothing to fix here: measure the advice instead
-        second, result.compared = (program, ADVISED), "advised"
+        second, result.compared = Target(program, "_gradlint_fixture_advised", ADVISED), "advised"
     else:
         result.compared = ""
+    measure_pair(result, original, second, runner, workdir, os.path.dirname(program))
+    judge(result)
+    return result
 
-    result.original = runner.measure(program, WORKLOAD, workdir, "original", search_path)
-    if second is not None and result.original.status != "import-error":
-        result.fixed = runner.measure(second[0], second[1], workdir, "fixed", search_path)
+
+def measure_pair(result: FixtureResult, original: Target, second: Target | None, runner: ProcessRunner,
+                 workdir: str, search_path: str) -> None:
+    """Run the original and (where there is one) the changed program, compare their values, time them."""
+    os.makedirs(workdir, exist_ok=True)
+    result.original = runner.measure(original, workdir, "original", search_path)
+    if second is not None and result.original.status not in ("import-error", "setup-error"):
+        result.fixed = runner.measure(second, workdir, "fixed", search_path)
     if result.original.ran and result.fixed is not None and result.fixed.ran:
         unsaved = result.original.metrics.get("values_error") or result.fixed.metrics.get("values_error")
         if unsaved:
@@ -77,9 +79,7 @@ def verify_one(path: str, runner: ProcessRunner, workdir: str) -> FixtureResult:
                                     "return tensors, numbers, lists or dicts")
         else:
             result.values_differ = _compare_values(result.original.values_path, result.fixed.values_path)
-        result.timing, result.timing_problem = runner.time_pair((program, WORKLOAD), second, workdir, search_path)
-    judge(result)
-    return result
+        result.timing, result.timing_problem = runner.time_pair(original, second, workdir, search_path)
 
 
 def verify_fixtures(

@@ -1,4 +1,4 @@
-"""The static half of a verification: lint the fixture, apply every fix in memory."""
+"""The static half of a verification: lint the fixture (or a user's module), apply every fix in memory."""
 
 from __future__ import annotations
 
@@ -54,3 +54,33 @@ def check_fixture(fixture: Fixture) -> StaticCheck:
     except (SyntaxError, ValueError, RecursionError) as exc:
         result.errors.append(f"the fixed program does not parse: {exc}")
     return result
+
+
+# what a fix for each family of rules is claimed to change at run time, strongest first:
+# a crash decides the outcome, then what the program computes (GL5: its training state),
+# a leak outweighs a peak, a peak outweighs time
+CLAIM_OF_FAMILY = (("GL3", "crash"), ("GL5", "results"), ("GL2", "leak"), ("GL1", "memory"), ("GL401", "time"),
+                   ("GL402", "none"))
+
+
+def claim_of(codes) -> str:
+    """The claim the fixed findings make about a user's function (`gradlint verify --call`)."""
+    for prefix, claim in CLAIM_OF_FAMILY:
+        if any(code.startswith(prefix) for code in codes):
+            return claim
+    return "none"
+
+
+def check_module(path: str, text: str, lines: tuple[int, int] | None = None,
+                 claim: str | None = None) -> tuple[Fixture, StaticCheck]:
+    """A user's module seen as a fixture: the codes reported within `lines` (the called
+    function; the whole module when none is reported there) are expected, the others
+    allowed, and the claim follows from the expected codes unless one is given. Every
+    fix in the module is applied."""
+    index = build_index([path], texts={path: text})
+    findings = lint_source(text, path, index=index).findings
+    inside = [f for f in findings if lines is None or lines[0] <= f.start.line <= lines[1]] or findings
+    expect = tuple(dict.fromkeys(f.code for f in inside))
+    allow = tuple(dict.fromkeys(f.code for f in findings if f.code not in expect))
+    fixture = Fixture(path=path, text=text, expect=expect, allow=allow, claim=claim or claim_of(expect))
+    return fixture, check_fixture(fixture)

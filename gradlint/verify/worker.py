@@ -21,19 +21,23 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import importlib.abc
 import importlib.util
+import inspect
 import json
+import linecache
 import math
 import os
 import re
 import statistics
 import sys
+import time
 import traceback
 import weakref
 
 import torch
 
-from gradlint.verify.runner import Job
+from gradlint.verify.runner import Job, Target, timing_clock
 
 # time_programs: each sample runs a workload `number` times for at least this long ...
 SAMPLE_SECONDS = 0.005
@@ -86,14 +90,95 @@ def _exception_info(exc: BaseException, program: str) -> dict:
     }
 
 
-def _import_program(path: str, module_name: str, search_path: str):
+class SetupError(Exception):
+    """The setup function raised, or returned neither a tuple nor a dict: its message says which."""
+
+    def __init__(self, message: str, cause: BaseException | None = None):
+        super().__init__(message)
+        self.cause = cause
+
+
+class _NotCallable(Exception):
+    """The module defines no such function."""
+
+
+def _import_program(path: str, module_name: str, search_path: str, source: str = ""):
+    """Run a module from its file, or from `source` (the fixed text, in memory) under the
+    file's name, so that tracebacks, line numbers and __file__ are the program's own."""
     if search_path and search_path not in sys.path:
         sys.path.insert(0, search_path)
-    spec = importlib.util.spec_from_file_location(module_name, path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(1 if search_path else 0, folder)
+    if source:
+        linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+        loader = _TextLoader(source, path)
+        spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
+    else:
+        spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
     return module
+
+
+class _TextLoader(importlib.abc.Loader):
+    def __init__(self, source: str, path: str):
+        self.source, self.path = source, path
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        exec(compile(self.source, self.path, "exec", dont_inherit=True), module.__dict__)
+
+
+def _prepare(target: Target, device: str, search_path: str):
+    """Import the target's module (and its setup's); a function that makes one call ready to run.
+
+    Raises the module's own exception when it fails at import, _NotCallable for a
+    function it does not define, SetupError when the setup module fails at import;
+    the returned function raises SetupError when the setup raises or returns no arguments."""
+    module = _import_program(target.program, target.module_name, search_path, target.source)
+    fn = getattr(module, target.function, None)
+    if not callable(fn):
+        raise _NotCallable(f"{target.program} has no function {target.function}")
+    if not target.setup_function:
+        return (lambda: (lambda: fn(device))) if target.with_device else (lambda: fn)
+    if os.path.abspath(target.setup_program) == os.path.abspath(target.program):
+        setup_module = module
+    else:
+        try:
+            setup_module = _import_program(target.setup_program, target.setup_module_name, search_path)
+        except BaseException as exc:
+            raise SetupError(str(exc), exc) from exc
+    setup = getattr(setup_module, target.setup_function, None)
+    if not callable(setup):
+        raise _NotCallable(f"{target.setup_program} has no function {target.setup_function}")
+
+    def ready():
+        try:
+            arguments = setup(device)
+        except BaseException as exc:
+            raise SetupError(str(exc), exc) from exc
+        if isinstance(arguments, (tuple, dict)):
+            args, kwargs = (arguments, {}) if isinstance(arguments, tuple) else ((), arguments)
+            try:
+                inspect.signature(fn).bind(*args, **kwargs)
+            except TypeError as exc:
+                raise SetupError(f"{target.setup_function}(device) returned arguments {target.function} does not "
+                                 f"take: {exc}") from None
+            except ValueError:  # no signature to check (a builtin): the call will tell
+                pass
+            return lambda: fn(*args, **kwargs)
+        raise SetupError(f"{target.setup_function}(device) returned {type(arguments).__name__}: it must return "
+                         f"a tuple of positional arguments or a dict of keyword arguments for {target.function}")
+
+    return ready
 
 
 def _synchronize(device: str) -> None:
@@ -202,8 +287,8 @@ def graph_nodes() -> int:
     return len(seen)
 
 
-def cpu_peak(fn, device):
-    """Run fn under the profiler; the highest sum of allocations minus frees.
+def cpu_peak(call):
+    """Run call() under the profiler; the highest sum of allocations minus frees.
 
     torch.autograd.profiler directly: torch.profiler's wrapper imports
     torch._inductor on start (seconds) for options that do not matter here.
@@ -211,7 +296,7 @@ def cpu_peak(fn, device):
     from torch.autograd.profiler import profile
 
     with profile(use_cpu=True, profile_memory=True, use_kineto=True) as prof:
-        values = fn(device)
+        values = call()
     try:
         events = prof.kineto_results.events()
     except AttributeError:  # a torch without kineto results: no CPU peak
@@ -225,11 +310,11 @@ def cpu_peak(fn, device):
     return values, peak
 
 
-def cuda_peak(fn, device):
+def cuda_peak(call):
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     start = torch.cuda.memory_allocated()
-    values = fn(device)
+    values = call()
     torch.cuda.synchronize()
     return values, torch.cuda.max_memory_allocated() - start
 
@@ -278,56 +363,74 @@ def same_values(a, b) -> str | None:
 # -- entry points (run in the child process) ------------------------------------
 
 
+def _failed_to_load(exc: BaseException, target: Target) -> dict:
+    """The result of a job whose program did not load: import-error, or setup-error when the
+    setup module failed at import, the setup raised or returned no arguments."""
+    if isinstance(exc, SetupError):
+        if exc.cause is None:
+            return {"status": "setup-error", "exception": {
+                "type": "TypeError", "message": str(exc), "line": None, "traceback": ""}}
+        traceback.print_exception(exc.cause)
+        return {"status": "setup-error", "exception": _exception_info(exc.cause, target.setup_program)}
+    if isinstance(exc, _NotCallable):
+        return {"status": "import-error", "exception": {
+            "type": "AttributeError", "message": str(exc), "line": None, "traceback": "", "missing": True}}
+    traceback.print_exc()
+    return {"status": "import-error", "exception": _exception_info(exc, target.program)}
+
+
 def measure_program(job: Job) -> None:
     _redirect_output(job.output_path)
     torch.set_num_threads(1)
     # torch's own objects stay alive: keep every gc.collect() and the graph scan off them
     gc.freeze()
     result: dict = {"status": "ok"}
+    target = job.target
     try:
-        module = _import_program(job.program, job.module_name, job.search_path)
+        ready = _prepare(target, job.device, job.search_path)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt at import are the program's too
-        traceback.print_exc()
-        result.update(status="import-error", exception=_exception_info(exc, job.program))
-        _write_json(job.result_path, result)
-        return
-    fn = getattr(module, job.function, None)
-    if not callable(fn):
-        result.update(status="import-error", exception={
-            "type": "AttributeError", "message": f"no function {job.function}(device)", "line": None, "traceback": ""})
+        result.update(_failed_to_load(exc, target))
         _write_json(job.result_path, result)
         return
     device = job.device
     heap = _heap_reader()
     run = "saved"
     try:
+        call = ready()
         meter = SavedTensorMeter()
         with torch.autograd.graph.saved_tensors_hooks(meter.pack, meter.unpack):
-            values = fn(device)
+            values = call()
         _synchronize(device)
         values = portable(values)
         result.update(saved_bytes=meter.peak_bytes, saved_bytes_total=meter.total_bytes, saved_tensors=meter.tensors)
+        del call
 
         run = "retention"
+        call = ready()  # a setup's arguments are made anew, outside what is measured, and kept
         gc.collect()
         before = held_bytes(device, heap)
-        again = fn(device)
+        again = call()
         _synchronize(device)
         gc.collect()
         after = held_bytes(device, heap)
         result["retained_bytes"] = None if before is None else after - before
         result["retained_nodes"] = graph_nodes()
         result["nondeterministic"] = same_values(values, portable(again))
-        del again
+        del again, call
         gc.collect()
 
         run = "peak"
         peak_of = cuda_peak if device.startswith("cuda") else cpu_peak
-        third, result["peak_bytes"] = peak_of(fn, device)
-        del third
+        call = ready()
+        third, result["peak_bytes"] = peak_of(call)
+        del third, call
+    except SetupError as exc:
+        result.update(_failed_to_load(exc, target))
+        _write_json(job.result_path, result)
+        return
     except BaseException as exc:
         traceback.print_exc()  # into the program's output, which the report shows on failure
-        result.update(status="raised", exception=_exception_info(exc, job.program))
+        result.update(status="raised", exception=_exception_info(exc, target.program))
         if run != "saved":  # the first run passed: the workload is not deterministic
             result["nondeterministic"] = f"raised on the {run} run only"
         _write_json(job.result_path, result)
@@ -339,39 +442,75 @@ def measure_program(job: Job) -> None:
     _write_json(job.result_path, result)
 
 
+def _sample(call, number: int, device: str) -> tuple[float, float]:
+    """(thread CPU seconds, wall seconds) per call, over `number` calls; the garbage
+    collector off while it runs, as timeit does."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        cpu, wall = time.thread_time_ns(), time.perf_counter_ns()
+        for _ in range(number):
+            call()
+        _synchronize(device)
+        cpu, wall = time.thread_time_ns() - cpu, time.perf_counter_ns() - wall
+    finally:
+        if collecting:
+            gc.enable()
+    return cpu / 1e9 / number, wall / 1e9 / number
+
+
+def _isolated(search_path: str, loaded_before: set[str]) -> None:
+    """Forget the modules the first program brought in from its own folder, so that the second
+    program (the fixed module under the same name, its setup) imports its own copies."""
+    roots = [os.path.abspath(p) for p in (search_path,) if p]
+    for name in set(sys.modules) - loaded_before:
+        path = getattr(sys.modules[name], "__file__", None) or ""
+        if any(os.path.abspath(path).startswith(root + os.sep) for root in roots) and "-packages" not in path:
+            del sys.modules[name]
+
+
 def time_programs(job: Job) -> None:
     """Time two programs' workloads in interleaved rounds.
 
     A round is a series of pairs: each program timed once, back to back, the
-    order alternating, and the ratio taken within the pair. Load from other
-    processes comes and goes over seconds; a pair lasts milliseconds, so the
-    median of pair ratios is far steadier than a ratio of two separate medians.
+    order alternating, and the ratio taken within the pair. On CPU each sample
+    is the thread CPU time of the calls (torch runs on this one thread): load
+    from other processes takes the core away but does not add to that time,
+    where it would add to wall time. On CUDA the work runs on the device, so
+    the sample is wall time after a synchronize. Wall time is kept beside it
+    either way, for information.
     """
-    from torch.utils.benchmark import Timer
-
     _redirect_output(job.output_path)
     torch.set_num_threads(1)
-    first = getattr(_import_program(job.program, job.module_name, job.search_path), job.function)
-    second = getattr(_import_program(job.other_program, job.other_module_name, job.search_path), job.other_function)
-    timers = [Timer(stmt="fn(device)", globals={"fn": fn, "device": job.device}, num_threads=1)
-              for fn in (first, second)]
-    for fn in (first, second):  # warm up: lazy initialisation is not what we time
-        fn(job.device)
-        _synchronize(job.device)
-    single = max(timer.timeit(1).median for timer in timers)
+    device = job.device
+    loaded_before = set(sys.modules)
+    first = _prepare(job.target, device, job.search_path)()
+    _isolated(job.search_path, loaded_before)
+    second = _prepare(job.other, device, job.search_path)()
+    calls = (first, second)
+    clock = timing_clock(device)
+    measured = 1 if clock == "wall" else 0
+    for call in calls:  # warm up: lazy initialisation is not what we time
+        _sample(call, 1, device)
+    single = max(_sample(call, 1, device)[measured] for call in calls)
     number = max(1, math.ceil(SAMPLE_SECONDS / max(single, 1e-9)))
     pairs = max(1, min(MAX_PAIRS, int(job.min_run_time / (2 * single * number))))
-    rounds: dict[str, list] = {"first": [], "second": [], "ratios": [], "pairs": []}
+    rounds = {kind: {"first": [], "second": [], "ratios": [], "pairs": []} for kind in ("measured", "wall")}
     for round_index in range(job.repeat):
-        samples: list[list[float]] = [[], []]
-        ratios = []
+        samples = {kind: [[], []] for kind in rounds}
+        ratios: dict[str, list[float]] = {kind: [] for kind in rounds}
         for pair in range(pairs):
             order = (0, 1) if (round_index * pairs + pair) % 2 == 0 else (1, 0)
             for which in order:
-                samples[which].append(timers[which].timeit(number).median)
-            ratios.append(samples[1][-1] / samples[0][-1])
-        rounds["first"].append(statistics.median(samples[0]))
-        rounds["second"].append(statistics.median(samples[1]))
-        rounds["ratios"].append(statistics.median(ratios))
-        rounds["pairs"].append(ratios)
-    _write_json(job.result_path, dict(rounds, status="ok", number=number, pairs_per_round=pairs))
+                sample = _sample(calls[which], number, device)
+                samples["measured"][which].append(sample[measured])
+                samples["wall"][which].append(sample[1])
+            for kind in rounds:
+                ratios[kind].append(samples[kind][1][-1] / max(samples[kind][0][-1], 1e-12))
+        for kind, timing in rounds.items():
+            timing["first"].append(statistics.median(samples[kind][0]))
+            timing["second"].append(statistics.median(samples[kind][1]))
+            timing["ratios"].append(statistics.median(ratios[kind]))
+            timing["pairs"].append(ratios[kind])
+    _write_json(job.result_path, dict(rounds["measured"], clock=clock, wall=dict(rounds["wall"], clock="wall"),
+                                      status="ok", number=number, pairs_per_round=pairs))
