@@ -113,6 +113,15 @@ class NotebookSource(SourceText):
             source.warning = "the notebook has no code cells; nothing linted"
         return source
 
+    @classmethod
+    def from_cells(cls, cells: list[tuple[int, str]]) -> "NotebookSource":
+        """The program of code cells given as (cell number, text): a notebook an editor holds open.
+        (Nothing to write back: such a source only lints.)"""
+        source = cls(text="")
+        source.cells = [_Cell(number, text, (0, 0), True, []) for number, text in cells]
+        source._build()
+        return source
+
     # -- reading -----------------------------------------------------------------
 
     def _read_cells(self, notebook: dict) -> None:

@@ -349,3 +349,49 @@ async def test_a_fix_computed_while_the_user_types_is_dropped(client: LanguageCl
     resolved = await asyncio.wait_for(resolving, WAIT_S)
     assert resolved.edit is None
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
+# -- notebook documents ------------------------------------------------------------
+
+
+async def test_a_notebook_document_is_linted_as_one_program_with_diagnostics_per_cell(client: LanguageClient):
+    notebook_uri = _uri(client, "clip.ipynb")
+    cells = [
+        ("markdown", "# Weight clipping"),
+        ("python", "import torch\nimport torch.nn as nn\n\nmodel = nn.Linear(4, 4)\n%matplotlib inline"),
+        ("python", "for p in model.parameters():\n    p.clamp_(-1, 1)"),
+    ]
+    cell_uris = [f"vscode-notebook-cell:{notebook_uri[len('file:'):]}#cell{i}" for i in range(len(cells))]
+    since = len(client.published)
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        notebook_document=types.NotebookDocument(uri=notebook_uri, notebook_type="jupyter-notebook", version=1, cells=[
+            types.NotebookCell(kind=types.NotebookCellKind.Markup if language == "markdown" else types.NotebookCellKind.Code,
+                               document=uri)
+            for (language, _), uri in zip(cells, cell_uris)]),
+        cell_text_documents=[types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+                             for (language, text), uri in zip(cells, cell_uris)],
+    ))
+    # the GL301 in cell 3, at the cell's own line and column; cell 2 (with its magic) is clean
+    third = await published(client, cell_uris[2], since=since)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in third] == [("GL301", 1, 4)]
+    assert await published(client, cell_uris[1], since=since) == []
+    assert all(p.uri != cell_uris[0] for p in client.published[since:])  # markdown is not linted
+
+    # the fix typed into cell 3 clears it
+    since = len(client.published)
+    client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+        notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=2),
+        change=types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
+            types.NotebookDocumentCellContentChanges(
+                document=types.VersionedTextDocumentIdentifier(uri=cell_uris[2], version=2),
+                changes=[types.TextDocumentContentChangeWholeDocument(
+                    text="with torch.no_grad():\n    for p in model.parameters():\n        p.clamp_(-1, 1)")])])),
+    ))
+    assert await published(client, cell_uris[2], since=since) == []
+
+    since = len(client.published)
+    client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+        notebook_document=types.NotebookDocumentIdentifier(uri=notebook_uri),
+        cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in cell_uris],
+    ))
+    assert await published(client, cell_uris[1], since=since) == []

@@ -26,7 +26,7 @@ from gradlint.config import ConfigError, Settings, resolve_settings
 from gradlint.discovery import DiscoveryError, discover
 from gradlint.engine import LintResult, applies, fix_source, lint_source
 from gradlint.rules import known_codes
-from gradlint.server import actions
+from gradlint.server import actions, notebooks
 from gradlint.server.framing import FramedInput
 from gradlint.server.protocol import RobustProtocol, is_parse_error
 from gradlint.server.workspace import WorkspaceIndex
@@ -74,6 +74,7 @@ class GradlintServer(LanguageServer):
         super().__init__(
             "gradlint", __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            notebook_document_sync=notebooks.SYNC,
             protocol_cls=RobustProtocol,
         )
         self.debounce = debounce
@@ -163,6 +164,9 @@ class GradlintServer(LanguageServer):
         for uri in list(self.workspace.text_documents):
             if uri != skip and self.is_python(uri):
                 self.schedule(uri, delay=delay)
+        for uri in list(self.workspace.notebook_documents):
+            if uri != skip:
+                self.schedule_notebook(uri, delay=delay)
 
     def workspace_roots(self) -> list[str]:
         roots = [to_fs_path(folder.uri) for folder in self.workspace.folders.values()]
@@ -200,8 +204,8 @@ class GradlintServer(LanguageServer):
 
     def is_python(self, uri: str) -> bool:
         document = self.workspace.text_documents.get(uri)
-        if document is None:
-            return False
+        if document is None or self.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return False  # a notebook's cell is linted with its notebook (schedule_notebook)
         return document.language_id == "python" or document.path.endswith(PYTHON_SUFFIXES)
 
     @property
@@ -219,6 +223,45 @@ class GradlintServer(LanguageServer):
         if old is not None:
             old.cancel()
         self.pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay, saved))
+
+    def schedule_notebook(self, uri: str, delay: float) -> None:
+        """Lint a notebook document's code cells after `delay` seconds; a newer call supersedes this one."""
+        key = "notebook:" + uri
+        old = self.pending.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self.pending[key] = asyncio.ensure_future(self._lint_notebook_later(uri, key, delay))
+
+    async def _lint_notebook_later(self, uri: str, key: str, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+            if notebook is None:
+                return
+            version = notebook.version
+            cells = notebooks.code_cells(self.workspace, notebook)
+            path = to_fs_path(uri) or ""
+            settings = self.settings_for(path)
+            if path and self.is_excluded(path, settings):
+                found = {cell_uri: [] for _, cell_uri, _ in cells}
+            else:
+                loop = asyncio.get_running_loop()
+                found = await loop.run_in_executor(self.lint_thread, notebooks.diagnose, cells, path, settings,
+                                                   self.project.index_for(path), self.encoding)
+            current = self.workspace.get_notebook_document(notebook_uri=uri)
+            if current is None or current.version != version:
+                return  # closed, or changed meanwhile: the newer lint publishes
+            for cell_uri, diagnostics in found.items():
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell_uri, diagnostics=diagnostics))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # keep serving whatever one notebook does
+            logger.exception("linting %s failed", uri)
+            self.log(f"gradlint: internal error linting {uri}: {type(exc).__name__}: {exc}", types.MessageType.Error)
+        finally:
+            if self.pending.get(key) is asyncio.current_task():
+                del self.pending[key]
 
     def forget(self, uri: str) -> None:
         old = self.pending.pop(uri, None)
@@ -429,6 +472,27 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: GradlintServer, params: types.DidCloseTextDocumentParams):
         ls.forget(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: GradlintServer, params: types.DidOpenNotebookDocumentParams):
+        ls.schedule_notebook(params.notebook_document.uri, delay=0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: GradlintServer, params: types.DidChangeNotebookDocumentParams):
+        uri = params.notebook_document.uri
+        ls.schedule_notebook(uri, delay=ls.debounce if "notebook:" + uri in ls.pending else 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: GradlintServer, params: types.DidSaveNotebookDocumentParams):
+        ls.schedule_notebook(params.notebook_document.uri, delay=0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: GradlintServer, params: types.DidCloseNotebookDocumentParams):
+        task = ls.pending.pop("notebook:" + params.notebook_document.uri, None)
+        if task is not None:
+            task.cancel()
+        for cell in params.cell_text_documents:
+            ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[]))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: GradlintServer, params: types.DidChangeWatchedFilesParams):
