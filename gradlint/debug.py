@@ -42,6 +42,8 @@ def explain(location: str) -> str:
         raise DebugError(f"{path}: no such file")
     if not os.path.isfile(path):
         raise DebugError(f"{path}: not a file (name one Python file)")
+    if path.endswith(".ipynb"):
+        raise DebugError(f"{path}: a notebook; gradlint debug explains lines of Python files only")
     try:
         source = read_source(path)
     except SourceError as exc:

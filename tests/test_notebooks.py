@@ -385,3 +385,10 @@ def test_a_notebook_is_not_read_from_standard_input(gradlint_cli, tmp_path):
     code, _, err = gradlint_cli("check", "--stdin-filename", "nb.ipynb", "-", cwd=tmp_path, input="{}")
     assert code == 2
     assert err.splitlines() == ["gradlint: error: nb.ipynb: a notebook is not read from standard input (name the file instead)"]
+
+
+def test_debug_says_it_explains_python_files_only(gradlint_cli, tmp_path):
+    copy(tmp_path, "finetune_loss.ipynb")
+    code, out, err = gradlint_cli("debug", "finetune_loss.ipynb:3", cwd=tmp_path)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == ["gradlint: error: finetune_loss.ipynb: a notebook; gradlint debug explains lines of Python files only"]
