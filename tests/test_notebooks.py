@@ -392,3 +392,28 @@ def test_debug_says_it_explains_python_files_only(gradlint_cli, tmp_path):
     code, out, err = gradlint_cli("debug", "finetune_loss.ipynb:3", cwd=tmp_path)
     assert (code, out) == (2, "")
     assert err.splitlines() == ["gradlint: error: finetune_loss.ipynb: a notebook; gradlint debug explains lines of Python files only"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")
+                                        if p.name not in ("invalid_json.ipynb", "nbformat3.ipynb")))
+def test_unchanged_text_gives_the_notebook_back_byte_for_byte(name):
+    data = (NOTEBOOKS / name).read_bytes()
+    source = NotebookSource.from_bytes(data)
+    assert source.to_bytes() == data
+    assert source.to_bytes(source.text) == data
+    # every cell comes back from the virtual text as it was (masked lines restored)
+    texts = source.cell_texts(source.text)
+    assert all(texts[cell.number] == cell.text for cell in source.cells)
+
+
+def test_fixed_text_that_would_merge_two_cells_is_refused():
+    from gradlint.notebook import NotebookUnwritable
+
+    source = NotebookSource.from_bytes((NOTEBOOKS / "finetune_loss.ipynb").read_bytes())
+    lines = source.text.splitlines(keepends=True)
+    second_marker = next(i for i, line in enumerate(lines) if line.startswith("#gradlint-cell:") and i > 0)
+    merged = lines[:second_marker] + ["    " + lines[second_marker]] + lines[second_marker + 1:]
+    with pytest.raises(NotebookUnwritable, match="span two cells"):
+        source.to_bytes("".join(merged))
+    with pytest.raises(NotebookUnwritable, match="moved a cell boundary"):
+        source.to_bytes("".join(lines[:second_marker] + lines[second_marker + 1:]))
