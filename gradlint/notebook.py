@@ -38,8 +38,6 @@ from dataclasses import dataclass, field
 from gradlint.finding import Edit, Finding, Fix, Position
 from gradlint.source import SourceError, SourceText
 
-SUFFIX = ".ipynb"
-
 CELL_MARKER = "#gradlint-cell:{}"
 MASK_TAG = "#gradlint-masked:{}"
 _MARKER = re.compile(r"#gradlint-cell:(\d+)")
@@ -50,10 +48,6 @@ _MAGIC_ASSIGNMENT = re.compile(r"[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\
 
 class NotebookUnwritable(SourceError):
     """Fixed text that cannot be put back into the notebook byte-faithfully (nothing is written)."""
-
-
-def is_notebook(path: str) -> bool:
-    return path.endswith(SUFFIX)
 
 
 @dataclass
@@ -262,6 +256,9 @@ class NotebookSource(SourceText):
 
     def cell_texts(self, text: str) -> dict[int, str]:
         """Each code cell's new source from fixed virtual text (NotebookUnwritable when it cannot be split)."""
+        for cell in self.cells:
+            if "#gradlint-cell:" in cell.text or "#gradlint-masked:" in cell.text:
+                raise NotebookUnwritable(f"cell {cell.number} holds one of gradlint's own marker comments")
         segments: dict[int, list[str]] = {}
         current: list[str] | None = None
         for line in text.splitlines(keepends=True):

@@ -417,3 +417,16 @@ def test_fixed_text_that_would_merge_two_cells_is_refused():
         source.to_bytes("".join(merged))
     with pytest.raises(NotebookUnwritable, match="moved a cell boundary"):
         source.to_bytes("".join(lines[:second_marker] + lines[second_marker + 1:]))
+
+
+def test_a_cell_that_holds_gradlint_s_own_marker_is_not_written(gradlint_cli, tmp_path):
+    (notebook,) = copy(tmp_path, "finetune_loss.ipynb")
+    data = json.loads(notebook.read_text())
+    data["cells"][0]["source"][0] = "import torch  #gradlint-cell:9\n"
+    notebook.write_text(json.dumps(data, indent=1))
+    before = notebook.read_bytes()
+    code, _, err = check(gradlint_cli, tmp_path, notebook.name, "--fix")
+    assert code == 2
+    assert err.splitlines() == ["gradlint: error: finetune_loss.ipynb: cannot write fixes: cell 1 holds one of "
+                                "gradlint's own marker comments; the file is left as it was"]
+    assert notebook.read_bytes() == before
