@@ -144,6 +144,9 @@ def test_check_hook_fails_on_a_finding_and_fix_hook_rewrites_the_file(hook_repo)
     assert "files were modified by this hook" in fix
     assert (project / "train.py").read_text(encoding="utf-8") == FIXED
     fixed = (project / "features.ipynb").read_text(encoding="utf-8")
+    import nbformat  # the test extra's
+
+    nbformat.validate(nbformat.reads(fixed, as_version=4))
     assert '"    features.append(output.detach())\\n",' in fixed
     assert fixed.replace("output.detach()", "output").replace('    "@torch.no_grad()\\n",\n', "") == notebook
 
