@@ -91,6 +91,17 @@ def unsafe_reason(facts, region: Region) -> str | None:
     return reason
 
 
+def inference_mode_proven(facts, function: ast.AST) -> bool:
+    """Would `@torch.inference_mode()` on this function be as safe as `@torch.no_grad()` (GL401's
+    proof, for a function that has no grad-mode decorator yet)? Never for torch before 1.9."""
+    version = getattr(facts.settings, "torch_version", None)
+    if version is not None and tuple(version) < (1, 9):
+        return False
+    if not isinstance(function, ast.FunctionDef):
+        return False  # a coroutine leaves the decorator's mode at its first await
+    return unsafe_reason(facts, Region(function, function.body, function, function=function)) is None
+
+
 def _in_class_body(facts, node: ast.AST) -> bool:
     for ancestor in facts.tree.ancestors(node):
         if isinstance(ancestor, ast.ClassDef):

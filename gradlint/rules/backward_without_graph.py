@@ -10,7 +10,7 @@ from gradlint.fixes import make_fix
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Backward of a value computed with grad disabled raises "
+    "Backward of a value computed with grad disabled raises at run time. "
     "`RuntimeError: element 0 of tensors does not require grad and does not have a grad_fn`"
 )
 

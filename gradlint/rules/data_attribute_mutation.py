@@ -11,18 +11,18 @@ from gradlint.fixes import consecutive_run, make_fix, torch_callable, wrap_state
 from gradlint.rules.base import Rule
 
 MESSAGES = {
-    "training": "`.data` edit of a parameter in training code: autograd cannot see it",
-    "optimizer": "Optimizer update through `.data`: autograd cannot see it",
-    "clipping": "Weights clipped through `.data`: autograd cannot see the edit",
-    "target": "Parameter updated through `.data` from another network's: autograd cannot see it",
+    "training": "`.data` edit of a parameter in training code",
+    "optimizer": "Optimizer update through `.data`",
+    "clipping": "Weights clipped through `.data`",
+    "target": "Parameter updated through `.data` from another network's",
 }
 HAZARD = (
-    "; a backward still pending silently uses the new values instead of raising. "
-    "Edit the parameter itself under `torch.no_grad()`"
+    " is invisible to autograd. A backward still pending silently uses the new values; "
+    "edit the parameter itself under `torch.no_grad()`"
 )
 ASSIGN_HAZARD = (
-    "; a backward still pending silently uses the new values, and the parameter's shape or dtype "
-    "can change unnoticed. Use `p.copy_(...)` under `torch.no_grad()`"
+    " is invisible to autograd. A backward still pending silently uses the new values, and the shape or "
+    "dtype may change unnoticed; use `p.copy_(...)` under `torch.no_grad()`"
 )
 # `p.data = p.data.half()`: the same values in another dtype or device, not an update
 CASTS = frozenset({"to", "half", "float", "double", "bfloat16", "cuda", "cpu", "type", "contiguous"})

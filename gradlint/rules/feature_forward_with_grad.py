@@ -10,8 +10,8 @@ from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Forward run only to fill forward hooks, with grad enabled: the full graph is built for features "
-    "nobody backpropagates; run it under `torch.no_grad()`"
+    "Forward run only to fill forward hooks builds the whole graph for features nobody backpropagates. "
+    "Run it under `torch.no_grad()`"
 )
 
 

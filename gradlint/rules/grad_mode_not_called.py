@@ -61,7 +61,7 @@ class GradModeNotCalled(Rule):
                 yield self.finding(
                     facts,
                     expr,
-                    f"`{facts.text(expr)}` is not called: the `with` raises "
+                    f"`{facts.text(expr)}` is not called: the `with` raises on entry. "
                     f"`TypeError: 'type' object does not support the context manager protocol`",
                     fix,
                 )

@@ -15,16 +15,16 @@ from gradlint.fixes import add_detach, make_fix
 from gradlint.rules.base import Rule
 
 ACCUMULATE = (
-    "Graph-carrying tensor kept across loop iterations: every iteration's graph (or, after backward, its node "
-    "skeleton, ~6 KB) stays alive and memory grows with the iterations; store `.detach()` (or `.item()`)"
+    "Graph-carrying tensor kept across loop iterations: memory grows with every iteration it keeps. "
+    "Store `.detach()` (or `.item()`)"
 )
 SELF_UPDATE = (
-    "Tensor updated from itself each iteration while carrying a graph: the graph grows with every iteration "
-    "and each backward walks all of it; `.detach()` the new value"
+    "Tensor updated from itself while carrying a graph: the graph and each backward grow every iteration. "
+    "`.detach()` the new value"
 )
 FROZEN_TARGET = (
-    "In-place update of a frozen tensor from graph-carrying values with grad enabled: it silently becomes a "
-    "non-leaf whose graph grows with every update; update it under `torch.no_grad()` or `.detach()` the source"
+    "In-place update of a frozen tensor from graph-carrying values turns it into a growing non-leaf. "
+    "Update it under `torch.no_grad()` or `.detach()` the source"
 )
 
 

@@ -6,8 +6,8 @@ from gradlint.fixes import add_detach, make_fix
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Hook stores a tensor that carries the forward's graph: each stored tensor keeps its whole graph alive "
-    "(14 MiB per iteration measured for a 1 KiB output); store `.detach()` instead"
+    "Hook stores a tensor that carries the forward's graph, which stays alive as long as the tensor. "
+    "Store `.detach()` instead"
 )
 
 

@@ -8,7 +8,7 @@ from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "In-place update of a parameter with grad enabled raises "
+    "In-place update of a parameter with grad enabled raises at run time. "
     "`RuntimeError: a leaf Variable that requires grad is being used in an in-place operation.`"
 )
 

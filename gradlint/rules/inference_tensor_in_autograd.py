@@ -92,14 +92,15 @@ class InferenceTensorInAutograd(Rule):
 
 
 def _message(facts, region, misuse) -> str:
-    made = f"`{misuse.name}`, made under `{facts.text(region.anchor)}`,"
     line = misuse.node.lineno
     if misuse.kind == IN_PLACE:
         return (
-            f"{made} is updated in place outside inference mode at line {line} ({misuse.what}): "
-            f"this raises `{IN_PLACE_ERROR}`; use `torch.no_grad()` here"
+            f"`{misuse.name}`, an inference tensor, is updated in place at line {line}: this raises. "
+            f"It is made under `{facts.text(region.anchor)}` and updated outside inference mode ({misuse.what}): "
+            f"`{IN_PLACE_ERROR}`; use `torch.no_grad()` here"
         )
     return (
-        f"{made} is saved for backward at line {line} ({misuse.what}): "
-        f"this raises `{SAVED_ERROR}`; use `torch.no_grad()` here"
+        f"`{misuse.name}`, an inference tensor, is saved for backward at line {line}: this raises. "
+        f"It is made under `{facts.text(region.anchor)}` and saved as {misuse.what}: "
+        f"`{SAVED_ERROR}`; use `torch.no_grad()` here"
     )

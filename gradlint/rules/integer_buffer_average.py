@@ -10,7 +10,7 @@ from gradlint.fixes import make_fix, wrap_statements_in
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "`mean` over every state_dict entry raises on integer buffers such as BatchNorm's `num_batches_tracked`: "
+    "`mean` over every state_dict entry raises on integer buffers (BatchNorm's `num_batches_tracked`). "
     "`RuntimeError: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
     "Got: Long`; average only entries where `.is_floating_point()`"
 )

@@ -10,8 +10,8 @@ from gradlint.fixes import add_detach, make_fix, wrap_in_no_grad
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Copy of parameters made with grad enabled: it carries `grad_fn={grad_fn}` and keeps the live parameters "
-    "referenced (they stay alive after `del model`); copy after `.detach()` or under `torch.no_grad()`"
+    "Copy of parameters made with grad enabled keeps the live ones alive (`grad_fn={grad_fn}`). "
+    "Copy after `.detach()` or under `torch.no_grad()`"
 )
 SIMPLE_STATEMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)
 

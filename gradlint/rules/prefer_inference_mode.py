@@ -7,10 +7,8 @@ from gradlint.noqa import parse_suppressions
 from gradlint.rules._grad_mode_switch import switch_fixes
 from gradlint.rules.base import Rule
 
-BENEFIT = (
-    "inference_mode also skips view tracking and version counters: measured ~17% faster than no_grad "
-    "on small-op-heavy code, no measurable gain on large matmuls or whole layers"
-)
+BENEFIT = "also skips view tracking and version bumps"
+PROOF = "Nothing made here reaches autograd or an in-place update later (`gradlint explain GL401`: measured gains)"
 
 
 class PreferInferenceMode(Rule):
@@ -133,10 +131,7 @@ class PreferInferenceMode(Rule):
         fixes = switch_fixes(facts, fixed, "no_grad", "inference_mode")
         for region in proven:
             text = facts.text(region.anchor)
-            message = (
-                f"`{text}` can be `torch.inference_mode()`: nothing made here reaches autograd "
-                f"or an in-place update later; {BENEFIT}"
-            )
+            message = f"`{text}` can be `torch.inference_mode()`, which {BENEFIT}. {PROOF}"
             yield self.finding(facts, region.anchor, message, fixes.get(id(region.anchor)))
 
 

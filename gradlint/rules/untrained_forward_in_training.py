@@ -8,8 +8,8 @@ from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Forward in training code whose output never reaches the backward: its activations are saved for nothing "
-    "(a validation batch, a target network); run it under `torch.no_grad()`"
+    "Forward in training code whose output never reaches the backward saves its activations for nothing. "
+    "Run it under `torch.no_grad()`"
 )
 
 
