@@ -395,3 +395,27 @@ async def test_a_notebook_document_is_linted_as_one_program_with_diagnostics_per
         cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in cell_uris],
     ))
     assert await published(client, cell_uris[1], since=since) == []
+
+
+async def test_a_notebook_s_calls_inform_the_project_index(client: LanguageClient):
+    helper = ("import torch\n\n\ndef evaluate_nb(model, loader):\n    model.eval()\n    correct = 0\n"
+              "    for x, y in loader:\n        logits = model(x)\n        correct += (logits.argmax(1) == y).sum().item()\n"
+              "    return correct\n")
+    (client.root / "nb_helpers.py").write_text(helper)
+    helper_uri, diagnostics = await open_document(client, "nb_helpers.py", helper)
+    assert codes(diagnostics) == ["GL101"]
+
+    notebook_uri = _uri(client, "report.ipynb")
+    cell_uri = f"vscode-notebook-cell:{notebook_uri[len('file:'):]}#cell0"
+    text = "import torch\nfrom nb_helpers import evaluate_nb\n\nwith torch.no_grad():\n    evaluate_nb(torch.nn.Linear(2, 2), [])"
+    since = len(client.published)
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        notebook_document=types.NotebookDocument(uri=notebook_uri, notebook_type="jupyter-notebook", version=1, cells=[
+            types.NotebookCell(kind=types.NotebookCellKind.Code, document=cell_uri)]),
+        cell_text_documents=[types.TextDocumentItem(uri=cell_uri, language_id="python", version=1, text=text)],
+    ))
+    client.notebook_document_did_save(types.DidSaveNotebookDocumentParams(
+        notebook_document=types.NotebookDocumentIdentifier(uri=notebook_uri)))
+    # the notebook's summary goes into the index (when it opens, and again when it is saved): the
+    # helper's only caller, in the notebook, disables grad, so the helper is linted again, quiet
+    assert await published(client, helper_uri, since=since) == []

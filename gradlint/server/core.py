@@ -224,15 +224,26 @@ class GradlintServer(LanguageServer):
             old.cancel()
         self.pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay, saved))
 
-    def schedule_notebook(self, uri: str, delay: float) -> None:
-        """Lint a notebook document's code cells after `delay` seconds; a newer call supersedes this one."""
+    def schedule_notebook(self, uri: str, delay: float, saved: bool = False) -> None:
+        """Lint a notebook document's code cells after `delay` seconds; a newer call supersedes this one.
+
+        saved: the cells are now the file's, so its summary in the project index is refreshed.
+        """
         key = "notebook:" + uri
         old = self.pending.pop(key, None)
         if old is not None:
             old.cancel()
-        self.pending[key] = asyncio.ensure_future(self._lint_notebook_later(uri, key, delay))
+        self.pending[key] = asyncio.ensure_future(self._lint_notebook_later(uri, key, delay, saved))
 
-    async def _lint_notebook_later(self, uri: str, key: str, delay: float) -> None:
+    def _diagnose_notebook(self, cells, path: str, settings: Settings, encoding: str, saved: bool):
+        """In the lint thread: each cell's diagnostics, and whether the project index changed."""
+        source = notebooks.program(cells)
+        index_changed = bool(path) and (saved or (self.project.covers(path) and not self.project.knows(path))) \
+            and self.project.update(path, source.text)
+        found = notebooks.diagnose(source, cells, path, settings, self.project.index_for(path), encoding)
+        return found, index_changed
+
+    async def _lint_notebook_later(self, uri: str, key: str, delay: float, saved: bool = False) -> None:
         try:
             if delay:
                 await asyncio.sleep(delay)
@@ -247,8 +258,10 @@ class GradlintServer(LanguageServer):
                 found = {cell_uri: [] for _, cell_uri, _ in cells}
             else:
                 loop = asyncio.get_running_loop()
-                found = await loop.run_in_executor(self.lint_thread, notebooks.diagnose, cells, path, settings,
-                                                   self.project.index_for(path), self.encoding)
+                found, index_changed = await loop.run_in_executor(
+                    self.lint_thread, self._diagnose_notebook, cells, path, settings, self.encoding, saved)
+                if index_changed:
+                    self.relint_open_documents(delay=self.debounce, skip=uri)
             current = self.workspace.get_notebook_document(notebook_uri=uri)
             if current is None or current.version != version:
                 return  # closed, or changed meanwhile: the newer lint publishes
@@ -484,7 +497,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
     def notebook_did_save(ls: GradlintServer, params: types.DidSaveNotebookDocumentParams):
-        ls.schedule_notebook(params.notebook_document.uri, delay=0)
+        ls.schedule_notebook(params.notebook_document.uri, delay=0, saved=True)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def notebook_did_close(ls: GradlintServer, params: types.DidCloseNotebookDocumentParams):

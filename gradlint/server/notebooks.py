@@ -37,9 +37,14 @@ def code_cells(workspace, notebook: types.NotebookDocument) -> list[tuple[int, s
     return cells
 
 
-def diagnose(cells: list[tuple[int, str, str]], path: str, settings, index, encoding: str) -> dict[str, list]:
+def program(cells: list[tuple[int, str, str]]) -> NotebookSource:
+    """The program the cells make, as `gradlint check` builds it from an .ipynb file."""
+    return NotebookSource.from_cells([(number, text) for number, _, text in cells])
+
+
+def diagnose(source: NotebookSource, cells: list[tuple[int, str, str]], path: str, settings, index,
+             encoding: str) -> dict[str, list]:
     """Each cell URI's diagnostics (every cell given has an entry, empty when it has none)."""
-    source = NotebookSource.from_cells([(number, text) for number, _, text in cells])
     codes = settings.codes_for(path, known_codes())
     result = lint_source(source, path, settings, index, codes)
     found = source.localize(result.findings, codes, settings, path)
