@@ -245,6 +245,10 @@ class NotebookSource(SourceText):
                 out.append(found)
         return out
 
+    def cell_source(self, number: int) -> SourceText | None:
+        """One code cell's text as it stands (for columns counted in its own lines)."""
+        return next((SourceText(c.text) for c in self.cells if c.number == number), None)
+
     def file_line(self, cell_number: int, line: int) -> int:
         """The line of the notebook file on which a cell's line is written (for SARIF and GitHub)."""
         for cell in self.cells:

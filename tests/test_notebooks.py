@@ -430,3 +430,16 @@ def test_a_cell_that_holds_gradlint_s_own_marker_is_not_written(gradlint_cli, tm
     assert err.splitlines() == ["gradlint: error: finetune_loss.ipynb: cannot write fixes: cell 1 holds one of "
                                 "gradlint's own marker comments; the file is left as it was"]
     assert notebook.read_bytes() == before
+
+
+def test_lsp_output_counts_utf16_units_in_the_cell_s_own_line(gradlint_cli, tmp_path):
+    cells = ["import torch\nmodel = torch.nn.Linear(2, 2)",
+             "def evaluate(model, loader):\n    model.eval()\n    for x, y in loader:\n"
+             "        tag = '\U0001f642'; logits = model(x)\n        print(tag, logits.argmax(1) == y)"]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), str(tmp_path / "nb.ipynb"))
+    _, out, _ = check(gradlint_cli, tmp_path, "nb.ipynb", "--output-format", "json")
+    (entry,) = json.loads(out)
+    assert (entry["cell"], entry["location"]) == (2, {"row": 4, "column": 29})  # code points
+    _, out, _ = check(gradlint_cli, tmp_path, "nb.ipynb", "--output-format", "lsp")
+    ((diagnostic,),) = json.loads(out).values()
+    assert diagnostic["range"]["start"] == {"line": 3, "character": 29}  # the emoji is two UTF-16 units

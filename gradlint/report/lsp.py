@@ -66,7 +66,10 @@ def render_lsp(findings, context) -> str:
     for f in findings:
         if f.path not in texts:
             texts[f.path] = _source(f.path)
-        entry = diagnostic(f, texts[f.path] if f.cell is None else None)
+        source = texts[f.path]
+        if f.cell is not None:
+            source = source.cell_source(f.cell) if hasattr(source, "cell_source") else None
+        entry = diagnostic(f, source)
         if f.cell is not None:
             entry["cell"] = f.cell  # a notebook's: the range counts that cell's lines
         by_file.setdefault(file_uri(f.path), []).append(entry)
