@@ -125,12 +125,7 @@ class ParameterFacts:
             return None
         if isinstance(iterable, ast.Subscript) and isinstance(iterable.slice, ast.Constant) and iterable.slice.value == "params":
             # for p in group["params"], group from an optimizer's param_groups
-            if isinstance(iterable.value, ast.Name):
-                for _, (source, path) in self._lookup(iterable.value):
-                    kind, expr = source
-                    if kind == "iter" and isinstance(expr, ast.Attribute) and expr.attr == "param_groups":
-                        return Param(dotted(expr.value) or "")
-            return None
+            return self._param_group_owner(iterable.value, depth)
         if isinstance(iterable, ast.Name):
             return self._name_collection(iterable, depth)
         if isinstance(iterable, (ast.ListComp, ast.GeneratorExp)):
@@ -138,6 +133,22 @@ class ParameterFacts:
                 gen = iterable.generators[0]
                 if isinstance(gen.target, ast.Name) and gen.target.id == iterable.elt.id:
                     return self.element_of(gen.iter, depth + 1)
+        return None
+
+    def _param_group_owner(self, group: ast.AST, depth: int) -> Param | None:
+        """`group` is an element of an optimizer's `param_groups`: bound by a loop over them, or an
+        argument every caller passes one in (`self.update(group)` inside that loop)."""
+        if not isinstance(group, ast.Name) or depth > 6:
+            return None
+        for _, (source, path) in self._lookup(group):
+            kind, expr = source
+            if kind == "iter" and isinstance(expr, ast.Attribute) and expr.attr == "param_groups":
+                return Param(dotted(expr.value) or "")
+            if kind == "arg":
+                passed = self._passed(group)
+                owners = [self._param_group_owner(p, depth + 1) for p in passed or ()]
+                if owners and all(owners):
+                    return owners[0]
         return None
 
     def _name_collection(self, name: ast.Name, depth: int):
@@ -207,8 +218,15 @@ class ParameterFacts:
 
     def _argument(self, name: ast.Name, depth: int) -> Param | None:
         """A function's argument is a parameter when every call of the function passes one:
-        `self._step_param(group, p)` inside `for p in group["params"]`. Only functions called
-        from this file alone are followed (the project index tells)."""
+        `self._step_param(group, p)` inside `for p in group["params"]`."""
+        passed = self._passed(name)
+        found = [self.parameter(expr, depth + 1) for expr in passed or ()]
+        return found[0] if found and all(found) else None
+
+    def _passed(self, name: ast.Name) -> list[ast.AST] | None:
+        """What every call of the function whose argument `name` is passes for it; None when a call
+        cannot be matched or the function is called from elsewhere (only functions called from this
+        file alone are followed: the project index tells)."""
         function = self.tree.scope_of(name)
         while not isinstance(function, FUNCTION_TYPES):
             if isinstance(function, ast.Module):
@@ -229,16 +247,14 @@ class ParameterFacts:
         sites = self._calls_by_key.get(qualified, [])
         if len(sites) != len(callers):
             return None  # a call this file's view cannot match to an argument
-        found = None
+        found = []
         for call in sites:
             passed = keyword(call, name.id)
             if passed is None and name.id in positional and positional.index(name.id) < len(call.args):
                 passed = call.args[positional.index(name.id)]
             if passed is None or isinstance(passed, ast.Starred):
                 return None
-            found = self.parameter(passed, depth + 1)
-            if found is None:
-                return None
+            found.append(passed)
         return found
 
     @cached_property

@@ -250,3 +250,16 @@ class Inflated(nn.Module):
 
 def test_copy(net2d, net3d):
     copy_conv_param(net2d, net3d)
+
+
+class Lookahead(torch.optim.Optimizer):
+    def update(self, group):
+        # group is an element of param_groups at its only call site
+        for fast in group["params"]:
+            slow = self.state[fast]["slow_param"]
+            slow += (fast.data - slow) * 0.5
+            fast.data.copy_(slow)  # expect: GL402
+
+    def update_lookahead(self):
+        for group in self.param_groups:
+            self.update(group)
