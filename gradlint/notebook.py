@@ -435,6 +435,12 @@ def _source_spans(raw: str) -> dict[int, tuple[tuple[int, int], list[int]]]:
     """For each cell (0-based): the characters of its `source` value and the file line of each item."""
     decoder = json.JSONDecoder()
     out: dict[int, tuple[tuple[int, int], list[int]]] = {}
+    counted = [0, 1]  # (offset, its line): offsets are asked in increasing order, so counting is linear
+
+    def line_of(offset: int) -> int:
+        counted[1] += raw.count("\n", counted[0], offset)
+        counted[0] = offset
+        return counted[1]
 
     def members(position: int):
         """(key, value start, value end) of the object at position; ends at its `}`."""
@@ -477,9 +483,9 @@ def _source_spans(raw: str) -> dict[int, tuple[tuple[int, int], list[int]]]:
             if key != "source":
                 continue
             if raw[value_start] == "[":
-                lines = [raw.count("\n", 0, item) + 1 for item, _ in items(value_start)]
+                lines = [line_of(item) for item, _ in items(value_start)]
             else:
-                lines = [raw.count("\n", 0, value_start) + 1]
+                lines = [line_of(value_start)]
             out[number] = ((value_start, value_end), lines)
     return out
 
