@@ -244,7 +244,7 @@ class ParameterFacts:
             isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
         if method:
             positional = positional[1:]
-        sites = self._calls_by_key.get(qualified, [])
+        sites = self._calls_to(qualified)
         if len(sites) != len(callers):
             return None  # a call this file's view cannot match to an argument
         found = []
@@ -257,13 +257,20 @@ class ParameterFacts:
             found.append(passed)
         return found
 
+    def _calls_to(self, qualified: str) -> list[ast.Call]:
+        """This file's calls that reach the function `qualified` (as the project index keys them)."""
+        index = self.facts.index
+        return [call for call in self._calls_by_name.get(qualified.rpartition(".")[2], ())
+                if (key := call_key(self.tree, self.facts.symbols, call)) is not None and index.canonical(key) == qualified]
+
     @cached_property
-    def _calls_by_key(self) -> dict[str, list[ast.Call]]:
+    def _calls_by_name(self) -> dict[str, list[ast.Call]]:
         found: dict[str, list[ast.Call]] = {}
         for call in self.tree.calls:
-            key = call_key(self.tree, self.facts.symbols, call)
-            if key is not None:
-                found.setdefault(self.facts.index.canonical(key), []).append(call)
+            func = call.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name is not None:
+                found.setdefault(name, []).append(call)
         return found
 
     def _annotated(self, annotation: ast.AST | None, name: str) -> Param | None:
