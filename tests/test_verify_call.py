@@ -146,7 +146,7 @@ def test_a_crash_in_the_users_function_is_fixed(runner):
 
 def test_a_package_module_keeps_its_name_and_relative_imports(tmp_path, runner):
     write(tmp_path, {
-        "shop/__init__.py": "",
+        "shop/__init__.py": "from .scoring import score  # noqa: F401  (the package imports the module itself)\n",
         "shop/nets.py": """
             import torch.nn as nn
 

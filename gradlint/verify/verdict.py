@@ -185,7 +185,8 @@ def time_text(result: FixtureResult) -> str:
         wall = (f" (wall time, for information: {duration(timing.wall.first_median)} -> "
                 f"{duration(timing.wall.second_median)}, x{timing.wall.ratio:.2f})")
     return (f"{CLOCKS.get(timing.clock, timing.clock)} {duration(timing.first_median)} -> "
-            f"{duration(timing.second_median)}: x{timing.ratio:.2f}{spread}, {faster} of {len(pairs)} pairs faster{wall}")
+            f"{duration(timing.second_median)}: x{timing.ratio:.2f}{spread}, "
+            f"{faster} of {len(pairs)} pairs faster{wall}")
 
 
 # -- the verdict ---------------------------------------------------------------------

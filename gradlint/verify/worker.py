@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import importlib
 import importlib.abc
 import importlib.util
 import inspect
@@ -110,6 +111,9 @@ def _import_program(path: str, module_name: str, search_path: str, source: str =
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in sys.path:
         sys.path.insert(1 if search_path else 0, folder)
+    parent, _, leaf = module_name.rpartition(".")
+    if parent:  # a module inside packages: they run first, as `import pkg.mod` would run them
+        importlib.import_module(parent)
     if source:
         linecache.cache[path] = (len(source), None, source.splitlines(True), path)
         loader = _TextLoader(source, path)
@@ -123,6 +127,8 @@ def _import_program(path: str, module_name: str, search_path: str, source: str =
     except BaseException:
         sys.modules.pop(module_name, None)
         raise
+    if parent:  # `pkg.mod` is this copy (the fixed one, where it is), also as an attribute
+        setattr(sys.modules[parent], leaf, module)
     return module
 
 
