@@ -16,6 +16,8 @@
 - `hooks`: forward hooks and what they store.
 - `copies`, `state_dicts`: parameter copies (GL203) and state-dict loops (GL305).
 - `escape`, `inference_tensors`: what leaves a no_grad block (GL401) and inference tensors (GL304).
+- `training_state`: which functions leave modules in eval mode, change modes or clear gradients, and
+  which module classes compute differently in train and eval mode (GL5); summarised per file.
 - `project`: per-file summaries and the project index, by qualified name: call sites and the grad
   mode they run in (to a fixpoint), grad-disabling wrappers, Module/Lightning subclasses, torch use.
 - `facts`: `FileFacts`, the one object a rule receives.
