@@ -82,6 +82,45 @@ def summarize_source(text: str, path: str | None = None) -> FileSummary | None:
         return None
 
 
+class _Deferred:
+    """An index whose answers come from a ProjectIndex given later (the file's own, once its
+    summary is made from the model that linting builds)."""
+
+    def __init__(self):
+        self.target = ProjectIndex([])
+
+    def __getattr__(self, name: str):
+        return getattr(self.target, name)
+
+
+def summarize_and_lint(source: SourceText, path: str, settings: Settings, codes: frozenset[str]):
+    """A run's first pass over a file that may get findings, from one parse and one model: its
+    summary, and its findings linted against an index of this file alone, with every question they
+    asked that index (None when one cannot be replayed). A run keeps those findings when its own
+    index answers every question alike, as it keeps a cached result (gradlint.cache.answers_hold).
+    Returns (summary or None, LintResult, questions or None)."""
+    from gradlint.cache import RecordingIndex
+
+    own = _Deferred()
+    recorder = RecordingIndex(own)
+    summary, summarized = None, False
+
+    def summarize_model(facts: FileFacts) -> None:
+        nonlocal summary, summarized
+        summarized = True
+        try:
+            with timings.phase("summaries", path):
+                summary = summarize(facts.tree, facts.imports, facts.symbols, source.text)
+        except Exception:  # as in summarize_source: the file adds nothing to the index
+            summary = None
+        own.target = ProjectIndex([summary] if summary is not None else [])
+
+    result = lint_source(source, path, settings, recorder, codes, with_model=summarize_model)
+    if not summarized:  # no rule ran (or the file does not parse): the summary on its own
+        summary = summarize_source(source.text, path)
+    return summary, result, recorder.queries if recorder.exact else None
+
+
 def selected_rules(codes: frozenset[str]):
     return [rule() for rule in all_rules() if rule.code in codes]
 
@@ -92,8 +131,11 @@ def lint_source(
     settings: Settings | None = None,
     index: ProjectIndex | None = None,
     codes: frozenset[str] | None = None,
+    *,
+    with_model=None,
 ) -> LintResult:
-    """Every finding for one file's text, after noqa and selection filters."""
+    """Every finding for one file's text, after noqa and selection filters. `with_model`, when
+    given, is called with the file's FileFacts before any rule runs (summarize_and_lint)."""
     if isinstance(source, str):
         source = SourceText(source)
     settings = settings or Settings()
@@ -114,6 +156,8 @@ def lint_source(
         try:
             with timings.phase("model", path):
                 facts = FileFacts(path, source, module, index=index, settings=settings)
+            if with_model is not None:
+                with_model(facts)
         except RecursionError:
             result.errors.append(f"{path}: too deeply nested to analyse")
             facts = None

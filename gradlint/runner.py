@@ -1,9 +1,11 @@
 """Run a whole `check`: discover files, build the project index, lint or fix each file.
 
     discover -> read + hash -> cache lookup
-             -> pass 1: summaries of files the cache does not know (parallel)
+             -> pass 1: summaries of files the cache does not know; without --fix or --diff,
+                from the same parse, the findings of those that may have some, linted
+                against an index of their own file alone (parallel)
              -> project index
-             -> cached results whose index answers still hold; prefilter
+             -> cached or pass-1 results whose index answers hold in this index; prefilter
              -> pass 2: lint or fix the rest (parallel) -> cache write
 
 Both passes use a process pool when there is enough work for it to pay off;
@@ -59,6 +61,8 @@ class _File:
     entry: dict | None = None
     # the settings of the configuration nearest to this file (None: the run's own)
     settings: Settings | None = None
+    # pass 1's findings (linted against this file's own index), kept when the run's index agrees
+    early: "_Checked | None" = None
 
 
 @dataclass
@@ -117,10 +121,15 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     if store is not None:
         _look_up(store, units + context, settings)
 
-    # pass 1: every file's contribution to the project index
+    # pass 1: every file's contribution to the project index, with the findings of those that may have some
+    triggers = {rule.code: rule.triggers for rule in all_rules()}
     unknown = [u for u in units + context if not u.summarized]
-    for unit, summary in zip(unknown, _map(_summarize_job, [(u.path, u.source.text) for u in unknown], _weights(unknown))):
-        unit.summary, unit.summarized = summary, True
+    named = {id(u) for u in units}
+    jobs = [(u.path, u.source, u.codes, u.settings, not (fix or diff) and id(u) in named and type(u.source) is SourceText
+             and _can_fire(u, triggers)) for u in unknown]
+    first_state = (settings, None, (fix, unsafe, diff)) if any(job[-1] for job in jobs) else None
+    for unit, (summary, early) in zip(unknown, _map(_summarize_job, jobs, _weights(unknown), first_state)):
+        unit.summary, unit.summarized, unit.early = summary, True, early
     summaries = [u.summary for u in units + context if u.summary is not None]
     with timings.phase("index"):
         index = ProjectIndex(summaries)
@@ -129,8 +138,9 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
             if unit.entry is None or "summary" not in unit.entry:
                 _remember(store, unit, _Checked())
 
-    # pass 2: cached results whose index answers still hold, the prefilter, then the rest
-    triggers = {rule.code: rule.triggers for rule in all_rules()}
+    # pass 2: cached and pass-1 results whose index answers hold, the prefilter, then the rest
+    from gradlint.cache import answers_hold
+
     checked: dict[str, _Checked] = {}
     todo: list[_File] = []
     for unit in units:
@@ -139,8 +149,11 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
             checked[unit.path] = cached
         elif unit.summary is not None and not _can_fire(unit, triggers):
             checked[unit.path] = _Checked(queries={})
+        elif unit.early is not None and unit.early.queries is not None and answers_hold(index, unit.early.queries):
+            checked[unit.path] = unit.early
         else:
             todo.append(unit)
+        unit.early = None
     jobs = [(u.path, u.source, u.codes, u.settings) for u in todo]
     state = (settings, index, (fix, unsafe, diff))
     for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
@@ -327,11 +340,15 @@ def _has_fix(result: _Checked, unsafe: bool) -> bool:
 _WORKER_STATE: tuple | None = None
 
 
-def _summarize_job(job: tuple[str, str]):
-    from gradlint.engine import summarize_source
+def _summarize_job(job) -> tuple[object, "_Checked | None"]:
+    """A file's summary; with `lint`, also its findings against an index of its own (pass 1)."""
+    from gradlint.engine import summarize_and_lint, summarize_source
 
-    path, text = job
-    return summarize_source(text, path)
+    path, source, codes, file_settings, lint = job
+    if not lint:
+        return summarize_source(source.text, path), None
+    summary, result, queries = summarize_and_lint(source, path, file_settings or _WORKER_STATE[0], codes)
+    return summary, _Checked(findings=result.findings, errors=result.errors, queries=queries)
 
 
 def _init_worker(settings: Settings, index, mode: tuple) -> None:

@@ -26,7 +26,7 @@ import ast
 import builtins
 
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_false, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_false, keyword, walk
 from gradlint.analysis.vocabulary import (
     ACCUMULATING_CONTEXTS,
     MODE_NEUTRAL_METHODS,
@@ -138,7 +138,7 @@ def _function_summary(tree, symbols, function) -> dict:
     params = _parameters(function)
     names = set(params) | {"self"}
     evaluated, trained, modes, trains, clears, calls = set(), set(), False, False, False, []
-    for node in ast.walk(function):
+    for node in walk(function):
         if clears_gradients(node):
             clears = True
         if not isinstance(node, ast.Call):
@@ -206,7 +206,7 @@ def _class_summary(tree, imports, symbols, cls: ast.ClassDef) -> dict:
                 parts.add(resolved)
             else:
                 opaque = True  # a base from another package (PreTrainedModel, a framework's class)
-    for node in ast.walk(cls):
+    for node in walk(cls):
         if isinstance(node, ast.Attribute) and node.attr == "training" and isinstance(node.ctx, ast.Load):
             sensitive = True
         elif isinstance(node, ast.Call):

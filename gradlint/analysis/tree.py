@@ -127,7 +127,7 @@ class Tree:
                         stack.extend(reversed(node.args.defaults))
                         stack.extend(reversed(getattr(node, "decorator_list", [])))
                     continue
-                stack.extend(reversed(list(ast.iter_child_nodes(node))))
+                stack.extend(reversed(_children(node)))
             self._scope_nodes[scope] = nodes
         return nodes
 
@@ -147,6 +147,34 @@ class Tree:
         if node is container:
             return True
         return any(a is container for a in self.ancestors(node))
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """ast.walk's nodes, in ast.walk's order, as a list: without its two generators per node it
+    is several times faster (the summaries walk every function and class of a project)."""
+    found = [node]
+    AST = ast.AST
+    for current in found:  # breadth first, as ast.walk: the list is the queue
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, AST))
+            elif isinstance(value, AST):
+                found.append(value)
+    return found
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes(node) as a list."""
+    out = []
+    AST = ast.AST
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, AST))
+        elif isinstance(value, AST):
+            out.append(value)
+    return out
 
 
 def block_of(tree: Tree, stmt: ast.stmt) -> tuple[list[ast.stmt], int] | None:
