@@ -42,8 +42,8 @@ class GradientsNeverCleared(Rule):
     `no_sync()` contexts, an optimizer given a closure (`opt.step(closure)`: LBFGS recomputes the
     gradients itself), a loop that builds a new model or optimizer every iteration (or steps a
     different one each time: `for opt in optimizers`), `torch.autograd.grad` (it returns the
-    gradients instead of adding them), LightningModule methods (automatic optimisation clears
-    for you) and test code.
+    gradients instead of adding them), a project optimizer class whose `step` clears the
+    gradients, LightningModule methods (automatic optimisation clears for you) and test code.
 
     ## Why it matters
     `backward()` adds into `.grad`; it never overwrites it. Without clearing, the gradient the
@@ -113,6 +113,8 @@ class GradientsNeverCleared(Rule):
                 held.add(callee.split(".")[0])
         if rebound_in(facts, loop, {p for p in optimizers if p} | {dotted(facts.modules.callee(c)) or "" for c in forwards} - {""}):
             return None  # a new model or optimizer each iteration
+        if facts.index.may_clear_gradients("?step"):
+            return None  # a project optimizer whose `step` clears the gradients itself
         step_calls = {call for call, _ in steps} | set(backwards)
         for call in calls_in(facts, scope, loop):
             if call in step_calls or facts.modules.is_forward(call):

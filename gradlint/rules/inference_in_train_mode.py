@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import is_test_code, trains
+from gradlint.analysis.training import is_test_code, result_discarded, result_only_probed, trains
 from gradlint.analysis.training_state import calls_in, may_change_mode_before, module_sensitivity
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
 from gradlint.analysis.vocabulary import EVALUATION_FUNCTION_NAME
@@ -33,8 +33,9 @@ class InferenceInTrainMode(Rule):
 
     Quiet when anything in the function (for module-level code: in the file) calls `.eval()` or
     `.train()` on anything (MC dropout sets train mode on purpose), when the model is handed to a
-    project function that may change its mode or to code out of view before the forward, and
-    in test code.
+    project function that may change its mode or to code out of view before the forward, when
+    the output is thrown away or only its shape is read (a warm-up, a shape probe), and in test
+    code.
 
     ## Why it matters
     A freshly built module is in train mode. Under `no_grad` it still applies Dropout (random
@@ -91,6 +92,8 @@ class InferenceInTrainMode(Rule):
     def _applies(self, facts, scope, forward, name) -> bool:
         if is_test_code(facts, scope) or trains(facts, scope):
             return False
+        if result_discarded(facts, forward) or result_only_probed(facts, forward):
+            return False  # a warm-up, a hook-driven pass, a shape probe: the mode changes nothing seen
         if not self._evaluation_code(facts, scope, forward, name):
             return False
         if module_sensitivity(facts, scope, name) is not True:

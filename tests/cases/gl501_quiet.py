@@ -147,3 +147,4 @@ class Lit(L.LightningModule):
         for chunk in batch:
             self.manual_backward(self(chunk).mean())
             opt.step()
+

@@ -130,3 +130,17 @@ def features(loader):
 def predict_with_grad(loader):
     model = Net()
     return [model(x) for x in loader]
+
+
+def predict_output_size(x):
+    # only the shape is read: the mode changes nothing seen
+    model = Net()
+    with torch.inference_mode():
+        return model(x).shape[-1]
+
+
+def predict_warm_up(path, x):
+    model = Net()
+    model.load_state_dict(torch.load(path))
+    with torch.inference_mode():
+        model(x)
