@@ -75,30 +75,42 @@ class InferenceInTrainMode(Rule):
     triggers = ("no_grad", "inference_mode")
 
     def check(self, facts):
-        seen = set()
         for forward in facts.modules.forwards:
-            if not facts.grad_mode_at(forward).grad_off:
-                continue
-            callee = facts.modules.callee(forward)
-            name = dotted(callee) if isinstance(callee, ast.Name) else None
-            scope = facts.flow.analysis_scope(forward)
-            if name is None or (scope, name) in seen:
-                continue
-            if not self._applies(facts, scope, forward, name):
-                continue
-            seen.add((scope, name))
-            yield self.finding(facts, forward, MESSAGE.format(model=name), self._fix(facts, scope, forward, name))
+            if self.why_quiet(facts, forward) is None:
+                name = facts.modules.callee(forward).id
+                scope = facts.flow.analysis_scope(forward)
+                yield self.finding(facts, forward, MESSAGE.format(model=name), self._fix(facts, scope, forward, name))
 
-    def _applies(self, facts, scope, forward, name) -> bool:
-        if is_test_code(facts, scope) or trains(facts, scope):
-            return False
+    def why_quiet(self, facts, forward, first: bool = True):
+        mode = facts.grad_mode_at(forward)
+        if not mode.grad_off:
+            return f"grad mode is {mode.value}"
+        callee = facts.modules.callee(forward)
+        if not isinstance(callee, ast.Name):
+            return "the model is not a local name"
+        name = callee.id
+        scope = facts.flow.analysis_scope(forward)
+        if is_test_code(facts, scope):
+            return "test code"
+        if trains(facts, scope):
+            return "the scope trains (a backward or an optimizer step)"
         if result_discarded(facts, forward) or result_only_probed(facts, forward):
-            return False  # a warm-up, a hook-driven pass, a shape probe: the mode changes nothing seen
+            return "the output is thrown away or only its shape is read"
         if not self._evaluation_code(facts, scope, forward, name):
-            return False
-        if module_sensitivity(facts, scope, name) is not True:
-            return False
-        return not may_change_mode_before(facts, scope, forward, name)
+            return f"not evaluation code: no evaluation name and no {name}.load_state_dict() before it"
+        sensitivity = module_sensitivity(facts, scope, name)
+        if sensitivity is not True:
+            return (f"{name} visibly has no Dropout or BatchNorm-like layer" if sensitivity is False
+                    else f"the analysis does not see {name} built from a class with Dropout or BatchNorm")
+        if may_change_mode_before(facts, scope, forward, name):
+            return f"something may put {name} in eval or train mode first (a mode call, a helper, code out of view)"
+        if first:
+            for earlier in facts.modules.forwards:
+                if (earlier.lineno, earlier.col_offset) < (forward.lineno, forward.col_offset) \
+                        and isinstance(facts.modules.callee(earlier), ast.Name) and facts.modules.callee(earlier).id == name \
+                        and facts.flow.analysis_scope(earlier) is scope and self.why_quiet(facts, earlier, False) is None:
+                    return f"an earlier forward of {name} here is reported (line {earlier.lineno})"
+        return None
 
     def _evaluation_code(self, facts, scope, forward, name) -> bool:
         if isinstance(scope, FUNCTION_TYPES) and EVALUATION_FUNCTION_NAME.search(scope.name):

@@ -87,33 +87,62 @@ class TrainingInEvalMode(Rule):
     triggers = ("backward",)
 
     def check(self, facts):
-        reported = set()
-        for scope, loops in loop_scopes(facts).items():
-            if not facts.flow.backwards(scope) or is_test_code(facts, scope):
+        for call in facts.modules.forwards:
+            verdict = self._verdict(facts, call)
+            if isinstance(verdict, tuple):
+                loop, evaluation, path = verdict
+                message = MESSAGE.format(evaluation=facts.text(evaluation.func), line=evaluation.lineno, model=path)
+                yield self.finding(facts, call, message, self._fix(facts, loop, path))
+
+    def why_quiet(self, facts, call):
+        verdict = self._verdict(facts, call)
+        return verdict if isinstance(verdict, str) else None
+
+    def _verdict(self, facts, call, first: bool = True):
+        """(loop, evaluation call, model path) where the rule fires at call, else why it is quiet."""
+        mode = facts.grad_mode_at(call)
+        if mode is not GradMode.ENABLED:
+            return f"grad mode is {mode.value}"
+        scope = facts.flow.analysis_scope(call)
+        if is_test_code(facts, scope):
+            return "test code"
+        if not facts.flow.backwards(scope) or not facts.flow.fate(call).reaches_backward:
+            return "not a training forward: its output reaches no backward"
+        path = dotted(facts.modules.callee(call))
+        if path is None:
+            return "the module is not a plain name or attribute path"
+        loops = facts.tree.loops_around(call, scope)
+        if not loops:
+            return "not in a loop"
+        reason = f"no call in a loop around it leaves {path} in eval mode"
+        for loop in loops:  # innermost first
+            found = self._evaluation(facts, scope, loop, path)
+            if isinstance(found, str):
+                if found != "no evaluation":
+                    return found
                 continue
-            trained = [call for call in facts.modules.forwards if facts.flow.analysis_scope(call) is scope
-                       and facts.grad_mode_at(call) is GradMode.ENABLED and facts.flow.fate(call).reaches_backward]
-            for loop in sorted(loops, key=lambda node: -len(facts.tree.loops_around(node, scope))):  # innermost first
-                for forward in sorted((c for c in trained if facts.tree.is_inside(c, loop)), key=lambda c: (c.lineno, c.col_offset)):
-                    if forward in reported:
-                        continue
-                    path = dotted(facts.modules.callee(forward))
-                    evaluation = self._evaluation(facts, scope, loop, path) if path else None
-                    if evaluation is None:
-                        continue
-                    reported.update(c for c in trained if facts.tree.is_inside(c, loop))
-                    message = MESSAGE.format(evaluation=facts.text(evaluation.func), line=evaluation.lineno, model=path)
-                    yield self.finding(facts, forward, message, self._fix(facts, loop, path))
-                    break
+            if first:
+                for earlier in facts.modules.forwards:
+                    if (earlier.lineno, earlier.col_offset) < (call.lineno, call.col_offset) \
+                            and facts.tree.is_inside(earlier, loop) and isinstance(self._verdict(facts, earlier, False), tuple):
+                        return f"an earlier training forward of the loop is reported (line {earlier.lineno})"
+            return loop, found, path
+        return reason
 
     def _evaluation(self, facts, scope, loop, path):
-        """The call in loop that leaves the trained model in eval mode, when nothing restores it."""
-        sites = [call for call in calls_in(facts, scope, loop)
-                 if eval_site(facts, call, path) and not escapes_block(facts, call, loop)]
-        if not sites or may_train_in(facts, scope, loop, path):
-            return None
-        if self._eval_before(facts, scope, loop, path) or module_sensitivity(facts, scope, path) is False:
-            return None
+        """The call in loop that leaves the trained model in eval mode, or why there is none that counts."""
+        sites = [call for call in calls_in(facts, scope, loop) if eval_site(facts, call, path)]
+        if not sites:
+            return "no evaluation"
+        sites = [call for call in sites if not escapes_block(facts, call, loop)]
+        if not sites:
+            return "the evaluation is followed by break, return or raise: no training comes after it"
+        if may_train_in(facts, scope, loop, path):
+            return "the loop may put the model back in train mode (a .train() call, or code that may make one)"
+        if self._eval_before(facts, scope, loop, path):
+            return f"{path} is put in eval mode before the loop already (frozen BatchNorm on purpose)"
+        if module_sensitivity(facts, scope, path) is False:
+            return f"{path} visibly has no Dropout or BatchNorm-like layer"
         return min(sites, key=lambda c: (c.lineno, c.col_offset))
 
     def _eval_before(self, facts, scope, loop, path) -> bool:
