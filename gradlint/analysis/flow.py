@@ -10,7 +10,7 @@ import ast
 from functools import cached_property
 
 from gradlint.analysis.backward import Backward, backwards_by_scope
-from gradlint.analysis.graph_state import GraphStates
+from gradlint.analysis.graph_state import GRAPH, GraphStates
 from gradlint.analysis.reach import ESCAPE, UNKNOWN, Fate, ScopeFlow, is_cut, statement_sinks
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 
@@ -20,6 +20,7 @@ class FlowFacts:
         self.facts = facts
         self._scopes: dict[ast.AST, ScopeFlow] = {}
         self._states: dict[ast.AST, GraphStates] = {}
+        self._returns_graph: dict[ast.AST, bool] = {}
 
     def analysis_scope(self, node: ast.AST) -> ast.AST:
         """The function (or module) whose statements hold node; lambdas belong to their definer."""
@@ -101,6 +102,25 @@ class FlowFacts:
         flow = self.scope(scope)
         reached = set().union(*(flow.reach(key) for key in flow.keys_of(path)))
         return Fate(flow.backward_nodes(reached), ESCAPE in reached, UNKNOWN in reached)
+
+    def returns_graph(self, name: ast.Name) -> bool:
+        """Is `name` a module-level function of this file whose every return statement gives a value
+        that certainly carries a graph (with grad on where it runs)? Recursion counts as no."""
+        facts = self.facts
+        qualified = facts.symbols.resolve(name, facts.tree.scope_of(name))
+        function = facts.symbols.definitions_by_name.get(qualified) if qualified else None
+        if not isinstance(function, FUNCTION_TYPES) or not isinstance(facts.tree.parent(function), ast.Module):
+            return False
+        known = self._returns_graph.get(function)
+        if known is not None:
+            return known
+        self._returns_graph[function] = False  # while it is worked out: a recursive call is no
+        states = self.states(function)
+        returns = [n for n in facts.tree.scope_nodes(function) if isinstance(n, ast.Return)]
+        found = bool(returns) and not any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in facts.tree.scope_nodes(function)) \
+            and all(r.value is not None and states.state_at(r.value) == GRAPH for r in returns)
+        self._returns_graph[function] = found
+        return found
 
     def state_of(self, expr: ast.AST) -> str:
         """GRAPH / NO_GRAPH / MAYBE for the value of expr where it is evaluated."""

@@ -232,6 +232,8 @@ class GraphStates(ForwardAnalysis):
         if isinstance(func, ast.Attribute) and requires_grad(self.state(func.value, env)) and not func.attr[:1].isupper():
             # a tensor method on a graph-carrying tensor (mean, sum, view, ...) keeps the graph
             return GRAPH
+        if isinstance(func, ast.Name) and facts.flow.returns_graph(func):
+            return GRAPH  # `loss = compute_loss(model, x)`, a function of this file that returns a forward's graph
         return MAYBE
 
     def state_at(self, expr: ast.AST) -> str:
