@@ -439,6 +439,20 @@ def _built_optimizers(facts) -> set[str]:
     return found
 
 
+def step_clears(facts, scope: ast.AST, optimizer: ast.AST) -> bool:
+    """Is the optimizer built in view from a project class whose `step` clears the gradients
+    (through its own code, its project base classes, the functions it calls)?"""
+    path = dotted(optimizer)
+    if path is None or "." in path:
+        return False
+    for value in bindings(facts, scope, path) or ():
+        if isinstance(value, ast.Call) and facts.imports.qualname(value.func) is None:
+            name = facts.symbols.resolve(value.func, scope)
+            if name is not None and facts.index.may_clear_gradients(f"{name}.step"):
+                return True
+    return False
+
+
 def accumulating_backwards(facts, scope: ast.AST, container: ast.AST) -> list[ast.Call]:
     """Backwards in container that add into `.grad` (`loss.backward()`, `accelerator.backward(loss)`,
     `torch.autograd.backward`); `torch.autograd.grad` returns its gradients instead."""

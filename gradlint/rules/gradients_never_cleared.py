@@ -12,6 +12,7 @@ from gradlint.analysis.training_state import (
     out_of_view_touches,
     project_key,
     rebound_in,
+    step_clears,
     unconditional,
 )
 from gradlint.analysis.names import dotted
@@ -20,8 +21,8 @@ from gradlint.fixes import insert, make_fix
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Gradients are never cleared: each backward adds to the gradients of every earlier iteration and "
-    "`{step}` applies their running sum; call `{clear}` every iteration"
+    "Gradients are never cleared: every optimizer step applies the sum of all gradients so far. "
+    "Call `{clear}` before the backward every iteration (`gradlint explain GL501`: the measured growth)"
 )
 
 
@@ -90,8 +91,8 @@ class GradientsNeverCleared(Rule):
                 found = self._unclearing_loop(facts, scope, loop)
                 if found is not None:
                     backward, optimizer = found
-                    step, clear = f"{optimizer}.step()", f"{optimizer}.zero_grad()"
-                    yield self.finding(facts, backward, MESSAGE.format(step=step, clear=clear),
+                    clear = f"{optimizer}.zero_grad()"
+                    yield self.finding(facts, backward, MESSAGE.format(clear=clear),
                                        self._fix(facts, backward, clear))
 
     def _framework_clears(self, facts, scope) -> bool:
@@ -113,7 +114,7 @@ class GradientsNeverCleared(Rule):
                 held.add(callee.split(".")[0])
         if rebound_in(facts, loop, {p for p in optimizers if p} | {dotted(facts.modules.callee(c)) or "" for c in forwards} - {""}):
             return None  # a new model or optimizer each iteration
-        if facts.index.may_clear_gradients("?step"):
+        if any(step_clears(facts, scope, opt) for _, opt in steps):
             return None  # a project optimizer whose `step` clears the gradients itself
         step_calls = {call for call, _ in steps} | set(backwards)
         for call in calls_in(facts, scope, loop):

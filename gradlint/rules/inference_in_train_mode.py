@@ -12,9 +12,8 @@ from gradlint.fixes import insert, make_fix
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Inference forward in train mode: `{model}` has Dropout or BatchNorm layers and is never put in eval mode "
-    "here, so predictions vary between runs (Dropout) or depend on the rest of the batch (BatchNorm); "
-    "call `{model}.eval()` first"
+    "Inference in train mode: Dropout and BatchNorm make predictions vary between runs and batches. "
+    "`{model}` is never put in eval mode here; call `{model}.eval()` first"
 )
 
 

@@ -19,9 +19,9 @@ from gradlint.fixes import insert, make_fix
 from gradlint.rules.base import Rule
 
 MESSAGE = (
-    "Training forward can run in eval mode: `{evaluation}` (line {line}) puts `{model}` in eval mode and nothing "
-    "puts it back in train mode before the next training step, so Dropout is off and BatchNorm stops updating "
-    "its statistics for every epoch after the first; call `{model}.train()` at the start of the loop"
+    "Training forward runs in eval mode after the evaluation on line {line}: Dropout off, BatchNorm frozen. "
+    "`{evaluation}` leaves `{model}` in eval mode and nothing in the loop calls `{model}.train()`; call it at "
+    "the start of the loop"
 )
 
 
