@@ -51,6 +51,7 @@ from gradlint.analysis.vocabulary import (
 UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
 MAYBE = "?"  # prefix of a call key whose receiver is unknown: `?evaluate` may be any method `evaluate`
 MAX_ALIAS_STEPS = 20
+NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -483,13 +484,14 @@ def _class_wrapper(imports: ImportTable, cls: ast.ClassDef) -> GradMode | None:
 # -- the index ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Site:
-    """One call site of a project function, as the index keeps it."""
+    """One call site of a project function, as the index keeps it (one per call in the project:
+    slots and shared empty values keep a million-line project's index small)."""
 
     mode: str | None  # grad mode fixed at the site, or None: the enclosing function's
     enclosing: str | None  # qualified name of the function that makes the call
-    around: list[str]  # project grad-mode wrappers around the call
+    around: tuple[str, ...]  # project grad-mode wrappers around the call
     evaluating: frozenset[str]  # `self.` module paths in eval mode there (evaluation code)
     kept: bool  # is the result used (not discarded, not made a number at once)?
 
@@ -523,7 +525,8 @@ class ProjectIndex:
                 self._torch_modules.add(summary.module)
             self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
             for callee, mode, enclosing, around, evaluating, kept in summary.calls:
-                self._sites.setdefault(callee, []).append(Site(mode, enclosing, list(around), frozenset(evaluating), kept))
+                self._sites.setdefault(callee, []).append(
+                    Site(mode, enclosing, tuple(around), frozenset(evaluating) if evaluating else NOTHING, kept))
             for name, labels in summary.classes.items():
                 bases.setdefault(name, set()).update(labels)
         self._bases = bases
