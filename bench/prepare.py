@@ -1,8 +1,10 @@
 """Fetch what the benchmark needs into bench/.cache (git-ignored), once.
 
 - the corpus: pinned wheels from PyPI (checked against their sha256), unpacked
-  to plain .py files: all of torchvision, and a fixed slice of transformers
-  (the trainer, the model base class and eleven model families);
+  to plain .py files: all of torchvision, a fixed slice of transformers
+  (the trainer, the model base class and eleven model families), and all of timm;
+- the large corpus (over a million lines): timm and eighteen packages of the
+  real-code corpus (bench/realcode/run.py pins them and shares its downloads);
 - the other linters, each in its own virtualenv (never the system Python):
   TorchFix 0.7.0 (its requirements are libcst and flake8; torch is not one of
   them, and the install is checked for it), Fixit 2.2.1 and Ruff 0.17.6.
@@ -41,7 +43,19 @@ CORPORA = {
             )),
         ),
     ),
+    "timm": (
+        "timm", "1.0.29", "timm-1.0.29-py3-none-any.whl",
+        "4266486e355c9beb9432e689de580d09e2efe7fa92a9a79e76c03e7763eac724",
+        ("timm/",),
+    ),
 }
+# the real-code packages of the large corpus (their pins are in bench/realcode/run.py), with timm
+LARGE = (
+    "skorch", "poutyne", "pytorch-tabnet", "catalyst", "pytorch-metric-learning", "lightly", "avalanche-lib",
+    "fastai", "torchrl", "tianshou", "pytorch-forecasting", "kornia", "pyro-ppl", "composer", "torchdistill",
+    "pytorch-ignite", "cleanrl", "elegantrl",
+)
+REALCODE = os.path.join(CACHE, "realcode")
 # a platform-specific wheel is pinned to one platform so that every machine gets the same file
 PLATFORM = ("--only-binary=:all:", "--platform", "manylinux_2_28_x86_64", "--python-version", "3.11")
 
@@ -103,6 +117,33 @@ def corpus(name: str) -> list[str]:
     return found
 
 
+def large_corpus() -> list[str]:
+    """The large corpus's .py files: timm and the LARGE packages, each its own project folder."""
+    sys.path.insert(0, os.path.join(HERE, "realcode"))
+    import run as realcode  # bench/realcode/run.py: pins, download and unpacking
+
+    pins = {package[0]: package for package in realcode.PACKAGES}
+    missing = [name for name in LARGE if name not in pins]
+    if missing:
+        raise PrepareError(f"bench/realcode/run.py no longer pins {', '.join(missing)}")
+    downloads, sources = os.path.join(REALCODE, "downloads"), os.path.join(REALCODE, "src")
+    os.makedirs(downloads, exist_ok=True)
+    os.makedirs(sources, exist_ok=True)
+    found = corpus("timm")
+    for name in LARGE:
+        _, version, filename, expected, options = pins[name]
+        try:
+            archive = realcode.fetch(name, version, filename, expected, options, downloads)
+        except (SystemExit, subprocess.CalledProcessError) as exc:
+            raise PrepareError(f"{name}=={version}: {exc}") from None
+        folder = os.path.join(sources, f"{name}-{version}")
+        realcode.unpack(archive, folder)
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(".py"))
+    return found
+
+
 def tool(name: str) -> str:
     """The bin folder of the tool's virtualenv, creating it on first use."""
     folder = os.path.join(VENVS, name)
@@ -128,5 +169,6 @@ def versions(bin_dir: str, packages: list[str]) -> str:
 if __name__ == "__main__":
     for name in CORPORA:
         print(name, len(corpus(name)), "files")
+    print("large", len(large_corpus()), "files")
     for name in TOOLS:
         print(name, tool(name))
