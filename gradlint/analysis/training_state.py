@@ -291,6 +291,7 @@ class TrainingStateIndex:
         self._methods_named = methods_named  # bare method name -> qualified methods
         self._canonical = canonical
         self._sensitivity: dict[str, bool | None] = {}
+        self._answers: dict[tuple, dict[str, bool]] = {}
 
     def _targets(self, key: str) -> list[dict] | None:
         """The summaries a call key may run; None when one of them is not in the project."""
@@ -311,6 +312,9 @@ class TrainingStateIndex:
     def _leaves(self, target: dict, slot, rest: str, depth: int) -> bool:
         if target["trains"]:
             return False
+        for callee, slots, _ in target["calls"]:  # a helper that may put a module back in train mode
+            if self.may_set_mode(callee, "train") if self._known(callee) else any(s != "self" for s, _ in slots):
+                return False
         if slot == "self":
             path = "self"
         elif isinstance(slot, int):
@@ -328,39 +332,49 @@ class TrainingStateIndex:
         return any(covers(argument, path) and self.leaves_in_eval(key, slot, path[len(argument):], depth + 1)
                    for key, slots, always in target["calls"] if always for slot, argument in slots)
 
-    def may_set_mode(self, key: str, which: str = "any", depth: int = 0) -> bool | None:
+    def may_set_mode(self, key: str, which: str = "any") -> bool | None:
         """May the call put some module in eval or train mode (`which`: 'train' or 'any')? True when it
-        (or a project function it calls) does or hands a module to code out of view; None when the
-        called code itself is not in the project."""
-        targets = self._targets(key)
-        if targets is None:
-            return None if depth == 0 else True
-        if depth >= MAX_DEPTH:
-            return True
-        for target in targets:
+        (or a project function it calls, at any depth) does or hands a module of its own to code out
+        of view; None when the called code itself is not in the project."""
+        if self._targets(key) is None:
+            return None
+
+        def changes(target: dict) -> bool:
             if target["trains"] if which == "train" else target["modes"]:
                 return True
-            if any(self.may_set_mode(k, which, depth + 1) for k, _, _ in target["calls"] if self._known(k)):
-                return True
             # hands a module of its own to code out of view (`self.x(...)` of no project method is a submodule)
-            if any(not self._known(k) and any(slot != "self" for slot, _ in slots) for k, slots, _ in target["calls"]):
-                return True
-        return False
+            return any(not self._known(k) and any(slot != "self" for slot, _ in slots) for k, slots, _ in target["calls"])
+
+        return self._reaches(key, ("mode", which), changes)
+
+    def may_clear_gradients(self, key: str) -> bool | None:
+        """Does the call (or a project function it calls, at any depth) clear gradients? None when the
+        called code is not in the project."""
+        if self._targets(key) is None:
+            return None
+        return self._reaches(key, ("clears",), lambda target: target["clears"])
+
+    def _reaches(self, key: str, question: tuple, holds) -> bool:
+        """Does `holds` hold for a summary the call may run, itself or through the project calls it
+        makes (a walk over the call graph, each function once, cycles included)?"""
+        memo = self._answers.setdefault(question, {})
+        if key in memo:
+            return memo[key]
+        seen, pending, found = {key}, [key], False
+        while pending and not found:
+            for target in self._targets(pending.pop()) or ():
+                if holds(target):
+                    found = True
+                    break
+                for callee, _, _ in target["calls"]:
+                    if callee not in seen:
+                        seen.add(callee)
+                        pending.append(callee)
+        memo[key] = found
+        return found
 
     def _known(self, key: str) -> bool:
         return self._targets(key) is not None
-
-    def may_clear_gradients(self, key: str, depth: int = 0, seen: frozenset = frozenset()) -> bool | None:
-        """Does the call (or a project function it calls) clear gradients? None when the called code
-        is not in the project."""
-        targets = self._targets(key)
-        if targets is None:
-            return None if depth == 0 else False
-        if depth >= MAX_DEPTH or key in seen:
-            return False
-        seen = seen | {key}
-        return any(target["clears"] or any(self.may_clear_gradients(k, depth + 1, seen) for k, _, _ in target["calls"])
-                   for target in targets)
 
     def mode_sensitive(self, cls: str, depth: int = 0) -> bool | None:
         """True when the class (or a project class it builds or derives from) has a layer that
