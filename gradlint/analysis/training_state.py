@@ -161,9 +161,9 @@ def _function_summary(tree, symbols, function) -> dict:
             calls.append([key, call_slots(node, names), unconditional(tree, node, function)])
     if trains:
         evaluated = set()  # restored somewhere (`model.train()` at the end, `model.train(was_training)`)
-    # a parameter bound anew (`model = copy.deepcopy(model)`) is no longer the caller's module
-    rebound = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    evaluated = {path for path in evaluated if path.split(".")[0] not in rebound}
+    if evaluated:  # a parameter bound anew (`model = copy.deepcopy(model)`) is no longer the caller's module
+        rebound = {n.id for n in walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        evaluated = {path for path in evaluated if path.split(".")[0] not in rebound}
     return {"params": params, "eval": sorted(evaluated), "modes": modes, "trains": trains, "clears": clears, "calls": calls}
 
 
