@@ -87,9 +87,11 @@ class _Deferred:
     summary is made from the model that linting builds)."""
 
     def __init__(self):
-        self.target = ProjectIndex([])
+        self.target = None
 
     def __getattr__(self, name: str):
+        if self.target is None:
+            self.target = ProjectIndex([])
         return getattr(self.target, name)
 
 

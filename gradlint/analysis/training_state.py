@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from typing import TypedDict
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_false, keyword, walk
@@ -42,6 +43,29 @@ from gradlint.analysis.vocabulary import (
 
 MAX_DEPTH = 12
 BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+# -- the summary's shape (plain JSON data; the cache checks entries against it) ---------
+
+
+class FunctionState(TypedDict):
+    params: list[str]  # positional parameters, in order
+    eval: list[str]  # paths rooted at a parameter (or self) it always puts in eval mode
+    modes: bool  # calls .eval()/.train() on anything
+    trains: bool  # calls .train() (restores train mode)
+    clears: bool  # clears gradients
+    calls: list[tuple[str, list[tuple[int | str, str]], bool]]  # (call key, [slot, path], always runs)
+
+
+class ClassState(TypedDict):
+    sensitive: bool  # visibly has Dropout/BatchNorm-like layers or reads self.training
+    opaque: bool  # has parts the analysis cannot see
+    parts: list[str]  # project classes it is built from
+
+
+class TrainingState(TypedDict):
+    functions: dict[str, FunctionState]
+    classes: dict[str, ClassState]
 
 
 # -- what one call or statement does --------------------------------------------------
@@ -73,17 +97,20 @@ def clears_gradients(node: ast.AST) -> bool:
     """Does this node clear (or overwrite) gradients? `opt.zero_grad()`, `model.zero_grad()`,
     `zero_grad(set_to_none=True)`, `p.grad = None`, `del p.grad`, `p.grad.zero_()`, or a reference
     to a clearing method (`hooks.append(opt.zero_grad)`)."""
-    if isinstance(node, ast.Attribute) and GRADIENT_CLEARING_NAME.search(node.attr):
-        return True
-    if isinstance(node, ast.Name) and GRADIENT_CLEARING_NAME.search(node.id):
-        return True
-    if isinstance(node, ast.keyword) and node.arg == "set_to_none":
-        return True
-    if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
-        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
-        return any(_through_grad(t) for target in targets for t in ast.walk(target))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in GRADIENT_OVERWRITING_METHODS:
-        return _through_grad(node.func.value)
+    kind = type(node)  # one test per node kind: this runs on every node of every function
+    if kind is ast.Name:
+        return GRADIENT_CLEARING_NAME.search(node.id) is not None
+    if kind is ast.Attribute:
+        return GRADIENT_CLEARING_NAME.search(node.attr) is not None
+    if kind is ast.Call:
+        func = node.func
+        return type(func) is ast.Attribute and func.attr in GRADIENT_OVERWRITING_METHODS and _through_grad(func.value)
+    if kind is ast.keyword:
+        return node.arg == "set_to_none"
+    if kind is ast.Assign or kind is ast.Delete:
+        return any(_through_grad(t) for target in node.targets for t in ast.walk(target))
+    if kind is ast.AugAssign or kind is ast.AnnAssign:
+        return any(_through_grad(t) for t in ast.walk(node.target))
     return False
 
 
@@ -265,7 +292,7 @@ def _handed_in(tree, value: ast.AST) -> bool:
     return path is not None and path.split(".")[0] in params and path.split(".")[0] != "self"
 
 
-def summarize(tree, imports, symbols) -> dict:
+def summarize(tree, imports, symbols) -> TrainingState:
     functions, classes = {}, {}
     for definition, name in symbols.qualified.items():
         if isinstance(definition, FUNCTION_TYPES):
