@@ -385,6 +385,9 @@ def _fits(value, hint) -> bool:
         return type(value) is list and len(value) == len(args) and all(map(_fits, value, args))
     if origin is dict:
         return type(value) is dict and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
+    if typing.is_typeddict(hint):
+        fields = typing.get_type_hints(hint)
+        return type(value) is dict and value.keys() == fields.keys() and all(_fits(value[k], h) for k, h in fields.items())
     if hint is float:
         return type(value) in (int, float)
     return hint in (str, int, bool) and type(value) is hint  # anything else cannot be checked: a miss

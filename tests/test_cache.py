@@ -267,3 +267,25 @@ def test_editing_a_file_replaces_its_entry(project):
         (project / "clipping.py").write_text(CLIPPING + f"\nX = {n}\n")
         check(project)
     assert entries() == first
+
+
+def test_a_summary_whose_training_state_has_the_wrong_shape_is_a_miss(project, linted):
+    # the GL5 part of a summary is nested JSON: every field is checked, not just "a dict"
+    import json
+
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    expected = check(project)
+    entries = [p for p in (project / "cache").rglob("*") if p.is_file() and p.parent.parent.parent == project / "cache"]
+    damaged = 0
+    for entry in entries:
+        data = json.loads(entry.read_text())
+        state = (data.get("summary") or {}).get("training_state")
+        if state and state["functions"]:
+            name = next(iter(state["functions"]))
+            state["functions"][name]["calls"] = [["key", "not a list of slots", True]]
+            entry.write_text(json.dumps(data))
+            damaged += 1
+    assert damaged
+    linted.clear()
+    assert check(project) == expected
+    assert linted  # the damaged entries were linted again, not served

@@ -37,6 +37,7 @@ from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 from gradlint.analysis import training_state
+from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
 from gradlint.analysis.training import eval_calls_by_scope, setup_name, test_function_name
 from gradlint.analysis.vocabulary import (
@@ -71,7 +72,7 @@ class FileSummary:
     wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
     decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
     forward_methods: list[str] = field(default_factory=list)  # methods that run a forward of their module
-    training_state: dict = field(default_factory=dict)  # eval/train modes, gradient clearing, layers (training_state.py)
+    training_state: TrainingState = field(default_factory=lambda: {"functions": {}, "classes": {}})  # GL5 facts
 
     def to_dict(self) -> dict:
         return dict(vars(self))
