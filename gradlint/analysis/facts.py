@@ -6,7 +6,7 @@ import ast
 from functools import cached_property
 
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
-from gradlint.analysis.names import ImportTable
+from gradlint.analysis.names import ImportTable, dotted
 from gradlint.analysis.project import ProjectIndex, summarize, wrapper_key
 from gradlint.analysis.symbols import Symbols, module_identity
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
@@ -126,6 +126,16 @@ class FileFacts:
                         names.add(first.value)
             found[cls] = frozenset(names)
         return found
+
+    @cached_property
+    def built_optimizers(self) -> frozenset[str]:
+        """Dotted names the file binds to a `torch.optim` optimizer (`sgd = torch.optim.SGD(...)`)."""
+        found = set()
+        for node in self.tree.nodes(ast.Assign):
+            name = self.imports.qualname(node.value.func) if isinstance(node.value, ast.Call) else None
+            if name and name.startswith("torch.optim.") and name.count(".") == 2:
+                found.update(path for path in map(dotted, node.targets) if path)
+        return frozenset(found)
 
     @cached_property
     def numeric_modules(self) -> frozenset[str]:

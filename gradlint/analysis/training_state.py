@@ -457,26 +457,13 @@ def optimizer_steps(facts, container: ast.AST) -> list[tuple[ast.Call, ast.AST]]
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step"):
             continue
         receiver = dotted(node.func.value)
-        if receiver is None or not (OPTIMIZER_NAME.search(receiver.split(".")[-1]) or receiver in _built_optimizers(facts)):
+        if receiver is None or not (OPTIMIZER_NAME.search(receiver.split(".")[-1]) or receiver in facts.built_optimizers):
             continue
         if "scaler" in receiver.split(".")[-1].lower():
             if node.args and isinstance(node.args[0], (ast.Name, ast.Attribute)) and len(node.args) == 1 and not node.keywords:
                 found.append((node, node.args[0]))
         elif not node.args and not node.keywords:
             found.append((node, node.func.value))
-    return found
-
-
-def _built_optimizers(facts) -> set[str]:
-    """Dotted names the file binds to a `torch.optim` optimizer (`sgd = torch.optim.SGD(...)`)."""
-    found = getattr(facts, "_gl5_optimizers", None)
-    if found is None:
-        found = set()
-        for node in facts.tree.nodes(ast.Assign):
-            name = facts.imports.qualname(node.value.func) if isinstance(node.value, ast.Call) else None
-            if name and name.startswith("torch.optim.") and name.count(".") == 2:
-                found.update(p for p in map(dotted, node.targets) if p)
-        facts._gl5_optimizers = found
     return found
 
 
