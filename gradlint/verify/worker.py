@@ -468,10 +468,12 @@ def _sample(call, number: int, device: str) -> tuple[float, float]:
 def _isolated(search_path: str, loaded_before: set[str]) -> None:
     """Forget the modules the first program brought in from its own folder, so that the second
     program (the fixed module under the same name, its setup) imports its own copies."""
-    roots = [os.path.abspath(p) for p in (search_path,) if p]
+    if not search_path:
+        return
+    root = os.path.abspath(search_path) + os.sep
     for name in set(sys.modules) - loaded_before:
         path = getattr(sys.modules[name], "__file__", None) or ""
-        if any(os.path.abspath(path).startswith(root + os.sep) for root in roots) and "-packages" not in path:
+        if os.path.abspath(path).startswith(root) and "-packages" not in path:
             del sys.modules[name]
 
 
