@@ -96,6 +96,15 @@ PACKAGES = [
      "b6cc0ab012fc6ba4f37b58fb7081a409a5c1f04cbbb0e0e9c2256e911757d4ba", PURE),
     ("monai", "1.5.1", "monai-1.5.1-py3-none-any.whl",
      "3112e6ce63352f2ebb8a324a5c199b026aa8e61e914b4912cda3e890e6f7e7c5", PURE),
+    # packages whose archive ships training and evaluation loops, for GL5 (issue 17): torchtune's
+    # recipes/ and labml-nn's paper experiments (wheels)
+    ("torchtune", "0.6.1", "torchtune-0.6.1-py3-none-any.whl",
+     "bcbc4ee9774b5c5829a5ff13df851e0b0e32416c018af8db53faa3472ac256e7", PURE),
+    ("labml-nn", "0.5.1", "labml_nn-0.5.1-py3-none-any.whl",
+     "ba6b6d4efb2590636f237aa6204ffe789b3ec484088226248890393e225a5761", PURE),
+    # opacus: its sdist ships examples/ (MNIST, CIFAR-10, IMDb, DCGAN training scripts)
+    ("opacus", "1.6.0", "opacus-1.6.0.tar.gz",
+     "20d77252c1e8528cd5826fbaba345cd39ed5c3edb841707eafb6403fe276140a", SDIST),
 ]
 
 
