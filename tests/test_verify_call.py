@@ -116,6 +116,7 @@ def test_the_readme_example_confirms_the_memory_saved():
     assert original["peak_bytes"] - fixed["peak_bytes"] >= 1024 * 1024
     assert entry["values_differ"] is None  # the same accuracy before and after
     assert entry["time"]["clock"] == "thread_cpu" and entry["time"]["wall"]["ratio"] > 0
+    assert "thread CPU time" in entry["detail"] and "(wall time, for information: " in entry["detail"]
     # the fixes ran in memory: the project is byte for byte what it was, and nothing was added
     assert snapshot(os.path.join(ROOT, PROJECT)) == before
 
