@@ -105,6 +105,9 @@ PACKAGES = [
     # opacus: its sdist ships examples/ (MNIST, CIFAR-10, IMDb, DCGAN training scripts)
     ("opacus", "1.6.0", "opacus-1.6.0.tar.gz",
      "20d77252c1e8528cd5826fbaba345cd39ed5c3edb841707eafb6403fe276140a", SDIST),
+    # spikingjelly: its wheel ships activation_based/examples/ (classification and RL training scripts)
+    ("spikingjelly", "2.0.0", "spikingjelly-2.0.0-py3-none-any.whl",
+     "dee753bade33e8dca62e88fd4ba6e3c89e6bc56c6fdd9c8c151d5680222edac1", PURE),
 ]
 
 
