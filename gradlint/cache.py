@@ -372,25 +372,38 @@ def _is_result(value) -> bool:
 
 def _fits(value, hint) -> bool:
     """Does a JSON value have the type an annotation names? (A tuple is a JSON list; bool is not an int.)"""
+    return _checker(hint)(value)
+
+
+@functools.cache
+def _checker(hint):
+    """A function that checks a JSON value against one annotation, built once per annotation
+    (a warm run checks hundreds of thousands of values)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is type(None):
-        return value is None
+        return lambda value: value is None
     if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, a) for a in args)
-    if origin is list:
-        return type(value) is list and all(_fits(v, args[0]) for v in value)
+        options = [_checker(a) for a in args]
+        return lambda value: any(check(value) for check in options)
+    if origin is list or origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _checker(args[0])
+        return lambda value: type(value) is list and all(map(item, value))
     if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return type(value) is list and all(_fits(v, args[0]) for v in value)
-        return type(value) is list and len(value) == len(args) and all(map(_fits, value, args))
+        items = [_checker(a) for a in args]
+        return lambda value: type(value) is list and len(value) == len(items) and all(c(v) for c, v in zip(items, value))
     if origin is dict:
-        return type(value) is dict and all(_fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items())
+        key, item = _checker(args[0]), _checker(args[1])
+        return lambda value: type(value) is dict and all(key(k) and item(v) for k, v in value.items())
     if typing.is_typeddict(hint):
-        fields = typing.get_type_hints(hint)
-        return type(value) is dict and value.keys() == fields.keys() and all(_fits(value[k], h) for k, h in fields.items())
+        fields = {name: _checker(field) for name, field in typing.get_type_hints(hint).items()}
+        names = fields.keys()
+        return lambda value: type(value) is dict and value.keys() == names and all(
+            check(value[name]) for name, check in fields.items())
     if hint is float:
-        return type(value) in (int, float)
-    return hint in (str, int, bool) and type(value) is hint  # anything else cannot be checked: a miss
+        return lambda value: type(value) in (int, float)
+    if hint in (str, int, bool):
+        return lambda value: type(value) is hint
+    return lambda value: False  # anything else cannot be checked: a miss
 
 
 @functools.cache
