@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gradlint.analysis.names import dotted
+from gradlint.analysis.reach import ESCAPE, UNKNOWN, live_paths
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
     BACKWARD_HOOK_REGISTRATIONS,
@@ -198,10 +199,52 @@ class HookFacts:
                     receiver = call.func.value
                     container = self._container(receiver, outside, as_receiver=True)
                     if container is not None:
-                        for arg in [*call.args, *(k.value for k in call.keywords)]:
-                            if self._carries(arg, graph, grad_off):
+                        method = self._own_method(receiver, call.func.attr)
+                        for position, arg in enumerate(call.args):
+                            if self._carries(arg, graph, grad_off) and self._may_keep(method, position, arg):
                                 found.append(Store(hook, node, arg, container))
+                        for keyword in call.keywords:
+                            if self._carries(keyword.value, graph, grad_off) and self._may_keep(method, keyword.arg, keyword.value):
+                                found.append(Store(hook, node, keyword.value, container))
         return found
+
+    def _own_method(self, receiver: ast.AST, name: str):
+        """The method `name` of a class of this file that receiver was built from
+        (`observer = _ChannelObserver(...)` in the hook's function or one around it), or None."""
+        if not isinstance(receiver, ast.Name):
+            return None
+        symbols = self.facts.symbols
+        scope = self.tree.scope_of(receiver)
+        while True:
+            made = [n.value for n in self.tree.scope_nodes(scope) if isinstance(n, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == receiver.id for t in n.targets)]
+            if made:
+                break
+            if isinstance(scope, ast.Module):
+                return None
+            scope = self.tree.scope_of(scope)
+        if len(made) != 1 or not isinstance(made[0], ast.Call):
+            return None
+        qualified = symbols.resolve(made[0].func, scope)
+        cls = symbols.definitions_by_name.get(qualified) if qualified else None
+        if not isinstance(cls, ast.ClassDef):
+            return None
+        return next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == name), None)
+
+    def _may_keep(self, method, slot, arg: ast.AST) -> bool:
+        """May the method keep (store, return, hand on) the value passed in slot? Unknown methods may."""
+        if method is None or slot is None:
+            return True
+        names = [a.arg for a in (*method.args.posonlyargs, *method.args.args)][1:]  # without self
+        if isinstance(slot, int):
+            if slot >= len(names):
+                return True
+            slot = names[slot]
+        elif slot not in names and slot not in [a.arg for a in method.args.kwonlyargs]:
+            return True
+        flow = self.facts.flow.scope(method)
+        reached = set().union(*(flow.reach(key) for key in flow.keys_of(slot)))
+        return ESCAPE in reached or UNKNOWN in reached
 
     def _lambda_stores(self, hook: Hook) -> list[Store]:
         body = hook.function.body
@@ -298,7 +341,6 @@ class HookFacts:
         `forward` returns or into what a method it calls returns (`self.calc_head(x)`, and so on
         through the class)."""
         from gradlint.analysis.definitions import plain
-        from gradlint.analysis.reach import ESCAPE, live_paths
 
         found = set()
         for cls in self.tree.classes:

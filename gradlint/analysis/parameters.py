@@ -344,6 +344,18 @@ class ParameterFacts:
             elif self._frozen_parameter(node.value):
                 for target in node.targets:
                     freeze(target)  # `self.eps = nn.Parameter(t, requires_grad=False)`
+        # a class of this file whose __init__ freezes the module itself: what it builds is frozen
+        symbols = self.facts.symbols
+        self_freezing = set()
+        for cls in self.tree.classes:
+            init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
+            if init is not None and (init, "self") in roots and symbols.qualname_of(cls):
+                self_freezing.add(symbols.qualname_of(cls))
+        if self_freezing:
+            for node in self.tree.nodes(ast.Assign):
+                if isinstance(node.value, ast.Call) and symbols.resolve(node.value.func, self.tree.scope_of(node)) in self_freezing:
+                    for target in node.targets:
+                        freeze(target)  # `model = _SNN(...)`, whose __init__ calls self.requires_grad_(False)
         return frozenset(roots)
 
     def _frozen_parameter(self, value: ast.AST) -> bool:
@@ -353,13 +365,14 @@ class ParameterFacts:
         return is_false(flag)
 
     def is_frozen(self, param: Param, expr: ast.AST) -> bool:
-        """Did the analysed code freeze this parameter (or the module it came from)?"""
+        """Did the analysed code freeze this parameter, the module it came from, or a module that
+        module is part of (`requires_grad_(False)` reaches every submodule)?"""
         scope_of = self.facts.modules.evidence_scope
         for path in (param.root, dotted(expr)):
-            if not path:
-                continue
-            if (scope_of(expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
-                return True
+            while path:
+                if (scope_of(expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
+                    return True
+                path = path.rpartition(".")[0]
         return False
 
 

@@ -137,3 +137,35 @@ class PyramidMIL(torch.nn.Module):
 
     def forward(self, x):
         return self.calc_head(self.net(x))
+
+
+class ChannelObserver:
+    def __init__(self):
+        self.samples = []
+
+    def update(self, activation, mask):
+        # keeps only a detached copy
+        self.samples.append(activation.detach()[mask])
+
+
+class GraphObserver:
+    def __init__(self):
+        self.samples = []
+
+    def update(self, activation):
+        self.samples.append(activation)
+
+
+def calibrate(model, batches, mask):
+    observer = ChannelObserver()
+    keeper = GraphObserver()
+
+    def capture(module, inputs, output):
+        observer.update(output, mask)  # the observer's update detaches what it keeps
+        keeper.update(output)  # expect: GL202
+
+    handle = model.register_forward_hook(capture)
+    for batch in batches:
+        model(batch)
+    handle.remove()
+    return observer, keeper

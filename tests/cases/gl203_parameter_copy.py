@@ -202,3 +202,25 @@ def train_and_keep_start(model, x, y, opt):
     loss.backward()
     opt.step()
     return start
+
+
+class FrozenSNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.synapse = nn.Linear(784, 100, bias=False)
+        self.requires_grad_(False)  # trained by a plasticity rule, never by autograd
+
+
+class TrainedSNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.synapse = nn.Linear(784, 100, bias=False)
+
+
+def snapshot_weights():
+    # the class freezes itself: the clone carries no grad_fn
+    model = FrozenSNN()
+    before = model.synapse.weight.clone()
+    trained = TrainedSNN()
+    start = trained.synapse.weight.clone()  # expect: GL203
+    return before, start
