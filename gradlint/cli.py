@@ -150,9 +150,15 @@ def check(paths, fix, unsafe_fixes, diff, select, ignore, extend_select, output_
                 _fail(f"{stdin_filename or '-'}: {exc}")
             outcome, fixed_text = run_stdin(source.text, stdin_filename or "-", settings, fix=fix, unsafe=unsafe, diff=diff)
         else:
-            outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude,
-                                cache=not no_cache, cache_dir=cache_dir, settings_for=settings_for,
-                                timed=show_timings)
+            from gradlint.progress import Progress
+
+            progress = Progress(sys.stderr)
+            try:
+                outcome = run_check(paths, settings, fix=fix, unsafe=unsafe, diff=diff, force_exclude=force_exclude,
+                                    cache=not no_cache, cache_dir=cache_dir, settings_for=settings_for,
+                                    timed=show_timings, progress=progress)
+            finally:
+                progress.finish()
     except (DiscoveryError, ConfigError) as exc:
         _fail(str(exc))
 

@@ -90,9 +90,11 @@ def default_cache_dir(settings: Settings) -> str:
 
 def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe: bool = False,
               diff: bool = False, force_exclude: bool = False, cache: bool = True,
-              cache_dir: str | None = None, settings_for=None, timed: bool = False) -> RunOutcome:
+              cache_dir: str | None = None, settings_for=None, timed: bool = False,
+              progress=None) -> RunOutcome:
     """`settings_for(path)`, when given, picks each file's configuration (the nearest one);
-    `timed` fills the outcome's timings (`--show-timings`)."""
+    `timed` fills the outcome's timings (`--show-timings`); `progress` (a progress.Progress) hears
+    of every file each pass finishes."""
     from gradlint.analysis.project import ProjectIndex
     from gradlint.rules import all_rules, known_codes
 
@@ -128,7 +130,8 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     jobs = [(u.path, u.source, u.codes, u.settings, not (fix or diff) and id(u) in named and type(u.source) is SourceText
              and _can_fire(u, triggers)) for u in unknown]
     first_state = (settings, None, (fix, unsafe, diff)) if any(job[-1] for job in jobs) else None
-    for unit, (summary, early) in zip(unknown, _map(_summarize_job, jobs, _weights(unknown), first_state)):
+    for unit, (summary, early) in zip(unknown, _map(_summarize_job, jobs, _weights(unknown), first_state,
+                                                   on_done=_reporter(progress, "indexing", len(jobs)))):
         unit.summary, unit.summarized, unit.early = summary, True, early
     summaries = [u.summary for u in units + context if u.summary is not None]
     with timings.phase("index"):
@@ -156,7 +159,8 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
         unit.early = None
     jobs = [(u.path, u.source, u.codes, u.settings) for u in todo]
     state = (settings, index, (fix, unsafe, diff))
-    for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state)):
+    for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state,
+                                       on_done=_reporter(progress, "checking", len(jobs)))):
         checked[unit.path] = result
         if result.fixed_text is not None:
             _write_fixes(unit, result, unit.settings or settings, index)
@@ -415,13 +419,27 @@ def _one_file(function, timed: bool, job):
     return (result, timings.take()) if timed else result
 
 
-def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -> list:
-    """function over jobs, in order; in a process pool when the work is big enough."""
+def _reporter(progress, stage: str, total: int):
+    """A callback for _map that tells progress how many of total files are done."""
+    if progress is None:
+        return None
+    count = iter(range(1, total + 1))
+    return lambda: progress.update(stage, next(count), total)
+
+
+def _map(function, jobs: list, weights: list[int], state: tuple | None = None, on_done=None) -> list:
+    """function over jobs, in order; in a process pool when the work is big enough. `on_done()` is
+    called as each job's result arrives."""
     workers = min(_workers(), len(jobs))
     if workers < 2 or len(jobs) < PARALLEL_MIN_FILES or sum(weights) < PARALLEL_MIN_BYTES:
         if state is not None:
             _init_worker(*state)
-        return [_one_file(function, False, job) for job in jobs]
+        results = []
+        for job in jobs:
+            results.append(_one_file(function, False, job))
+            if on_done is not None:
+                on_done()
+        return results
     import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -451,6 +469,8 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None) -
                 result, records = result
                 timings.add(records)
             results[i] = result
+            if on_done is not None:
+                on_done()
     except BaseException:
         # Ctrl-C or an error: drop the queued work and end the workers (they write nothing)
         _stop(pool)
