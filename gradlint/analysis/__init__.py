@@ -5,6 +5,8 @@
 - `names`: the file's imports: torch names in their canonical spelling, and every import resolved.
 - `symbols`: the file's module name and qualified names for its definitions; what a name refers to.
 - `tree`: parents, scopes and statement order over the standard library's ast.
+- `dataflow`: the one forward dataflow solver (if/loops/try/match/return) every flow-sensitive
+  fact runs on; `definitions`: reaching definitions of local names on it.
 - `grad_mode`: which grad mode a node runs in (torch's contexts and the project's own wrappers).
 - `modules`: which calls are forwards of module objects.
 - `backward`: the calls that backpropagate, and what they backpropagate.
@@ -17,7 +19,8 @@
 - `copies`, `state_dicts`: parameter copies (GL203) and state-dict loops (GL305).
 - `escape`, `inference_tensors`: what leaves a no_grad block (GL401) and inference tensors (GL304).
 - `training_state`: which functions leave modules in eval mode, change modes or clear gradients, and
-  which module classes compute differently in train and eval mode (GL5); summarised per file.
+  which module classes compute differently in train and eval mode (GL5); summarised per file and
+  answered across files; `training_queries`: the questions GL501-GL503 ask about one file's loops.
 - `project`: per-file summaries and the project index, by qualified name: call sites and the grad
   mode they run in (to a fixpoint), grad-disabling wrappers, Module/Lightning subclasses, torch use.
 - `facts`: `FileFacts`, the one object a rule receives.

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gradlint.analysis.training import is_test_code, loop_scopes
-from gradlint.analysis.training_state import (
+from gradlint.analysis.training_queries import (
     accumulates_on_purpose,
     accumulating_backwards,
     calls_in,
@@ -13,8 +13,8 @@ from gradlint.analysis.training_state import (
     project_key,
     rebound_in,
     step_clears,
-    unconditional,
 )
+from gradlint.analysis.training_state import unconditional
 from gradlint.analysis.names import dotted
 from gradlint.finding import Applicability, Position
 from gradlint.fixes import insert, make_fix

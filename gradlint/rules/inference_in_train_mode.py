@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import is_test_code, result_discarded, result_only_probed, trains
-from gradlint.analysis.training_state import calls_in, may_change_mode_before, module_sensitivity
+from gradlint.analysis.training_queries import calls_in, may_change_mode_before, module_sensitivity
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
 from gradlint.analysis.vocabulary import EVALUATION_FUNCTION_NAME
 from gradlint.finding import Applicability, Position

@@ -1,19 +1,10 @@
 from __future__ import annotations
 
-import ast
-
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import is_test_code, loop_scopes
-from gradlint.analysis.training_state import (
-    calls_in,
-    covers,
-    escapes_block,
-    eval_site,
-    may_train_in,
-    mode_call,
-    module_sensitivity,
-)
+from gradlint.analysis.training import is_test_code
+from gradlint.analysis.training_queries import calls_in, escapes_block, eval_site, may_train_in, module_sensitivity
+from gradlint.analysis.training_state import covers, mode_call
 from gradlint.finding import Applicability, Position
 from gradlint.fixes import insert, make_fix
 from gradlint.rules.base import Rule

@@ -1,0 +1,287 @@
+"""The questions GL501-GL503 ask about one file's loops and calls, answered from its facts and,
+across files, from the project index's training-state summaries (analysis/training_state.py).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gradlint.analysis.names import dotted
+from gradlint.analysis.training_state import (
+    BUILTIN_NAMES,
+    call_slots,
+    clears_gradients,
+    covers,
+    layer_sensitivity,
+    mode_call,
+    positional_parameters,
+)
+from gradlint.analysis.tree import FUNCTION_TYPES, block_of
+from gradlint.analysis.vocabulary import (
+    ACCUMULATING_CONTEXTS,
+    MODE_NEUTRAL_METHODS,
+    MODULE_CONTAINERS,
+    OPTIMIZER_NAME,
+    TENSOR_OP_METHODS,
+)
+
+
+def owner_class(tree, scope: ast.AST) -> ast.ClassDef | None:
+    """The class a method (or a function nested in one) belongs to."""
+    parent = tree.parent(scope)
+    return parent if isinstance(parent, ast.ClassDef) else tree.class_of(scope)
+
+
+
+
+def optimizer_steps(facts, container: ast.AST) -> list[tuple[ast.Call, ast.AST]]:
+    """(call, optimizer expression) of each optimizer step in container: `opt.step()`,
+    `self.optimizer.step()`, `scaler.step(opt)`. A step given a closure (`opt.step(closure)`,
+    LBFGS) is left out: the closure computes, and clears, the gradients itself."""
+    found = []
+    for node in ast.walk(container):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step"):
+            continue
+        receiver = dotted(node.func.value)
+        if receiver is None or not (OPTIMIZER_NAME.search(receiver.split(".")[-1]) or receiver in facts.built_optimizers):
+            continue
+        if "scaler" in receiver.split(".")[-1].lower():
+            if node.args and isinstance(node.args[0], (ast.Name, ast.Attribute)) and len(node.args) == 1 and not node.keywords:
+                found.append((node, node.args[0]))
+        elif not node.args and not node.keywords:
+            found.append((node, node.func.value))
+    return found
+
+
+def step_clears(facts, scope: ast.AST, optimizer: ast.AST) -> bool:
+    """Is the optimizer built in view from a project class whose `step` clears the gradients
+    (through its own code, its project base classes, the functions it calls)?"""
+    path = dotted(optimizer)
+    if path is None or "." in path:
+        return False
+    for value in bindings(facts, scope, path) or ():
+        if isinstance(value, ast.Call) and facts.imports.qualname(value.func) is None:
+            name = facts.symbols.resolve(value.func, scope)
+            if name is not None and facts.index.may_clear_gradients(f"{name}.step"):
+                return True
+    return False
+
+
+def accumulating_backwards(facts, scope: ast.AST, container: ast.AST) -> list[ast.Call]:
+    """Backwards in container that add into `.grad` (`loss.backward()`, `accelerator.backward(loss)`,
+    `torch.autograd.backward`); `torch.autograd.grad` returns its gradients instead."""
+    return [b.node for b in facts.flow.backwards(scope)
+            if isinstance(b.node, ast.Call) and facts.imports.qualname(b.node.func) != "torch.autograd.grad"
+            and facts.tree.is_inside(b.node, container)]
+
+
+def clearing_in_view(facts, scope: ast.AST) -> bool:
+    """Does the code around a training loop clear gradients anywhere: the function (its closures
+    too) and, for a method, its whole class; for module-level code, the whole file?"""
+    if isinstance(scope, ast.Module):
+        region = scope
+    else:
+        region = owner_class(facts.tree, scope) or scope
+    return any(clears_gradients(node) for node in ast.walk(region))
+
+
+def accumulates_on_purpose(facts, loop: ast.AST) -> bool:
+    """`with accelerator.accumulate(model):`, `with model.no_sync():` in the loop: the framework
+    makes the step, and the clearing, conditional."""
+    for node in ast.walk(loop):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                expr = item.context_expr
+                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ACCUMULATING_CONTEXTS:
+                    return True
+    return False
+
+
+def rebound_in(facts, container: ast.AST, roots: set[str]) -> bool:
+    """Is one of these names (or `self.x` paths) bound anew inside container (a loop target, an
+    assignment): a new model or optimizer every iteration?"""
+    for node in ast.walk(container):
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            path = dotted(node)
+            if path is not None and any(covers(path, root) or covers(root, path) for root in roots if path != "self"):
+                return True
+    return False
+
+
+def _roots_of(call: ast.Call) -> set[str]:
+    """The names a call is handed (its arguments, its receiver), not what it gets computed from them."""
+    roots = set()
+    for arg in [*call.args, *(k.value for k in call.keywords)]:
+        node = arg.value if isinstance(arg, ast.Starred) else arg
+        path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+        if path is not None:
+            roots.add(path.split(".")[0])
+    if isinstance(call.func, ast.Attribute):
+        path = dotted(call.func.value)
+        if path is not None:
+            roots.add(path.split(".")[0])
+    return roots
+
+
+def out_of_view_touches(facts, call: ast.Call, roots: set[str]) -> bool:
+    """Is call code out of view (another package's, a callable the analysis cannot name) that is
+    handed one of these objects (or called on one)? torch's own functions and the Module and
+    optimizer API are in view: they never change a mode or clear gradients."""
+    name = facts.imports.qualname(call.func)
+    if name is not None and name.split(".")[0] == "torch":
+        return False
+    func = call.func
+    if isinstance(func, ast.Attribute) and (func.attr in MODE_NEUTRAL_METHODS or func.attr in TENSOR_OP_METHODS):
+        return False
+    if isinstance(func, ast.Name) and func.id in BUILTIN_NAMES:
+        return False
+    return bool(_roots_of(call) & roots)
+
+
+def project_key(facts, call: ast.Call) -> str | None:
+    from gradlint.analysis.project import call_key
+
+    return call_key(facts.tree, facts.symbols, call)
+
+
+def calls_in(facts, scope: ast.AST, container: ast.AST) -> list[ast.Call]:
+    """The calls of container that scope's own code runs (nested functions are their own)."""
+    return [n for n in ast.walk(container) if isinstance(n, ast.Call) and facts.flow.analysis_scope(n) is scope]
+
+
+def escapes_block(facts, node: ast.AST, loop: ast.AST) -> bool:
+    """Does a `break`, `return` or `raise` follow node in its block, or in a block around it
+    inside loop: after it, control never comes back to the loop's next iteration?"""
+    stmt = facts.tree.statement_of(node)
+    while stmt is not loop:
+        found = block_of(facts.tree, stmt)
+        if found is not None:
+            block, index = found
+            if any(isinstance(s, (ast.Break, ast.Return, ast.Raise)) for s in block[index + 1:]):
+                return True
+        parent = facts.tree.parent(stmt)
+        if parent is None:
+            return False
+        stmt = parent if isinstance(parent, ast.stmt) else facts.tree.statement_of(parent)
+    return False
+
+
+def eval_site(facts, call: ast.Call, path: str) -> bool:
+    """Does call put the module at path in eval mode, itself (`model.eval()`) or through a project
+    function whose summary says it leaves that argument in eval mode (`evaluate(model, loader)`)?"""
+    if mode_call(call) == "eval":
+        receiver = dotted(call.func.value)
+        return receiver is not None and covers(receiver, path)
+    key = project_key(facts, call)
+    if key is None:
+        return False
+    for slot, argument in call_slots(call):
+        if covers(argument, path) and facts.index.leaves_in_eval(key, slot, path[len(argument):]):
+            return True
+    return False
+
+
+def may_train_in(facts, scope: ast.AST, container: ast.AST, path: str) -> bool:
+    """May code in container put the module at path (or anything) back in train mode: a `.train()`
+    call on anything, a project function that may, code out of view handed the module?"""
+    root = {path.split(".")[0]}
+    for call in calls_in(facts, scope, container):
+        if mode_call(call) == "train":
+            return True
+        if facts.modules.is_forward(call) or mode_call(call) == "eval":
+            continue
+        key = project_key(facts, call)
+        verdict = facts.index.may_set_mode(key, "train") if key is not None else None
+        if verdict:
+            return True
+        if verdict is None and out_of_view_touches(facts, call, root):
+            return True
+    return False
+
+
+def may_change_mode_before(facts, scope: ast.AST, node: ast.AST, name: str) -> bool:
+    """May something put the module bound to `name` in eval or train mode before node: a mode call
+    anywhere in the function (the file, for module-level code), a project function handed the
+    module that may, or code out of view handed it?"""
+    region = facts.module if isinstance(scope, ast.Module) else scope
+    if any(isinstance(n, ast.Call) and mode_call(n) for n in ast.walk(region)):
+        return True
+    position = (node.lineno, node.col_offset)
+    for call in calls_in(facts, scope, scope):
+        if (call.lineno, call.col_offset) >= position or facts.modules.is_forward(call):
+            continue
+        if name not in _roots_of(call):
+            continue
+        key = project_key(facts, call)
+        verdict = facts.index.may_set_mode(key) if key is not None else None
+        if verdict or (verdict is None and out_of_view_touches(facts, call, {name})):
+            return True
+    return False
+
+
+_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "share_memory"})
+
+
+def built_sensitivity(facts, expr: ast.AST, scope: ast.AST | None = None, depth: int = 0) -> bool | None:
+    """Does the module this expression builds compute differently in train and eval mode
+    (`Net(...)`, `nn.Sequential(nn.Linear(...), nn.Dropout())`, `Net().to(device)`)?
+    True, False (visibly not), None (the analysis cannot tell)."""
+    if not isinstance(expr, ast.Call) or depth > 8:
+        return None
+    func = expr.func
+    if isinstance(func, ast.Attribute) and func.attr in _SELF_RETURNING and isinstance(func.value, ast.Call):
+        return built_sensitivity(facts, func.value, scope, depth + 1)
+    verdict = layer_sensitivity(facts.imports, expr)
+    if verdict is False and (facts.imports.qualname(func) or "").split(".")[-1] in MODULE_CONTAINERS:
+        parts = [built_sensitivity(facts, arg, scope, depth + 1) for arg in expr.args]
+        if True in parts:
+            return True
+        return False if parts and None not in parts else None
+    if verdict is not None:
+        return verdict
+    if isinstance(func, (ast.Name, ast.Attribute)) and facts.imports.qualname(func) is None:
+        name = facts.symbols.resolve(func, scope)
+        if name is not None:
+            return facts.index.mode_sensitive(name)
+    return None
+
+
+def bindings(facts, scope: ast.AST, name: str) -> list[ast.AST] | None:
+    """The values assigned to a local name in scope; None when it is bound some other way too
+    (a parameter, a loop or `with` target, an unpacking, a global of a function)."""
+    if isinstance(scope, FUNCTION_TYPES) and name in positional_parameters(scope) + [a.arg for a in scope.args.kwonlyargs]:
+        return None
+    values = []
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            parent = facts.tree.parent(node)
+            if isinstance(parent, ast.Assign) and parent.targets == [node]:
+                values.append(parent.value)
+            elif isinstance(parent, ast.AnnAssign) and parent.value is not None:
+                values.append(parent.value)
+            else:
+                return None
+    return values or None
+
+
+def module_sensitivity(facts, scope: ast.AST, path: str) -> bool | None:
+    """The train/eval sensitivity of the module at path, when the analysis sees it built: a local
+    name every assignment of which builds one, or `self.x` built in its class's `__init__`."""
+    if "." not in path:
+        values = bindings(facts, scope, path)
+    elif path.startswith("self.") and path.count(".") == 1:
+        cls = owner_class(facts.tree, scope)
+        init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None) if cls else None
+        if init is None:
+            return None
+        values = [node.value for node in ast.walk(init) if isinstance(node, ast.Assign) and len(node.targets) == 1
+                  and dotted(node.targets[0]) == path]
+        scope = init
+    else:
+        return None
+    if not values:
+        return None
+    verdicts = [built_sensitivity(facts, value, scope) for value in values]
+    if True in verdicts:
+        return True
+    return False if None not in verdicts else None
