@@ -203,9 +203,9 @@ class HookFacts:
                         for position, arg in enumerate(call.args):
                             if self._carries(arg, graph, grad_off) and self._may_keep(method, position, arg):
                                 found.append(Store(hook, node, arg, container))
-                        for keyword in call.keywords:
-                            if self._carries(keyword.value, graph, grad_off) and self._may_keep(method, keyword.arg, keyword.value):
-                                found.append(Store(hook, node, keyword.value, container))
+                        for named in call.keywords:
+                            if self._carries(named.value, graph, grad_off) and self._may_keep(method, named.arg, named.value):
+                                found.append(Store(hook, node, named.value, container))
         return found
 
     def _own_method(self, receiver: ast.AST, name: str):

@@ -252,7 +252,7 @@ def test_copy(net2d, net3d):
     copy_conv_param(net2d, net3d)
 
 
-class Lookahead(torch.optim.Optimizer):
+class GroupLookahead(torch.optim.Optimizer):
     def update(self, group):
         # group is an element of param_groups at its only call site
         for fast in group["params"]:
