@@ -1,0 +1,134 @@
+"""The one dataflow solver and the reaching definitions on it, shape by shape: which
+assignment of a name each read sees (definitions are named after their statement's line)."""
+
+import ast
+import textwrap
+
+import pytest
+
+from gradlint.analysis.definitions import Definitions
+from gradlint.analysis.tree import Tree
+
+
+def seen_at(source: str, marker: str = "use(x)") -> set[int]:
+    """The lines of the definitions of `x` that reach the statement `use(x)`."""
+    module = ast.parse(textwrap.dedent(source))
+    tree = Tree(module)
+    function = module.body[0]
+    definitions = Definitions(tree, function)
+    [read] = [n for n in ast.walk(function) if isinstance(n, ast.Name) and n.id == "x"
+              and isinstance(tree.parent(n), ast.Call) and ast.unparse(tree.parent(n)) == marker]
+    return {int(key.split("@")[1].split(":")[0]) if not key.endswith("@in") else 0
+            for key in definitions.read_keys(read)}
+
+
+@pytest.mark.parametrize("source, lines", [
+    ("""
+     def f(a):
+         x = 1
+         x = 2
+         use(x)
+     """, {4}),
+    ("""
+     def f(a):
+         x = 1
+         if a:
+             x = 2
+         use(x)
+     """, {3, 5}),
+    ("""
+     def f(a):
+         x = 1
+         if a:
+             x = 2
+             return
+         use(x)
+     """, {3}),
+    ("""
+     def f(items):
+         x = 0
+         for item in items:
+             use(x)
+             x = item
+     """, {3, 6}),
+    ("""
+     def f(items):
+         x = 0
+         for item in items:
+             if item:
+                 x = 1
+                 break
+             x = 2
+         else:
+             x = 3
+         use(x)
+     """, {6, 10}),
+    ("""
+     def f(items):
+         x = 0
+         while True:
+             x = 1
+             if items:
+                 break
+         use(x)
+     """, {5}),
+    ("""
+     def f(items):
+         x = 0
+         for item in items:
+             x = 1
+             continue
+             x = 2
+         use(x)
+     """, {3, 5}),
+    ("""
+     def f(a):
+         x = 0
+         try:
+             x = 1
+             x = 2
+         except ValueError:
+             use(x)
+     """, {3, 5, 6}),
+    ("""
+     def f(a):
+         x = 0
+         try:
+             x = 1
+         finally:
+             x = 2
+         use(x)
+     """, {7}),
+    ("""
+     def f(command):
+         x = 0
+         match command:
+             case "a":
+                 x = 1
+             case _:
+                 x = 2
+         use(x)
+     """, {3, 6, 8}),
+    ("""
+     def f(x):
+         if x:
+             x = 1
+         use(x)
+     """, {0, 4}),
+])
+def test_the_definitions_a_read_sees(source, lines):
+    assert seen_at(source) == lines
+
+
+def test_a_name_bound_once_keeps_its_plain_key():
+    module = ast.parse("def f(a):\n    x = a\n    use(x)\n")
+    tree = Tree(module)
+    definitions = Definitions(tree, module.body[0])
+    assert "x" not in definitions.versioned
+
+
+def test_names_nested_code_reads_are_not_versioned():
+    # a closure sees whatever the name holds when it runs: one value, not one per definition
+    module = ast.parse("def f(a):\n    x = 1\n    x = 2\n    g = lambda: x\n    use(x)\n")
+    definitions = Definitions(Tree(module), module.body[0])
+    assert "x" not in definitions.versioned
