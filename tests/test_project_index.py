@@ -61,6 +61,21 @@ def test_methods_resolve_by_receiver_class(tmp_path):
     assert index.function_mode("m.B.evaluate") is None  # never called: judged by its own body
 
 
+def test_a_closure_calls_a_method_of_the_object_its_enclosing_function_made(tmp_path):
+    classes = "import torch\n\nclass A:\n    def evaluate(self):\n        pass\n\nclass B:\n    def evaluate(self):\n        pass\n\n"
+    index = index_of(tmp_path, {
+        "m.py": classes + "def run():\n    a = A()\n    def inner():\n        with torch.no_grad():\n            a.evaluate()\n    return inner\n",
+    })
+    assert index.function_mode("m.A.evaluate") is GradMode.DISABLED  # `a` is the A that run() made
+    assert index.callers("m.A.evaluate") == ["m.run.inner"] and index.callers("m.B.evaluate") is None
+    index = index_of(tmp_path, {
+        "m.py": classes + ("def rebound():\n    b = B()\n    def inner():\n        nonlocal b\n        b = A()\n"
+                           "    def use():\n        b.evaluate()\n    return inner, use\n"),
+    })
+    # `b` is rebound by another closure: `b.evaluate()` may be any object's, A's too
+    assert index.callers("m.A.evaluate") == ["m.rebound.use"] == index.callers("m.B.evaluate")
+
+
 def test_recursion_and_very_deep_call_chains_end(tmp_path):
     chain = "".join(f"def f{i}(m):\n    f{i + 1}(m)\n\n" for i in range(3000)) + "def f3000(m):\n    f0(m)\n"
     index = index_of(tmp_path, {"deep.py": chain, "top.py": "import torch\nfrom deep import f0\n\nwith torch.no_grad():\n    f0(None)\n"})
@@ -96,3 +111,71 @@ def test_torch_use_through_project_modules(tmp_path):
         "tfonly.py": "import tensorflow as tf\n",
     })
     assert index.uses_torch("glue") and not index.uses_torch("tfonly")
+
+
+READERS = '''
+import math
+import torch
+from torch.nn import functional as F
+from .other import helper
+
+def pure(x, y):
+    z = F.relu(x) + torch.zeros_like(y)
+    return (z * math.pi).sum().item()
+
+def calls_pure(x):
+    return round(pure(x, x)) if x.dim() else len(x)
+
+def in_place(x):
+    x.add_(1)
+
+def aug(x):
+    x += 1
+    return x
+
+def stores(x, box):
+    box.last = x
+
+def calls_argument(f, x):
+    return f(x)
+
+def appends(x, found):
+    found.append(x)
+
+def makes_layer(x):
+    return torch.nn.Linear(3, 3)(x)
+
+def grads(x, y):
+    return torch.autograd.grad(y, x)
+
+def through_other(x):
+    return helper(x)
+
+def even(n, x):
+    return x if n == 0 else odd(n - 1, x)
+
+def odd(n, x):
+    return x.sum() if n == 0 else even(n - 1, x)
+
+def calls_in_place(x):
+    return in_place(x)
+
+@torch.no_grad()
+def decorated(x):
+    return x * 2
+'''
+
+
+def test_functions_that_only_read_their_arguments(tmp_path):
+    index = index_of(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/ops.py": READERS,
+        "pkg/other.py": "import torch\n\ndef helper(x):\n    return torch.tanh(x)\n",
+        "pkg/reexport.py": "from .ops import pure\n",
+    })
+    readers = {name for name in ("pure", "calls_pure", "through_other", "even", "odd") if index.reads_arguments_only(f"pkg.ops.{name}")}
+    assert readers == {"pure", "calls_pure", "through_other", "even", "odd"}
+    assert index.reads_arguments_only("pkg.reexport.pure")  # through a re-export
+    for name in ("in_place", "aug", "stores", "calls_argument", "appends", "makes_layer", "grads", "calls_in_place", "decorated"):
+        assert not index.reads_arguments_only(f"pkg.ops.{name}"), name
+    assert not index.reads_arguments_only("pkg.ops.missing")

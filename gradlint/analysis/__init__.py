@@ -21,7 +21,10 @@
 - `training_state`: which functions leave modules in eval mode, change modes or clear gradients, and
   which module classes compute differently in train and eval mode (GL5); summarised per file and
   answered across files; `training_queries`: the questions GL501-GL503 ask about one file's loops.
+- `argument_effects`: which module-level functions only read their arguments (summarised per file,
+  closed over the call graph by the index), so that another file's helper is no obstacle to GL401.
 - `project`: per-file summaries and the project index, by qualified name: call sites and the grad
-  mode they run in (to a fixpoint), grad-disabling wrappers, Module/Lightning subclasses, torch use.
+  mode they run in (to a fixpoint), grad-disabling wrappers, Module/Lightning subclasses, methods
+  that run forwards (directly or through a submodule's method), torch use.
 - `facts`: `FileFacts`, the one object a rule receives.
 """

@@ -296,6 +296,9 @@ class _RegionCheck:
                 return None
         if self.facts.modules.is_forward(call) or self.facts.modules.is_loss_call(call) or self._callee_functions(call):
             return None
+        qualified = self.facts.symbols.resolve(call.func, self.scope)
+        if qualified is not None and self.facts.index.reads_arguments_only(qualified):
+            return None  # another file's function that only reads what it is given
         for argument in [*call.args, *(k.value for k in call.keywords)]:
             if flags.of(argument) & OUTSIDE:
                 return f"passes `{self.facts.text(argument)}` (made outside) to `{name}`, which this file does not show"

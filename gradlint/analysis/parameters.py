@@ -14,6 +14,7 @@ from functools import cached_property
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.project import call_key
+from gradlint.analysis.training import optimizer_step
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
 from gradlint.analysis.vocabulary import LAYER_PARAMETER_ATTRIBUTES, LEAVING_ATTRIBUTES, SAME_ELEMENTS_BUILTINS, TENSOR_FACTORIES
 
@@ -149,7 +150,16 @@ class ParameterFacts:
                 owners = [self._param_group_owner(p, depth + 1) for p in passed or ()]
                 if owners and all(owners):
                     return owners[0]
+                if passed is None and self._in_optimizer_step(group):
+                    # callers out of view (`x.update(...)` elsewhere may be any object's): in an
+                    # optimizer's own update method, `group["params"]` is a parameter group
+                    return Param(group.id)
         return None
+
+    def _in_optimizer_step(self, name: ast.Name) -> bool:
+        function = self.tree.scope_of(name)
+        return isinstance(function, FUNCTION_TYPES) and isinstance(self.tree.parent(function), ast.ClassDef) \
+            and optimizer_step(function)
 
     def _name_collection(self, name: ast.Name, depth: int):
         """A name bound to a collection of parameters, e.g. `params = list(model.parameters())`."""

@@ -36,7 +36,7 @@ from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BA
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
-from gradlint.analysis import training_state
+from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
 from gradlint.analysis.training import eval_calls_by_scope, setup_name, test_function_name
@@ -71,7 +71,11 @@ class FileSummary:
     aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
     wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
     decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
-    forward_methods: list[str] = field(default_factory=list)  # methods that run a forward of their module
+    # methods that run a forward of their module -> [] when they do so themselves, else the method names
+    # they call on their submodules (`self.encoder.forward_masks(x)`), any of which must run one
+    forward_methods: dict[str, list[str]] = field(default_factory=dict)
+    # module-level functions that only read their arguments -> project functions they call (argument_effects)
+    readers: dict[str, list[str]] = field(default_factory=dict)
     training_state: TrainingState = field(default_factory=lambda: {"functions": {}, "classes": {}})  # GL5 facts
 
     def to_dict(self) -> dict:
@@ -133,6 +137,8 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary.defined.sort()
     summary.forward_methods = _forward_methods(tree, symbols, resolver)
     summary.training_state = training_state.summarize(tree, imports, symbols)
+    if summary.uses_torch:
+        summary.readers = argument_effects.summarize(tree, imports, symbols)
     evaluating = _evaluating_sites(tree, imports)
     for call in tree.calls:
         key = call_key(tree, symbols, call)
@@ -189,11 +195,13 @@ def _result_kept(tree: Tree, call: ast.Call) -> bool:
         current = method_call  # `.mean()`, `.cpu()`: look at what the chain ends in
 
 
-def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> list[str]:
+def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[str]]:
     """Methods (other than `forward`) that run a forward of their own module with grad on:
     `self(x)`, `self.forward(x)`, or `self.actor(x)` where `__init__` made `self.actor` by a
-    constructor call (`get_action`, `encode`, `forward_masks`)."""
-    found = []
+    constructor call (`get_action`, `encode`, `forward_masks`), mapped to []; and methods that
+    call a method of such a submodule (`self.encoder.forward_masks(x)`), mapped to the names
+    called, for the project index to judge."""
+    found: dict[str, list[str]] = {}
     for cls in tree.classes:
         init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
         built = set()
@@ -205,13 +213,37 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> list[str]:
         for method in cls.body:
             if not isinstance(method, FUNCTION_TYPES) or method.name == "forward" or method.name.startswith("__"):
                 continue
+            name = symbols.qualname_of(method)
+            delegated: set[str] = set()
             for node in tree.scope_nodes(method):
-                if isinstance(node, ast.Call) and _runs_own_module(node.func, built):
-                    mode = resolver.mode_at(node) if resolver is not None else None
-                    if mode is None or not mode.grad_off:
-                        found.append(symbols.qualname_of(method))
-                        break
-    return sorted(name for name in found if name)
+                if not isinstance(node, ast.Call):
+                    continue
+                own = _runs_own_module(node.func, built)
+                called = _submodule_method(node.func, built)
+                if not own and called is None:
+                    continue
+                mode = resolver.mode_at(node) if resolver is not None else None
+                if mode is not None and mode.grad_off:
+                    continue
+                if own:
+                    delegated = set()
+                    break
+                delegated.add(called)
+            else:
+                if not delegated:
+                    continue
+            if name:
+                found[name] = sorted(delegated)
+    return found
+
+
+def _submodule_method(func: ast.AST, built: set[str]) -> str | None:
+    """`m` of `self.encoder.m(...)` where `__init__` built `self.encoder`."""
+    if isinstance(func, ast.Attribute) and not func.attr.startswith("__"):
+        owner = func.value
+        if isinstance(owner, ast.Attribute) and owner.attr in built and isinstance(owner.value, ast.Name) and owner.value.id == "self":
+            return func.attr
+    return None
 
 
 def _runs_own_module(func: ast.AST, built: set[str]) -> bool:
@@ -255,8 +287,8 @@ def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
         made = symbols.resolve(receiver.func, scope)
         if made is not None:
             return f"{made}.{method}"
-    elif isinstance(receiver, ast.Name) and receiver.id in symbols.local_names(scope):
-        made = _constructed_class(tree, symbols, scope, receiver.id)
+    elif isinstance(receiver, ast.Name) and (binder := _binding_scope(tree, symbols, scope, receiver.id)) is not None:
+        made = _constructed_class(tree, symbols, binder, receiver.id)
         if made is not None:
             return f"{made}.{method}"
     else:
@@ -264,6 +296,20 @@ def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
         if resolved is not None:
             return resolved  # `module.function()` through an import
     return MAYBE + method
+
+
+def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> ast.AST | None:
+    """The function that binds `name` as seen from `scope`: the scope itself, or for a closure
+    (`def bar_update(...): pbar.update(n)` inside the function that made `pbar`) the nearest
+    enclosing function that binds it; None at module level or when no function does."""
+    while isinstance(scope, (*FUNCTION_TYPES, ast.Lambda)):
+        if name in symbols.local_names(scope):
+            rebound = any(isinstance(n, ast.Nonlocal) and name in n.names for n in ast.walk(scope) if n is not scope)
+            return None if rebound else scope
+        if any(isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in tree.scope_nodes(scope)):
+            return None
+        scope = tree.scope_of(scope)
+    return None
 
 
 def _constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
@@ -509,8 +555,9 @@ class ProjectIndex:
         self._torch_modules: set[str] = set()
         self._imports: dict[str, set[str]] = {}
         self._methods: dict[str, set[str]] = {}  # bare method name -> qualified methods
-        self._forward_methods: set[str] = set()
+        self._forward_delegates: dict[str, list[str]] = {}
         self._training_states: list[dict] = []
+        self._readers: dict[str, list[str]] = {}
         bases: dict[str, set[str]] = {}
         for summary in summaries:
             self.defined.update(summary.defined)
@@ -520,8 +567,9 @@ class ProjectIndex:
             self._aliases.update(summary.aliases)
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
-            self._forward_methods.update(summary.forward_methods)
+            self._forward_delegates.update(summary.forward_methods)
             self._training_states.append(summary.training_state)
+            self._readers.update(summary.readers)
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
             self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
@@ -608,6 +656,22 @@ class ProjectIndex:
         method of that name does (`agent.get_action(obs)` where `get_action` runs `self.actor(...)`)."""
         candidates = self._methods.get(method)
         return bool(candidates) and candidates <= self._forward_methods
+
+    @cached_property
+    def _forward_methods(self) -> frozenset[str]:
+        """Methods that run a forward: directly, or through a submodule's method that does
+        (kept while some name they call is run only by such methods, one of them direct)."""
+        direct = {name for name, called in self._forward_delegates.items() if not called}
+        found = set(self._forward_delegates)
+        changed = True
+        while changed:
+            changed = False
+            for name, called in self._forward_delegates.items():
+                if name in found and called and not any(
+                        (candidates := self._methods.get(m)) and candidates <= found and candidates & direct for m in called):
+                    found.discard(name)
+                    changed = True
+        return frozenset(found)
 
     # -- grad mode -------------------------------------------------------------------
 
@@ -758,6 +822,27 @@ class ProjectIndex:
                 setup.add(name)
                 pending.extend(dependents.get(name, ()))
         return setup
+
+    # -- argument effects (analysis/argument_effects.py) ---------------------------------
+
+    def reads_arguments_only(self, function: str) -> bool:
+        """Does calling the function only read what it is given: no in-place update, no store,
+        no call of anything that might do more (its project callees read only, too)?"""
+        return self.canonical(function) in self._readers_closed
+
+    @cached_property
+    def _readers_closed(self) -> frozenset[str]:
+        """The readers whose project callees are all readers, to a fixpoint (recursion stays in)."""
+        callees = {name: [self.canonical(c) for c in found] for name, found in self._readers.items()}
+        readers = set(callees)
+        changed = True
+        while changed:
+            changed = False
+            for name in list(readers):
+                if any(c not in readers for c in callees[name]):
+                    readers.discard(name)
+                    changed = True
+        return frozenset(readers)
 
     # -- training state (GL5: analysis/training_state.py) ----------------------------------
 

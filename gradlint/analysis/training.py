@@ -231,7 +231,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "optimizer"
     if method in CLIPPING_METHODS:
         return "clipping"
-    if function is not None and (_optimizer_step(function) or _run_only_by_optimizer_steps(facts, function)):
+    if function is not None and (optimizer_step(function) or _run_only_by_optimizer_steps(facts, function)):
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
@@ -263,7 +263,7 @@ def _made_here(facts, scope: ast.AST, name: str) -> bool:
                for node in facts.tree.scope_nodes(scope))
 
 
-def _optimizer_step(function) -> bool:
+def optimizer_step(function) -> bool:
     """An optimizer's `step` or update function: named so, and reading the optimizer's state."""
     return OPTIMIZER_STEP_NAME.match(function.name) is not None and _reads_optimizer_state(function)
 
@@ -276,7 +276,7 @@ def _run_only_by_optimizer_steps(facts, function: ast.AST) -> bool:
     if not callers:
         return False
     by_name = facts.symbols.definitions_by_name
-    return all(caller in by_name and caller != name and _optimizer_step(by_name[caller]) for caller in callers)
+    return all(caller in by_name and caller != name and optimizer_step(by_name[caller]) for caller in callers)
 
 
 def _reads_optimizer_state(function) -> bool:

@@ -1,0 +1,123 @@
+"""Which module-level functions only read their arguments: the summary other files ask about.
+
+A call `helper(pred, truth)` of a function defined in another file is opaque to
+the one-file analyses: it may update the tensors it is given in place, keep them,
+or train the model it gets. This summary says, for each module-level function of
+a file, whether its own body does none of that: it binds only plain local names,
+calls only torch ops that make new tensors, non-in-place tensor methods, Python
+builtins that keep nothing, exceptions, and project functions (listed, so that
+the project index can require them to be readers too, to a fixpoint).
+
+Anything else (an in-place method, an augmented assignment, a store into an
+attribute or an item, `global`, a `with` block, a generator, a call of an argument
+or of anything the file cannot name) makes the function not a reader. A miss
+here only keeps a finding quiet; it never makes one.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+from gradlint.analysis.names import ImportTable
+from gradlint.analysis.symbols import Symbols
+from gradlint.analysis.tree import Tree
+from gradlint.analysis.vocabulary import (
+    ARITHMETIC_BUILTINS,
+    GRAD_NEEDING_FUNCTIONS,
+    GRAD_NEEDING_METHODS,
+    GRAD_MODE_CONTEXTS,
+    PASSING_BUILTINS,
+    PYTHON_BUILTINS,
+    PYTHON_VALUE_METHODS,
+    STRING_FORMATTERS,
+    TENSOR_OP_METHODS,
+    TORCH_ROOTS,
+)
+
+# builtins a reader may call: they return values and keep none of their arguments
+# (`getattr` hands out an attribute, which is reading; `setattr` is not here)
+READING_BUILTINS = PYTHON_BUILTINS | ARITHMETIC_BUILTINS | PASSING_BUILTINS
+# methods a reader may call on anything: tensor ops that return new tensors or views, value reads, str formatting
+READING_METHODS = (TENSOR_OP_METHODS | PYTHON_VALUE_METHODS | STRING_FORMATTERS) - GRAD_NEEDING_METHODS
+# torch namespaces whose functions change state, build modules or need grad
+STATEFUL_TORCH = ("torch.nn.init.", "torch.distributed.", "torch.autograd.", "torch.optim.", "torch.cuda.", "torch.random.")
+_NOT_READING = (ast.Global, ast.Nonlocal, ast.With, ast.AsyncWith, ast.Yield, ast.YieldFrom, ast.Await,
+                ast.AugAssign, ast.Delete, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def summarize(tree: Tree, imports: ImportTable, symbols: Symbols) -> dict[str, list[str]]:
+    """Qualified name of each module-level function that only reads its arguments -> the project
+    functions it calls (each must be a reader too)."""
+    readers: dict[str, list[str]] = {}
+    for function in tree.module.body:
+        if not isinstance(function, ast.FunctionDef) or function.decorator_list:
+            continue  # a decorator may run the body anywhere, under any mode
+        callees = _callees_of_reader(function, imports, symbols)
+        name = symbols.qualname_of(function)
+        if callees is not None and name is not None:
+            readers[name] = sorted(callees)
+    return readers
+
+
+def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols: Symbols) -> set[str] | None:
+    """The project functions the body calls, or None when the body does more than read."""
+    local = symbols.local_names(function)
+    callees: set[str] = set()
+    for stmt in function.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, _NOT_READING):
+                return None
+            if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                return None
+            if isinstance(node, ast.keyword) and node.arg in ("out", "requires_grad"):
+                return None
+            if isinstance(node, ast.Call):
+                callee = _reading_call(node, function, local, imports, symbols)
+                if callee is False:
+                    return None
+                if isinstance(callee, str):
+                    callees.add(callee)
+    return callees
+
+
+def _reading_call(call: ast.Call, function, local: frozenset[str], imports: ImportTable, symbols: Symbols) -> bool | str:
+    """True for a call that only reads, a qualified name for a project function's (judged by the
+    index), False for anything else."""
+    func = call.func
+    torch_name = imports.qualname(func)
+    if torch_name is not None and torch_name.split(".")[0] in TORCH_ROOTS:
+        return _reading_torch_call(torch_name)
+    if isinstance(func, ast.Name):
+        if func.id in local:
+            return False  # an argument or a local object called: it may do anything
+        resolved = symbols.resolve(func, function)
+        if resolved is not None:
+            return resolved
+        return func.id in READING_BUILTINS or _is_exception(func.id)
+    if isinstance(func, ast.Attribute):
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id not in local:
+            resolved = symbols.resolve(func, function)
+            if resolved is not None and resolved.startswith("math."):
+                return True
+            if resolved is not None:
+                return resolved  # `module.function(...)` through an import, or a class of this file
+        return func.attr in READING_METHODS and not func.attr.endswith("_")
+    return False
+
+
+def _reading_torch_call(qualified: str) -> bool:
+    last = qualified.rsplit(".", 1)[-1]
+    if last.endswith("_") or last[:1].isupper():
+        return False  # in place, or a class (a module, a parameter, a grad-mode object)
+    if qualified in GRAD_MODE_CONTEXTS or qualified.startswith(GRAD_NEEDING_FUNCTIONS) or qualified.startswith(STATEFUL_TORCH):
+        return False
+    return qualified not in ("torch.set_grad_enabled", "torch.save", "torch.load", "torch.manual_seed")
+
+
+def _is_exception(name: str) -> bool:
+    found = getattr(builtins, name, None)
+    return isinstance(found, type) and issubclass(found, BaseException)
