@@ -270,6 +270,13 @@ def _base_label(imports: ImportTable, symbols: Symbols, base: ast.AST) -> str | 
 
 def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
     """The qualified name a call reaches, `?m` for a method of an unknown receiver, None for neither."""
+    known = symbols.call_keys
+    if call not in known:
+        known[call] = _call_key(tree, symbols, call)
+    return known[call]
+
+
+def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
     func = call.func
     method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
     if method is None or method in UNINDEXED or method.startswith("__"):
@@ -301,13 +308,13 @@ def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
 def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> ast.AST | None:
     """The function that binds `name` as seen from `scope`: the scope itself, or for a closure
     (`def bar_update(...): pbar.update(n)` inside the function that made `pbar`) the nearest
-    enclosing function that binds it; None at module level or when no function does."""
+    enclosing function that binds it; None at module level, when no function does, or when a
+    `global` or `nonlocal` statement lets other code rebind it."""
+    if any(name in declared.names for declared in tree.nodes(ast.Global, ast.Nonlocal)):
+        return None
     while isinstance(scope, (*FUNCTION_TYPES, ast.Lambda)):
         if name in symbols.local_names(scope):
-            rebound = any(isinstance(n, ast.Nonlocal) and name in n.names for n in ast.walk(scope) if n is not scope)
-            return None if rebound else scope
-        if any(isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names for n in tree.scope_nodes(scope)):
-            return None
+            return scope
         scope = tree.scope_of(scope)
     return None
 
