@@ -11,7 +11,6 @@ Standard output is strict UTF-8 (PYTHONIOENCODING) so that an unescaped name fai
 
 import json
 import os
-import pathlib
 import subprocess
 import sys
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -21,7 +20,7 @@ from samples import BAD  # GL301 on line 6, GL302 on line 10
 
 from gradlint.report import encodable, printable
 
-SARIF_SCHEMA = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+from samples import NO_SARIF_SCHEMA, SARIF_SCHEMA
 
 NEWLINE = b"new\nline.py"
 NOT_UTF8 = b"caf\xe9.py"  # latin-1 bytes: invalid UTF-8
@@ -87,7 +86,7 @@ def test_sarif_validates_and_its_uris_lead_to_the_files(project):
     for uri in uris:
         assert os.path.isfile(os.path.join(os.fsencode(project), unquote_to_bytes(uri)))
     if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"{SARIF_SCHEMA} is absent: URIs checked, schema validation skipped")
+        pytest.skip(f"URIs checked; {NO_SARIF_SCHEMA}")
 
 
 def test_lsp_uris_lead_to_the_files(project):

@@ -16,11 +16,9 @@ import pytest
 from gradlint.finding import Applicability, Edit, Finding, Fix, Position
 from gradlint.report import ReportContext, render
 from gradlint.rules import all_rules
+from samples import NO_SARIF_SCHEMA, NO_SCORE_CASES, SARIF_SCHEMA, SCORE_CASES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
-SCORE_CASES = SHARED / "bin" / "score-cases"
 
 # GL301 on line 6 (safe fix), GL302 on line 10 (safe fix), GL402 on line 16 (unsafe fix)
 BAD = textwrap.dedent("""\
@@ -164,7 +162,7 @@ def test_json_round_trips_through_finding():
     assert Finding.from_dict(data) == original
 
 
-@pytest.mark.skipif(not SCORE_CASES.is_file(), reason=f"{SCORE_CASES} is absent (the shared folder is not next to the project)")
+@pytest.mark.skipif(not SCORE_CASES.is_file(), reason=NO_SCORE_CASES)
 def test_score_cases_reads_the_json(tmp_path):
     case = tmp_path / "case.py"
     case.write_text(BAD.replace("p.clamp_(-1, 1)", "p.clamp_(-1, 1)  # expect: GL301")
@@ -181,7 +179,7 @@ def test_score_cases_reads_the_json(tmp_path):
 
 def test_sarif_validates_against_the_schema(report):
     if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"{SARIF_SCHEMA} is absent: the SARIF schema lives in ../shared/schemas next to the project")
+        pytest.skip(NO_SARIF_SCHEMA)
     import jsonschema
 
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))

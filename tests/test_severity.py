@@ -4,7 +4,6 @@ the summary's wording, `--fail-on` and the cache."""
 from __future__ import annotations
 
 import json
-import pathlib
 import textwrap
 
 import pytest
@@ -14,7 +13,7 @@ from gradlint.report import ReportContext, render
 from gradlint.rules import all_rules
 from gradlint.rules.base import default_severity
 
-SARIF_SCHEMA = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+from samples import NO_SARIF_SCHEMA, SARIF_SCHEMA
 
 # GL301 on line 6 (error), GL101 on line 13 (warning), GL401 on line 18 (info)
 MIXED = textwrap.dedent("""\
@@ -153,7 +152,7 @@ def test_sarif_levels_follow_severity_and_validate(check):
     assert (defaults["GL000"], defaults["GL301"], defaults["GL101"], defaults["GL401"], defaults["GL402"]) == (
         "error", "error", "warning", "note", "warning")
     if not SARIF_SCHEMA.is_file():
-        pytest.skip("levels checked; the SARIF schema (shared/schemas beside the project folder) is absent")
+        pytest.skip(f"levels checked; {NO_SARIF_SCHEMA}")
     import jsonschema
 
     jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
