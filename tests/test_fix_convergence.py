@@ -3,7 +3,7 @@
 import ast
 
 from gradlint import engine
-from gradlint.finding import Applicability, Edit, Position
+from gradlint.finding import Applicability, Edit
 from gradlint.fixes import make_fix
 from gradlint.rules.base import Rule
 
