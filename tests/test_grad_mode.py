@@ -147,6 +147,8 @@ def test_set_grad_enabled_false_as_statement():
 
 
 def test_set_grad_enabled_false_in_a_try_body_holds_after_it():
+    # `finally` also runs when the body raised before the statement: there the mode is either;
+    # after the try only the body's normal end goes on
     assert modes("""
         import torch
         def f():
@@ -155,7 +157,44 @@ def test_set_grad_enabled_false_in_a_try_body_holds_after_it():
             finally:
                 probe("finally")
             probe("after try")
-    """) == {"finally": DISABLED, "after try": DISABLED}
+    """) == {"finally": UNKNOWN, "after try": DISABLED}
+
+
+def test_a_grad_mode_block_restores_the_mode_it_found_even_when_its_body_set_it():
+    assert modes("""
+        import torch
+        def f():
+            torch.set_grad_enabled(False)
+            with torch.enable_grad():
+                probe("in block")
+                torch.set_grad_enabled(False)
+                probe("set in block")
+            probe("after block")
+            with open("log") as log:
+                torch.set_grad_enabled(True)
+            probe("after plain block")
+    """) == {"in block": ENABLED, "set in block": DISABLED, "after block": DISABLED, "after plain block": ENABLED}
+
+
+def test_a_file_that_sets_the_mode_by_statement_keeps_its_blocks_decorators_and_classes():
+    assert modes("""
+        import torch
+        torch.set_grad_enabled(False)
+        probe("module")
+        class Model:
+            probe("class body")
+            @torch.enable_grad()
+            def method(self):
+                probe("decorated method")
+                with torch.no_grad():
+                    probe("block in method")
+        def helper():
+            probe("function")
+            with torch.no_grad():
+                return
+                probe("after return")
+    """) == {"module": DISABLED, "class body": DISABLED, "decorated method": ENABLED, "block in method": DISABLED,
+             "function": ENABLED, "after return": DISABLED}
 
 
 def test_set_grad_enabled_false_in_one_branch_leaves_the_mode_unknown_after_it():

@@ -9,7 +9,9 @@ simple statement. The solver owns control flow, once for all of them:
 - `for`/`while`: iterated to a fixed point, `break` and `continue` followed,
   `else` run when the loop ends normally; `while True:` ends only by `break`;
 - `try`: a handler may start from the state before any statement of the body
-  (or after it); `finally` runs after every way out;
+  (or after it); `finally` runs after every way out, and what follows the try sees
+  it run after the ways that continue (the body or `else`, a handler);
+- `with`: the items' expressions, then the body; `leave` says what the exit restores;
 - `return`, `raise`: nothing after them in the block runs (state `None`);
 - nested functions and classes are single statements that bind their name.
 
@@ -63,6 +65,11 @@ class ForwardAnalysis(Generic[State]):
         context expression, a `match` subject."""
         return state
 
+    def leave(self, stmt: ast.stmt, entry: State, end: State) -> State:
+        """The state after a `with` statement whose body ended in `end`, given the state `entry`
+        before it (a context manager's `__exit__` may restore what it found)."""
+        return end
+
     # -- the solver ----------------------------------------------------------------
 
     def run(self, body: list[ast.stmt], state: State | None) -> State | None:
@@ -93,10 +100,12 @@ class ForwardAnalysis(Generic[State]):
         if isinstance(stmt, ast.While):
             return self._loop(stmt, state)
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            entry = state
             for item in stmt.items:
                 state = self.header(stmt, item.context_expr, state)
                 state = self.bind(stmt, item.optional_vars, state)
-            return self.run(stmt.body, state)
+            end = self.run(stmt.body, state)
+            return None if end is None else self.leave(stmt, entry, end)
         if isinstance(stmt, (ast.Try, ast.TryStar)):
             return self._try(stmt, state)
         if isinstance(stmt, ast.Match):
@@ -149,9 +158,10 @@ class ForwardAnalysis(Generic[State]):
             entry = self.bind(stmt, ast.Name(id=handler.name, ctx=ast.Store()) if handler.name else None, raised)
             after = self._join(after, self.run(handler.body, entry))
         if stmt.finalbody:
-            # finally runs on every way out; what follows the try runs only if one way continues
-            final = self.run(stmt.finalbody, self._join(after, raised))
-            return final if after is not None else None
+            # finally runs on every way out (its statements see them all); what follows the try is
+            # reached only by the ways that continue, so it sees finally run after those alone
+            self.run(stmt.finalbody, self._join(after, raised))
+            return self.run(stmt.finalbody, after) if after is not None else None
         return after
 
     def _match(self, stmt: ast.Match, state: State) -> State | None:

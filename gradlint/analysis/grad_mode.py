@@ -13,8 +13,9 @@ import enum
 from functools import cached_property
 from typing import Callable
 
+from gradlint.analysis.dataflow import ForwardAnalysis
 from gradlint.analysis.names import ImportTable
-from gradlint.analysis.tree import FUNCTION_TYPES, Tree, block_of, is_false, is_true
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_false, is_true
 
 
 class GradMode(str, enum.Enum):
@@ -145,21 +146,54 @@ def meet_modes(modes) -> GradMode | None:
     return GradMode.INFERENCE if all(m is GradMode.INFERENCE for m in modes) else GradMode.DISABLED
 
 
+# the mode of a body whose callers decide (while the project index is built)
+_INHERIT = object()
+
+
+def _concrete(mode) -> GradMode:
+    """A mode to apply a change to: an inherited mode counts as enabled, as in most callers."""
+    return GradMode.ENABLED if mode is None or mode is _INHERIT else mode
+
+
+class _GradModeFlow(ForwardAnalysis):
+    """The grad mode statement by statement through one body: `set_grad_enabled(False)` as a
+    statement changes it from there on, a grad-mode `with` block sets it for its body and
+    restores it after, branches that disagree leave it unknown."""
+
+    def __init__(self, resolver: "GradModeResolver", unit: ast.AST):
+        super().__init__()
+        self.resolver = resolver
+        self.unit = unit
+        self.entry = _INHERIT
+
+    def join(self, a, b):
+        return a if a == b else GradMode.UNKNOWN
+
+    def transfer(self, stmt: ast.stmt, state):
+        effect = set_grad_statement(self.resolver.imports, stmt)
+        return effect(_concrete(state)) if effect is not None else state
+
+    def header(self, stmt: ast.stmt, expr: ast.AST, state):
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            effect = self.resolver.effect(expr, False, self.resolver.tree.scope_of(stmt))
+            if effect is not None:
+                return effect(_concrete(state))
+        return state
+
+    def leave(self, stmt: ast.stmt, entry, end):
+        # torch's grad-mode context managers restore on exit the mode they found
+        scope = self.resolver.tree.scope_of(stmt)
+        if any(self.resolver.effect(item.context_expr, False, scope) is not None for item in stmt.items):
+            return entry
+        return end
+
+
 def _then(first: Effect | None, second: Effect | None) -> Effect | None:
     if first is None:
         return second
     if second is None:
         return first
     return lambda outer: second(first(outer))
-
-
-def _join(a: Effect | None, b: Effect | None) -> Effect | None:
-    """Either path may have run: the mode is known only where both agree (None: no change)."""
-    if a is None and b is None:
-        return None
-    a = a or (lambda outer: outer)
-    b = b or (lambda outer: outer)
-    return lambda outer: a(outer) if a(outer) == b(outer) else GradMode.UNKNOWN
 
 
 class GradModeResolver:
@@ -178,6 +212,7 @@ class GradModeResolver:
         # the effect of the project's own wrappers (`@smart_inference_mode()`, `with evaluating:`)
         self.project_effect = project_effect
         self._before: dict[ast.stmt, GradMode | None] = {}
+        self._flows: dict[ast.AST, _GradModeFlow] = {}
 
     def effect(self, expr: ast.AST, as_decorator: bool, scope: ast.AST) -> Effect | None:
         """How a `with` item or decorator changes the mode: torch's own, or a project wrapper."""
@@ -202,106 +237,63 @@ class GradModeResolver:
     def mode_before(self, stmt: ast.stmt) -> GradMode | None:
         if stmt in self._before:
             return self._before[stmt]
-        mode = self._compute_before(stmt)
+        if self._statements_set_grad:
+            mode = self._flow_mode(stmt)
+        else:
+            mode = self._nested_mode(stmt)
         self._before[stmt] = mode
         return mode
 
     @cached_property
     def _statements_set_grad(self) -> bool:
-        """Does the file change the grad mode by statement anywhere? (Most files don't: skip the search.)"""
+        """Does the file change the grad mode by statement anywhere? (Most files don't: the
+        blocks and decorators around a statement then decide alone.)"""
         return any(set_grad_statement(self.imports, node) for node in self.tree.nodes(ast.Expr))
 
-    def _compute_before(self, stmt: ast.stmt) -> GradMode | None:
-        if self._statements_set_grad:
-            found = block_of(self.tree, stmt)
-            if found is not None:
-                block, index = found
-                for earlier in reversed(block[:index]):
-                    effect = set_grad_statement(self.imports, earlier) or self._exit_effect(earlier)
-                    if effect is not None:
-                        outer = self.mode_before(earlier)
-                        return effect(outer if outer is not None else GradMode.ENABLED)
+    def _nested_mode(self, stmt: ast.stmt) -> GradMode | None:
+        """The mode the `with` blocks, decorators and callers around a statement give it."""
         parent = self.tree.parent(stmt)
-        if self._statements_set_grad and parent is not None:
-            entry = self._block_entry(parent, stmt)
-            if entry is not None:
-                return entry
         if parent is None or isinstance(parent, ast.Module):
             return GradMode.ENABLED
         if isinstance(parent, FUNCTION_TYPES):
             return self.function_mode(parent)
-        if isinstance(parent, ast.ClassDef):
-            return self.mode_before(parent)
         if isinstance(parent, (ast.With, ast.AsyncWith)) and any(s is stmt for s in parent.body):
-            mode = self.mode_before(parent)
-            scope = self.tree.scope_of(parent)
-            for item in parent.items:
-                effect = self.effect(item.context_expr, False, scope)
-                if effect is not None:
-                    mode = effect(mode if mode is not None else GradMode.ENABLED)
-            return mode
+            return self._entered(parent, self.mode_before(parent))
         if isinstance(parent, ast.stmt):
             return self.mode_before(parent)
         # an except handler or match case: its statement's parent
         return self.mode_before(self.tree.statement_of(parent))
 
-    # -- statements that set the mode inside nested blocks ----------------------------
-
-    def _sequence_effect(self, stmts) -> Effect | None:
-        """The mode change a run of statements makes, None when it makes none."""
-        effects = []
-        for stmt in stmts:
-            effect = set_grad_statement(self.imports, stmt) or self._exit_effect(stmt)
+    def _entered(self, with_node: ast.stmt, mode: GradMode | None) -> GradMode | None:
+        """The mode in a `with` statement's body, given the mode before it."""
+        scope = self.tree.scope_of(with_node)
+        for item in with_node.items:
+            effect = self.effect(item.context_expr, False, scope)
             if effect is not None:
-                effects.append(effect)
-        if not effects:
-            return None
+                mode = effect(_concrete(mode))
+        return mode
 
-        def run(outer: GradMode) -> GradMode:
-            for effect in effects:
-                outer = effect(outer)
-            return outer
-
-        return run
-
-    def _exit_effect(self, stmt: ast.stmt) -> Effect | None:
-        """How the mode after a compound statement differs from the mode before it."""
-        if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)) or not any(
-            isinstance(getattr(stmt, f, None), list) for f in ("body", "orelse", "finalbody", "handlers")
-        ):
-            return None
-        if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            if any(context_effect(self.imports, item.context_expr) for item in stmt.items):
-                return None  # a grad-mode block restores the mode it found on exit
-            return self._sequence_effect(stmt.body)
-        if isinstance(stmt, ast.If):
-            return _join(self._sequence_effect(stmt.body), self._sequence_effect(stmt.orelse))
-        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            # the body runs any number of times, the else after it
-            return _join(None, _then(self._sequence_effect(stmt.body), self._sequence_effect(stmt.orelse)))
-        if isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
-            body = _then(self._sequence_effect(stmt.body), self._sequence_effect(stmt.orelse))
-            for handler in stmt.handlers:
-                body = _join(body, self._sequence_effect(handler.body))
-            return _then(body, self._sequence_effect(stmt.finalbody))
-        return None
-
-    def _block_entry(self, parent: ast.AST, stmt: ast.stmt) -> GradMode | None:
-        """The mode at the start of a nested block when earlier code of the compound changed it."""
-        if isinstance(parent, (ast.For, ast.AsyncFor, ast.While)) and any(s is stmt for s in parent.body):
-            effect = self._sequence_effect(parent.body)
-            if effect is None:
-                return None
-            entry = self.mode_before(parent) or GradMode.ENABLED
-            # later iterations start where the previous one ended
-            return entry if effect(entry) == entry else GradMode.UNKNOWN
-        if isinstance(parent, ast.Try) and any(s is stmt for s in parent.finalbody):
-            # judged as after the body completed: the common path
-            effect = self._sequence_effect(parent.body)
-            if effect is None:
-                return None
-            return effect(self.mode_before(parent) or GradMode.ENABLED)
-        return None
+    def _flow_mode(self, stmt: ast.stmt) -> GradMode | None:
+        """The mode before a statement of a file that sets it by statement, from the dataflow
+        solver run over the body the statement is in (a function's, a class's, the module's)."""
+        unit = next((a for a in self.tree.ancestors(stmt) if isinstance(a, (*FUNCTION_TYPES, ast.ClassDef, ast.Module))), None)
+        if unit is None:
+            return GradMode.ENABLED
+        flow = self._flows.get(unit)
+        if flow is None:
+            if isinstance(unit, ast.Module):
+                entry = GradMode.ENABLED
+            elif isinstance(unit, ast.ClassDef):
+                entry = self.mode_before(unit)
+            else:
+                entry = self.function_mode(unit)
+            flow = self._flows[unit] = _GradModeFlow(self, unit)
+            flow.entry = _INHERIT if entry is None else entry
+            flow.run(unit.body, flow.entry)
+        found = flow.before.get(stmt)
+        if found is None:
+            return self._nested_mode(stmt)  # after a return (never runs): judged by its blocks alone
+        return None if found is _INHERIT else found
 
     def mode_at(self, node: ast.AST) -> GradMode | None:
         """The grad mode node runs in (None: inherited from an unknown caller)."""
