@@ -155,30 +155,58 @@ def call_slots(call: ast.Call, names: set[str] | None = None) -> list[list]:
     return slots
 
 
-def _function_summary(tree, symbols, function) -> dict:
+class _Occurrences:
+    """What the summaries look for, found in one pass over the file's indexed nodes and filed
+    under every function and class that contains each node (a nested function's nodes count for
+    the functions around it too, as when each body is walked whole)."""
+
+    def __init__(self, tree):
+        self.clearing: set[ast.AST] = set()  # functions with a gradient-clearing node
+        self.mode_calls: dict[ast.AST, list[ast.Call]] = {}  # function -> `.eval()`/`.train()` calls in it
+        self.own_calls: dict[ast.AST, list[ast.Call]] = {}  # function -> calls directly in its body
+        self.class_nodes: dict[ast.AST, list[ast.AST]] = {}  # class -> its `.training` reads, calls, attribute stores
+        containers = (*FUNCTION_TYPES, ast.ClassDef)
+        clearing_kinds = (ast.Name, ast.Attribute, ast.Call, ast.keyword, ast.Assign, ast.Delete, ast.AugAssign, ast.AnnAssign)
+        for node in tree.nodes(*clearing_kinds):
+            if clears_gradients(node):
+                self.clearing.update(a for a in tree.ancestors(node) if isinstance(a, FUNCTION_TYPES))
+        for call in tree.calls:
+            around = [a for a in tree.ancestors(call) if isinstance(a, containers)]
+            functions = [a for a in around if not isinstance(a, ast.ClassDef)]
+            if mode_call(call) is not None:
+                for function in functions:
+                    self.mode_calls.setdefault(function, []).append(call)
+            elif functions:
+                self.own_calls.setdefault(functions[0], []).append(call)
+            for cls in around:
+                if isinstance(cls, ast.ClassDef):
+                    self.class_nodes.setdefault(cls, []).append(call)
+        for node in tree.nodes(ast.Attribute, ast.Assign):
+            if isinstance(node, ast.Attribute) and not (node.attr == "training" and isinstance(node.ctx, ast.Load)):
+                continue
+            if isinstance(node, ast.Assign) and not any(isinstance(t, ast.Attribute) for t in node.targets):
+                continue
+            for cls in tree.ancestors(node):
+                if isinstance(cls, ast.ClassDef):
+                    self.class_nodes.setdefault(cls, []).append(node)
+
+
+def _function_summary(tree, symbols, function, found: _Occurrences) -> dict:
     from gradlint.analysis.project import call_key
 
     params = positional_parameters(function)
     names = set(params) | {"self"}
-    evaluated, trained, modes, trains, clears, calls = set(), set(), False, False, False, []
-    for node in walk(function):
-        if clears_gradients(node):
-            clears = True
-        if not isinstance(node, ast.Call):
-            continue
-        mode = mode_call(node)
-        if mode is not None:
-            modes = True
-            path = dotted(node.func.value)
-            if mode == "train":
-                trains = True
-                if path is not None:
-                    trained.add(path)
-            elif _rooted(path, names) and unconditional(tree, node, function):
-                evaluated.add(path)
-            continue
-        if tree.function_of(node) is not function:
-            continue  # a nested function's calls are its own
+    evaluated, trained, modes, trains, calls = set(), set(), False, False, []
+    for node in found.mode_calls.get(function, ()):
+        modes = True
+        path = dotted(node.func.value)
+        if mode_call(node) == "train":
+            trains = True
+            if path is not None:
+                trained.add(path)
+        elif _rooted(path, names) and unconditional(tree, node, function):
+            evaluated.add(path)
+    for node in found.own_calls.get(function, ()):
         key = call_key(tree, symbols, node)
         if key is not None:
             calls.append([key, call_slots(node, names), unconditional(tree, node, function)])
@@ -187,7 +215,8 @@ def _function_summary(tree, symbols, function) -> dict:
     if evaluated:  # a parameter bound anew (`model = copy.deepcopy(model)`) is no longer the caller's module
         rebound = {n.id for n in walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         evaluated = {path for path in evaluated if path.split(".")[0] not in rebound}
-    return {"params": params, "eval": sorted(evaluated), "modes": modes, "trains": trains, "clears": clears, "calls": calls}
+    return {"params": params, "eval": sorted(evaluated), "modes": modes, "trains": trains,
+            "clears": function in found.clearing, "calls": calls}
 
 
 def layer_sensitivity(imports, call: ast.Call) -> bool | None:
@@ -216,7 +245,7 @@ def layer_sensitivity(imports, call: ast.Call) -> bool | None:
     return False
 
 
-def _class_summary(tree, imports, symbols, cls: ast.ClassDef) -> dict:
+def _class_summary(tree, imports, symbols, cls: ast.ClassDef, found: _Occurrences) -> dict:
     sensitive, opaque, parts = False, False, set()
     for base in cls.bases:
         name = imports.qualname(base)
@@ -232,7 +261,7 @@ def _class_summary(tree, imports, symbols, cls: ast.ClassDef) -> dict:
                 parts.add(resolved)
             else:
                 opaque = True  # a base from another package (PreTrainedModel, a framework's class)
-    for node in walk(cls):
+    for node in found.class_nodes.get(cls, ()):
         if isinstance(node, ast.Attribute) and node.attr == "training" and isinstance(node.ctx, ast.Load):
             sensitive = True
         elif isinstance(node, ast.Call):
@@ -290,11 +319,12 @@ def _handed_in(tree, value: ast.AST) -> bool:
 
 def summarize(tree, imports, symbols) -> TrainingState:
     functions, classes = {}, {}
+    found = _Occurrences(tree)
     for definition, name in symbols.qualified.items():
         if isinstance(definition, FUNCTION_TYPES):
-            functions[name] = _function_summary(tree, symbols, definition)
+            functions[name] = _function_summary(tree, symbols, definition, found)
         elif isinstance(definition, ast.ClassDef):
-            classes[name] = _class_summary(tree, imports, symbols, definition)
+            classes[name] = _class_summary(tree, imports, symbols, definition, found)
     return {"functions": functions, "classes": classes}
 
 
