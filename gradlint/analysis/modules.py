@@ -46,6 +46,7 @@ class ModuleFacts:
         self.facts = facts
         self.tree = facts.tree
         self.imports = facts.imports
+        self._callees: dict[ast.Call, ast.AST | None] = {}  # what `callee` found, per call
 
     # -- classes ---------------------------------------------------------------
 
@@ -215,6 +216,12 @@ class ModuleFacts:
 
     def callee(self, call: ast.Call) -> ast.AST | None:
         """The module object a forward call runs, or None when call is not a forward."""
+        known = self._callees
+        if call not in known:
+            known[call] = self._callee(call)
+        return known[call]
+
+    def _callee(self, call: ast.Call) -> ast.AST | None:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "forward":
             return func.value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cached_property
 
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import (
@@ -52,6 +53,18 @@ class ScopeBindings:
 
     def _add(self, name: str, binding: Binding) -> None:
         self.names.setdefault(name, []).append(binding)
+
+    @cached_property
+    def readers(self) -> dict[str, set[str]]:
+        """Name -> the names one of whose bound values reads it (what to look at again when it changes)."""
+        found: dict[str, set[str]] = {}
+        for name, bindings in self.names.items():
+            for binding in bindings:
+                if binding.value is not None:
+                    for node in ast.walk(binding.value):
+                        if isinstance(node, ast.Name):
+                            found.setdefault(node.id, set()).add(name)
+        return found
 
     def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str) -> None:
         if isinstance(target, ast.Name):
@@ -139,24 +152,30 @@ class ValueFlags:
         return id(node) in self.region_nodes
 
     def _solve(self) -> None:
-        # flags only grow, so iterating to a fixed point terminates
+        # flags only grow, so the worklist empties; a name is looked at again only when a name
+        # its bindings read has changed
         names = self.bindings.names
+        readers = self.bindings.readers
         self.table = {name: 0 for name in names}
-        changed = True
-        while changed:
-            changed = False
-            for name, bindings in names.items():
-                flags = OUTSIDE if name in self.bindings.declared_outer else 0
-                for binding in bindings:
-                    value_flags = self._binding_flags(binding)
-                    if self.in_region(binding.node):
-                        flags |= value_flags
-                    elif value_flags:
-                        # a tensor made before the region is a normal tensor: an outside object
-                        flags |= OUTSIDE
-                if flags != self.table[name]:
-                    self.table[name] = flags
-                    changed = True
+        pending = list(names)
+        queued = set(pending)
+        while pending:
+            name = pending.pop()
+            queued.discard(name)
+            flags = OUTSIDE if name in self.bindings.declared_outer else 0
+            for binding in names[name]:
+                value_flags = self._binding_flags(binding)
+                if self.in_region(binding.node):
+                    flags |= value_flags
+                elif value_flags:
+                    # a tensor made before the region is a normal tensor: an outside object
+                    flags |= OUTSIDE
+            if flags != self.table[name]:
+                self.table[name] = flags
+                for reader in readers.get(name, ()):
+                    if reader not in queued:
+                        queued.add(reader)
+                        pending.append(reader)
 
     def _binding_flags(self, binding: Binding) -> int:
         if binding.kind == "opaque" or binding.value is None:
