@@ -15,9 +15,11 @@ with. A result is served only when:
   no_grad? is `Encoder` a Module subclass?) gets the same answer from this run's
   index, so a change in another file invalidates exactly the files that read it.
 
-Entries are written atomically (temporary file, then rename); an unreadable or
-malformed entry (not JSON, nested too deep, a missing key, a value of the wrong
-type) is a miss, never an error.
+Entries are checked against the types they are read back as (a missing key, a
+value of the wrong type, nesting deeper than any entry has) before they are
+written, then written atomically (temporary file, then rename) with a seal, the
+digest of their text; an entry that is unreadable, not JSON, or not sealed as
+written (edited or damaged) is a miss, never an error.
 
 The folder is the user's disk: gradlint writes a CACHEDIR.TAG into it and a
 marker file into each version folder it creates, refuses a folder that is not
@@ -215,21 +217,29 @@ class Cache:
         return os.path.join(self.root, key[:2], key)
 
     def load(self, key: str) -> dict | None:
-        """The entry, or None when missing, unreadable or malformed in any way."""
+        """The entry, or None when missing, unreadable, or not exactly what `store` wrote."""
         try:
             with open(self._path(key), "rb") as handle:
                 entry = json.loads(handle.read())
-        except (OSError, ValueError, RecursionError):
+            if type(entry) is not dict or entry.pop("seal", None) != _digest(json.dumps(entry, separators=SEPARATORS)):
+                return None
+        except (OSError, ValueError, TypeError, RecursionError):
             return None
-        return entry if valid_entry(entry) else None
+        return entry
 
     def store(self, key: str, entry: dict) -> None:
-        """Write atomically; a cache that cannot be written is silently skipped."""
+        """Write atomically, sealed; an entry of the wrong shape is not written, and a cache that
+        cannot be written is silently skipped."""
         try:
+            text = json.dumps(entry, separators=SEPARATORS)
+            written = json.loads(text)  # what `load` will read back: JSON lists, plain strings
+            if not valid_entry(written):
+                return
             self._prepare()
             path = self._path(key)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            replace_file(path, json.dumps(entry, separators=(",", ":")).encode("utf-8"))
+            written["seal"] = _digest(text)
+            replace_file(path, json.dumps(written, separators=SEPARATORS).encode("utf-8"))
         except (OSError, TypeError, ValueError, RecursionError):
             pass
 
@@ -248,6 +258,17 @@ class Cache:
         for name in os.listdir(self.folder):
             if name != self.version:
                 _remove_version_folder(os.path.join(self.folder, name))
+
+
+SEPARATORS = (",", ":")
+
+
+def _digest(text: str) -> str:
+    """An entry's seal: the digest of its JSON text. `store` checked the entry's whole shape as
+    JSON before writing it; JSON read back and written again gives the same text (key order and
+    numbers round-trip), so an entry whose seal matches is what was checked and `load` need not
+    check it again; an entry edited, damaged or written by anything else is a miss."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 # -- the folder: never delete what gradlint did not make -------------------------

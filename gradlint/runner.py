@@ -212,6 +212,7 @@ def _project_context(paths: list[str], units: list[_File], settings: Settings, f
 
 
 DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+WORD = re.compile(r"\w+")
 
 
 def _names(text: str) -> set[str]:
@@ -228,8 +229,8 @@ def _related_files(units: list[_File], candidates: list[_File]) -> list[_File]:
     names = set().union(*(_names(u.source.text) for u in units))
     if not names:
         return []
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\b")
-    return [u for u in candidates if pattern.search(u.source.text)]
+    # the words of each candidate against the set of names: one scan per file, however many names
+    return [u for u in candidates if not names.isdisjoint(WORD.findall(u.source.text))]
 
 
 def _open_cache(settings: Settings, cache_dir: str | None):

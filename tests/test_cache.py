@@ -4,6 +4,7 @@ Each test lints a small project twice (or more) through run_check with a cache
 folder, counting how many files really went through the linter.
 """
 
+import json
 import os
 
 import pytest
@@ -184,6 +185,27 @@ def test_edited_gradlint_source_is_not_served_from_cache(project, linted, monkey
     assert sorted(linted) == ["caller.py", "clipping.py"]
 
 
+def test_an_edited_entry_of_the_right_shape_is_a_miss(project, linted):
+    # a finding moved to another line and renamed: every value keeps its type, yet this is not
+    # what gradlint wrote, so it is not served
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    expected = check(project)
+    assert expected == [("clipping.py", "GL301", 6)]
+    edited = 0
+    for path in (project / "cache").rglob("*"):
+        if path.is_file() and path.parent.parent.parent == project / "cache":
+            data = json.loads(path.read_text())
+            for result in data["results"].values():
+                for finding in result["findings"]:
+                    finding["code"], finding["location"]["row"] = "GL101", 1
+                    edited += 1
+            path.write_text(json.dumps(data, separators=(",", ":")))
+    assert edited
+    linted.clear()
+    assert check(project) == expected
+    assert "clipping.py" in linted
+
+
 def test_corrupt_entries_are_ignored_and_rewritten(project, linted):
     (project / "caller.py").write_text(CALLER_WITH_GRAD)
     expected = check(project)
@@ -271,7 +293,6 @@ def test_editing_a_file_replaces_its_entry(project):
 
 def test_a_summary_whose_training_state_has_the_wrong_shape_is_a_miss(project, linted):
     # the GL5 part of a summary is nested JSON: every field is checked, not just "a dict"
-    import json
 
     (project / "caller.py").write_text(CALLER_WITH_GRAD)
     expected = check(project)
