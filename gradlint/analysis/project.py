@@ -565,6 +565,7 @@ class ProjectIndex:
         self._forward_delegates: dict[str, list[str]] = {}
         self._training_states: list[dict] = []
         self._readers: dict[str, list[str]] = {}
+        self._canonical: dict[str, str] = {}  # what `canonical` found, per name
         bases: dict[str, set[str]] = {}
         for summary in summaries:
             self.defined.update(summary.defined)
@@ -598,6 +599,12 @@ class ProjectIndex:
 
     def canonical(self, name: str) -> str:
         """Follow imports and re-exports to the definition a name refers to."""
+        found = self._canonical.get(name)
+        if found is None:
+            found = self._canonical[name] = self._follow_aliases(name)
+        return found
+
+    def _follow_aliases(self, name: str) -> str:
         for _ in range(MAX_ALIAS_STEPS):
             if name in self.defined or name in self._bases or name in self._wrappers_by_name:
                 return name
@@ -732,7 +739,7 @@ class ProjectIndex:
         while pending:
             name = pending.pop()
             queued.discard(name)
-            mode = meet_modes(self._site_mode(name, site, modes) for site in sites[name])
+            mode = self._sites_mode(name, sites[name], modes)
             if mode is not None and modes.get(name) != mode:
                 modes[name] = mode
                 for dependent in dependents.get(name, ()):
@@ -740,6 +747,19 @@ class ProjectIndex:
                         queued.add(dependent)
                         pending.append(dependent)
         return modes
+
+    def _sites_mode(self, callee: str, sites: list, modes: dict[str, GradMode]) -> GradMode | None:
+        """The meet of the sites' modes (as `meet_modes`), ending at the first site with grad on:
+        a method name shared with other objects (`?update`) has thousands of sites."""
+        if not sites:
+            return None
+        inference = True
+        for site in sites:
+            mode = self._site_mode(callee, site, modes)
+            if not mode.grad_off:
+                return None
+            inference = inference and mode is GradMode.INFERENCE
+        return GradMode.INFERENCE if inference else GradMode.DISABLED
 
     def _site_mode(self, callee: str, site: Site, modes: dict[str, GradMode]) -> GradMode:
         mode, enclosing, around = site.mode, site.enclosing, site.around
@@ -809,25 +829,41 @@ class ProjectIndex:
 
     @cached_property
     def _setup_only(self) -> set[str]:
-        """A worklist, like the grad modes: a function joins once all its users are setup code."""
-        uses = {name: [self.canonical(u) if u is not None else None for u in found]
-                for name in self.defined if (found := self._uses(name))}
-        dependents: dict[str, set[str]] = {}
-        for name, users in uses.items():
-            for user in users:
-                if user is not None and user != name:
-                    dependents.setdefault(user, set()).add(name)
-        setup: set[str] = set()
-        pending = sorted(uses)
-        while pending:
-            name = pending.pop()
-            if name in setup:
+        """A worklist, like the grad modes: a function joins once all its users are setup code.
+        A user is setup or test code by its name, or by having joined; a function used at module
+        level or by itself never joins. Each function counts the users it still waits for."""
+        by_name: dict[str, bool] = {}
+
+        def named_setup(user: str) -> bool:
+            found = by_name.get(user)
+            if found is None:
+                found = by_name[user] = setup_name(user.rpartition(".")[2]) or test_function_name(user)
+            return found
+
+        waiting: dict[str, int] = {}
+        dependents: dict[str, list[str]] = {}
+        ready: list[str] = []
+        for name in self.defined:
+            found = self._uses(name)
+            if not found or None in found:
                 continue
-            if all(user is not None and user != name and (
-                    setup_name(user.rpartition(".")[2]) or user in setup or test_function_name(user))
-                   for user in uses[name]):
-                setup.add(name)
-                pending.extend(dependents.get(name, ()))
+            users = {self.canonical(u) for u in found}
+            if name in users:
+                continue
+            others = [u for u in users if not named_setup(u)]
+            waiting[name] = len(others)
+            for user in others:
+                dependents.setdefault(user, []).append(name)
+            if not others:
+                ready.append(name)
+        setup: set[str] = set()
+        while ready:
+            name = ready.pop()
+            setup.add(name)
+            for dependent in dependents.get(name, ()):
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0:
+                    ready.append(dependent)
         return setup
 
     # -- argument effects (analysis/argument_effects.py) ---------------------------------
