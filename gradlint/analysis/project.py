@@ -205,8 +205,9 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[s
     for cls in tree.classes:
         init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
         built = set()
-        for node in tree.scope_nodes(init) if init is not None else ():
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+        for call in tree.calls_owned(init) if init is not None else ():
+            node = tree.parent(call)
+            if isinstance(node, ast.Assign) and node.value is call:
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                         built.add(target.attr)
@@ -215,9 +216,7 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[s
                 continue
             name = symbols.qualname_of(method)
             delegated: set[str] = set()
-            for node in tree.scope_nodes(method):
-                if not isinstance(node, ast.Call):
-                    continue
+            for node in tree.calls_owned(method):
                 own = _runs_own_module(node.func, built)
                 called = _submodule_method(node.func, built)
                 if not own and called is None:
@@ -322,15 +321,14 @@ def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> a
 def _constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
     """The class of `name` when the scope's only assignment to it is `name = Cls(...)`."""
     made = None
-    for node in tree.scope_nodes(scope):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
-            parent = tree.parent(node)
-            if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
-                return None
-            cls = symbols.resolve(parent.value.func, scope)
-            if cls is None or made not in (None, cls):
-                return None
-            made = cls
+    for node in tree.stores_owned(scope).get(name, ()):
+        parent = tree.parent(node)
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
+            return None
+        cls = symbols.resolve(parent.value.func, scope)
+        if cls is None or made not in (None, cls):
+            return None
+        made = cls
     return made
 
 

@@ -112,12 +112,24 @@ class Symbols:
                 names.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
                 names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
             if not isinstance(scope, ast.Module):
-                for node in self.tree.scope_nodes(scope):
-                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                        names.add(node.id)
-                    elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not scope:
-                        names.add(node.name)
-                    elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                        names.update((a.asname or a.name).split(".")[0] for a in node.names)
+                names.update(self._bound_in.get(scope, ()))
             found = self._locals[scope] = frozenset(names)
+        return found
+
+    @cached_property
+    def _bound_in(self) -> dict[ast.AST, set[str]]:
+        """Function or lambda -> the names its own code binds (the nodes `tree.scope_nodes` gives
+        it), found in one pass over the file's binding nodes rather than a walk per scope."""
+        tree = self.tree
+        found: dict[ast.AST, set[str]] = {}
+        for scope, stores in tree.scopes_storing().items():
+            found[scope] = set(stores)
+        for node in tree.nodes(*FUNCTION_TYPES, ast.ClassDef):
+            scope = tree.owner(node)
+            if scope is not None:
+                found.setdefault(scope, set()).add(node.name)
+        for node in tree.imports:
+            scope = tree.owner(node)
+            if scope is not None:
+                found.setdefault(scope, set()).update((a.asname or a.name).split(".")[0] for a in node.names)
         return found

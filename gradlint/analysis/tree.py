@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
+from functools import cached_property
 from typing import Iterator
 
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -110,6 +111,60 @@ class Tree:
         while not isinstance(node, ast.stmt):
             node = self.parents[node]
         return node
+
+    def owner(self, node: ast.AST) -> ast.AST | None:
+        """The function or lambda whose `scope_nodes` hold node; None for the module's nodes and for
+        nodes no scope holds (a class body, an annotation, a keyword-only default)."""
+        child = node
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, FUNCTION_TYPES):
+                if any(s is child for s in ancestor.body):
+                    return ancestor
+                if not (child is ancestor.args or any(d is child for d in ancestor.decorator_list)):
+                    return None
+            elif isinstance(ancestor, ast.Lambda):
+                if child is ancestor.body:
+                    return ancestor
+                if child is not ancestor.args:
+                    return None
+            elif isinstance(ancestor, ast.arguments):
+                if not any(d is child for d in ancestor.defaults):
+                    return None
+            elif isinstance(ancestor, ast.ClassDef):
+                if not any(b is child for b in ancestor.bases):
+                    return None
+            elif isinstance(ancestor, ast.Module):
+                return None
+            child = ancestor
+        return None
+
+    def calls_owned(self, scope: ast.AST) -> list[ast.Call]:
+        """The calls among `scope_nodes(scope)` (a function's or lambda's), in `calls` order."""
+        return self._owned[0].get(scope, [])
+
+    def stores_owned(self, scope: ast.AST) -> dict[str, list[ast.Name]]:
+        """Name -> the `Name` nodes among `scope_nodes(scope)` that store it."""
+        return self._owned[1].get(scope, {})
+
+    def scopes_storing(self) -> dict[ast.AST, dict[str, list[ast.Name]]]:
+        """`stores_owned` of every scope that stores a name."""
+        return self._owned[1]
+
+    @cached_property
+    def _owned(self) -> tuple[dict, dict]:
+        """Calls and stored names by owning scope: one pass for all scopes instead of a walk each."""
+        calls: dict[ast.AST, list[ast.Call]] = {}
+        stores: dict[ast.AST, dict[str, list[ast.Name]]] = {}
+        for call in self.calls:
+            scope = self.owner(call)
+            if scope is not None:
+                calls.setdefault(scope, []).append(call)
+        for name in self.nodes(ast.Name):
+            if isinstance(name.ctx, ast.Store):
+                scope = self.owner(name)
+                if scope is not None:
+                    stores.setdefault(scope, {}).setdefault(name.id, []).append(name)
+        return calls, stores
 
     def scope_nodes(self, scope: ast.AST) -> list[ast.AST]:
         """Every node of scope, nested functions and lambdas excluded (but their defaults included)."""
