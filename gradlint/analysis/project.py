@@ -350,10 +350,12 @@ def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[st
     """(call key, enclosing function) of functions used as values (passed around, they may be
     called anywhere)."""
     keys = set()
-    for node, parent in tree.parents.items():
+    named = symbols.globals.keys() | symbols.imports.everything.keys()  # what a module-level name can resolve through
+    for node in tree.nodes(ast.Name, ast.Attribute):
+        parent = tree.parents.get(node)
         kind = type(node)
-        if kind is not ast.Name and kind is not ast.Attribute:
-            continue
+        if kind is ast.Name and node.id not in named:
+            continue  # a local, a builtin or an unknown name: it resolves to nothing
         if not isinstance(node.ctx, ast.Load) or (type(parent) is ast.Call and parent.func is node):
             continue
         if type(parent) is ast.Attribute:
