@@ -29,6 +29,7 @@ class FileFacts:
         self.value_bindings: dict[ast.AST, object] = {}  # values.ScopeBindings by scope
         self.state_dict_bindings: dict[ast.AST, dict] = {}  # state_dicts: name -> bound values, by scope
         self.python_returns: dict[str, bool] = {}  # values.returns_python_values by function name
+        self.comprehension_sources: dict[ast.Name, ast.AST | None] = {}  # values: a comprehension variable's iterable
 
     # -- project ---------------------------------------------------------------
 

@@ -195,13 +195,20 @@ class ValueFlags:
         return self.table[node.id]
 
     def _comprehension_source(self, node: ast.Name) -> ast.AST | None:
-        """The iterable a comprehension variable runs over, when node is one."""
+        """The iterable a comprehension variable runs over, when node is one (the same for every
+        region: the search ends at the nearest function, which the scope is or contains)."""
+        known = self.facts.comprehension_sources
+        if node not in known:
+            known[node] = self._find_comprehension_source(node)
+        return known[node]
+
+    def _find_comprehension_source(self, node: ast.Name) -> ast.AST | None:
         for ancestor in self.facts.tree.ancestors(node):
             if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                 for generator in ancestor.generators:
                     if any(isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(generator.target)):
                         return generator.iter
-            if ancestor is self.scope or isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
+            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
                 return None
         return None
 
