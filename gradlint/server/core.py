@@ -235,13 +235,20 @@ class GradlintServer(LanguageServer):
             old.cancel()
         self.pending[key] = asyncio.ensure_future(self._lint_notebook_later(uri, key, delay, saved))
 
-    def _diagnose_notebook(self, cells, path: str, settings: Settings, encoding: str, saved: bool):
-        """In the lint thread: each cell's diagnostics, and whether the project index changed."""
+    def _diagnose_notebook(self, cells, path: str, settings: Settings, encoding: str, saved: bool, index_changed):
+        """In the lint thread: each cell's diagnostics (calling `index_changed` when the notebook's
+        summary changed the project index)."""
         source = notebooks.program(cells)
-        index_changed = bool(path) and (saved or (self.project.covers(path) and not self.project.knows(path))) \
-            and self.project.update(path, source.text)
-        found = notebooks.diagnose(source, cells, path, settings, self.project.index_for(path), encoding)
-        return found, index_changed
+        if path and (saved or (self.project.covers(path) and not self.project.knows(path))) \
+                and self.project.update(path, source.text):
+            index_changed()
+        return notebooks.diagnose(source, cells, path, settings, self.project.index_for(path), encoding)
+
+    def _on_index_change(self, loop, uri: str):
+        """What the lint thread calls when a document's summary changed the project index: the other
+        open documents are linted again. Scheduled from the thread itself, so that it happens even
+        when a newer change cancels the lint that made the update while it runs."""
+        return lambda: loop.call_soon_threadsafe(self.relint_open_documents, self.debounce, uri)
 
     async def _lint_notebook_later(self, uri: str, key: str, delay: float, saved: bool = False) -> None:
         try:
@@ -258,10 +265,9 @@ class GradlintServer(LanguageServer):
                 found = {cell_uri: [] for _, cell_uri, _ in cells}
             else:
                 loop = asyncio.get_running_loop()
-                found, index_changed = await loop.run_in_executor(
-                    self.lint_thread, self._diagnose_notebook, cells, path, settings, self.encoding, saved)
-                if index_changed:
-                    self.relint_open_documents(delay=self.debounce, skip=uri)
+                found = await loop.run_in_executor(
+                    self.lint_thread, self._diagnose_notebook, cells, path, settings, self.encoding, saved,
+                    self._on_index_change(loop, uri))
             current = self.workspace.get_notebook_document(notebook_uri=uri)
             if current is None or current.version != version:
                 return  # closed, or changed meanwhile: the newer lint publishes
@@ -299,13 +305,11 @@ class GradlintServer(LanguageServer):
             else:
                 loop = asyncio.get_running_loop()
                 generation = self.generation
-                result, found, index_changed = await loop.run_in_executor(
-                    self.lint_thread, self._diagnose, snap, settings, self.encoding, saved
-                )
+                # other files' facts may depend on this one (who calls what, under which mode)
+                result, found = await loop.run_in_executor(
+                    self.lint_thread, self._diagnose, snap, settings, self.encoding, saved,
+                    self._on_index_change(loop, uri))
                 self._results[uri] = (snap.version, generation, result)
-                if index_changed:
-                    # other files' facts may depend on this one (who calls what, under which mode)
-                    self.relint_open_documents(delay=self.debounce, skip=uri)
             current = self.snapshot(uri)
             if current is None or current.version != snap.version:
                 return  # closed, or changed meanwhile: the newer lint publishes
@@ -321,16 +325,17 @@ class GradlintServer(LanguageServer):
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
 
-    def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str, saved: bool):
-        """In the lint thread: the lint, its findings as LSP diagnostics, and whether the index changed."""
-        index_changed = False
+    def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str, saved: bool, index_changed):
+        """In the lint thread: the lint and its findings as LSP diagnostics (calling `index_changed`
+        when the document's summary changed the project index)."""
         if saved or (self.project.covers(snap.path) and not self.project.knows(snap.path)):
-            index_changed = self.project.update(snap.path, snap.text)
+            if self.project.update(snap.path, snap.text):
+                index_changed()
         source = SourceText(snap.text)
         result = lint_source(source, snap.path, settings, self.project.index_for(snap.path))
         for error in result.errors:
             logger.warning("%s", error)
-        return result, actions.diagnostics(result.findings, source, encoding), index_changed
+        return result, actions.diagnostics(result.findings, source, encoding)
 
     async def lint_result(self, snap: Snapshot) -> tuple[LintResult, Settings]:
         """The findings of exactly this version: the diagnostics' lint, or a new one."""
