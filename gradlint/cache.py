@@ -429,7 +429,7 @@ def _checker(hint):
 
 @functools.cache
 def _summary_fields() -> dict:
-    from gradlint.analysis.project import FileSummary
+    from gradlint.analysis.summaries import FileSummary
 
     return typing.get_type_hints(FileSummary)
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from gradlint import timings
 from gradlint.analysis.facts import FileFacts
 from gradlint.analysis.names import ImportTable
-from gradlint.analysis.project import FileSummary, ProjectIndex, summarize
+from gradlint.analysis.project import ProjectIndex
+from gradlint.analysis.summaries import FileSummary, summarize
 from gradlint.analysis.symbols import Symbols, module_identity
 from gradlint.analysis.tree import Tree
 from gradlint.config import Settings

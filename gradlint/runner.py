@@ -217,7 +217,7 @@ WORD = re.compile(r"\w+")
 
 def _names(text: str) -> set[str]:
     """The functions a file defines: other files' call sites of them are what the index needs."""
-    from gradlint.analysis.project import UNINDEXED
+    from gradlint.analysis.summaries import UNINDEXED
 
     return {name for name in DEFINED.findall(text) if name not in UNINDEXED and not name.startswith("__")}
 
@@ -241,7 +241,7 @@ def _open_cache(settings: Settings, cache_dir: str | None):
 
 def _look_up(store, units: list[_File], settings: Settings) -> None:
     """Each file's cache entry, and its summary when the entry has one."""
-    from gradlint.analysis.project import FileSummary
+    from gradlint.analysis.summaries import FileSummary
 
     fingerprint = settings.fingerprint()
     for unit in units:

@@ -23,8 +23,11 @@
   answered across files; `training_queries`: the questions GL501-GL503 ask about one file's loops.
 - `argument_effects`: which module-level functions only read their arguments (summarised per file,
   closed over the call graph by the index), so that another file's helper is no obstacle to GL401.
-- `project`: per-file summaries and the project index, by qualified name: call sites and the grad
-  mode they run in (to a fixpoint), grad-disabling wrappers, Module/Lightning subclasses, methods
-  that run forwards (directly or through a submodule's method), torch use.
+- `summaries`: what one file contributes to the project index (plain data, cached with the file):
+  definitions, call sites by qualified name (`call_key`), class bases, imports, grad-disabling
+  wrappers, methods that run forwards, and the argument-effect and training-state summaries.
+- `project`: the project index merged from the summaries, by qualified name: the grad mode of every
+  function (to a fixpoint over its call sites), wrappers' modes, Module/Lightning subclasses, methods
+  that run forwards (directly or through a submodule's method), setup-only functions, torch use.
 - `facts`: `FileFacts`, the one object a rule receives.
 """

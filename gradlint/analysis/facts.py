@@ -7,7 +7,8 @@ from functools import cached_property
 
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
 from gradlint.analysis.names import ImportTable, dotted
-from gradlint.analysis.project import ProjectIndex, summarize, wrapper_key
+from gradlint.analysis.project import ProjectIndex
+from gradlint.analysis.summaries import summarize, wrapper_key
 from gradlint.analysis.symbols import Symbols, module_identity
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 from gradlint.finding import Position

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from gradlint.analysis.names import dotted
-from gradlint.analysis.project import call_key
+from gradlint.analysis.summaries import call_key
 from gradlint.analysis.training import optimizer_step
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
 from gradlint.analysis.vocabulary import LAYER_PARAMETER_ATTRIBUTES, LEAVING_ATTRIBUTES, SAME_ELEMENTS_BUILTINS, TENSOR_FACTORIES

@@ -139,7 +139,7 @@ def out_of_view_touches(facts, call: ast.Call, roots: set[str]) -> bool:
 
 
 def project_key(facts, call: ast.Call) -> str | None:
-    from gradlint.analysis.project import call_key
+    from gradlint.analysis.summaries import call_key
 
     return call_key(facts.tree, facts.symbols, call)
 

@@ -13,7 +13,8 @@ import logging
 import os
 import threading
 
-from gradlint.analysis.project import FileSummary, ProjectIndex
+from gradlint.analysis.project import ProjectIndex
+from gradlint.analysis.summaries import FileSummary
 from gradlint.config import ConfigError, Settings, resolve_settings
 from gradlint.discovery import DiscoveryError, discover
 from gradlint.engine import read_or_error, summarize_source

@@ -1,0 +1,518 @@
+"""What one file contributes to the project index: its summary, plain data cached with the file.
+
+A file's summary says what it defines, the calls it makes (resolved to qualified
+names where the analysis can: a function of this file or an import, `self.m()`,
+`super().m()`, `Cls(...).m()` and `x.m()` for `x = Cls(...)` in the same function
+or the function a closure is in; any other `obj.m()` may call every method named
+`m`), its classes' bases, its imports (re-exports of a package's `__init__`), the
+grad-mode wrappers it defines (a decorator factory returning `torch.no_grad()` or
+`torch.inference_mode()`, a module-level `evaluating = torch.no_grad()`, a
+`@contextmanager` that yields inside a grad-disabled block, a class whose
+`__enter__` calls `set_grad_enabled(False)`), the methods that run a forward of
+their module, the functions that only read their arguments (`argument_effects`)
+and its training-state facts (`training_state`). `project` merges them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
+from gradlint.analysis.names import ImportTable
+from gradlint.analysis.symbols import Symbols
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis import argument_effects, training_state
+from gradlint.analysis.training_state import TrainingState
+from gradlint.analysis.backward import backward_of
+from gradlint.analysis.training import eval_calls_by_scope
+from gradlint.analysis.vocabulary import (
+    CONTEXT_MANAGER_DECORATORS,
+    GRAD_MODE_WORDS,
+    GRADIENT_CUTTING_METHODS,
+    NON_TENSOR_ATTRIBUTES,
+)
+
+# methods whose calls never reach a project function we could judge
+UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
+MAYBE = "?"  # prefix of a call key whose receiver is unknown: `?evaluate` may be any method `evaluate`
+
+
+@dataclass
+class FileSummary:
+    """What one file contributes to the project index (cacheable, plain data)."""
+
+    module: str = ""
+    uses_torch: bool = False
+    defined: list[str] = field(default_factory=list)  # qualified names of functions and methods
+    # (callee key, mode fixed at the site or None to inherit, enclosing function or None, project wrappers
+    # around it, `self.` module paths in eval mode at a `self.m()` site in evaluation code, result kept)
+    calls: list[tuple[str, str | None, str | None, list[str], list[str], bool]] = field(default_factory=list)
+    # (call key, enclosing function or None) of each function used as a value
+    referenced: list[tuple[str, str | None]] = field(default_factory=list)
+    classes: dict[str, list[str]] = field(default_factory=dict)  # class -> base names (torch's or qualified)
+    aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
+    wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
+    decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
+    # methods that run a forward of their module -> [] when they do so themselves, else the method names
+    # they call on their submodules (`self.encoder.forward_masks(x)`), any of which must run one
+    forward_methods: dict[str, list[str]] = field(default_factory=dict)
+    # module-level functions that only read their arguments -> project functions they call (argument_effects)
+    readers: dict[str, list[str]] = field(default_factory=dict)
+    training_state: TrainingState = field(default_factory=lambda: {"functions": {}, "classes": {}})  # GL5 facts
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FileSummary":
+        summary = cls(**data)
+        summary.calls = [tuple(c) for c in summary.calls]
+        summary.referenced = [tuple(r) for r in summary.referenced]
+        return summary
+
+
+def wrapper_key(symbols: Symbols, expr: ast.AST, as_decorator: bool, scope: ast.AST | None = None) -> str | None:
+    """`call:q` for `q(...)`, `bare:q` for `q` used as a decorator or context object."""
+    if isinstance(expr, ast.Call):
+        name = symbols.resolve(expr.func, scope)
+        return f"call:{name}" if name else None
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        name = symbols.resolve(expr, scope)
+        return f"bare:{name}" if name else None
+    return None
+
+
+# -- what one file contributes ----------------------------------------------------
+
+
+def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | None = None) -> FileSummary:
+    """What this file adds to the project index. `text`, when given, lets a file that never
+    names a grad-mode function skip the grad-mode resolution (all its call sites inherit)."""
+    summary = FileSummary(module=symbols.module, uses_torch=imports.uses_torch())
+    summary.aliases = {f"{symbols.module}.{local}" if symbols.module else local: target
+                       for local, target in imports.everything.items()}
+    # a wrapper names torch's grad mode in its own file: most files cannot define one
+    names_grad_mode = text is None or any(word in text for word in GRAD_MODE_WORDS)
+    summary.wrappers = _wrappers(tree, imports, symbols) if names_grad_mode else {}
+    local_wrappers = summary.wrappers
+
+    def project_effect(expr, as_decorator, scope):
+        key = wrapper_key(symbols, expr, as_decorator, scope)
+        mode = local_wrappers.get(key) if key else None
+        return effect_of_mode(mode)
+
+    resolver = None
+    if names_grad_mode or local_wrappers:
+        resolver = GradModeResolver(tree, imports, lambda function: None, project_effect)
+    methods = set()
+    for definition, name in symbols.qualified.items():
+        if isinstance(definition, FUNCTION_TYPES):
+            summary.defined.append(name)
+            if isinstance(tree.parent(definition), ast.ClassDef):
+                methods.add(definition.name)
+            keys = [k for k in (wrapper_key(symbols, d, True, tree.scope_of(definition)) for d in definition.decorator_list)
+                    if k and k not in local_wrappers and not _is_torch(imports, k)]
+            if keys:
+                summary.decorators[name] = keys
+        elif isinstance(definition, ast.ClassDef):
+            summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
+    summary.defined.sort()
+    summary.forward_methods = _forward_methods(tree, symbols, resolver)
+    summary.training_state = training_state.summarize(tree, imports, symbols)
+    if summary.uses_torch:
+        summary.readers = argument_effects.summarize(tree, imports, symbols)
+    evaluating = _evaluating_sites(tree, imports)
+    for call in tree.calls:
+        key = call_key(tree, symbols, call)
+        if key is None:
+            continue
+        enclosing = tree.function_of(call)
+        if resolver is not None:
+            mode = resolver.mode_at(call)
+        else:
+            mode = None if enclosing is not None else GradMode.ENABLED
+        around = _project_contexts(tree, imports, symbols, call, local_wrappers)
+        summary.calls.append((key, mode.value if mode is not None else None,
+                              symbols.qualname_of(enclosing) if enclosing is not None else None, around,
+                              evaluating(call), _result_kept(tree, call)))
+    summary.referenced = sorted(_referenced(tree, symbols, methods), key=lambda r: (r[0], r[1] or ""))
+    return summary
+
+
+def _evaluating_sites(tree: Tree, imports: ImportTable):
+    """For a `self.m()` call: the `self.` module paths its function put in eval mode before it,
+    when that function runs no backward (evaluation code, as `training.evaluation_phase` reads
+    it inside a function); else nothing."""
+    eval_calls = eval_calls_by_scope(tree)
+    trained = {tree.analysis_scope(call) for call in tree.calls if backward_of(imports, call) is not None}
+
+    def paths(call: ast.Call) -> list[str]:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return []
+        scope = tree.analysis_scope(call)
+        if not isinstance(scope, FUNCTION_TYPES) or scope in trained or scope.name == "training_step":
+            return []
+        position = (call.lineno, call.col_offset)
+        return sorted({path for made, path in eval_calls.get(scope, ())
+                       if path.startswith("self.") and (made.lineno, made.col_offset) < position})
+
+    return paths
+
+
+def _result_kept(tree: Tree, call: ast.Call) -> bool:
+    """Is a call's result used, rather than thrown away or turned into a number or an array at once?"""
+    current = call
+    while True:
+        parent = tree.parent(current)
+        if isinstance(parent, ast.Expr):
+            return False
+        if not (isinstance(parent, ast.Attribute) and parent.value is current):
+            return True
+        if parent.attr in NON_TENSOR_ATTRIBUTES or parent.attr in GRADIENT_CUTTING_METHODS:
+            return False
+        method_call = tree.parent(parent)
+        if not (isinstance(method_call, ast.Call) and method_call.func is parent):
+            return True
+        current = method_call  # `.mean()`, `.cpu()`: look at what the chain ends in
+
+
+def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[str]]:
+    """Methods (other than `forward`) that run a forward of their own module with grad on:
+    `self(x)`, `self.forward(x)`, or `self.actor(x)` where `__init__` made `self.actor` by a
+    constructor call (`get_action`, `encode`, `forward_masks`), mapped to []; and methods that
+    call a method of such a submodule (`self.encoder.forward_masks(x)`), mapped to the names
+    called, for the project index to judge."""
+    found: dict[str, list[str]] = {}
+    for cls in tree.classes:
+        init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
+        built = set()
+        for call in tree.calls_owned(init) if init is not None else ():
+            node = tree.parent(call)
+            if isinstance(node, ast.Assign) and node.value is call:
+                for target in node.targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                        built.add(target.attr)
+        for method in cls.body:
+            if not isinstance(method, FUNCTION_TYPES) or method.name == "forward" or method.name.startswith("__"):
+                continue
+            name = symbols.qualname_of(method)
+            delegated: set[str] = set()
+            for node in tree.calls_owned(method):
+                own = _runs_own_module(node.func, built)
+                called = _submodule_method(node.func, built)
+                if not own and called is None:
+                    continue
+                mode = resolver.mode_at(node) if resolver is not None else None
+                if mode is not None and mode.grad_off:
+                    continue
+                if own:
+                    delegated = set()
+                    break
+                delegated.add(called)
+            else:
+                if not delegated:
+                    continue
+            if name:
+                found[name] = sorted(delegated)
+    return found
+
+
+def _submodule_method(func: ast.AST, built: set[str]) -> str | None:
+    """`m` of `self.encoder.m(...)` where `__init__` built `self.encoder`."""
+    if isinstance(func, ast.Attribute) and not func.attr.startswith("__"):
+        owner = func.value
+        if isinstance(owner, ast.Attribute) and owner.attr in built and isinstance(owner.value, ast.Name) and owner.value.id == "self":
+            return func.attr
+    return None
+
+
+def _runs_own_module(func: ast.AST, built: set[str]) -> bool:
+    if isinstance(func, ast.Name):
+        return func.id == "self"
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+        and (func.attr == "forward" or func.attr in built)
+
+
+def _is_torch(imports: ImportTable, key: str) -> bool:
+    return key.split(":", 1)[1].split(".")[0] in ("torch", "contextlib", "functools")
+
+
+def _base_label(imports: ImportTable, symbols: Symbols, base: ast.AST) -> str | None:
+    name = imports.qualname(base) or symbols.resolve(base)
+    if name is not None:
+        return name
+    if isinstance(base, ast.Name):
+        return base.id
+    if isinstance(base, ast.Attribute):
+        return base.attr
+    return None
+
+
+def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
+    """The qualified name a call reaches, `?m` for a method of an unknown receiver, None for neither."""
+    known = symbols.call_keys
+    if call not in known:
+        known[call] = _call_key(tree, symbols, call)
+    return known[call]
+
+
+def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if method is None or method in UNINDEXED or method.startswith("__"):
+        return None
+    scope = tree.scope_of(call)
+    if isinstance(func, ast.Name):
+        return symbols.resolve(func, scope)
+    receiver = func.value
+    cls = tree.class_of(call)
+    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and cls is not None:
+        return f"{symbols.class_qualname(cls)}.{method}"
+    if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super" and cls is not None:
+        return f"super:{symbols.class_qualname(cls)}.{method}"
+    if isinstance(receiver, ast.Call):
+        made = symbols.resolve(receiver.func, scope)
+        if made is not None:
+            return f"{made}.{method}"
+    elif isinstance(receiver, ast.Name) and (binder := _binding_scope(tree, symbols, scope, receiver.id)) is not None:
+        made = _constructed_class(tree, symbols, binder, receiver.id)
+        if made is not None:
+            return f"{made}.{method}"
+    else:
+        resolved = symbols.resolve(func, scope)
+        if resolved is not None:
+            return resolved  # `module.function()` through an import
+    return MAYBE + method
+
+
+def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> ast.AST | None:
+    """The function that binds `name` as seen from `scope`: the scope itself, or for a closure
+    (`def bar_update(...): pbar.update(n)` inside the function that made `pbar`) the nearest
+    enclosing function that binds it; None at module level, when no function does, or when a
+    `global` or `nonlocal` statement lets other code rebind it."""
+    if any(name in declared.names for declared in tree.nodes(ast.Global, ast.Nonlocal)):
+        return None
+    while isinstance(scope, (*FUNCTION_TYPES, ast.Lambda)):
+        if name in symbols.local_names(scope):
+            return scope
+        scope = tree.scope_of(scope)
+    return None
+
+
+def _constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
+    """The class of `name` when the scope's only assignment to it is `name = Cls(...)`."""
+    made = None
+    for node in tree.stores_owned(scope).get(name, ()):
+        parent = tree.parent(node)
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
+            return None
+        cls = symbols.resolve(parent.value.func, scope)
+        if cls is None or made not in (None, cls):
+            return None
+        made = cls
+    return made
+
+
+def _project_contexts(tree: Tree, imports: ImportTable, symbols: Symbols, call: ast.Call, local: dict[str, str]) -> list[str]:
+    """Keys of the project wrappers from other files around a call, up to its function's decorators."""
+    keys = []
+    for ancestor in tree.ancestors(call):
+        if isinstance(ancestor, (ast.With, ast.AsyncWith)):
+            for item in ancestor.items:
+                key = wrapper_key(symbols, item.context_expr, False, tree.scope_of(ancestor))
+                if key and key not in local and not _is_torch(imports, key) and context_effect(imports, item.context_expr) is None:
+                    keys.append(key)
+        elif isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            break  # the function's own decorators are in `decorators`
+    return keys
+
+
+def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[str, str | None]]:
+    """(call key, enclosing function) of functions used as values (passed around, they may be
+    called anywhere)."""
+    keys = set()
+    named = symbols.globals.keys() | symbols.imports.everything.keys()  # what a module-level name can resolve through
+    for node in tree.nodes(ast.Name, ast.Attribute):
+        parent = tree.parents.get(node)
+        kind = type(node)
+        if kind is ast.Name and node.id not in named:
+            continue  # a local, a builtin or an unknown name: it resolves to nothing
+        if not isinstance(node.ctx, ast.Load) or (type(parent) is ast.Call and parent.func is node):
+            continue
+        if type(parent) is ast.Attribute:
+            continue  # `a.b` of `a.b.c`: the chain's end is what is used
+        key = None
+        if kind is ast.Attribute and node.attr in methods:
+            cls = tree.class_of(node)
+            if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None:
+                key = f"{symbols.class_qualname(cls)}.{node.attr}"
+            else:
+                key = MAYBE + node.attr
+        else:
+            key = symbols.resolve(node, tree.scope_of(node))
+        if key is not None:
+            enclosing = tree.function_of(node)
+            keys.add((key, symbols.qualname_of(enclosing) if enclosing is not None else None))
+    return keys
+
+
+# -- user-defined grad-mode wrappers ------------------------------------------------------
+
+
+def _wrappers(tree: Tree, imports: ImportTable, symbols: Symbols) -> dict[str, str]:
+    """Wrapper key -> grad mode, for the grad-disabling wrappers this file defines."""
+    found: dict[str, str] = {}
+    for stmt in tree.module.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            mode = _grad_object(imports, stmt.value, {})
+            if mode is not None:
+                found[f"bare:{symbols.globals[stmt.targets[0].id]}"] = mode.value
+    for definition, name in symbols.qualified.items():
+        if isinstance(definition, FUNCTION_TYPES):
+            call, bare = _function_wrapper(tree, imports, symbols, definition)
+            if call is not None:
+                found[f"call:{name}"] = call.value
+            if bare is not None:
+                found[f"bare:{name}"] = bare.value
+        elif isinstance(definition, ast.ClassDef):
+            mode = _class_wrapper(imports, definition)
+            if mode is not None:
+                found[f"call:{name}"] = mode.value
+    return found
+
+
+def _grad_object(imports: ImportTable, expr: ast.AST | None, nested: dict[str, GradMode]) -> GradMode | None:
+    """The grad-off mode of an expression that makes a grad-mode object (`torch.no_grad()`,
+    `(torch.inference_mode if new else torch.no_grad)()`, a nested decorator)."""
+    if expr is None:
+        return None
+    if isinstance(expr, ast.IfExp):
+        return meet_modes([_grad_object(imports, expr.body, nested), _grad_object(imports, expr.orelse, nested)])
+    if isinstance(expr, ast.Name) and expr.id in nested:
+        return nested[expr.id]
+    if isinstance(expr, ast.Call):
+        if isinstance(expr.func, ast.IfExp):
+            return meet_modes([_grad_class(imports, expr.func.body), _grad_class(imports, expr.func.orelse)])
+        effect = context_effect(imports, expr)
+        if effect is not None:
+            mode = effect(GradMode.ENABLED)
+            return mode if mode.grad_off else None
+    return None
+
+
+def _grad_class(imports: ImportTable, expr: ast.AST) -> GradMode | None:
+    """The grad-off mode of a grad-mode class named bare (`torch.no_grad`, `torch.inference_mode`)."""
+    effect = context_effect(imports, expr, as_decorator=True)
+    mode = effect(GradMode.ENABLED) if effect is not None else None
+    return mode if mode is not None and mode.grad_off else None
+
+
+def _returns(function) -> list[ast.AST | None]:
+    found = []
+    stack = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            found.append(node.value)
+        elif not isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _function_wrapper(tree: Tree, imports: ImportTable, symbols: Symbols, function) -> tuple[GradMode | None, GradMode | None]:
+    """(mode of `f()` used as decorator or context, mode of `f` used as a decorator)."""
+    decorators = {imports.resolve(d) or symbols.resolve(d) for d in function.decorator_list}
+    if decorators & CONTEXT_MANAGER_DECORATORS:
+        return _yields_under(tree, imports, function), None
+    # nested decorators: `def decorate(fn): return torch.no_grad()(fn)` or a `wraps` wrapper running fn under no_grad
+    nested: dict[str, GradMode] = {}
+    for node in function.body:
+        if isinstance(node, FUNCTION_TYPES):
+            mode = _applies_grad_object(tree, imports, node)
+            if mode is not None:
+                nested[node.name] = mode
+    returned = [r for r in _returns(function) if not (isinstance(r, ast.Constant) and r.value is None)]
+    if returned and None not in returned:
+        call = meet_modes([_grad_object(imports, r, nested) for r in returned])
+        if call is not None:
+            return call, None
+    return None, _applies_grad_object(tree, imports, function)
+
+
+def _applies_grad_object(tree: Tree, imports: ImportTable, function) -> GradMode | None:
+    """Is `function(fn)` a decorator that runs fn with grad off? (`return torch.no_grad()(fn)`,
+    or returns a wrapper whose body calls fn inside a grad-disabled `with`)"""
+    args = function.args.args
+    if len(args) != 1:
+        return None
+    parameter = args[0].arg
+    returned = _returns(function)
+    if not returned:
+        return None
+    modes = []
+    for value in returned:
+        if isinstance(value, ast.Name) and value.id == parameter and _only_with_grad_off(tree, imports, value):
+            continue  # `if torch.is_inference_mode_enabled(): return fn`: already runs with grad off
+        if isinstance(value, ast.Call) and len(value.args) == 1 and isinstance(value.args[0], ast.Name) and value.args[0].id == parameter:
+            modes.append(_grad_object(imports, value.func, {}))
+        elif isinstance(value, ast.Name):
+            inner = next((n for n in function.body if isinstance(n, FUNCTION_TYPES) and n.name == value.id), None)
+            modes.append(_runs_under(tree, imports, inner, parameter) if inner is not None else None)
+        else:
+            modes.append(None)
+    return meet_modes(modes)
+
+
+def _only_with_grad_off(tree: Tree, imports: ImportTable, node: ast.AST) -> bool:
+    """Is node in the body of an `if` whose test requires grad to be off already
+    (`torch.is_inference_mode_enabled()`, `not torch.is_grad_enabled()`)?"""
+    child = node
+    for ancestor in tree.ancestors(node):
+        if isinstance(ancestor, FUNCTION_TYPES):
+            return False
+        if isinstance(ancestor, ast.If) and child in ancestor.body and _requires_grad_off(imports, ancestor.test):
+            return True
+        child = ancestor
+    return False
+
+
+def _requires_grad_off(imports: ImportTable, test: ast.AST) -> bool:
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_requires_grad_off(imports, value) for value in test.values)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call):
+        return imports.qualname(test.operand.func) == "torch.is_grad_enabled"
+    return isinstance(test, ast.Call) and imports.qualname(test.func) == "torch.is_inference_mode_enabled"
+
+
+def _runs_under(tree: Tree, imports: ImportTable, wrapper, parameter: str) -> GradMode | None:
+    """The grad-off mode every call of `parameter` inside wrapper runs in (None: some runs with grad)."""
+    resolver = GradModeResolver(tree, imports, lambda function: None)
+    modes = [resolver.mode_at(node) for node in ast.walk(wrapper)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == parameter]
+    return meet_modes(modes) if modes else None
+
+
+def _yields_under(tree: Tree, imports: ImportTable, function) -> GradMode | None:
+    resolver = GradModeResolver(tree, imports, lambda function: None)
+    yields = [n for n in tree.scope_nodes(function) if isinstance(n, (ast.Yield, ast.YieldFrom))]
+    return meet_modes([resolver.mode_at(y) for y in yields]) if yields else None
+
+
+def _class_wrapper(imports: ImportTable, cls: ast.ClassDef) -> GradMode | None:
+    """A class whose instances disable grad: it subclasses `torch.no_grad`, or its `__enter__`
+    calls `torch.set_grad_enabled(False)`."""
+    for base in cls.bases:
+        mode = _grad_class(imports, base)
+        if mode is not None:
+            return mode
+    enter = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__enter__"), None)
+    if enter is None:
+        return None
+    for node in ast.walk(enter):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            mode = _grad_object(imports, node.value, {})
+            if mode is not None and imports.qualname(node.value.func) == "torch.set_grad_enabled":
+                return mode
+    return None
