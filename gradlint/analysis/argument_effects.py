@@ -21,7 +21,7 @@ import builtins
 
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
-from gradlint.analysis.tree import Tree
+from gradlint.analysis.tree import Tree, walk
 from gradlint.analysis.vocabulary import (
     ARITHMETIC_BUILTINS,
     GRAD_NEEDING_FUNCTIONS,
@@ -30,9 +30,12 @@ from gradlint.analysis.vocabulary import (
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
+    STATEFUL_TORCH_FUNCTIONS,
+    STATEFUL_TORCH_NAMESPACES,
     STRING_FORMATTERS,
     TENSOR_OP_METHODS,
     TORCH_ROOTS,
+    VALUE_MODULES,
 )
 
 # builtins a reader may call: they return values and keep none of their arguments
@@ -40,8 +43,6 @@ from gradlint.analysis.vocabulary import (
 READING_BUILTINS = PYTHON_BUILTINS | ARITHMETIC_BUILTINS | PASSING_BUILTINS
 # methods a reader may call on anything: tensor ops that return new tensors or views, value reads, str formatting
 READING_METHODS = (TENSOR_OP_METHODS | PYTHON_VALUE_METHODS | STRING_FORMATTERS) - GRAD_NEEDING_METHODS
-# torch namespaces whose functions change state, build modules or need grad
-STATEFUL_TORCH = ("torch.nn.init.", "torch.distributed.", "torch.autograd.", "torch.optim.", "torch.cuda.", "torch.random.")
 _NOT_READING = (ast.Global, ast.Nonlocal, ast.With, ast.AsyncWith, ast.Yield, ast.YieldFrom, ast.Await,
                 ast.AugAssign, ast.Delete, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
@@ -65,7 +66,7 @@ def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols:
     local = symbols.local_names(function)
     callees: set[str] = set()
     for stmt in function.body:
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, _NOT_READING):
                 return None
             if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -101,7 +102,7 @@ def _reading_call(call: ast.Call, function, local: frozenset[str], imports: Impo
             root = root.value
         if isinstance(root, ast.Name) and root.id not in local:
             resolved = symbols.resolve(func, function)
-            if resolved is not None and resolved.startswith("math."):
+            if resolved is not None and resolved.startswith(VALUE_MODULES):
                 return True
             if resolved is not None:
                 return resolved  # `module.function(...)` through an import, or a class of this file
@@ -113,9 +114,8 @@ def _reading_torch_call(qualified: str) -> bool:
     last = qualified.rsplit(".", 1)[-1]
     if last.endswith("_") or last[:1].isupper():
         return False  # in place, or a class (a module, a parameter, a grad-mode object)
-    if qualified in GRAD_MODE_CONTEXTS or qualified.startswith(GRAD_NEEDING_FUNCTIONS) or qualified.startswith(STATEFUL_TORCH):
-        return False
-    return qualified not in ("torch.set_grad_enabled", "torch.save", "torch.load", "torch.manual_seed")
+    return not (qualified in GRAD_MODE_CONTEXTS or qualified in STATEFUL_TORCH_FUNCTIONS
+                or qualified.startswith(GRAD_NEEDING_FUNCTIONS) or qualified.startswith(STATEFUL_TORCH_NAMESPACES))
 
 
 def _is_exception(name: str) -> bool:

@@ -139,11 +139,18 @@ def effect_of_mode(mode: str | GradMode | None) -> Effect | None:
 
 
 def meet_modes(modes) -> GradMode | None:
-    """The grad-off mode all of these share: INFERENCE when all are, DISABLED when all are off, else None."""
-    modes = list(modes)
-    if not modes or any(m is None or not m.grad_off for m in modes):
+    """The grad-off mode all of these share: INFERENCE when all are, DISABLED when all are off, else
+    None (also for none at all). Reads `modes` only up to the first that is not off: a method name
+    shared with other objects (`?update`) may have thousands of call sites."""
+    inference, any_mode = True, False
+    for mode in modes:
+        if mode is None or not mode.grad_off:
+            return None
+        any_mode = True
+        inference = inference and mode is GradMode.INFERENCE
+    if not any_mode:
         return None
-    return GradMode.INFERENCE if all(m is GradMode.INFERENCE for m in modes) else GradMode.DISABLED
+    return GradMode.INFERENCE if inference else GradMode.DISABLED
 
 
 # the mode of a body whose callers decide (while the project index is built)
@@ -160,11 +167,10 @@ class _GradModeFlow(ForwardAnalysis):
     statement changes it from there on, a grad-mode `with` block sets it for its body and
     restores it after, branches that disagree leave it unknown."""
 
-    def __init__(self, resolver: "GradModeResolver", unit: ast.AST):
+    def __init__(self, resolver: "GradModeResolver", entry):
         super().__init__()
         self.resolver = resolver
-        self.unit = unit
-        self.entry = _INHERIT
+        self.entry = entry  # the mode the body starts in (`_INHERIT`: its callers')
 
     def join(self, a, b):
         return a if a == b else GradMode.UNKNOWN
@@ -175,9 +181,7 @@ class _GradModeFlow(ForwardAnalysis):
 
     def header(self, stmt: ast.stmt, expr: ast.AST, state):
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            effect = self.resolver.effect(expr, False, self.resolver.tree.scope_of(stmt))
-            if effect is not None:
-                return effect(_concrete(state))
+            return self.resolver.after_item(stmt, expr, state)
         return state
 
     def leave(self, stmt: ast.stmt, entry, end):
@@ -266,12 +270,14 @@ class GradModeResolver:
 
     def _entered(self, with_node: ast.stmt, mode: GradMode | None) -> GradMode | None:
         """The mode in a `with` statement's body, given the mode before it."""
-        scope = self.tree.scope_of(with_node)
         for item in with_node.items:
-            effect = self.effect(item.context_expr, False, scope)
-            if effect is not None:
-                mode = effect(_concrete(mode))
+            mode = self.after_item(with_node, item.context_expr, mode)
         return mode
+
+    def after_item(self, with_node: ast.stmt, expr: ast.AST, mode):
+        """The mode after one `with` item's context expression is entered."""
+        effect = self.effect(expr, False, self.tree.scope_of(with_node))
+        return mode if effect is None else effect(_concrete(mode))
 
     def _flow_mode(self, stmt: ast.stmt) -> GradMode | None:
         """The mode before a statement of a file that sets it by statement, from the dataflow
@@ -287,8 +293,7 @@ class GradModeResolver:
                 entry = self.mode_before(unit)
             else:
                 entry = self.function_mode(unit)
-            flow = self._flows[unit] = _GradModeFlow(self, unit)
-            flow.entry = _INHERIT if entry is None else entry
+            flow = self._flows[unit] = _GradModeFlow(self, _INHERIT if entry is None else entry)
             flow.run(unit.body, flow.entry)
         found = flow.before.get(stmt)
         if found is None:

@@ -236,7 +236,7 @@ class ProjectIndex:
         while pending:
             name = pending.pop()
             queued.discard(name)
-            mode = self._sites_mode(name, sites[name], modes)
+            mode = meet_modes(self._site_mode(name, site, modes) for site in sites[name])
             if mode is not None and modes.get(name) != mode:
                 modes[name] = mode
                 for dependent in dependents.get(name, ()):
@@ -244,19 +244,6 @@ class ProjectIndex:
                         queued.add(dependent)
                         pending.append(dependent)
         return modes
-
-    def _sites_mode(self, callee: str, sites: list, modes: dict[str, GradMode]) -> GradMode | None:
-        """The meet of the sites' modes (as `meet_modes`), ending at the first site with grad on:
-        a method name shared with other objects (`?update`) has thousands of sites."""
-        if not sites:
-            return None
-        inference = True
-        for site in sites:
-            mode = self._site_mode(callee, site, modes)
-            if not mode.grad_off:
-                return None
-            inference = inference and mode is GradMode.INFERENCE
-        return GradMode.INFERENCE if inference else GradMode.DISABLED
 
     def _site_mode(self, callee: str, site: Site, modes: dict[str, GradMode]) -> GradMode:
         mode, enclosing, around = site.mode, site.enclosing, site.around

@@ -115,27 +115,18 @@ class Tree:
     def owner(self, node: ast.AST) -> ast.AST | None:
         """The function or lambda whose `scope_nodes` hold node; None for the module's nodes and for
         nodes no scope holds (a class body, an annotation, a keyword-only default)."""
-        child = node
+        below, child = None, node
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, FUNCTION_TYPES):
-                if any(s is child for s in ancestor.body):
-                    return ancestor
-                if not (child is ancestor.args or any(d is child for d in ancestor.decorator_list)):
-                    return None
-            elif isinstance(ancestor, ast.Lambda):
-                if child is ancestor.body:
-                    return ancestor
-                if child is not ancestor.args:
-                    return None
-            elif isinstance(ancestor, ast.arguments):
-                if not any(d is child for d in ancestor.defaults):
-                    return None
-            elif isinstance(ancestor, ast.ClassDef):
-                if not any(b is child for b in ancestor.bases):
+            if isinstance(ancestor, FUNCTION_TYPES) and any(s is child for s in ancestor.body) \
+                    or isinstance(ancestor, ast.Lambda) and child is ancestor.body:
+                return ancestor
+            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                held = below if isinstance(child, ast.arguments) else child
+                if not any(part is held for part in _outer_parts(ancestor)):
                     return None
             elif isinstance(ancestor, ast.Module):
                 return None
-            child = ancestor
+            below, child = child, ancestor
         return None
 
     def calls_owned(self, scope: ast.AST) -> list[ast.Call]:
@@ -176,11 +167,7 @@ class Tree:
                 node = stack.pop()
                 nodes.append(node)
                 if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
-                    if isinstance(node, ast.ClassDef):
-                        stack.extend(reversed(node.bases))
-                    else:
-                        stack.extend(reversed(node.args.defaults))
-                        stack.extend(reversed(getattr(node, "decorator_list", [])))
+                    stack.extend(reversed(_outer_parts(node)))
                     continue
                 stack.extend(reversed(_children(node)))
             self._scope_nodes[scope] = nodes
@@ -202,6 +189,14 @@ class Tree:
         if node is container:
             return True
         return any(a is container for a in self.ancestors(node))
+
+
+def _outer_parts(definition: ast.AST) -> list[ast.AST]:
+    """The parts of a nested def, lambda or class that the enclosing scope evaluates (decorators and
+    positional defaults; a class's bases): its own scope holds the rest, or no scope does."""
+    if isinstance(definition, ast.ClassDef):
+        return definition.bases
+    return [*getattr(definition, "decorator_list", []), *definition.args.defaults]
 
 
 def walk(node: ast.AST) -> list[ast.AST]:

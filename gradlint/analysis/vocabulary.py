@@ -129,6 +129,14 @@ DTYPE_NAMES = frozenset(f"torch.{name}" for name in (
     "int", "uint8", "bool", "complex64", "complex128",
 ))
 
+# torch namespaces whose functions change state, build modules or need grad, and single functions that
+# change global state or touch files: none of them only reads its arguments (argument_effects)
+STATEFUL_TORCH_NAMESPACES = ("torch.nn.init.", "torch.distributed.", "torch.autograd.", "torch.optim.", "torch.cuda.",
+                             "torch.random.")
+STATEFUL_TORCH_FUNCTIONS = frozenset({"torch.set_grad_enabled", "torch.save", "torch.load", "torch.manual_seed"})
+# standard-library modules whose functions compute a value from their arguments and keep none
+VALUE_MODULES = ("math.",)
+
 # -- grad mode and backward ------------------------------------------------------------------
 
 # the grad-mode context managers (also usable as decorators), canonical spellings
