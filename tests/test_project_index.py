@@ -76,6 +76,22 @@ def test_a_closure_calls_a_method_of_the_object_its_enclosing_function_made(tmp_
     assert index.callers("m.A.evaluate") == ["m.rebound.use"] == index.callers("m.B.evaluate")
 
 
+def test_a_module_level_object_resolves_to_its_class(tmp_path):
+    classes = "import torch\n\nclass A:\n    def evaluate(self):\n        pass\n\nclass B:\n    def evaluate(self):\n        pass\n\n"
+    index = index_of(tmp_path, {
+        "script.py": classes + "a = A()\n\ndef report():\n    with torch.no_grad():\n        a.evaluate()\n\nif __name__ == '__main__':\n    with torch.no_grad():\n        a.evaluate()\n",
+    })
+    # a script's `a = A()` is an A wherever the script reads it: in its functions and its own code
+    assert set(index.callers("script.A.evaluate")) == {"script.report", None}
+    assert index.function_mode("script.A.evaluate") is GradMode.DISABLED
+    assert index.callers("script.B.evaluate") is None
+    index = index_of(tmp_path, {
+        "script.py": classes + "a = A()\nif len(sys.argv) > 1:\n    a = B()\n\ndef report():\n    a.evaluate()\n",
+    })
+    # two classes bound to the name: the call may be either's
+    assert index.callers("script.A.evaluate") == ["script.report"] == index.callers("script.B.evaluate")
+
+
 def test_recursion_and_very_deep_call_chains_end(tmp_path):
     chain = "".join(f"def f{i}(m):\n    f{i + 1}(m)\n\n" for i in range(3000)) + "def f3000(m):\n    f0(m)\n"
     index = index_of(tmp_path, {"deep.py": chain, "top.py": "import torch\nfrom deep import f0\n\nwith torch.no_grad():\n    f0(None)\n"})

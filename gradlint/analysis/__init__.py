@@ -6,7 +6,9 @@
 - `symbols`: the file's module name and qualified names for its definitions; what a name refers to.
 - `tree`: parents, scopes and statement order over the standard library's ast.
 - `dataflow`: the one forward dataflow solver (if/loops/try/match/return) every flow-sensitive
-  fact runs on; `definitions`: reaching definitions of local names on it.
+  fact runs on; `definitions`: reaching definitions of local names on it; `bindings`: the one
+  table of what each scope binds, keyed by those definitions (what a read of a name sees).
+- `values`: GL401's INSIDE/OUTSIDE flags of a region's values, per definition.
 - `grad_mode`: which grad mode a node runs in (torch's contexts and the project's own wrappers).
 - `modules`: which calls are forwards of module objects.
 - `backward`: the calls that backpropagate, and what they backpropagate.

@@ -99,8 +99,9 @@ class Definitions(ForwardAnalysis):
         self.tree = tree
         self.scope = scope
         self.hidden: set[str] = set()  # names nested code or other scopes may read or rebind
-        self.versioned = self._versioned_names()
-        body = scope.body if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else []
+        solved = isinstance(scope, (ast.Module, *FUNCTION_TYPES))  # a lambda's one expression needs no flow
+        self.versioned = self._versioned_names() if solved else frozenset()
+        body = scope.body if solved else []
         start = {name: frozenset([entry_key(name)]) for name in self.versioned}
         if self.versioned:
             self.run(body, start)

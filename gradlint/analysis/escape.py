@@ -18,7 +18,8 @@ from typing import Iterator
 from gradlint.analysis.training import result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
-from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, root_name, region_nodes
+from gradlint.analysis.bindings import root_name
+from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, region_nodes
 from gradlint.analysis.vocabulary import (
     ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
@@ -232,7 +233,7 @@ class _RegionCheck:
             return None  # filling a container or tensor made inside
         value_flags = self.flags.of(value)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ITERATOR_BUILTINS \
-                and value.func.id not in self.flags.table:
+                and not self.flags.is_local(value.func.id):
             # `self._it = iter(collector)`: later calls advance it, and what its source keeps is not in view
             return f"stores an iterator into `{self.facts.text(target)}`"
         if isinstance(target, ast.Attribute) and not value_flags & INSIDE and (value_flags == 0 or target.attr not in ("data", "grad")):
@@ -292,7 +293,7 @@ class _RegionCheck:
         """A function this file does not define, given outside tensors or modules, may update or train them."""
         flags = self.flags
         if name in PYTHON_BUILTINS or name in ARITHMETIC_BUILTINS or name in PASSING_BUILTINS or name in ITERATION_WRAPPERS:
-            if name not in flags.table:
+            if not flags.is_local(name):
                 return None
         if self.facts.modules.is_forward(call) or self.facts.modules.is_loss_call(call) or self._callee_functions(call):
             return None
@@ -355,7 +356,7 @@ class _RegionCheck:
         func = call.func
         tree = self.facts.tree
         if isinstance(func, ast.Name):
-            if func.id in self.flags.table and not any(b.kind == "opaque" and isinstance(b.node, FUNCTION_TYPES) for b in self.flags.bindings.names[func.id]):
+            if self.flags.is_local(func.id) and not any(b.kind == "opaque" and isinstance(b.node, FUNCTION_TYPES) for b in self.flags.bindings.names[func.id]):
                 return []  # a local variable, not a function of the file
             return [f for f in tree.functions if f.name == func.id and isinstance(tree.parent(f), ast.Module)] + [
                 f for f in tree.functions if f.name == func.id and tree.parent(f) is self.scope]
@@ -435,23 +436,26 @@ def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:
     """A tensor made inside and read after the block may only be converted to a Python value or printed."""
     with_node = region.with_node
     scope = region.scope
-    made_inside = {
-        name for name, bindings in flags.bindings.names.items()
-        if flags.table.get(name, 0) & INSIDE and any(flags.in_region(b.node) for b in bindings)
+    made_inside = {  # the definitions of a tensor made inside
+        key for key, bindings in flags.bindings.by_key.items()
+        if flags.table.get(key, 0) & INSIDE and any(flags.in_region(b.node) for b in bindings)
     }
+    names = {flags.bindings.name_of_key[key] for key in made_inside}
     if not made_inside:
         return None
     end = (with_node.end_lineno, with_node.end_col_offset)
     loops = [a for a in facts.tree.ancestors(with_node) if isinstance(a, LOOP_TYPES) and facts.tree.is_inside(a, scope) and a is not scope]
     own = {id(n) for n in facts.tree.scope_nodes(scope)}
     for node in ast.walk(scope) if not isinstance(scope, ast.Module) else ast.walk(facts.module):
-        if not (isinstance(node, ast.Name) and node.id in made_inside):
+        if not (isinstance(node, ast.Name) and node.id in names):
             continue
         augmented = isinstance(facts.tree.parent(node), ast.AugAssign)
         if not (isinstance(node.ctx, ast.Load) or augmented):
             continue  # a new binding: the value made inside is not read there
-        if flags.in_region(node) or flags._comprehension_source(node) is not None:
+        if flags.in_region(node) or facts.comprehension_source(node) is not None:
             continue
+        if id(node) in own and not flags.keys(node) & made_inside:
+            continue  # it reads another definition of the name
         later = (node.lineno, node.col_offset) >= end
         in_loop = any(facts.tree.is_inside(node, loop) for loop in loops)
         nested = id(node) not in own  # read by a nested function, whenever it runs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from gradlint.analysis.bindings import ScopeBindings, comprehension_source
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
 from gradlint.analysis.names import ImportTable, dotted
 from gradlint.analysis.project import ProjectIndex
@@ -27,10 +28,9 @@ class FileFacts:
         self.symbols = Symbols(self.tree, self.imports, self.module_name)
         self._index = index
         # results of the shared analyses, per scope or per name, each computed once
-        self.value_bindings: dict[ast.AST, object] = {}  # values.ScopeBindings by scope
-        self.state_dict_bindings: dict[ast.AST, dict] = {}  # state_dicts: name -> bound values, by scope
+        self._bindings: dict[ast.AST, ScopeBindings] = {}
+        self._comprehension_sources: dict[ast.Name, ast.AST | None] = {}
         self.python_returns: dict[str, bool] = {}  # values.returns_python_values by function name
-        self.comprehension_sources: dict[ast.Name, ast.AST | None] = {}  # values: a comprehension variable's iterable
 
     # -- project ---------------------------------------------------------------
 
@@ -87,6 +87,22 @@ class FileFacts:
     def grad_mode_at(self, node: ast.AST) -> GradMode:
         """Which grad mode node runs in: ENABLED, DISABLED, INFERENCE or UNKNOWN."""
         return self.grad.grad_mode_at(node)
+
+    # -- bindings --------------------------------------------------------------
+
+    def bindings(self, scope: ast.AST) -> ScopeBindings:
+        """What the scope (module, function or lambda) binds, and which definitions each read sees."""
+        found = self._bindings.get(scope)
+        if found is None:
+            found = self._bindings[scope] = ScopeBindings(self.tree, scope)
+        return found
+
+    def comprehension_source(self, name: ast.Name) -> ast.AST | None:
+        """The iterable a comprehension variable runs over, when name is one."""
+        known = self._comprehension_sources
+        if name not in known:
+            known[name] = comprehension_source(self.tree, name)
+        return known[name]
 
     # -- shared analyses -------------------------------------------------------
 

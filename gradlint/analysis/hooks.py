@@ -17,6 +17,7 @@ from functools import cached_property
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.reach import ESCAPE, UNKNOWN, live_paths
+from gradlint.analysis.summaries import constructed_class
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
     BACKWARD_HOOK_REGISTRATIONS,
@@ -214,18 +215,7 @@ class HookFacts:
         if not isinstance(receiver, ast.Name):
             return None
         symbols = self.facts.symbols
-        scope = self.tree.scope_of(receiver)
-        while True:
-            made = [n.value for n in self.tree.scope_nodes(scope) if isinstance(n, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == receiver.id for t in n.targets)]
-            if made:
-                break
-            if isinstance(scope, ast.Module):
-                return None
-            scope = self.tree.scope_of(scope)
-        if len(made) != 1 or not isinstance(made[0], ast.Call):
-            return None
-        qualified = symbols.resolve(made[0].func, scope)
+        qualified = constructed_class(self.tree, symbols, self.tree.scope_of(receiver), receiver.id)
         cls = symbols.definitions_by_name.get(qualified) if qualified else None
         if not isinstance(cls, ast.ClassDef):
             return None

@@ -18,7 +18,7 @@ import ast
 from dataclasses import dataclass, field
 
 from gradlint.analysis.backward import Backward
-from gradlint.analysis.definitions import Definitions, plain
+from gradlint.analysis.definitions import plain
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 from gradlint.analysis.vocabulary import (
@@ -59,7 +59,7 @@ class ScopeFlow:
         self.scope = scope
         self.edges: dict[str, set[str]] = {}
         self.backwards: list[Backward] = facts.flow.backwards(scope)
-        self.definitions = Definitions(facts.tree, scope)
+        self.definitions = facts.bindings(scope).definitions
         self._backward_keys = {id(b.node): f"{BACKWARD}{i}" for i, b in enumerate(self.backwards)}
         self._key_to_node = {f"{BACKWARD}{i}": b.node for i, b in enumerate(self.backwards)}
         self._build()

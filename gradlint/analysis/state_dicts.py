@@ -12,67 +12,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from gradlint.analysis.tree import SCOPE_TYPES, assigned_names, keyword, is_true
+from gradlint.analysis.bindings import bound_values
+from gradlint.analysis.tree import keyword, is_true
 from gradlint.analysis.vocabulary import MAPPING_COPIES, SAME_ELEMENTS_BUILTINS
 
 
-def bindings(facts, name: ast.Name) -> list[ast.AST]:
-    """Values assigned to this name (`x = value`) in its scope, or the nearest enclosing scope that assigns it.
-
-    A name also bound by a loop, `with`, import or function argument gives [None] entries: unknown values.
-    """
-    scope = facts.tree.scope_of(name)
-    while True:
-        values = _scope_bindings(facts, scope).get(name.id)
-        if values:
-            return values
-        if isinstance(scope, ast.Module):
-            return []
-        scope = facts.tree.scope_of(scope)
-
-
-def _scope_bindings(facts, scope: ast.AST) -> dict[str, list]:
-    cache = facts.state_dict_bindings
-    found = cache.get(scope)
-    if found is not None:
-        return found
-    found = {}
-
-    def unknown(target):
-        # only names are bound: `avg[k] = ...` and `self.x = ...` leave avg and self as they were
-        for node in assigned_names(target):
-            if isinstance(node, ast.Name):
-                found.setdefault(node.id, []).append(None)
-
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    found.setdefault(target.id, []).append(node.value)
-                else:
-                    unknown(target)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-            if isinstance(node, ast.AnnAssign) and node.value is None:
-                continue
-            value = node.value if not isinstance(node, ast.AugAssign) else None
-            if isinstance(node.target, ast.Name):
-                found.setdefault(node.target.id, []).append(value)
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            unknown(node.target)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    unknown(item.optional_vars)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                found.setdefault((alias.asname or alias.name).split(".")[0], []).append(None)
-    if isinstance(scope, SCOPE_TYPES) and not isinstance(scope, ast.Module):
-        args = scope.args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None:
-                found.setdefault(arg.arg, []).append(None)
-    cache[scope] = found
-    return found
+def bindings(facts, name: ast.Name) -> list[ast.AST | None]:
+    """The values the read name may hold (`bindings.bound_values`); None entries: unknown values."""
+    return bound_values(facts, name)[1]
 
 
 def is_state_dict(facts, expr: ast.AST | None, depth: int = 0, keep_vars: bool | None = None) -> bool:

@@ -276,10 +276,10 @@ def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
         made = symbols.resolve(receiver.func, scope)
         if made is not None:
             return f"{made}.{method}"
-    elif isinstance(receiver, ast.Name) and (binder := _binding_scope(tree, symbols, scope, receiver.id)) is not None:
-        made = _constructed_class(tree, symbols, binder, receiver.id)
-        if made is not None:
-            return f"{made}.{method}"
+    elif isinstance(receiver, ast.Name) and (made := constructed_class(tree, symbols, scope, receiver.id)) is not None:
+        return f"{made}.{method}"
+    elif isinstance(receiver, ast.Name) and receiver.id in tree.stores_owned(tree.module):
+        pass  # a module-level object of no one known class: below
     else:
         resolved = symbols.resolve(func, scope)
         if resolved is not None:
@@ -287,32 +287,37 @@ def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
     return MAYBE + method
 
 
+def constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
+    """The class `name`, read in scope, was built from: every assignment to it in the scope that
+    binds it is `name = Cls(...)` of one class (`observer = _ChannelObserver(...)`, then
+    `observer.update(x)`). None when a `global` or `nonlocal` statement lets other code rebind it."""
+    binder = _binding_scope(tree, symbols, scope, name)
+    if binder is None:
+        return None
+    made = None
+    for node in tree.stores_owned(binder).get(name, ()):
+        parent = tree.parent(node)
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
+            return None
+        cls = symbols.resolve(parent.value.func, binder)
+        if cls is None or made not in (None, cls):
+            return None
+        made = cls
+    return made
+
+
 def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> ast.AST | None:
-    """The function that binds `name` as seen from `scope`: the scope itself, or for a closure
+    """The scope that binds `name` as seen from `scope`: the function itself, for a closure
     (`def bar_update(...): pbar.update(n)` inside the function that made `pbar`) the nearest
-    enclosing function that binds it; None at module level, when no function does, or when a
-    `global` or `nonlocal` statement lets other code rebind it."""
+    enclosing function that binds it, else the module when its own code stores it; None when
+    none does, or when a `global` or `nonlocal` statement lets other code rebind it."""
     if any(name in declared.names for declared in tree.nodes(ast.Global, ast.Nonlocal)):
         return None
     while isinstance(scope, (*FUNCTION_TYPES, ast.Lambda)):
         if name in symbols.local_names(scope):
             return scope
         scope = tree.scope_of(scope)
-    return None
-
-
-def _constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
-    """The class of `name` when the scope's only assignment to it is `name = Cls(...)`."""
-    made = None
-    for node in tree.stores_owned(scope).get(name, ()):
-        parent = tree.parent(node)
-        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
-            return None
-        cls = symbols.resolve(parent.value.func, scope)
-        if cls is None or made not in (None, cls):
-            return None
-        made = cls
-    return made
+    return tree.module if name in tree.stores_owned(tree.module) else None
 
 
 def _project_contexts(tree: Tree, imports: ImportTable, symbols: Symbols, call: ast.Call, local: dict[str, str]) -> list[str]:

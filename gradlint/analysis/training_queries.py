@@ -14,7 +14,6 @@ from gradlint.analysis.training_state import (
     covers,
     layer_sensitivity,
     mode_call,
-    positional_parameters,
 )
 from gradlint.analysis.tree import FUNCTION_TYPES, block_of
 from gradlint.analysis.vocabulary import (
@@ -249,19 +248,11 @@ def built_sensitivity(facts, expr: ast.AST, scope: ast.AST | None = None, depth:
 def bindings(facts, scope: ast.AST, name: str) -> list[ast.AST] | None:
     """The values assigned to a local name in scope; None when it is bound some other way too
     (a parameter, a loop or `with` target, an unpacking, a global of a function)."""
-    if isinstance(scope, FUNCTION_TYPES) and name in positional_parameters(scope) + [a.arg for a in scope.args.kwonlyargs]:
+    table = facts.bindings(scope)
+    bound = [b for b in table.names.get(name, ()) if b.binds]
+    if not bound or name in table.declared_outer or any(b.kind != "value" for b in bound):
         return None
-    values = []
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
-            parent = facts.tree.parent(node)
-            if isinstance(parent, ast.Assign) and parent.targets == [node]:
-                values.append(parent.value)
-            elif isinstance(parent, ast.AnnAssign) and parent.value is not None:
-                values.append(parent.value)
-            else:
-                return None
-    return values or None
+    return [b.value for b in bound]
 
 
 def module_sensitivity(facts, scope: ast.AST, path: str) -> bool | None:

@@ -134,7 +134,8 @@ class Tree:
         return self._owned[0].get(scope, [])
 
     def stores_owned(self, scope: ast.AST) -> dict[str, list[ast.Name]]:
-        """Name -> the `Name` nodes among `scope_nodes(scope)` that store it."""
+        """Name -> the `Name` nodes among `scope_nodes(scope)` that store it (for the module: its
+        own code, class bodies excluded)."""
         return self._owned[1].get(scope, {})
 
     def scopes_storing(self) -> dict[ast.AST, dict[str, list[ast.Name]]]:
@@ -153,9 +154,18 @@ class Tree:
         for name in self.nodes(ast.Name):
             if isinstance(name.ctx, ast.Store):
                 scope = self.owner(name)
+                if scope is None and self._at_module_level(name):
+                    scope = self.module
                 if scope is not None:
                     stores.setdefault(scope, {}).setdefault(name.id, []).append(name)
         return calls, stores
+
+    def _at_module_level(self, node: ast.AST) -> bool:
+        """Is node module-level code (not in a class body or a function's signature)?"""
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                return False
+        return True
 
     def scope_nodes(self, scope: ast.AST) -> list[ast.AST]:
         """Every node of scope, nested functions and lambdas excluded (but their defaults included)."""

@@ -3,20 +3,19 @@ objects, and which are plain Python values (for GL401's escape analysis).
 
 Every value gets two flags relative to one region: INSIDE (may be a tensor made
 by an op inside the region) and OUTSIDE (may be, or alias, an object that
-existed before it). No flag means a plain Python value. Flags are
-flow-insensitive: a name gets the union over all its bindings in the scope.
+existed before it). No flag means a plain Python value. Flags belong to
+definitions (`bindings.py`): a read gets the union over the definitions that
+reach it, so a name bound again after the region is a new value. Fills of an
+object (`xs.append(t)`) add to the definitions they fill.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from functools import cached_property
 
-from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.analysis.bindings import Binding
 from gradlint.analysis.vocabulary import (
     ARITHMETIC_BUILTINS,
-    CONTAINER_MUTATORS,
     NON_TENSOR_ATTRIBUTES,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
@@ -29,110 +28,6 @@ OUTSIDE = 2
 BOTH = INSIDE | OUTSIDE
 
 
-@dataclass(frozen=True)
-class Binding:
-    node: ast.AST  # the statement or call that binds
-    kind: str  # "value", "aug", "iter", "mutate" or "opaque"
-    value: ast.AST | None
-
-
-class ScopeBindings:
-    """Every way one scope binds or fills its names (nested functions excluded)."""
-
-    def __init__(self, facts, scope: ast.AST):
-        self.scope = scope
-        self.names: dict[str, list[Binding]] = {}
-        self.declared_outer: set[str] = set()
-        if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
-            args = scope.args
-            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                if arg is not None:
-                    self._add(arg.arg, Binding(arg, "opaque", None))
-        for node in facts.tree.scope_nodes(scope):
-            self._visit(node)
-
-    def _add(self, name: str, binding: Binding) -> None:
-        self.names.setdefault(name, []).append(binding)
-
-    @cached_property
-    def readers(self) -> dict[str, set[str]]:
-        """Name -> the names one of whose bound values reads it (what to look at again when it changes)."""
-        found: dict[str, set[str]] = {}
-        for name, bindings in self.names.items():
-            for binding in bindings:
-                if binding.value is not None:
-                    for node in ast.walk(binding.value):
-                        if isinstance(node, ast.Name):
-                            found.setdefault(node.id, set()).add(name)
-        return found
-
-    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str) -> None:
-        if isinstance(target, ast.Name):
-            self._add(target.id, Binding(node, kind, value))
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            pairwise = (
-                kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
-                and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
-            )
-            for index, element in enumerate(target.elts):
-                self._target(node, element, value.elts[index] if pairwise else value, kind)
-        elif isinstance(target, ast.Starred):
-            self._target(node, target.value, value, kind)
-        elif isinstance(target, (ast.Attribute, ast.Subscript)):
-            base = root_name(target)
-            if base is not None:
-                self._add(base, Binding(node, "mutate", value))
-
-    def _visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                self._target(node, target, node.value, "value")
-        elif isinstance(node, ast.AugAssign):
-            self._target(node, node.target, node.value, "aug" if isinstance(node.target, ast.Name) else "value")
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                self._target(node, node.target, node.value, "value")
-        elif isinstance(node, ast.NamedExpr):
-            self._target(node, node.target, node.value, "value")
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self._target(node, node.target, node.iter, "iter")
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    self._target(node, item.optional_vars, None, "opaque")
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                self._add((alias.asname or alias.name).split(".")[0], Binding(node, "opaque", None))
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            self._add(node.name, Binding(node, "opaque", None))
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            self.declared_outer.update(node.names)
-        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not self.scope:
-            self._add(node.name, Binding(node, "opaque", None))
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            self._add(node.name, Binding(node, "opaque", None))
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            self._add(node.rest, Binding(node, "opaque", None))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_MUTATORS:
-            base = root_name(node.func.value)
-            if base is not None:
-                for arg in [*node.args, *(k.value for k in node.keywords)]:
-                    self._add(base, Binding(node, "mutate", arg))
-
-
-def scope_bindings(facts, scope: ast.AST) -> ScopeBindings:
-    found = facts.value_bindings.get(scope)
-    if found is None:
-        found = facts.value_bindings[scope] = ScopeBindings(facts, scope)
-    return found
-
-
-def root_name(node: ast.AST) -> str | None:
-    while isinstance(node, (ast.Attribute, ast.Subscript)):
-        node = node.value
-    return node.id if isinstance(node, ast.Name) else None
-
-
 # -- value flags ------------------------------------------------------------------
 
 
@@ -143,74 +38,88 @@ class ValueFlags:
         self.facts = facts
         self.scope = scope
         self.region_nodes = region_nodes
-        self.bindings = scope_bindings(facts, scope)
+        self.bindings = facts.bindings(scope)
         self.numeric_modules = facts.numeric_modules
-        self.table: dict[str, int] = {}
+        self.table: dict[str, int] = {}  # definition key -> flags
         self._solve()
 
     def in_region(self, node: ast.AST) -> bool:
         return id(node) in self.region_nodes
 
+    def is_local(self, name: str) -> bool:
+        """Does the scope bind or fill name (else it is a global, a closure variable or a builtin)?"""
+        return name in self.bindings.names
+
     def _solve(self) -> None:
-        # flags only grow, so the worklist empties; a name is looked at again only when a name
-        # its bindings read has changed
-        names = self.bindings.names
-        readers = self.bindings.readers
-        self.table = {name: 0 for name in names}
-        pending = list(names)
+        # flags only grow, so the worklist empties; a definition is looked at again only when a
+        # definition its bindings read has changed
+        by_key = self.bindings.by_key
+        readers = self._readers()
+        self.table = {key: 0 for key in by_key}
+        outer = self.bindings.declared_outer
+        name_of = self.bindings.name_of_key
+        pending = list(by_key)
         queued = set(pending)
         while pending:
-            name = pending.pop()
-            queued.discard(name)
-            flags = OUTSIDE if name in self.bindings.declared_outer else 0
-            for binding in names[name]:
-                value_flags = self._binding_flags(binding)
+            key = pending.pop()
+            queued.discard(key)
+            flags = OUTSIDE if name_of[key] in outer else 0
+            for binding in by_key[key]:
+                value_flags = self._binding_flags(binding, name_of[key])
                 if self.in_region(binding.node):
                     flags |= value_flags
                 elif value_flags:
                     # a tensor made before the region is a normal tensor: an outside object
                     flags |= OUTSIDE
-            if flags != self.table[name]:
-                self.table[name] = flags
-                for reader in readers.get(name, ()):
+            if flags != self.table[key]:
+                self.table[key] = flags
+                for reader in readers.get(key, ()):
                     if reader not in queued:
                         queued.add(reader)
                         pending.append(reader)
 
-    def _binding_flags(self, binding: Binding) -> int:
+    def _readers(self) -> dict[str, set[str]]:
+        """Definition key -> the definitions one of whose bindings reads it."""
+        found: dict[str, set[str]] = {}
+        bindings = self.bindings
+        for name, entries in bindings.names.items():
+            for binding in entries:
+                read: set[str] = set()
+                if binding.value is not None:
+                    for node in ast.walk(binding.value):
+                        if isinstance(node, ast.Name):
+                            read |= bindings.read_keys(node)
+                if binding.kind == "aug":
+                    read |= bindings.reaching_keys(name, binding.node)
+                for key in read:
+                    found.setdefault(key, set()).update(binding.keys)
+        return found
+
+    def _binding_flags(self, binding: Binding, name: str) -> int:
         if binding.kind == "opaque" or binding.value is None:
             return OUTSIDE
         flags = self.of(binding.value)
         if binding.kind == "aug":
-            # `n += v`: a number stays a number for Python v; anything else may make a new tensor
-            return INSIDE if flags else 0
+            # `n += v`: what n held before, and a new tensor unless v is a Python value
+            before = self._keys_flags(self.bindings.reaching_keys(name, binding.node))
+            return before | (INSIDE if flags else 0)
         return flags
 
+    def _keys_flags(self, keys) -> int:
+        # a definition with no binding in the scope (read before any assignment) is not known here
+        return _union(self.table.get(key, OUTSIDE) for key in keys)
+
+    def keys(self, node: ast.Name) -> frozenset[str]:
+        """The definitions a read of node sees."""
+        return self.bindings.read_keys(node)
+
     def name(self, node: ast.Name) -> int:
-        comprehension_iter = self._comprehension_source(node)
+        comprehension_iter = self.facts.comprehension_source(node)
         if comprehension_iter is not None:
             return self.of(comprehension_iter)
-        if node.id not in self.table:
+        if not self.is_local(node.id):
             return OUTSIDE  # a global, a closure variable or a builtin
-        return self.table[node.id]
-
-    def _comprehension_source(self, node: ast.Name) -> ast.AST | None:
-        """The iterable a comprehension variable runs over, when node is one (the same for every
-        region: the search ends at the nearest function, which the scope is or contains)."""
-        known = self.facts.comprehension_sources
-        if node not in known:
-            known[node] = self._find_comprehension_source(node)
-        return known[node]
-
-    def _find_comprehension_source(self, node: ast.Name) -> ast.AST | None:
-        for ancestor in self.facts.tree.ancestors(node):
-            if isinstance(ancestor, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-                for generator in ancestor.generators:
-                    if any(isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(generator.target)):
-                        return generator.iter
-            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
-                return None
-        return None
+        return self._keys_flags(self.keys(node))
 
     def of(self, expr: ast.AST | None) -> int:
         if expr is None or isinstance(expr, (ast.Constant, ast.JoinedStr, ast.Slice)):
@@ -270,7 +179,7 @@ class ValueFlags:
             receiver = func.value
             if isinstance(receiver, ast.Constant):
                 return 0  # "{}".format(...), ", ".join(...)
-            if isinstance(receiver, ast.Name) and receiver.id in self.numeric_modules and receiver.id not in self.table:
+            if isinstance(receiver, ast.Name) and receiver.id in self.numeric_modules and not self.is_local(receiver.id):
                 return 0  # numpy and math give arrays and numbers
             if self.facts.modules.is_forward(call):
                 return INSIDE
@@ -280,11 +189,11 @@ class ValueFlags:
             # a method of an outside object may hand back that object's own tensors
             return INSIDE | (receiver_flags & OUTSIDE)
         if isinstance(func, ast.Name):
-            if func.id == "super" and func.id not in self.table:
+            if func.id == "super" and not self.is_local(func.id):
                 return OUTSIDE  # the object itself
-            if returns_python_values(self.facts, func.id) and func.id not in self.table:
+            if returns_python_values(self.facts, func.id) and not self.is_local(func.id):
                 return 0
-            if func.id in self.table:
+            if self.is_local(func.id):
                 pass  # a local variable, function or class: below
             elif func.id in PYTHON_BUILTINS:
                 return 0

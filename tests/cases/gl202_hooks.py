@@ -169,3 +169,20 @@ def calibrate(model, batches, mask):
         model(batch)
     handle.remove()
     return observer, keeper
+
+
+# module-level objects: the hook's receiver is resolved to its class at module level too
+SCRIPT_OBSERVER = ChannelObserver()
+SCRIPT_KEEPER = GraphObserver()
+
+
+def script_capture(module, inputs, output):
+    SCRIPT_OBSERVER.update(output, None)  # detaches what it keeps
+    SCRIPT_KEEPER.update(output)  # expect: GL202
+
+
+def calibrate_script(model, batches):
+    handle = model.register_forward_hook(script_capture)
+    for batch in batches:
+        model(batch)  # expect: GL103
+    handle.remove()

@@ -112,3 +112,14 @@ def lazy_output_width(c, h, w):
     with torch.no_grad():
         width = net(torch.zeros(1, c, h, w)).shape[1]
     return net, width
+
+
+def accuracy_report(model, loader):
+    # `out` is bound again after the block: what is returned is the report, not the logits
+    hits = 0
+    with torch.no_grad():  # expect: GL401
+        for x, y in loader:
+            out = model(x)
+            hits += (out.argmax(1) == y).sum().item()
+    out = {"accuracy": hits / len(loader.dataset)}
+    return out

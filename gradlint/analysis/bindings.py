@@ -1,0 +1,204 @@
+"""Bindings: every way a scope binds or fills its names, and which of them a read sees.
+
+One table per scope (module, function or lambda; nested functions excluded), built
+once per file (`FileFacts.bindings`): for each name, its `Binding`s (an assignment,
+an augmented assignment, a loop target, a `with`/`except`/`case`/import/def name,
+a parameter, or a fill of the object it names: `xs.append(v)`, `d[k] = v`,
+`obj.attr = v`). Each binding carries the definition keys of `definitions.py`,
+so that a read sees the bindings that reach it along the scope's control flow,
+not every binding of its name.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+
+from gradlint.analysis.definitions import Definitions, entry_key
+from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.analysis.vocabulary import CONTAINER_MUTATORS
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+@dataclass(frozen=True)
+class Binding:
+    node: ast.AST  # the statement, call or parameter that binds
+    kind: str  # "value", "part" (of an unpacked value), "aug", "iter", "mutate" or "opaque"
+    value: ast.AST | None  # the bound (or, for "mutate", the stored) expression, when there is one
+    keys: frozenset[str]  # the definitions it makes; for "mutate", the definitions whose object it fills
+
+    @property
+    def binds(self) -> bool:
+        """Does it give the name a new value (a fill of the named object does not)?"""
+        return self.kind != "mutate"
+
+
+class ScopeBindings:
+    """The bindings of one scope, by name and by definition key."""
+
+    def __init__(self, tree, scope: ast.AST):
+        self.tree = tree
+        self.scope = scope
+        self.definitions = Definitions(tree, scope)
+        self.names: dict[str, list[Binding]] = {}
+        self.declared_outer: set[str] = set()
+        if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
+            args = scope.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None:
+                    self._add(arg.arg, arg, "opaque", None, self._entry(arg.arg))
+        for node in tree.scope_nodes(scope):
+            self._visit(node)
+
+    # -- definition keys -----------------------------------------------------------
+
+    def _entry(self, name: str) -> frozenset[str]:
+        return frozenset([entry_key(name) if name in self.definitions.versioned else name])
+
+    def _stored(self, name: str, node: ast.AST) -> frozenset[str]:
+        return frozenset([self.definitions.store_key(name, self.tree.statement_of(node))])
+
+    def reaching_keys(self, name: str, node: ast.AST) -> frozenset[str]:
+        """The definitions of name that reach the statement holding node."""
+        if name not in self.definitions.versioned:
+            return frozenset([name])
+        return self.definitions.reaching(name, self.tree.statement_of(node)) or frozenset([entry_key(name)])
+
+    def read_keys(self, name: ast.Name) -> frozenset[str]:
+        """The definitions a read of name stands for (for an augmented target: the value it updates)."""
+        return self.reaching_keys(name.id, name)
+
+    # -- the table -----------------------------------------------------------------
+
+    def _add(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, keys: frozenset[str]) -> None:
+        self.names.setdefault(name, []).append(Binding(node, kind, value, keys))
+
+    def _bind(self, name: str, node: ast.AST, kind: str, value: ast.AST | None) -> None:
+        self._add(name, node, kind, value, self._stored(name, node))
+
+    def _fill(self, name: str, node: ast.AST, value: ast.AST | None) -> None:
+        self._add(name, node, "mutate", value, self.reaching_keys(name, node))
+
+    @cached_property
+    def by_key(self) -> dict[str, list[Binding]]:
+        found: dict[str, list[Binding]] = {}
+        for bindings in self.names.values():
+            for binding in bindings:
+                for key in binding.keys:
+                    found.setdefault(key, []).append(binding)
+        return found
+
+    @cached_property
+    def name_of_key(self) -> dict[str, str]:
+        return {key: name for name, bindings in self.names.items() for binding in bindings for key in binding.keys}
+
+    def keys_of(self, name: str) -> set[str]:
+        """Every definition of name in the scope."""
+        return {key for binding in self.names.get(name, ()) for key in binding.keys}
+
+    def binds(self, name: str) -> bool:
+        """Does the scope give name a value (not only fill the object it names)?"""
+        return any(binding.binds for binding in self.names.get(name, ()))
+
+    def reaching(self, name: ast.Name) -> list[Binding]:
+        """The bindings (fills excluded) a read of name in this scope sees."""
+        keys = self.read_keys(name)
+        return [b for b in self.names.get(name.id, ()) if b.binds and b.keys & keys]
+
+    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str) -> None:
+        if isinstance(target, ast.Name):
+            self._bind(target.id, node, kind, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            pairwise = (
+                kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
+            )
+            part = "part" if kind == "value" else kind
+            for index, element in enumerate(target.elts):
+                self._target(node, element, value.elts[index] if pairwise else value, kind if pairwise else part)
+        elif isinstance(target, ast.Starred):
+            self._target(node, target.value, value, "part" if kind == "value" else kind)
+        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            base = root_name(target)
+            if base is not None:
+                self._fill(base, node, value)
+
+    def _visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self._target(node, target, node.value, "value")
+        elif isinstance(node, ast.AugAssign):
+            self._target(node, node.target, node.value, "aug" if isinstance(node.target, ast.Name) else "value")
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self._target(node, node.target, node.value, "value")
+        elif isinstance(node, ast.NamedExpr):
+            self._target(node, node.target, node.value, "value")
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._target(node, node.target, node.iter, "iter")
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self._target(node, item.optional_vars, None, "opaque")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                self._bind((alias.asname or alias.name).split(".")[0], node, "opaque", None)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self._bind(node.name, node, "opaque", None)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            self.declared_outer.update(node.names)
+        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not self.scope:
+            self._bind(node.name, node, "opaque", None)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            self._bind(node.name, node, "opaque", None)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            self._bind(node.rest, node, "opaque", None)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_MUTATORS:
+            base = root_name(node.func.value)
+            if base is not None:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    self._fill(base, node, arg)
+
+
+def root_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def comprehension_source(tree, node: ast.Name) -> ast.AST | None:
+    """The iterable a comprehension variable runs over, when node is one."""
+    for ancestor in tree.ancestors(node):
+        if isinstance(ancestor, COMPREHENSIONS):
+            for generator in ancestor.generators:
+                if any(isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(generator.target)):
+                    return generator.iter
+        if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
+            return None
+    return None
+
+
+def bound_values(facts, name: ast.Name) -> tuple[ast.AST | None, list[ast.AST | None]]:
+    """The scope that binds a read name and the values it may hold there (None: not known).
+
+    In the read's own scope these are the bindings that reach the read; in an enclosing
+    scope (a closure or a global, read whenever the function runs), all of them.
+    A comprehension variable, a part of an unpacked value or a loop, `with`, import or
+    parameter binding gives None.
+    (None, []) when nothing in view binds the name.
+    """
+    if facts.comprehension_source(name) is not None:
+        return facts.tree.scope_of(name), [None]
+    scope = facts.tree.scope_of(name)
+    own = True
+    while True:
+        table = facts.bindings(scope)
+        if table.binds(name.id):
+            found = table.reaching(name) if own else [b for b in table.names[name.id] if b.binds]
+            return scope, [b.value if b.kind == "value" else None for b in found]
+        if isinstance(scope, ast.Module):
+            return None, []
+        scope = facts.tree.scope_of(scope)
+        own = False
