@@ -172,23 +172,35 @@ class _RecordingSet:
         return getattr(self._whole(), name)
 
 
-def answers_hold(index, queries: dict) -> bool:
-    """Does this index answer every recorded question as before?"""
+def answers_hold(index, queries: dict, memo: dict | None = None) -> bool:
+    """Does this index answer every recorded question as before?
+
+    `memo` holds the answers already known for this index (question -> answer): each
+    question is put to the index once per run, however many files asked it, and not at
+    all when a former run over the same files answered it (`Cache.load_answers`)."""
     try:
         for key, expected in queries.items():
-            kind, name, *rest = json.loads(key)
-            value = getattr(index, name)
-            if kind == "call":
-                actual = _answer(value(*rest[0]))
-            elif kind == "in":
-                actual = rest[0] in value
+            if memo is not None and key in memo:
+                actual = memo[key]
             else:
-                actual = _answer(value)
+                actual = _ask(index, key)
+                if memo is not None:
+                    memo[key] = actual
             if actual != expected:
                 return False
     except Exception:  # a question this index cannot answer: not the same index
         return False
     return True
+
+
+def _ask(index, key: str):
+    kind, name, *rest = json.loads(key)
+    value = getattr(index, name)
+    if kind == "call":
+        return _answer(value(*rest[0]))
+    if kind == "in":
+        return rest[0] in value
+    return _answer(value)
 
 
 # -- the store -----------------------------------------------------------------
@@ -213,32 +225,58 @@ class Cache:
         raw = f"{settings_fingerprint}\0{','.join(sorted(codes))}"
         return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
+    @staticmethod
+    def answers_key(paths) -> str:
+        """The entry holding the project index's answers for a run over these files."""
+        raw = "\0".join(sorted(os.path.abspath(p) for p in paths))
+        return hashlib.blake2b(f"answers\0{raw}".encode(), digest_size=20).hexdigest()
+
     def _path(self, key: str) -> str:
         return os.path.join(self.root, key[:2], key)
 
     def load(self, key: str) -> dict | None:
         """The entry, or None when missing, unreadable, or not exactly what `store` wrote."""
-        try:
-            with open(self._path(key), "rb") as handle:
-                entry = json.loads(handle.read())
-            if type(entry) is not dict or entry.pop("seal", None) != _digest(json.dumps(entry, separators=SEPARATORS)):
-                return None
-        except (OSError, ValueError, TypeError, RecursionError):
-            return None
-        return entry
+        entry = self._read_sealed(key)
+        return entry if type(entry) is dict else None
 
     def store(self, key: str, entry: dict) -> None:
         """Write atomically, sealed; an entry of the wrong shape is not written, and a cache that
         cannot be written is silently skipped."""
+        self._write_sealed(key, entry, valid_entry)
+
+    def load_answers(self, key: str, project: str) -> dict | None:
+        """The answers the project index gave in a former run over the same files with the same
+        contents (`project`: their digest), or None."""
+        found = self._read_sealed(key)
+        if type(found) is not dict or found.get("project") != project or type(found.get("answers")) is not dict:
+            return None
+        return found["answers"]
+
+    def store_answers(self, key: str, project: str, answers: dict) -> None:
+        self._write_sealed(key, {"project": project, "answers": answers}, _valid_answers)
+
+    def _read_sealed(self, key: str):
         try:
-            text = json.dumps(entry, separators=SEPARATORS)
-            if not valid_entry(json.loads(text)):  # checked as `load` will read it: JSON lists, plain strings
+            with open(self._path(key), "rb") as handle:
+                text = handle.read().decode("utf-8")
+            head, mark, tail = text.rpartition(SEAL_MARK)
+            body = head + "}"
+            if not mark or len(tail) != SEAL_LENGTH + 2 or tail[-2:] != '"}' or tail[:-2] != _digest(body):
+                return None
+            return json.loads(body)
+        except (OSError, ValueError, RecursionError):
+            return None
+
+    def _write_sealed(self, key: str, data: dict, valid) -> None:
+        try:
+            text = json.dumps(data, separators=SEPARATORS)
+            if not valid(json.loads(text)):  # checked as `load` will read it: JSON lists, plain strings
                 return
             self._prepare()
             path = self._path(key)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             # the seal as the object's last key (a valid entry is a non-empty object: text ends in "}")
-            sealed = f'{text[:-1]},"seal":"{_digest(text)}"}}'
+            sealed = f'{text[:-1]}{SEAL_MARK}{_digest(text)}"}}'
             replace_file(path, sealed.encode("utf-8"))
         except (OSError, TypeError, ValueError, RecursionError):
             pass
@@ -261,13 +299,15 @@ class Cache:
 
 
 SEPARATORS = (",", ":")
+SEAL_MARK = ',"seal":"'
+SEAL_LENGTH = 32  # hex digits of the digest
 
 
 def _digest(text: str) -> str:
-    """An entry's seal: the digest of its JSON text. `store` checked the entry's whole shape as
-    JSON before writing it; JSON read back and written again gives the same text (key order and
-    numbers round-trip), so an entry whose seal matches is what was checked and `load` need not
-    check it again; an entry edited, damaged or written by anything else is a miss."""
+    """An entry's seal: the digest of its JSON text, as written. `store` checked the entry's whole
+    shape as JSON before writing it, so an entry whose text still has that digest is what was
+    checked and `load` need not check it again; an entry edited, damaged or written by anything
+    else is a miss."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -446,6 +486,11 @@ def valid_entry(entry) -> bool:
     return (type(entry) is dict and type(entry.get("digest")) is str and type(entry.get("results")) is dict
             and all(type(k) is str and _is_result(v) for k, v in entry["results"].items())
             and ("summary" not in entry or _is_summary(entry["summary"])))
+
+
+def _valid_answers(data) -> bool:
+    return (type(data) is dict and type(data.get("project")) is str and type(data.get("answers")) is dict
+            and all(type(k) is str for k in data["answers"]))
 
 
 def add_result(entry: dict, result_key: str, result: dict) -> dict:

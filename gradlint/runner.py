@@ -15,11 +15,13 @@ a handful of files stays in this process.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 
 from gradlint import collector, timings
+from gradlint.analysis.symbols import module_identity
 from gradlint.config import Settings
 from gradlint.discovery import discover
 from gradlint.finding import Finding
@@ -95,7 +97,6 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     """`settings_for(path)`, when given, picks each file's configuration (the nearest one);
     `timed` fills the outcome's timings (`--show-timings`); `progress` (a progress.Progress) hears
     of every file each pass finishes."""
-    from gradlint.analysis.project import ProjectIndex
     from gradlint.rules import all_rules, known_codes
 
     outcome = RunOutcome()
@@ -134,8 +135,9 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
                                                    on_done=_reporter(progress, "indexing", len(jobs)))):
         unit.summary, unit.summarized, unit.early = summary, True, early
     summaries = [u.summary for u in units + context if u.summary is not None]
-    with timings.phase("index"):
-        index = ProjectIndex(summaries)
+    index = _LazyIndex(summaries)
+    answers, answers_key, project = _known_answers(store, units + context)
+    known = len(answers)
     if store is not None:
         for unit in context:
             if unit.entry is None or "summary" not in unit.entry:
@@ -147,26 +149,30 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     checked: dict[str, _Checked] = {}
     todo: list[_File] = []
     for unit in units:
-        cached = _cached_result(unit, index) if store is not None else None
+        cached = _cached_result(unit, index, answers) if store is not None else None
         if cached is not None and not ((fix or diff) and _has_fix(cached, unsafe)):
             checked[unit.path] = cached
         elif unit.summary is not None and not _can_fire(unit, triggers):
             checked[unit.path] = _Checked(queries={})
-        elif unit.early is not None and unit.early.queries is not None and answers_hold(index, unit.early.queries):
+        elif unit.early is not None and unit.early.queries is not None and answers_hold(index, unit.early.queries, answers):
             checked[unit.path] = unit.early
         else:
             todo.append(unit)
         unit.early = None
     jobs = [(u.path, u.source, u.codes, u.settings) for u in todo]
-    state = (settings, index, (fix, unsafe, diff))
+    state = (settings, index.built() if todo else None, (fix, unsafe, diff))
     for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state,
                                        on_done=_reporter(progress, "checking", len(jobs)))):
         checked[unit.path] = result
         if result.fixed_text is not None:
-            _write_fixes(unit, result, unit.settings or settings, index)
+            _write_fixes(unit, result, unit.settings or settings, index.built())
     if store is not None:
         for unit in units:
             _remember(store, unit, checked[unit.path])
+            # every result kept was computed with (or checked against) this run's index
+            answers.update(checked[unit.path].queries or {})
+        if len(answers) > known:
+            store.store_answers(answers_key, project, answers)
 
     for unit in units:
         result = checked[unit.path]
@@ -258,13 +264,47 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
             unit.summarized = True
 
 
-def _cached_result(unit: _File, index) -> _Checked | None:
+class _LazyIndex:
+    """The project index, built on first use: a warm run whose every question a former run over
+    the same files answered needs none."""
+
+    def __init__(self, summaries):
+        self._summaries = summaries
+        self._index = None
+
+    def built(self):
+        if self._index is None:
+            from gradlint.analysis.project import ProjectIndex
+
+            with timings.phase("index"):
+                self._index = ProjectIndex(self._summaries)
+        return self._index
+
+    def __getattr__(self, name: str):
+        return getattr(self.built(), name)
+
+
+def _known_answers(store, units: list[_File]) -> tuple[dict, str | None, str | None]:
+    """The project index's answers a former run over exactly these files, with these contents,
+    stored; the key they are stored under; the digest of the files."""
+    if store is None:
+        return {}, None, None
+    digest = hashlib.blake2b(digest_size=16)
+    for path, content in sorted((os.path.abspath(u.path), u.digest) for u in units):
+        digest.update(f"{path}\0{content}\0".encode())
+    key, project = store.answers_key([u.path for u in units]), digest.hexdigest()
+    with timings.phase("cache"):
+        answers = store.load_answers(key, project)
+    return answers or {}, key, project
+
+
+def _cached_result(unit: _File, index, answers: dict) -> _Checked | None:
     from gradlint.cache import answers_hold
 
     if unit.entry is None:
         return None
     result = unit.entry["results"].get(unit.result_key)
-    if result is None or not answers_hold(index, result["queries"]):
+    if result is None or not answers_hold(index, result["queries"], answers):
         return None
     findings = [Finding.from_dict(data) for data in result["findings"]]  # shapes checked by Cache.load
     for finding in findings:
@@ -295,7 +335,10 @@ def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) ->
             source = decode(path, data)  # a notebook: the program its code cells make
     except SourceError as exc:
         return None, f"{path}: {exc}"
-    return _File(path, source, len(data), codes, digest=stamp.digest, stamp=stamp), None
+    # what the file's summary is a function of: its bytes, and its module name (the `__init__.py`
+    # files around it), so that a package made around a file is not read from a stale entry
+    identity = ":".join(module_identity(path))
+    return _File(path, source, len(data), codes, digest=f"{stamp.digest}:{identity}", stamp=stamp), None
 
 
 def _write_fixes(unit: _File, result: _Checked, settings: Settings, index) -> None:

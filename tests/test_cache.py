@@ -195,7 +195,7 @@ def test_an_edited_entry_of_the_right_shape_is_a_miss(project, linted):
     for path in (project / "cache").rglob("*"):
         if path.is_file() and path.parent.parent.parent == project / "cache":
             data = json.loads(path.read_text())
-            for result in data["results"].values():
+            for result in data.get("results", {}).values():  # the run's index answers have none
                 for finding in result["findings"]:
                     finding["code"], finding["location"]["row"] = "GL101", 1
                     edited += 1
@@ -284,7 +284,7 @@ def test_editing_a_file_replaces_its_entry(project):
 
     check(project)
     first = entries()
-    assert len(first) == 2
+    assert len(first) == 3  # one per file, and the run's index answers
     for n in range(3):
         (project / "clipping.py").write_text(CLIPPING + f"\nX = {n}\n")
         check(project)
@@ -310,3 +310,58 @@ def test_a_summary_whose_training_state_has_the_wrong_shape_is_a_miss(project, l
     linted.clear()
     assert check(project) == expected
     assert linted  # the damaged entries were linted again, not served
+
+
+def test_a_warm_run_over_the_same_files_needs_no_project_index(project, monkeypatch):
+    import gradlint.analysis.project as project_module
+
+    (project / "caller.py").write_text(CALLER_WITH_GRAD)
+    built = []
+    real = project_module.ProjectIndex.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(project_module.ProjectIndex, "__init__", counting)
+    expected = check(project)
+    assert expected == [("clipping.py", "GL301", 6)] and built
+    built.clear()
+    # the former run's answers hold for the same files with the same contents
+    assert check(project) == expected and not built
+    # an answer edited in the cache is not what gradlint wrote: the index is built again
+    edited = 0
+    for path in (project / "cache").rglob("*"):
+        if path.is_file() and path.parent.parent.parent == project / "cache" and '"answers"' in path.read_text():
+            data = json.loads(path.read_text())
+            data["answers"] = {question: "edited" for question in data["answers"]}
+            path.write_text(json.dumps(data, separators=(",", ":")))
+            edited += 1
+    assert edited == 1
+    assert check(project) == expected and built
+    built.clear()
+    (project / "caller.py").write_text(CALLER_UNDER_NO_GRAD)
+    assert check(project) == [] and built
+
+
+def test_a_package_made_around_the_files_is_not_read_from_stale_entries(tmp_path):
+    sub = tmp_path / "pkg" / "sub"
+    sub.mkdir(parents=True)
+    (sub / "__init__.py").write_text("")
+    (sub / "evaluation.py").write_text(
+        "import torch\n\n\ndef evaluate(model, x):\n    model.eval()\n    return model(x).argmax(1).tolist()\n")
+    (sub / "run.py").write_text(
+        "import torch\nfrom pkg.sub.evaluation import evaluate\n\n\ndef main(model, x):\n"
+        "    with torch.no_grad():\n        return evaluate(model, x)\n")
+    settings = Settings(root=str(tmp_path))
+
+    def findings(**kwargs):
+        outcome = run_check([str(sub)], settings, **kwargs)
+        return sorted((os.path.basename(f.path), f.code) for f in outcome.findings)
+
+    cache = str(tmp_path / "cache")
+    # without pkg/__init__.py the import names no module of the project: evaluate has no known caller
+    assert findings(cache_dir=cache) == findings(cache=False) == [("evaluation.py", "GL101")]
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    # now `pkg.sub.evaluation` is this file, called only under no_grad
+    assert findings(cache_dir=cache) == findings(cache=False) == []

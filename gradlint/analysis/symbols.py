@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree, assigned_names
 
 
-@lru_cache(maxsize=4096)
 def _is_package(folder: str) -> bool:
+    # not memoised: a long-lived process (the language server) must see a package made meanwhile
     return os.path.isfile(os.path.join(folder, "__init__.py"))
 
 
