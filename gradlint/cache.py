@@ -475,9 +475,12 @@ def _summary_fields() -> dict:
 
 
 def _is_summary(value) -> bool:
-    """What FileSummary.to_dict writes, checked against FileSummary's annotations (None: did not parse)."""
+    """What FileSummary.to_json writes, checked against FileSummary's annotations (None: did not parse)."""
     if value is None:
         return True
+    if type(value) is not str:
+        return False
+    value = json.loads(value)
     hints = _summary_fields()
     return type(value) is dict and set(value) == set(hints) and all(_fits(value[k], hints[k]) for k in hints)
 

@@ -57,7 +57,7 @@ class _File:
     # the file as it was read: fixes are written only over that same file
     stamp: FileStamp | None = None
     summarized: bool = False
-    summary: object = None  # FileSummary, or None when the file does not parse
+    summary: str | None = None  # its FileSummary as JSON text (`to_json`), None when it does not parse
     entry_key: str = ""
     result_key: str = ""
     entry: dict | None = None
@@ -134,8 +134,7 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     for unit, (summary, early) in zip(unknown, _map(_summarize_job, jobs, _weights(unknown), first_state,
                                                    on_done=_reporter(progress, "indexing", len(jobs)))):
         unit.summary, unit.summarized, unit.early = summary, True, early
-    summaries = [u.summary for u in units + context if u.summary is not None]
-    index = _LazyIndex(summaries)
+    index = _LazyIndex([u.summary for u in units + context if u.summary is not None])
     answers, answers_key, project = _known_answers(store, units + context)
     known = len(answers)
     if store is not None:
@@ -247,8 +246,6 @@ def _open_cache(settings: Settings, cache_dir: str | None):
 
 def _look_up(store, units: list[_File], settings: Settings) -> None:
     """Each file's cache entry, and its summary when the entry has one."""
-    from gradlint.analysis.summaries import FileSummary
-
     fingerprint = settings.fingerprint()
     for unit in units:
         unit.entry_key = store.entry_key(unit.path)
@@ -258,26 +255,27 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
         if unit.entry is not None and unit.entry.get("digest") != unit.digest:
             unit.entry = None  # written for other contents of this file: replaced below
         if unit.entry is not None and "summary" in unit.entry:
-            # Cache.load checked the entry's whole shape
-            data = unit.entry["summary"]
-            unit.summary = None if data is None else FileSummary.from_dict(data)
+            unit.summary = unit.entry["summary"]  # its shape was checked when it was written
             unit.summarized = True
 
 
 class _LazyIndex:
-    """The project index, built on first use: a warm run whose every question a former run over
-    the same files answered needs none."""
+    """The project index, built on first use (a warm run whose every question a former run over
+    the same files answered needs none) from the files' summaries as JSON text, one summary
+    object at a time."""
 
-    def __init__(self, summaries):
+    def __init__(self, summaries: list[str]):
         self._summaries = summaries
         self._index = None
 
     def built(self):
         if self._index is None:
             from gradlint.analysis.project import ProjectIndex
+            from gradlint.analysis.summaries import FileSummary
 
             with timings.phase("index"):
-                self._index = ProjectIndex(self._summaries)
+                self._index = ProjectIndex(FileSummary.from_json(text) for text in self._summaries)
+            self._summaries = None
         return self._index
 
     def __getattr__(self, name: str):
@@ -320,7 +318,7 @@ def _remember(store, unit: _File, result: _Checked) -> None:
     if unit.entry is not None and "summary" in unit.entry and not reusable:
         return
     entry = unit.entry or {"digest": unit.digest, "results": {}}
-    entry["summary"] = unit.summary.to_dict() if unit.summary is not None else None
+    entry["summary"] = unit.summary
     if not reusable:
         store.store(unit.entry_key, entry)
         return
@@ -388,15 +386,17 @@ def _has_fix(result: _Checked, unsafe: bool) -> bool:
 _WORKER_STATE: tuple | None = None
 
 
-def _summarize_job(job) -> tuple[object, "_Checked | None"]:
-    """A file's summary; with `lint`, also its findings against an index of its own (pass 1)."""
+def _summarize_job(job) -> tuple[str | None, "_Checked | None"]:
+    """A file's summary (JSON text); with `lint`, also its findings against an index of its own (pass 1)."""
     from gradlint.engine import summarize_and_lint, summarize_source
 
     path, source, codes, file_settings, lint = job
     if not lint:
-        return summarize_source(source.text, path), None
+        summary = summarize_source(source.text, path)
+        return (summary.to_json() if summary is not None else None), None
     summary, result, queries = summarize_and_lint(source, path, file_settings or _WORKER_STATE[0], codes)
-    return summary, _Checked(findings=result.findings, errors=result.errors, queries=queries)
+    return (summary.to_json() if summary is not None else None), \
+        _Checked(findings=result.findings, errors=result.errors, queries=queries)
 
 
 def _init_worker(settings: Settings, index, mode: tuple) -> None:

@@ -300,11 +300,12 @@ def test_a_summary_whose_training_state_has_the_wrong_shape_is_a_miss(project, l
     damaged = 0
     for entry in entries:
         data = json.loads(entry.read_text())
-        state = (data.get("summary") or {}).get("training_state")
+        summary = json.loads(data["summary"]) if data.get("summary") else {}  # JSON text in the entry
+        state = summary.get("training_state")
         if state and state["functions"]:
             name = next(iter(state["functions"]))
             state["functions"][name]["calls"] = [["key", "not a list of slots", True]]
-            entry.write_text(json.dumps(data))
+            entry.write_text(json.dumps({**data, "summary": json.dumps(summary)}))
             damaged += 1
     assert damaged
     linted.clear()

@@ -127,9 +127,15 @@ def _deep(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
+def _with_summary(entry, edit, text=lambda summary: json.dumps(summary)):
+    """The entry with its summary (JSON text inside the entry) edited."""
+    summary = json.loads(entry["summary"])
+    edit(summary)
+    return json.dumps({**entry, "summary": text(summary)})
+
+
 def _retype_summary(entry):
-    entry["summary"]["defined"] = 5
-    return json.dumps(entry)
+    return _with_summary(entry, lambda summary: summary.update(defined=5))
 
 
 def _retype_finding(entry):
@@ -157,8 +163,8 @@ def _deep_summary(entry):
 
 def _nested_names(entry):
     # deep, yet within what the JSON parser takes
-    entry["summary"]["defined"] = "NAMES"
-    return json.dumps(entry).replace('"NAMES"', _deep(500))
+    return _with_summary(entry, lambda summary: summary.update(defined="NAMES"),
+                         lambda summary: json.dumps(summary).replace('"NAMES"', _deep(500)))
 
 
 @pytest.mark.parametrize("damage", [_retype_summary, _retype_finding, _drop_key, _wrong_finding, _deep_summary, _nested_names])

@@ -19,8 +19,10 @@ The index answers, by qualified name:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from sys import intern
 
 from gradlint.analysis import training_state
 from gradlint.analysis.grad_mode import LIGHTNING_BASES, GradMode, meet_modes
@@ -47,8 +49,22 @@ class Site:
     kept: bool  # is the result used (not discarded, not made a number at once)?
 
 
+def _interned(value):
+    """value (plain data from a summary) with every string in it interned; lists edited in place."""
+    kind = type(value)
+    if kind is str:
+        return intern(value)
+    if kind is list:
+        for position, item in enumerate(value):
+            value[position] = _interned(item)
+        return value
+    if kind is dict:
+        return {intern(key): _interned(item) for key, item in value.items()}
+    return value
+
+
 class ProjectIndex:
-    def __init__(self, summaries: list[FileSummary]):
+    def __init__(self, summaries: Iterable[FileSummary]):
         self.defined: set[str] = set()
         self._sites: dict[str, list[Site]] = {}
         self._referenced: set[str] = set()
@@ -64,23 +80,28 @@ class ProjectIndex:
         self._readers: dict[str, list[str]] = {}
         self._canonical: dict[str, str] = {}  # what `canonical` found, per name
         bases: dict[str, set[str]] = {}
+        # names recur across files (every call site names its function; every file names torch's
+        # classes): the index keeps one string object for each, which halves its memory
         for summary in summaries:
-            self.defined.update(summary.defined)
+            self.defined.update(map(intern, summary.defined))
             for key, enclosing in summary.referenced:
+                key = intern(key)
                 self._referenced.add(key)
-                self._references.setdefault(key, []).append(enclosing)
-            self._aliases.update(summary.aliases)
+                self._references.setdefault(key, []).append(_interned(enclosing))
+            aliases = _interned(summary.aliases)
+            self._aliases.update(aliases)
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
             self._forward_delegates.update(summary.forward_methods)
-            self._training_states.append(summary.training_state)
+            self._training_states.append(_interned(summary.training_state))
             self._readers.update(summary.readers)
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
-            self._imports.setdefault(summary.module, set()).update(summary.aliases.values())
+            self._imports.setdefault(summary.module, set()).update(aliases.values())
             for callee, mode, enclosing, around, evaluating, kept in summary.calls:
-                self._sites.setdefault(callee, []).append(
-                    Site(mode, enclosing, tuple(around), frozenset(evaluating) if evaluating else NOTHING, kept))
+                self._sites.setdefault(intern(callee), []).append(
+                    Site(mode, _interned(enclosing), tuple(map(intern, around)),
+                         frozenset(map(intern, evaluating)) if evaluating else NOTHING, kept))
             for name, labels in summary.classes.items():
                 bases.setdefault(name, set()).update(labels)
         self._bases = bases

@@ -16,6 +16,7 @@ and its training-state facts (`training_state`). `project` merges them.
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass, field
 
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
@@ -70,6 +71,15 @@ class FileSummary:
         summary.calls = [tuple(c) for c in summary.calls]
         summary.referenced = [tuple(r) for r in summary.referenced]
         return summary
+
+    def to_json(self) -> str:
+        """The summary as compact JSON text: how a run holds it between its passes (a tenth of the
+        objects' memory) and how the cache stores it."""
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "FileSummary":
+        return cls.from_dict(json.loads(text))
 
 
 def wrapper_key(symbols: Symbols, expr: ast.AST, as_decorator: bool, scope: ast.AST | None = None) -> str | None:
