@@ -81,7 +81,7 @@ def test_fills_belong_to_the_definition_they_fill():
     # the list filled with a forward's output inside the block is INSIDE; the list returned is not
     assert flags.name(read(facts, "out", 7)) == 0
     [inside] = [key for key, bindings in flags.bindings.by_key.items() if key.startswith("out@4")]
-    assert flags.table[inside] & INSIDE
+    assert flags.key_flags(inside) & INSIDE
 
 
 def test_an_augmented_assignment_keeps_what_the_name_held():

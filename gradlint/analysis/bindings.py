@@ -42,15 +42,31 @@ class ScopeBindings:
         self.tree = tree
         self.scope = scope
         self.definitions = Definitions(tree, scope)
-        self.names: dict[str, list[Binding]] = {}
-        self.declared_outer: set[str] = set()
+
+    @property
+    def names(self) -> dict[str, list[Binding]]:
+        """Name -> its bindings in the scope."""
+        return self._table[0]
+
+    @property
+    def declared_outer(self) -> set[str]:
+        """Names a `global` or `nonlocal` statement of the scope gives to another scope."""
+        return self._table[1]
+
+    @cached_property
+    def _table(self) -> tuple[dict[str, list[Binding]], set[str]]:
+        # built when first asked: reachability needs only the definitions
+        self._names: dict[str, list[Binding]] = {}
+        self._outer: set[str] = set()
+        scope = self.scope
         if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
             args = scope.args
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                 if arg is not None:
                     self._add(arg.arg, arg, "opaque", None, self._entry(arg.arg))
-        for node in tree.scope_nodes(scope):
+        for node in self.tree.scope_nodes(scope):
             self._visit(node)
+        return self._names, self._outer
 
     # -- definition keys -----------------------------------------------------------
 
@@ -73,7 +89,7 @@ class ScopeBindings:
     # -- the table -----------------------------------------------------------------
 
     def _add(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, keys: frozenset[str]) -> None:
-        self.names.setdefault(name, []).append(Binding(node, kind, value, keys))
+        self._names.setdefault(name, []).append(Binding(node, kind, value, keys))
 
     def _bind(self, name: str, node: ast.AST, kind: str, value: ast.AST | None) -> None:
         self._add(name, node, kind, value, self._stored(name, node))
@@ -88,6 +104,24 @@ class ScopeBindings:
             for binding in bindings:
                 for key in binding.keys:
                     found.setdefault(key, []).append(binding)
+        return found
+
+    @cached_property
+    def depends(self) -> dict[str, set[str]]:
+        """Definition key -> the definitions its bindings read (their values' names; for `n += v`,
+        the value of n it updates)."""
+        found: dict[str, set[str]] = {}
+        for name, bindings in self.names.items():
+            for binding in bindings:
+                read: set[str] = set()
+                if binding.value is not None:
+                    for node in ast.walk(binding.value):
+                        if isinstance(node, ast.Name):
+                            read |= self.read_keys(node)
+                if binding.kind == "aug":
+                    read |= self.reaching_keys(name, binding.node)
+                for key in binding.keys:
+                    found.setdefault(key, set()).update(read)
         return found
 
     @cached_property
@@ -148,7 +182,7 @@ class ScopeBindings:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             self._bind(node.name, node, "opaque", None)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            self.declared_outer.update(node.names)
+            self._outer.update(node.names)
         elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not self.scope:
             self._bind(node.name, node, "opaque", None)
         elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:

@@ -438,7 +438,7 @@ def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:
     scope = region.scope
     made_inside = {  # the definitions of a tensor made inside
         key for key, bindings in flags.bindings.by_key.items()
-        if flags.table.get(key, 0) & INSIDE and any(flags.in_region(b.node) for b in bindings)
+        if any(flags.in_region(b.node) for b in bindings) and flags.key_flags(key) & INSIDE
     }
     names = {flags.bindings.name_of_key[key] for key in made_inside}
     if not made_inside:

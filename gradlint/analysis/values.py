@@ -40,8 +40,7 @@ class ValueFlags:
         self.region_nodes = region_nodes
         self.bindings = facts.bindings(scope)
         self.numeric_modules = facts.numeric_modules
-        self.table: dict[str, int] = {}  # definition key -> flags
-        self._solve()
+        self.table: dict[str, int] = {}  # definition key -> flags, for the definitions asked about so far
 
     def in_region(self, node: ast.AST) -> bool:
         return id(node) in self.region_nodes
@@ -50,15 +49,35 @@ class ValueFlags:
         """Does the scope bind or fill name (else it is a global, a closure variable or a builtin)?"""
         return name in self.bindings.names
 
-    def _solve(self) -> None:
-        # flags only grow, so the worklist empties; a definition is looked at again only when a
-        # definition its bindings read has changed
-        by_key = self.bindings.by_key
-        readers = self._readers()
-        self.table = {key: 0 for key in by_key}
+    def key_flags(self, key: str) -> int:
+        """The flags of one definition."""
+        return self._keys_flags((key,))
+
+    def _solve(self, keys) -> None:
+        """Solve the definitions keys depend on (their bindings read them), on demand: a region
+        check asks about a few names of a scope, not all of them. Flags only grow, so the
+        worklist empties; a definition is looked at again only when one it reads has changed."""
+        by_key, depends = self.bindings.by_key, self.bindings.depends
+        table = self.table
+        closure: set[str] = set()
+        stack = [key for key in keys if key not in table and key in by_key]
+        while stack:
+            key = stack.pop()
+            if key in closure or key in table or key not in by_key:
+                continue
+            closure.add(key)
+            stack.extend(depends.get(key, ()))
+        if not closure:
+            return
+        readers: dict[str, list[str]] = {}
+        for key in closure:
+            table[key] = 0
+            for read in depends.get(key, ()):
+                if read in closure:
+                    readers.setdefault(read, []).append(key)
         outer = self.bindings.declared_outer
         name_of = self.bindings.name_of_key
-        pending = list(by_key)
+        pending = list(closure)
         queued = set(pending)
         while pending:
             key = pending.pop()
@@ -71,29 +90,12 @@ class ValueFlags:
                 elif value_flags:
                     # a tensor made before the region is a normal tensor: an outside object
                     flags |= OUTSIDE
-            if flags != self.table[key]:
-                self.table[key] = flags
+            if flags != table[key]:
+                table[key] = flags
                 for reader in readers.get(key, ()):
                     if reader not in queued:
                         queued.add(reader)
                         pending.append(reader)
-
-    def _readers(self) -> dict[str, set[str]]:
-        """Definition key -> the definitions one of whose bindings reads it."""
-        found: dict[str, set[str]] = {}
-        bindings = self.bindings
-        for name, entries in bindings.names.items():
-            for binding in entries:
-                read: set[str] = set()
-                if binding.value is not None:
-                    for node in ast.walk(binding.value):
-                        if isinstance(node, ast.Name):
-                            read |= bindings.read_keys(node)
-                if binding.kind == "aug":
-                    read |= bindings.reaching_keys(name, binding.node)
-                for key in read:
-                    found.setdefault(key, set()).update(binding.keys)
-        return found
 
     def _binding_flags(self, binding: Binding, name: str) -> int:
         if binding.kind == "opaque" or binding.value is None:
@@ -106,6 +108,7 @@ class ValueFlags:
         return flags
 
     def _keys_flags(self, keys) -> int:
+        self._solve(keys)
         # a definition with no binding in the scope (read before any assignment) is not known here
         return _union(self.table.get(key, OUTSIDE) for key in keys)
 
