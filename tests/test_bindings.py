@@ -22,7 +22,7 @@ def read(facts: FileFacts, name: str, line: int) -> ast.Name:
 
 
 def values_at(facts, name, line) -> list[str | None]:
-    _, values = bound_values(facts, read(facts, name, line))
+    values = bound_values(facts, read(facts, name, line))
     return [ast.unparse(v) if v is not None else None for v in values]
 
 
@@ -64,7 +64,7 @@ def test_a_closure_or_global_sees_every_binding_of_the_enclosing_scope():
             return use(sd)
     """)
     assert values_at(facts, "sd", 6) == ["first()", "second()"]
-    assert bound_values(facts, read(facts, "use", 6)) == (None, [])  # nothing in view binds it
+    assert bound_values(facts, read(facts, "use", 6)) == []  # nothing in view binds it
 
 
 def test_fills_belong_to_the_definition_they_fill():

@@ -28,6 +28,7 @@ class Binding:
     kind: str  # "value", "part" (of an unpacked value), "aug", "iter", "mutate" or "opaque"
     value: ast.AST | None  # the bound (or, for "mutate", the stored) expression, when there is one
     keys: frozenset[str]  # the definitions it makes; for "mutate", the definitions whose object it fills
+    path: tuple = ()  # for "part" and an unpacking loop target: where in the value (`_, (a, b)`: b is (1, 1))
 
     @property
     def binds(self) -> bool:
@@ -88,11 +89,11 @@ class ScopeBindings:
 
     # -- the table -----------------------------------------------------------------
 
-    def _add(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, keys: frozenset[str]) -> None:
-        self._names.setdefault(name, []).append(Binding(node, kind, value, keys))
+    def _add(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, keys: frozenset[str], path: tuple = ()) -> None:
+        self._names.setdefault(name, []).append(Binding(node, kind, value, keys, path))
 
-    def _bind(self, name: str, node: ast.AST, kind: str, value: ast.AST | None) -> None:
-        self._add(name, node, kind, value, self._stored(name, node))
+    def _bind(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, path: tuple = ()) -> None:
+        self._add(name, node, kind, value, self._stored(name, node), path)
 
     def _fill(self, name: str, node: ast.AST, value: ast.AST | None) -> None:
         self._add(name, node, "mutate", value, self.reaching_keys(name, node))
@@ -141,9 +142,24 @@ class ScopeBindings:
         keys = self.read_keys(name)
         return [b for b in self.names.get(name.id, ()) if b.binds and b.keys & keys]
 
-    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str) -> None:
+    def updated(self, bindings: list[Binding], name: str) -> list[Binding]:
+        """bindings with each `name += v` replaced by the bindings that reach it, transitively."""
+        found, seen, stack = [], set(), list(bindings)
+        while stack:
+            binding = stack.pop()
+            if id(binding) in seen:
+                continue
+            seen.add(id(binding))
+            if binding.kind != "aug":
+                found.append(binding)
+                continue
+            keys = self.reaching_keys(name, binding.node)
+            stack.extend(b for b in self.names.get(name, ()) if b.binds and b.keys & keys)
+        return found
+
+    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str, path: tuple = ()) -> None:
         if isinstance(target, ast.Name):
-            self._bind(target.id, node, kind, value)
+            self._bind(target.id, node, kind, value, path)
         elif isinstance(target, (ast.Tuple, ast.List)):
             pairwise = (
                 kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
@@ -151,9 +167,12 @@ class ScopeBindings:
             )
             part = "part" if kind == "value" else kind
             for index, element in enumerate(target.elts):
-                self._target(node, element, value.elts[index] if pairwise else value, kind if pairwise else part)
+                if pairwise:
+                    self._target(node, element, value.elts[index], kind, path)
+                else:
+                    self._target(node, element, value, part, (*path, index))
         elif isinstance(target, ast.Starred):
-            self._target(node, target.value, value, "part" if kind == "value" else kind)
+            self._target(node, target.value, value, "part" if kind == "value" else kind, (*path, "*"))
         elif isinstance(target, (ast.Attribute, ast.Subscript)):
             base = root_name(target)
             if base is not None:
@@ -202,37 +221,56 @@ def root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def comprehension_source(tree, node: ast.Name) -> ast.AST | None:
-    """The iterable a comprehension variable runs over, when node is one."""
+def comprehension_target(tree, node: ast.Name) -> tuple[ast.AST, tuple] | None:
+    """The iterable a comprehension variable runs over and where in each element it is bound
+    (`[p for _, p in m.named_parameters()]`: p is (1,)), when node is one."""
     for ancestor in tree.ancestors(node):
         if isinstance(ancestor, COMPREHENSIONS):
             for generator in ancestor.generators:
-                if any(isinstance(t, ast.Name) and t.id == node.id for t in ast.walk(generator.target)):
-                    return generator.iter
+                path = _path_in(generator.target, node.id)
+                if path is not None:
+                    return generator.iter, path
         if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
             return None
     return None
 
 
-def bound_values(facts, name: ast.Name) -> tuple[ast.AST | None, list[ast.AST | None]]:
-    """The scope that binds a read name and the values it may hold there (None: not known).
+def _path_in(target: ast.AST, name: str, path: tuple = ()) -> tuple | None:
+    if isinstance(target, ast.Name):
+        return path if target.id == name else None
+    if isinstance(target, ast.Starred):
+        return _path_in(target.value, name, (*path, "*"))
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for index, element in enumerate(target.elts):
+            found = _path_in(element, name, (*path, index))
+            if found is not None:
+                return found
+    return None
 
-    In the read's own scope these are the bindings that reach the read; in an enclosing
-    scope (a closure or a global, read whenever the function runs), all of them.
-    A comprehension variable, a part of an unpacked value or a loop, `with`, import or
-    parameter binding gives None.
-    (None, []) when nothing in view binds the name.
-    """
-    if facts.comprehension_source(name) is not None:
-        return facts.tree.scope_of(name), [None]
+
+def seen_bindings(facts, name: ast.Name, through_updates: bool = False) -> list[Binding]:
+    """The bindings (fills excluded) a read name may see: in its own scope those that reach the
+    read, in an enclosing scope that binds it (a closure, a global) all of them; [] when nothing in
+    view binds it. A comprehension variable is not a binding of any scope (`comprehension_target`).
+    With `through_updates`, `n += v` stands for the bindings it updates (a tensor's `+=` works in
+    place on the object they bound)."""
     scope = facts.tree.scope_of(name)
     own = True
     while True:
         table = facts.bindings(scope)
         if table.binds(name.id):
             found = table.reaching(name) if own else [b for b in table.names[name.id] if b.binds]
-            return scope, [b.value if b.kind == "value" else None for b in found]
+            return table.updated(found, name.id) if through_updates else found
         if isinstance(scope, ast.Module):
-            return None, []
+            return []
         scope = facts.tree.scope_of(scope)
         own = False
+
+
+def bound_values(facts, name: ast.Name) -> list[ast.AST | None]:
+    """The values a read name may hold (None: not known): those of `seen_bindings`, where a
+    comprehension variable, a part of an unpacked value or a loop, `with`, import or parameter
+    binding gives None. [] when nothing in view binds the name."""
+    if facts.comprehension_target(name) is not None:
+        return [None]
+    return [b.value if b.kind == "value" else None for b in seen_bindings(facts, name)]

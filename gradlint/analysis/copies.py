@@ -48,7 +48,7 @@ class CopyFacts:
     def __init__(self, facts, params: ParameterFacts | None = None):
         self.facts = facts
         self.tree = facts.tree
-        self.params = params or shared_parameters(facts)
+        self.params = params or facts.parameters
 
     # -- what is a parameter, and a collection of them --------------------------
 
@@ -226,11 +226,6 @@ class CopyFacts:
             return False
         cls = self.tree.class_of(copy.node)
         return cls is not None and self.facts.modules.is_module_class(cls)
-
-
-def shared_parameters(facts) -> ParameterFacts:
-    """One ParameterFacts per file for the rules that ask (its bindings index is the costly part)."""
-    return facts.parameters
 
 
 def registered_buffer(facts, expr: ast.AST) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from gradlint.analysis.bindings import ScopeBindings, comprehension_source
+from gradlint.analysis.bindings import ScopeBindings, comprehension_target
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
 from gradlint.analysis.names import ImportTable, dotted
 from gradlint.analysis.project import ProjectIndex
@@ -29,7 +29,7 @@ class FileFacts:
         self._index = index
         # results of the shared analyses, per scope or per name, each computed once
         self._bindings: dict[ast.AST, ScopeBindings] = {}
-        self._comprehension_sources: dict[ast.Name, ast.AST | None] = {}
+        self._comprehension_targets: dict[ast.Name, tuple | None] = {}
         self.python_returns: dict[str, bool] = {}  # values.returns_python_values by function name
 
     # -- project ---------------------------------------------------------------
@@ -97,12 +97,17 @@ class FileFacts:
             found = self._bindings[scope] = ScopeBindings(self.tree, scope)
         return found
 
+    def comprehension_target(self, name: ast.Name) -> tuple[ast.AST, tuple] | None:
+        """The iterable a comprehension variable runs over and its place in each element, when name is one."""
+        known = self._comprehension_targets
+        if name not in known:
+            known[name] = comprehension_target(self.tree, name)
+        return known[name]
+
     def comprehension_source(self, name: ast.Name) -> ast.AST | None:
         """The iterable a comprehension variable runs over, when name is one."""
-        known = self._comprehension_sources
-        if name not in known:
-            known[name] = comprehension_source(self.tree, name)
-        return known[name]
+        found = self.comprehension_target(name)
+        return found[0] if found is not None else None
 
     # -- shared analyses -------------------------------------------------------
 

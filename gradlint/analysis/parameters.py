@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
+from gradlint.analysis.bindings import Binding, seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.summaries import call_key
 from gradlint.analysis.training import optimizer_step
@@ -48,47 +49,14 @@ class ParameterFacts:
 
     # -- bindings ------------------------------------------------------------
 
-    @cached_property
-    def _bindings(self) -> dict[tuple[ast.AST, str], list[tuple[ast.AST, object]]]:
-        """(scope, name) -> [(binding node, descriptor source)] for loops, comprehensions and assignments."""
-        found: dict[tuple[ast.AST, str], list] = {}
-
-        def bind(scope, target, source):
-            for index_path, name_node in _target_paths(target):
-                if isinstance(name_node, ast.Name):
-                    found.setdefault((scope, name_node.id), []).append((name_node, (source, index_path)))
-
-        binders = (ast.For, ast.AsyncFor, ast.comprehension, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With, ast.AsyncWith, *FUNCTION_TYPES)
-        for node in self.tree.nodes(*binders):
-            if isinstance(node, (ast.For, ast.AsyncFor)):
-                bind(self.tree.scope_of(node), node.target, ("iter", node.iter))
-            elif isinstance(node, ast.comprehension):
-                bind(self.tree.scope_of(node), node.target, ("iter", node.iter))
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    bind(self.tree.scope_of(node), target, ("value", node.value))
-            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-                bind(self.tree.scope_of(node), node.target, ("value", node.value))
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        bind(self.tree.scope_of(node), item.optional_vars, ("value", None))
-            elif isinstance(node, FUNCTION_TYPES):
-                args = node.args
-                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                    if arg is not None:
-                        found.setdefault((node, arg.arg), []).append((arg, (("arg", arg.annotation), ())))
-        return found
-
-    def _lookup(self, name: ast.Name):
-        scope = self.tree.scope_of(name)
-        while True:
-            bindings = self._bindings.get((scope, name.id))
-            if bindings:
-                return bindings
-            if isinstance(scope, ast.Module):
-                return []
-            scope = self.tree.scope_of(scope)
+    def _lookup(self, name: ast.Name) -> list[tuple[tuple[str, ast.AST | None], tuple]]:
+        """((kind, expression), index path) of each way the read name may be bound (the one bindings
+        table, `bindings.py`): a loop or comprehension over an iterable ("iter"), an assigned value
+        ("value"), a function's argument ("arg", with its annotation), anything else ("other")."""
+        found = self.facts.comprehension_target(name)
+        if found is not None:
+            return [(("iter", found[0]), found[1])]
+        return [_source(b) for b in seen_bindings(self.facts, name, through_updates=True)]
 
     # -- descriptors ---------------------------------------------------------
 
@@ -141,7 +109,7 @@ class ParameterFacts:
         argument every caller passes one in (`self.update(group)` inside that loop)."""
         if not isinstance(group, ast.Name) or depth > 6:
             return None
-        for _, (source, path) in self._lookup(group):
+        for source, path in self._lookup(group):
             kind, expr = source
             if kind == "iter" and isinstance(expr, ast.Attribute) and expr.attr == "param_groups":
                 return Param(dotted(expr.value) or "")
@@ -166,7 +134,7 @@ class ParameterFacts:
         bindings = self._lookup(name)
         if len(bindings) != 1:
             return None
-        _, (source, path) = bindings[0]
+        source, path = bindings[0]
         kind, expr = source
         if kind == "value" and not path and expr is not None:
             return self.element_of(expr, depth + 1)
@@ -188,7 +156,7 @@ class ParameterFacts:
             if not bindings:
                 return None
             results = []
-            for _, (source, path) in bindings:
+            for source, path in bindings:
                 kind, value = source
                 if kind == "iter":
                     results.append(_select(self.element_of(value, depth + 1), path))
@@ -393,15 +361,14 @@ def _is_layer_class(name: str | None) -> bool:
     return last[:1].isupper() and last not in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")
 
 
-def _target_paths(target: ast.AST, path: tuple = ()):
-    """(index path, leaf) for every leaf of an assignment target: `n, (a, b)` -> ((0,), n), ((1, 0), a)..."""
-    if isinstance(target, (ast.Tuple, ast.List)):
-        for index, element in enumerate(target.elts):
-            yield from _target_paths(element, (*path, index))
-    elif isinstance(target, ast.Starred):
-        yield (*path, "*"), target.value
-    else:
-        yield path, target
+def _source(binding: Binding) -> tuple[tuple[str, ast.AST | None], tuple]:
+    if binding.kind == "iter":
+        return ("iter", binding.value), binding.path
+    if binding.kind in ("value", "part"):
+        return ("value", binding.value), binding.path
+    if isinstance(binding.node, ast.arg):
+        return ("arg", binding.node.annotation), ()
+    return ("other", None), ()
 
 
 def _select(descriptor, path: tuple):

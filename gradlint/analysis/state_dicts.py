@@ -17,11 +17,6 @@ from gradlint.analysis.tree import keyword, is_true
 from gradlint.analysis.vocabulary import MAPPING_COPIES, SAME_ELEMENTS_BUILTINS
 
 
-def bindings(facts, name: ast.Name) -> list[ast.AST | None]:
-    """The values the read name may hold (`bindings.bound_values`); None entries: unknown values."""
-    return bound_values(facts, name)[1]
-
-
 def is_state_dict(facts, expr: ast.AST | None, depth: int = 0, keep_vars: bool | None = None) -> bool:
     """Does expr certainly hold a state dict? With keep_vars=True: one made with `state_dict(keep_vars=True)`."""
     if expr is None or depth > 6:
@@ -37,11 +32,11 @@ def is_state_dict(facts, expr: ast.AST | None, depth: int = 0, keep_vars: bool |
             return is_state_dict(facts, expr.args[0], depth + 1, keep_vars)
         return False
     if isinstance(expr, ast.Name):
-        values = bindings(facts, expr)
+        values = bound_values(facts, expr)
         return bool(values) and all(is_state_dict(facts, v, depth + 1, keep_vars) for v in values)
     if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name):
         # sds[0] for a list of state dicts
-        values = bindings(facts, expr.value)
+        values = bound_values(facts, expr.value)
         return bool(values) and all(_holds_state_dicts(facts, v, depth + 1, keep_vars) for v in values)
     return False
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from gradlint.analysis.copies import registered_buffer, shared_parameters
+from gradlint.analysis.copies import registered_buffer
 from gradlint.analysis.inplace import inplace_receiver, is_chained_inplace
 from gradlint.analysis.training import is_test_code, updates_during_training
 from gradlint.finding import Applicability, Edit
@@ -103,7 +103,7 @@ class DataAttributeMutation(Rule):
     triggers = (".data",)
 
     def check(self, facts):
-        params = shared_parameters(facts)
+        params = facts.parameters
         flagged: list[tuple[DataEdit, str]] = []
         for edit in _data_edits(facts):
             if params.parameter(edit.data.value) is None or registered_buffer(facts, edit.data.value):

@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 import re
 
-from gradlint.analysis.state_dicts import EntryLoop, bindings, entry_loops
+from gradlint.analysis.bindings import bound_values
+from gradlint.analysis.state_dicts import EntryLoop, entry_loops
 from gradlint.analysis.tree import FUNCTION_TYPES, keyword
 from gradlint.finding import Applicability
 from gradlint.fixes import make_fix, wrap_statements_in
@@ -108,13 +109,13 @@ def _means_in(facts, loop: EntryLoop):
 def _stacked_entries(facts, loop: EntryLoop, expr: ast.AST, depth: int = 0) -> bool:
     """`torch.stack([sd[k] for sd in sds])`: the entries under the loop's key, stacked."""
     if isinstance(expr, ast.Name) and depth == 0:
-        values = bindings(facts, expr)
+        values = bound_values(facts, expr)
         return len(values) == 1 and _stacked_entries(facts, loop, values[0], depth + 1)
     if not (isinstance(expr, ast.Call) and facts.imports.qualname(expr.func) == "torch.stack" and expr.args):
         return False
     items = expr.args[0]
     if isinstance(items, ast.Name):
-        values = bindings(facts, items)
+        values = bound_values(facts, items)
         if len(values) != 1:
             return False
         items = values[0]

@@ -263,3 +263,29 @@ class GroupLookahead(torch.optim.Optimizer):
     def update_lookahead(self):
         for group in self.param_groups:
             self.update(group)
+
+
+def refine_mode(sample, low, high):
+    # `m` is a sample mean first, then the Parameter the optimizer trains: the edits see the Parameter
+    m = sample.mean(0)
+    m = nn.Parameter(m.clamp(low, high).detach())
+    optim = torch.optim.Adam((m,), lr=1e-2)
+    for _ in range(200):
+        (-m.sum()).backward()
+        optim.step()
+        optim.zero_grad()
+        m.data.clamp_(low, high)  # expect: GL402
+    return m.detach()
+
+
+def rebound_before_the_edit(x, low, high):
+    # the Parameter is trained, then the name is bound to a plain copy: the edit is of the copy
+    w = nn.Parameter(x.clone())
+    optim = torch.optim.SGD([w], lr=0.1)
+    for _ in range(10):
+        (w ** 2).sum().backward()
+        optim.step()
+        optim.zero_grad()
+    w = w.detach().clone()
+    w.data.clamp_(low, high)
+    return w
