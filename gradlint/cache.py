@@ -474,21 +474,23 @@ def _summary_fields() -> dict:
     return typing.get_type_hints(FileSummary)
 
 
-def _is_summary(value) -> bool:
-    """What FileSummary.to_json writes, checked against FileSummary's annotations (None: did not parse)."""
-    if value is None:
-        return True
-    if type(value) is not str:
+def valid_summary(text: str) -> bool:
+    """Is text what FileSummary.to_json writes, checked against FileSummary's annotations? The
+    worker that summarises a file checks it there (`runner._summarize_job`), so that the summary
+    texts a run holds, stores in entries and builds its index from are all checked once."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
         return False
-    value = json.loads(value)
     hints = _summary_fields()
     return type(value) is dict and set(value) == set(hints) and all(_fits(value[k], hints[k]) for k in hints)
 
 
 def valid_entry(entry) -> bool:
+    # a summary is JSON text checked where it was made (valid_summary), or None: did not parse
     return (type(entry) is dict and type(entry.get("digest")) is str and type(entry.get("results")) is dict
             and all(type(k) is str and _is_result(v) for k, v in entry["results"].items())
-            and ("summary" not in entry or _is_summary(entry["summary"])))
+            and ("summary" not in entry or entry["summary"] is None or type(entry["summary"]) is str))
 
 
 def _valid_answers(data) -> bool:

@@ -65,6 +65,7 @@ class _File:
     settings: Settings | None = None
     # pass 1's findings (linted against this file's own index), kept when the run's index agrees
     early: "_Checked | None" = None
+    fires: bool | None = None  # might a selected rule report here (`_can_fire`)?
 
 
 @dataclass
@@ -363,6 +364,12 @@ def _write_fixes(unit: _File, result: _Checked, settings: Settings, index) -> No
 
 def _can_fire(unit: _File, triggers: dict[str, tuple[str, ...]]) -> bool:
     """Might any selected rule report in this file? (A rule without triggers always might.)"""
+    if unit.fires is None:
+        unit.fires = _triggered(unit, triggers)
+    return unit.fires
+
+
+def _triggered(unit: _File, triggers: dict[str, tuple[str, ...]]) -> bool:
     text = unit.source.text
     if isinstance(unit.source, NotebookSource) and unit.source.broken_cells:
         return True  # GL000 for the cells that do not parse
@@ -392,11 +399,20 @@ def _summarize_job(job) -> tuple[str | None, "_Checked | None"]:
 
     path, source, codes, file_settings, lint = job
     if not lint:
-        summary = summarize_source(source.text, path)
-        return (summary.to_json() if summary is not None else None), None
+        return _checked_text(summarize_source(source.text, path)), None
     summary, result, queries = summarize_and_lint(source, path, file_settings or _WORKER_STATE[0], codes)
-    return (summary.to_json() if summary is not None else None), \
-        _Checked(findings=result.findings, errors=result.errors, queries=queries)
+    return _checked_text(summary), _Checked(findings=result.findings, errors=result.errors, queries=queries)
+
+
+def _checked_text(summary) -> str | None:
+    """The summary as JSON text, checked against its annotations here, in the worker (a summary
+    of the wrong shape, a bug, adds nothing to the index rather than breaking it)."""
+    from gradlint.cache import valid_summary
+
+    if summary is None:
+        return None
+    text = summary.to_json()
+    return text if valid_summary(text) else None
 
 
 def _init_worker(settings: Settings, index, mode: tuple) -> None:

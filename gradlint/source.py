@@ -110,21 +110,9 @@ class SourceText:
     # -- positions -----------------------------------------------------------
 
     def line_starts(self) -> list[int]:
+        """The offset each line starts at (a line ends in `\n`, `\r\n` or a lone `\r`)."""
         if self._line_starts is None:
-            starts = [0]
-            text = self.text
-            i = 0
-            n = len(text)
-            while i < n:
-                c = text[i]
-                if c == "\n":
-                    starts.append(i + 1)
-                elif c == "\r":
-                    if i + 1 < n and text[i + 1] == "\n":
-                        i += 1
-                    starts.append(i + 1)
-                i += 1
-            self._line_starts = starts
+            self._line_starts = [0, *(match.end() for match in LINE_END.finditer(self.text))]
         return self._line_starts
 
     def line(self, lineno: int) -> str:
@@ -165,6 +153,7 @@ def _declares_encoding(data: bytes) -> bool:
 
 
 CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _declared_encoding(data: bytes) -> str | None:

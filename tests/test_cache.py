@@ -366,3 +366,15 @@ def test_a_package_made_around_the_files_is_not_read_from_stale_entries(tmp_path
     (tmp_path / "pkg" / "__init__.py").write_text("")
     # now `pkg.sub.evaluation` is this file, called only under no_grad
     assert findings(cache_dir=cache) == findings(cache=False) == []
+
+
+def test_summaries_are_checked_where_they_are_made():
+    from gradlint.cache import valid_summary
+    from gradlint.engine import summarize_source
+
+    text = summarize_source(CLIPPING, "clipping.py").to_json()
+    assert valid_summary(text)
+    data = json.loads(text)
+    data["training_state"]["functions"]["clipping.clip"]["calls"] = [["key", "not a list of slots", True]]
+    assert not valid_summary(json.dumps(data))
+    assert not valid_summary(text[:-1]) and not valid_summary(json.dumps({**data, "extra": 1}))

@@ -161,6 +161,13 @@ class FileFacts:
         return frozenset(found)
 
     @cached_property
+    def gradient_clearing(self) -> list[ast.AST]:
+        """The nodes that clear gradients (`zero_grad()`, `p.grad = None`, ...)."""
+        from gradlint.analysis.training_state import clearing_nodes
+
+        return clearing_nodes(self.tree)
+
+    @cached_property
     def numeric_modules(self) -> frozenset[str]:
         """Local names bound to numpy or math (their results are not tensors)."""
         return frozenset(local for local, target in self.imports.everything.items() if target in ("numpy", "math"))

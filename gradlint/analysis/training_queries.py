@@ -10,7 +10,6 @@ from gradlint.analysis.names import dotted
 from gradlint.analysis.training_state import (
     BUILTIN_NAMES,
     call_slots,
-    clears_gradients,
     covers,
     layer_sensitivity,
     mode_call,
@@ -78,10 +77,9 @@ def clearing_in_view(facts, scope: ast.AST) -> bool:
     """Does the code around a training loop clear gradients anywhere: the function (its closures
     too) and, for a method, its whole class; for module-level code, the whole file?"""
     if isinstance(scope, ast.Module):
-        region = scope
-    else:
-        region = owner_class(facts.tree, scope) or scope
-    return any(clears_gradients(node) for node in ast.walk(region))
+        return bool(facts.gradient_clearing)
+    region = owner_class(facts.tree, scope) or scope
+    return any(facts.tree.is_inside(node, region) for node in facts.gradient_clearing)
 
 
 def accumulates_on_purpose(facts, loop: ast.AST) -> bool:

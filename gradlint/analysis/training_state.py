@@ -166,10 +166,8 @@ class _Occurrences:
         self.own_calls: dict[ast.AST, list[ast.Call]] = {}  # function -> calls directly in its body
         self.class_nodes: dict[ast.AST, list[ast.AST]] = {}  # class -> its `.training` reads, calls, attribute stores
         containers = (*FUNCTION_TYPES, ast.ClassDef)
-        clearing_kinds = (ast.Name, ast.Attribute, ast.Call, ast.keyword, ast.Assign, ast.Delete, ast.AugAssign, ast.AnnAssign)
-        for node in tree.nodes(*clearing_kinds):
-            if clears_gradients(node):
-                self.clearing.update(a for a in tree.ancestors(node) if isinstance(a, FUNCTION_TYPES))
+        for node in clearing_nodes(tree):
+            self.clearing.update(a for a in tree.ancestors(node) if isinstance(a, FUNCTION_TYPES))
         for call in tree.calls:
             around = [a for a in tree.ancestors(call) if isinstance(a, containers)]
             functions = [a for a in around if not isinstance(a, ast.ClassDef)]
@@ -315,6 +313,14 @@ def _handed_in(tree, value: ast.AST) -> bool:
     if isinstance(node, ast.Subscript):
         path = dotted(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
     return path is not None and path.split(".")[0] in params and path.split(".")[0] != "self"
+
+
+CLEARING_KINDS = (ast.Name, ast.Attribute, ast.Call, ast.keyword, ast.Assign, ast.Delete, ast.AugAssign, ast.AnnAssign)
+
+
+def clearing_nodes(tree) -> list[ast.AST]:
+    """The file's nodes that clear gradients (`clears_gradients`), in one pass over its nodes."""
+    return [node for node in tree.nodes(*CLEARING_KINDS) if clears_gradients(node)]
 
 
 def summarize(tree, imports, symbols) -> TrainingState:
