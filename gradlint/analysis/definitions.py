@@ -20,7 +20,7 @@ import ast
 from collections import Counter
 
 from gradlint.analysis.dataflow import ForwardAnalysis
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
+from gradlint.analysis.tree import FUNCTION_TYPES, NESTED_TYPES, assigned_names
 
 ENTRY = "in"
 
@@ -111,18 +111,21 @@ class Definitions(ForwardAnalysis):
         excluded: set[str] = set()
         for node in self.tree.scope_nodes(self.scope):
             if isinstance(node, ast.stmt):
-                counts.update(simple_bindings(node))
+                for name in simple_bindings(node):
+                    counts[name] += 1
                 for target in _compound_targets(node):
                     counts.update(header_bindings(target))
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
-                excluded.update(node.names)
+                if isinstance(node, (ast.Global, ast.Nonlocal)):
+                    excluded.update(node.names)
+                elif isinstance(node, NESTED_TYPES) and node is not self.scope:
+                    excluded.update(n.id for n in self.tree.names_within(node))
             elif isinstance(node, ast.NamedExpr):
                 excluded.add(node.target.id)
             elif isinstance(node, ast.comprehension):
                 excluded.update(leaf.id for leaf in assigned_names(node.target) if isinstance(leaf, ast.Name))
-            elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)) and node is not self.scope:
-                excluded.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
-        self.hidden = {name for name in excluded}
+            elif isinstance(node, ast.Lambda):
+                excluded.update(n.id for n in self.tree.names_within(node))
+        self.hidden = excluded
         return frozenset(name for name, count in counts.items() if count > 1 and name not in excluded)
 
     # -- the analysis --------------------------------------------------------------

@@ -445,9 +445,9 @@ def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:
         return None
     end = (with_node.end_lineno, with_node.end_col_offset)
     loops = [a for a in facts.tree.ancestors(with_node) if isinstance(a, LOOP_TYPES) and facts.tree.is_inside(a, scope) and a is not scope]
-    own = {id(n) for n in facts.tree.scope_nodes(scope)}
-    for node in ast.walk(scope) if not isinstance(scope, ast.Module) else ast.walk(facts.module):
-        if not (isinstance(node, ast.Name) and node.id in names):
+    own = facts.tree.scope_node_ids(scope)
+    for node in facts.tree.names_within(scope if not isinstance(scope, ast.Module) else facts.module):
+        if node.id not in names:
             continue
         augmented = isinstance(facts.tree.parent(node), ast.AugAssign)
         if not (isinstance(node.ctx, ast.Load) or augmented):

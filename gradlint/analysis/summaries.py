@@ -424,16 +424,9 @@ def _grad_class(imports: ImportTable, expr: ast.AST) -> GradMode | None:
     return mode if mode is not None and mode.grad_off else None
 
 
-def _returns(function) -> list[ast.AST | None]:
-    found = []
-    stack = list(function.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Return):
-            found.append(node.value)
-        elif not isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-    return found
+def _returns(tree: Tree, function) -> list[ast.AST | None]:
+    """What the function's own `return` statements return (None for a bare `return`)."""
+    return [node.value for node in tree.scope_nodes(function) if type(node) is ast.Return]
 
 
 def _function_wrapper(tree: Tree, imports: ImportTable, symbols: Symbols, function) -> tuple[GradMode | None, GradMode | None]:
@@ -448,7 +441,7 @@ def _function_wrapper(tree: Tree, imports: ImportTable, symbols: Symbols, functi
             mode = _applies_grad_object(tree, imports, node)
             if mode is not None:
                 nested[node.name] = mode
-    returned = [r for r in _returns(function) if not (isinstance(r, ast.Constant) and r.value is None)]
+    returned = [r for r in _returns(tree, function) if not (isinstance(r, ast.Constant) and r.value is None)]
     if returned and None not in returned:
         call = meet_modes([_grad_object(imports, r, nested) for r in returned])
         if call is not None:
@@ -463,7 +456,7 @@ def _applies_grad_object(tree: Tree, imports: ImportTable, function) -> GradMode
     if len(args) != 1:
         return None
     parameter = args[0].arg
-    returned = _returns(function)
+    returned = _returns(tree, function)
     if not returned:
         return None
     modes = []

@@ -10,6 +10,7 @@ from typing import Iterator
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)
 LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While)
+NESTED_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)  # scopes of their own
 BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
 
 
@@ -60,6 +61,8 @@ class Tree:
             elif kind is ast.Import or kind is ast.ImportFrom:
                 self.imports.append(node)
         self._scope_nodes: dict[ast.AST, list[ast.AST]] = {}
+        self._scope_ids: dict[ast.AST, frozenset[int]] = {}
+        self._names_within: dict[ast.AST, list[ast.Name]] = {}
         self._blocks: dict[ast.AST, tuple[list[ast.stmt], int] | None] = {}
 
     def nodes(self, *types: type) -> list[ast.AST]:
@@ -120,7 +123,7 @@ class Tree:
             if isinstance(ancestor, FUNCTION_TYPES) and any(s is child for s in ancestor.body) \
                     or isinstance(ancestor, ast.Lambda) and child is ancestor.body:
                 return ancestor
-            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            if isinstance(ancestor, NESTED_TYPES):
                 held = below if isinstance(child, ast.arguments) else child
                 if not any(part is held for part in _outer_parts(ancestor)):
                     return None
@@ -163,9 +166,23 @@ class Tree:
     def _at_module_level(self, node: ast.AST) -> bool:
         """Is node module-level code (not in a class body or a function's signature)?"""
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+            if isinstance(ancestor, NESTED_TYPES):
                 return False
         return True
+
+    def scope_node_ids(self, scope: ast.AST) -> frozenset[int]:
+        """The ids of `scope_nodes(scope)`, for membership tests."""
+        found = self._scope_ids.get(scope)
+        if found is None:
+            found = self._scope_ids[scope] = frozenset(map(id, self.scope_nodes(scope)))
+        return found
+
+    def names_within(self, container: ast.AST) -> list[ast.Name]:
+        """The Name nodes in container, nested scopes included, in `ast.walk` order."""
+        found = self._names_within.get(container)
+        if found is None:
+            found = self._names_within[container] = [n for n in ast.walk(container) if type(n) is ast.Name]
+        return found
 
     def scope_nodes(self, scope: ast.AST) -> list[ast.AST]:
         """Every node of scope, nested functions and lambdas excluded (but their defaults included)."""
@@ -176,7 +193,7 @@ class Tree:
             while stack:
                 node = stack.pop()
                 nodes.append(node)
-                if isinstance(node, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                if isinstance(node, NESTED_TYPES):
                     stack.extend(reversed(_outer_parts(node)))
                     continue
                 stack.extend(reversed(_children(node)))
@@ -230,8 +247,10 @@ def _children(node: ast.AST) -> list[ast.AST]:
     AST = ast.AST
     for name in node._fields:
         value = getattr(node, name, None)
-        if isinstance(value, list):
-            out.extend(item for item in value if isinstance(item, AST))
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, AST):
+                    out.append(item)
         elif isinstance(value, AST):
             out.append(value)
     return out

@@ -108,9 +108,11 @@ class ValueFlags:
         return flags
 
     def _keys_flags(self, keys) -> int:
-        self._solve(keys)
+        table = self.table
+        if not all(key in table for key in keys):
+            self._solve(keys)
         # a definition with no binding in the scope (read before any assignment) is not known here
-        return _union(self.table.get(key, OUTSIDE) for key in keys)
+        return _union(table.get(key, OUTSIDE) for key in keys)
 
     def keys(self, node: ast.Name) -> frozenset[str]:
         """The definitions a read of node sees."""
