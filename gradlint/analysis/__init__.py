@@ -7,7 +7,8 @@
 - `tree`: parents, scopes and statement order over the standard library's ast.
 - `dataflow`: the one forward dataflow solver (if/loops/try/match/return) every flow-sensitive
   fact runs on; `definitions`: reaching definitions of local names on it; `bindings`: the one
-  table of what each scope binds, keyed by those definitions (what a read of a name sees).
+  table of what each scope binds, keyed by those definitions (what a read of a name sees), which
+  values, parameters, state dicts and the training-state queries read.
 - `values`: GL401's INSIDE/OUTSIDE flags of a region's values, per definition.
 - `grad_mode`: which grad mode a node runs in (torch's contexts and the project's own wrappers).
 - `modules`: which calls are forwards of module objects.

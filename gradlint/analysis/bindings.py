@@ -6,7 +6,13 @@ an augmented assignment, a loop target, a `with`/`except`/`case`/import/def name
 a parameter, or a fill of the object it names: `xs.append(v)`, `d[k] = v`,
 `obj.attr = v`). Each binding carries the definition keys of `definitions.py`,
 so that a read sees the bindings that reach it along the scope's control flow,
-not every binding of its name.
+not every binding of its name, and, for a name unpacked from a value, where in
+the value it sits.
+
+Its readers: GL401's value flags (`values.py`), parameters (`parameters.py`),
+state dicts (`state_dicts.py`) and the training-state queries (`seen_bindings`,
+`bound_values`). Attribute paths (`self.x = ...`) are not bindings here: the
+module evidence of `modules.py` keeps them, by class.
 """
 
 from __future__ import annotations
