@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from gradlint.analysis.bindings import seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training_state import (
     BUILTIN_NAMES,
@@ -17,8 +18,11 @@ from gradlint.analysis.training_state import (
 from gradlint.analysis.tree import FUNCTION_TYPES, block_of
 from gradlint.analysis.vocabulary import (
     ACCUMULATING_CONTEXTS,
+    MODE_NEUTRAL_LIBRARIES,
     MODE_NEUTRAL_METHODS,
+    MODE_SHARING_WRAPPERS,
     MODULE_CONTAINERS,
+    MODULE_SELF_RETURNING,
     OPTIMIZER_NAME,
     TENSOR_OP_METHODS,
 )
@@ -123,9 +127,10 @@ def _roots_of(call: ast.Call) -> set[str]:
 def out_of_view_touches(facts, call: ast.Call, roots: set[str]) -> bool:
     """Is call code out of view (another package's, a callable the analysis cannot name) that is
     handed one of these objects (or called on one)? torch's own functions and the Module and
-    optimizer API are in view: they never change a mode or clear gradients."""
-    name = facts.imports.qualname(call.func)
-    if name is not None and name.split(".")[0] == "torch":
+    optimizer API are in view: they never change a mode or clear gradients, nor do the functions
+    of numpy and the standard libraries of MODE_NEUTRAL_LIBRARIES."""
+    name = facts.imports.qualname(call.func) or facts.imports.resolve(call.func)
+    if name is not None and name.split(".")[0] in MODE_NEUTRAL_LIBRARIES:
         return False
     func = call.func
     if isinstance(func, ast.Attribute) and (func.attr in MODE_NEUTRAL_METHODS or func.attr in TENSOR_OP_METHODS):
@@ -216,7 +221,31 @@ def may_change_mode_before(facts, scope: ast.AST, node: ast.AST, name: str) -> b
     return False
 
 
-_SELF_RETURNING = frozenset({"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "requires_grad_", "share_memory"})
+def module_aliases(facts, expr: ast.AST, depth: int = 0) -> set[str]:
+    """The module paths a module expression may stand for: its own, and for a local name bound to
+    the same module (`model = self.train()`, `net = net.to(device)`) or to a wrapper that runs it
+    (`model = nn.DataParallel(model)`), the paths of that module, transitively. A mode set on
+    any of them is the mode the expression's forward runs in."""
+    path = dotted(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+    found = {path} if path is not None else set()
+    if not isinstance(expr, ast.Name) or depth > 4 or facts.comprehension_target(expr) is not None:
+        return found
+    for binding in seen_bindings(facts, expr):
+        inner = _same_module(facts, binding.value) if binding.kind == "value" else None
+        if inner is not None:
+            found |= module_aliases(facts, inner, depth + 1)
+    return found
+
+
+def _same_module(facts, expr: ast.AST | None) -> ast.AST | None:
+    """The module `m` when expr is `m.train()`, `m.to(device)`, `DataParallel(m)`..., else None."""
+    if not isinstance(expr, ast.Call):
+        return None
+    if isinstance(expr.func, ast.Attribute) and expr.func.attr in MODULE_SELF_RETURNING:
+        return expr.func.value
+    if expr.args and facts.imports.qualname(expr.func) in MODE_SHARING_WRAPPERS:
+        return expr.args[0]
+    return None
 
 
 def built_sensitivity(facts, expr: ast.AST, scope: ast.AST | None = None, depth: int = 0) -> bool | None:
@@ -226,7 +255,7 @@ def built_sensitivity(facts, expr: ast.AST, scope: ast.AST | None = None, depth:
     if not isinstance(expr, ast.Call) or depth > 8:
         return None
     func = expr.func
-    if isinstance(func, ast.Attribute) and func.attr in _SELF_RETURNING and isinstance(func.value, ast.Call):
+    if isinstance(func, ast.Attribute) and func.attr in MODULE_SELF_RETURNING and isinstance(func.value, ast.Call):
         return built_sensitivity(facts, func.value, scope, depth + 1)
     verdict = layer_sensitivity(facts.imports, expr)
     if verdict is False and (facts.imports.qualname(func) or "").split(".")[-1] in MODULE_CONTAINERS:

@@ -31,6 +31,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, keyword
 from gradlint.analysis.vocabulary import (
     GRADIENT_CLEARING_NAME,
     GRADIENT_OVERWRITING_METHODS,
+    MODE_NEUTRAL_LIBRARIES,
     MODE_SENSITIVE_FUNCTIONS,
     MODE_SENSITIVE_LAYERS,
     MODULE_CONTAINERS,
@@ -377,7 +378,7 @@ class TrainingStateIndex:
         if target["trains"]:
             return False
         for callee, slots, _ in target["calls"]:  # a helper that may put a module back in train mode
-            if self.may_set_mode(callee, "train") if self._known(callee) else any(s != "self" for s, _ in slots):
+            if self.may_set_mode(callee, "train") if self._known(callee) else self._hands_out(callee, slots):
                 return False
         if slot == "self":
             path = "self"
@@ -407,7 +408,7 @@ class TrainingStateIndex:
             if target["trains"] if which == "train" else target["modes"]:
                 return True
             # hands a module of its own to code out of view (`self.x(...)` of no project method is a submodule)
-            return any(not self._known(k) and any(slot != "self" for slot, _ in slots) for k, slots, _ in target["calls"])
+            return any(not self._known(k) and self._hands_out(k, slots) for k, slots, _ in target["calls"])
 
         return self._reaches(key, ("mode", which), changes)
 
@@ -439,6 +440,12 @@ class TrainingStateIndex:
 
     def _known(self, key: str) -> bool:
         return self._targets(key) is not None
+
+    @staticmethod
+    def _hands_out(key: str, slots) -> bool:
+        """Does a call to code out of view get a module it may change the mode of: an argument,
+        to anything but a library that never changes modes (numpy, math, torch's functions)?"""
+        return key.split(".")[0] not in MODE_NEUTRAL_LIBRARIES and any(slot != "self" for slot, _ in slots)
 
     def mode_sensitive(self, cls: str, depth: int = 0) -> bool | None:
         """True when the class (or a project class it builds or derives from) has a layer that

@@ -219,6 +219,11 @@ MODULE_WRAPPERS = frozenset({
     "torch.compile", "torch.jit.script", "torch.jit.trace", "copy.deepcopy",
     "torch.distributed.fsdp.FullyShardedDataParallel", "torch.optim.swa_utils.AveragedModel",
 })
+# of those, the wrappers whose forward runs the given module itself: its train/eval mode is the wrapped one's
+MODE_SHARING_WRAPPERS = frozenset({
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
+    "torch.distributed.fsdp.FullyShardedDataParallel", "torch.compile",
+})
 # qualified calls that build a model
 MODEL_FACTORIES = re.compile(r"^(torchvision\.models\.|timm\.create_model|transformers\.\w*Model\w*\.from_pretrained)")
 
@@ -325,6 +330,12 @@ GRADIENT_OVERWRITING_METHODS = frozenset({"zero_", "fill_", "mul_", "copy_", "de
 # context managers that accumulate gradients on purpose and make the optimizer step (and clearing) conditional:
 # Accelerate's `accelerator.accumulate(model)`, DDP's `model.no_sync()`
 ACCUMULATING_CONTEXTS = frozenset({"accumulate", "no_sync", "accumulate_grad"})
+# libraries whose functions never change a module's mode or clear gradients (torch's own: the
+# Module and optimizer methods that do are calls on the module or optimizer, seen as such)
+MODE_NEUTRAL_LIBRARIES = frozenset({
+    "torch", "numpy", "math", "random", "time", "os", "logging", "json", "copy", "itertools", "collections",
+    "warnings", "functools",
+})
 # the parts of the Module and optimizer API that never change a module's mode or clear gradients
 MODE_NEUTRAL_METHODS = frozenset({
     "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "load_state_dict", "state_dict", "parameters",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import is_test_code
-from gradlint.analysis.training_queries import calls_in, escapes_block, eval_site, may_train_in, module_sensitivity
+from gradlint.analysis.training_queries import calls_in, escapes_block, eval_site, may_train_in, module_aliases, module_sensitivity
 from gradlint.analysis.training_state import covers, mode_call
 from gradlint.finding import Applicability, Position
 from gradlint.fixes import insert, make_fix
@@ -99,15 +99,22 @@ class TrainingInEvalMode(Rule):
             return "test code"
         if not facts.flow.backwards(scope) or not facts.flow.fate(call).reaches_backward:
             return "not a training forward: its output reaches no backward"
-        path = dotted(facts.modules.callee(call))
+        callee = facts.modules.callee(call)
+        path = dotted(callee)
         if path is None:
             return "the module is not a plain name or attribute path"
         loops = facts.tree.loops_around(call, scope)
         if not loops:
             return "not in a loop"
-        reason = f"no call in a loop around it leaves {path} in eval mode"
+        # `model = self.train()`, `model = nn.DataParallel(net)`: an evaluation of self or net counts
+        paths = [path, *sorted(module_aliases(facts, callee) - {path})]
+        reason = f"no call in a loop around it leaves {' or '.join(paths)} in eval mode"
         for loop in loops:  # innermost first
-            found = self._evaluation(facts, scope, loop, path)
+            found = "no evaluation"
+            for alias in paths:
+                found = self._evaluation(facts, scope, loop, alias)
+                if found != "no evaluation":
+                    break
             if isinstance(found, str):
                 if found != "no evaluation":
                     return found

@@ -1,3 +1,4 @@
+import numpy
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -102,3 +103,44 @@ class Trainer:
                 F.cross_entropy(self.model(x), y).backward()  # expect: GL502
                 self.opt.step()
             self.run_validation()
+
+
+class Trainer(nn.Module):
+    """A Keras-style model: `fit` trains through `model = self.train()`, and each epoch's
+    validation calls `predict`, which leaves the model in eval mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.drop = nn.Dropout(0.2)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+    def predict(self, x):
+        self.eval()
+        with torch.no_grad():  # expect: GL401
+            return self(torch.as_tensor(numpy.concatenate(x))).numpy()  # numpy never changes a mode
+
+    def fit(self, loader, val_x, opt, epochs):
+        model = self.train()
+        if torch.cuda.device_count() > 1:
+            model = nn.DataParallel(model)
+        for epoch in range(epochs):
+            for x, y in loader:
+                loss = F.mse_loss(model(x), y)  # expect: GL502
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            self.predict(val_x)
+
+    def fit_restoring(self, loader, val_x, opt, epochs):
+        model = self.train()
+        for epoch in range(epochs):
+            model.train()
+            for x, y in loader:
+                loss = F.mse_loss(model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            self.predict(val_x)
