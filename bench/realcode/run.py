@@ -108,6 +108,9 @@ PACKAGES = [
     # spikingjelly: its wheel ships activation_based/examples/ (classification and RL training scripts)
     ("spikingjelly", "2.0.0", "spikingjelly-2.0.0-py3-none-any.whl",
      "dee753bade33e8dca62e88fd4ba6e3c89e6bc56c6fdd9c8c151d5680222edac1", PURE),
+    # deepctr-torch: a Keras-style fit/evaluate/predict written by hand (added for the training-state rules)
+    ("deepctr-torch", "0.2.9", "deepctr_torch-0.2.9-py3-none-any.whl",
+     "c44947265d039a892f627516f9662eb3fff55f0f30b0b7f9636cadad15df6a00", PURE),
 ]
 
 
