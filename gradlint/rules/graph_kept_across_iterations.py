@@ -179,9 +179,9 @@ class GraphKeptAcrossIterations(Rule):
         fate = facts.flow.path_fate(path, scope)
         if not any(facts.tree.is_inside(node, loop) for node in fate.backwards):
             return False
-        for node in ast.walk(loop):
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == path for t in node.targets):
-                if path not in live_paths(facts, node.value) and facts.flow.state_of(node.value) != GRAPH:
+        for binding in facts.bindings(scope).names.get(path, ()):
+            if binding.kind == "value" and isinstance(binding.node, ast.Assign) and facts.tree.is_inside(binding.node, loop):
+                if path not in live_paths(facts, binding.value) and facts.flow.state_of(binding.value) != GRAPH:
                     return True
         return False
 
@@ -245,24 +245,21 @@ def _bound_before(facts, scope, loop, name: str) -> bool:
     """Is name bound before the loop starts: a parameter, or assigned earlier in the scope?"""
     if name == "self":
         return True
-    if isinstance(scope, FUNCTION_TYPES):
-        args = scope.args
-        if name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}:
+    start = (loop.lineno, loop.col_offset)
+    for binding in facts.bindings(scope).names.get(name, ()):
+        if isinstance(binding.node, ast.arg):
             return True
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and (node.lineno, node.col_offset) < (loop.lineno, loop.col_offset):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for leaf in assigned_names(target):
-                    if isinstance(leaf, ast.Name) and leaf.id == name:
-                        return True
+        if binding.kind in ("value", "part", "aug") and isinstance(binding.node, ast.stmt) \
+                and (binding.node.lineno, binding.node.col_offset) < start:
+            return True
     return False
 
 
 def _cloned_requiring_grad(facts, scope, name: str) -> bool:
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            for inner in ast.walk(node.value):
+    """Is name assigned a value made with `.requires_grad_()` (a fresh gradient input)?"""
+    for binding in facts.bindings(scope).names.get(name, ()):
+        if binding.kind == "value" and isinstance(binding.node, ast.Assign):
+            for inner in ast.walk(binding.value):
                 if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "requires_grad_":
                     return True
     return False
