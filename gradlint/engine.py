@@ -16,7 +16,8 @@ from gradlint.analysis.facts import FileFacts
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import ProjectIndex
 from gradlint.analysis.summaries import FileSummary, summarize
-from gradlint.analysis.symbols import Symbols, module_identity
+from gradlint.analysis.module_paths import module_identity
+from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import Tree
 from gradlint.config import Settings
 from gradlint.finding import Applicability, Edit, Finding, Position

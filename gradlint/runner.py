@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from gradlint import collector, timings
-from gradlint.analysis.symbols import module_identity
+from gradlint.analysis.module_paths import module_identity
 from gradlint.config import Settings
 from gradlint.discovery import discover
 from gradlint.finding import Finding

@@ -2,7 +2,7 @@
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.project import ProjectIndex
-from gradlint.analysis.symbols import module_identity
+from gradlint.analysis.module_paths import module_identity
 from gradlint.engine import summarize_source
 
 

@@ -3,7 +3,8 @@
 - `vocabulary`: the torch (and Python builtin) API facts, one table each: views, in-place ops,
   graph cuts, factories, computing ops, nn.Module API, hooks, grad-mode contexts, backwards, losses.
 - `names`: the file's imports: torch names in their canonical spelling, and every import resolved.
-- `symbols`: the file's module name and qualified names for its definitions; what a name refers to.
+- `module_paths`: a file's module name from the `__init__.py` files around it.
+- `symbols`: qualified names for the file's definitions; what a name refers to.
 - `tree`: parents, scopes and statement order over the standard library's ast.
 - `dataflow`: the one forward dataflow solver (if/loops/try/match/return) every flow-sensitive
   fact runs on; `definitions`: reaching definitions of local names on it; `bindings`: the one

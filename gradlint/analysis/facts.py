@@ -10,7 +10,8 @@ from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BA
 from gradlint.analysis.names import ImportTable, dotted
 from gradlint.analysis.project import ProjectIndex
 from gradlint.analysis.summaries import summarize, wrapper_key
-from gradlint.analysis.symbols import Symbols, module_identity
+from gradlint.analysis.module_paths import module_identity
+from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 from gradlint.finding import Position
 from gradlint.source import SourceText

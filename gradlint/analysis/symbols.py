@@ -11,33 +11,10 @@ the qualified name of what it refers to: a definition of this file, an import
 from __future__ import annotations
 
 import ast
-import os
 from functools import cached_property
 
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree, assigned_names
-
-
-def _is_package(folder: str) -> bool:
-    # not memoised: a long-lived process (the language server) must see a package made meanwhile
-    return os.path.isfile(os.path.join(folder, "__init__.py"))
-
-
-def module_identity(path: str | None) -> tuple[str, str]:
-    """(module name, package its relative imports start from) for a file path."""
-    if not path or path == "-":
-        return "", ""
-    folder, filename = os.path.split(os.path.abspath(path))
-    stem = filename.rsplit(".", 1)[0]
-    parts = [] if stem == "__init__" else [stem]
-    while _is_package(folder):
-        folder, name = os.path.split(folder)
-        if not name:
-            break
-        parts.insert(0, name)
-    module = ".".join(parts)
-    package = module if stem == "__init__" else module.rpartition(".")[0]
-    return module, package
 
 
 class Symbols:

@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 
-from gradlint.analysis.symbols import module_identity
+from gradlint.analysis.module_paths import module_identity
 from gradlint.source import SourceError, read_source
 from gradlint.verify.fixture import Fixture
 from gradlint.verify.runner import ProcessRunner, ProgramRun, Target
