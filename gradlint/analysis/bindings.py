@@ -11,8 +11,10 @@ the value it sits.
 
 Its readers: GL401's value flags (`values.py`), parameters (`parameters.py`),
 state dicts (`state_dicts.py`) and the training-state queries (`seen_bindings`,
-`bound_values`). Attribute paths (`self.x = ...`) are not bindings here: the
-module evidence of `modules.py` keeps them, by class.
+`bound_values`). Attribute paths (`self.total = ...`) are listed per scope too
+(`attributes`), by statement, not by reaching definition; `assignments` gathers
+the whole file's value assignments by holder scope (`self.x` by class), for the
+module evidence of `modules.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from gradlint.analysis.definitions import Definitions, entry_key
+from gradlint.analysis.definitions import Definitions, entry_key, statement_targets, target_names
+from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import CONTAINER_MUTATORS
 
@@ -35,6 +38,7 @@ class Binding:
     value: ast.AST | None  # the bound (or, for "mutate", the stored) expression, when there is one
     keys: frozenset[str]  # the definitions it makes; for "mutate", the definitions whose object it fills
     path: tuple = ()  # for "part" and an unpacking loop target: where in the value (`_, (a, b)`: b is (1, 1))
+    target: ast.AST | None = None  # the Name or Attribute assigned (None for a fill, an import, def, except name)
 
     @property
     def binds(self) -> bool:
@@ -60,11 +64,18 @@ class ScopeBindings:
         """Names a `global` or `nonlocal` statement of the scope gives to another scope."""
         return self._table[1]
 
+    @property
+    def attributes(self) -> dict[str, list[Binding]]:
+        """Dotted attribute path (`self.total`, `agent.net`) -> the statements of the scope that
+        assign it (keys: the path itself; these are not flow-sensitive)."""
+        return self._table[2]
+
     @cached_property
-    def _table(self) -> tuple[dict[str, list[Binding]], set[str]]:
+    def _table(self) -> tuple[dict[str, list[Binding]], set[str], dict[str, list[Binding]]]:
         # built when first asked: reachability needs only the definitions
         self._names: dict[str, list[Binding]] = {}
         self._outer: set[str] = set()
+        self._attributes: dict[str, list[Binding]] = {}
         scope = self.scope
         if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
             args = scope.args
@@ -73,7 +84,7 @@ class ScopeBindings:
                     self._add(arg.arg, arg, "opaque", None, self._entry(arg.arg))
         for node in self.tree.scope_nodes(scope):
             self._visit(node)
-        return self._names, self._outer
+        return self._names, self._outer, self._attributes
 
     # -- definition keys -----------------------------------------------------------
 
@@ -95,11 +106,13 @@ class ScopeBindings:
 
     # -- the table -----------------------------------------------------------------
 
-    def _add(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, keys: frozenset[str], path: tuple = ()) -> None:
-        self._names.setdefault(name, []).append(Binding(node, kind, value, keys, path))
+    def _add(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, keys: frozenset[str], path: tuple = (),
+             target: ast.AST | None = None) -> None:
+        self._names.setdefault(name, []).append(Binding(node, kind, value, keys, path, target))
 
-    def _bind(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, path: tuple = ()) -> None:
-        self._add(name, node, kind, value, self._stored(name, node), path)
+    def _bind(self, name: str, node: ast.AST, kind: str, value: ast.AST | None, path: tuple = (),
+              target: ast.AST | None = None) -> None:
+        self._add(name, node, kind, value, self._stored(name, node), path, target)
 
     def _fill(self, name: str, node: ast.AST, value: ast.AST | None) -> None:
         self._add(name, node, "mutate", value, self.reaching_keys(name, node))
@@ -163,9 +176,14 @@ class ScopeBindings:
             stack.extend(b for b in self.names.get(name, ()) if b.binds and b.keys & keys)
         return found
 
-    def _target(self, node: ast.AST, target: ast.AST, value: ast.AST | None, kind: str, path: tuple = ()) -> None:
-        if isinstance(target, ast.Name):
-            self._bind(target.id, node, kind, value, path)
+    def _target(self, node: ast.AST, target: ast.AST | str, value: ast.AST | None, kind: str, path: tuple = ()) -> None:
+        if isinstance(target, str):
+            self._bind(target, node, kind, value, path)
+        elif isinstance(target, ast.Name):
+            self._bind(target.id, node, kind, value, path, target)
+        elif isinstance(target, ast.pattern):
+            for name in target_names(target):
+                self._bind(name, node, "opaque", None)
         elif isinstance(target, (ast.Tuple, ast.List)):
             pairwise = (
                 kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
@@ -183,42 +201,53 @@ class ScopeBindings:
             base = root_name(target)
             if base is not None:
                 self._fill(base, node, value)
+            dotted_path = dotted(target) if isinstance(target, ast.Attribute) else None
+            if dotted_path is not None:
+                self._attributes.setdefault(dotted_path, []).append(Binding(node, kind, value, frozenset([dotted_path]), path, target))
 
     def _visit(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                self._target(node, target, node.value, "value")
-        elif isinstance(node, ast.AugAssign):
-            self._target(node, node.target, node.value, "aug" if isinstance(node.target, ast.Name) else "value")
-        elif isinstance(node, ast.AnnAssign):
-            if node.value is not None:
-                self._target(node, node.target, node.value, "value")
+        if isinstance(node, ast.stmt):
+            for target, value, kind in statement_targets(node):
+                self._target(node, target, value, kind)
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                self._outer.update(node.names)
         elif isinstance(node, ast.NamedExpr):
             self._target(node, node.target, node.value, "value")
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self._target(node, node.target, node.iter, "iter")
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    self._target(node, item.optional_vars, None, "opaque")
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                self._bind((alias.asname or alias.name).split(".")[0], node, "opaque", None)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            self._bind(node.name, node, "opaque", None)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            self._outer.update(node.names)
-        elif isinstance(node, (*FUNCTION_TYPES, ast.ClassDef)) and node is not self.scope:
-            self._bind(node.name, node, "opaque", None)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            self._bind(node.name, node, "opaque", None)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            self._bind(node.rest, node, "opaque", None)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_MUTATORS:
             base = root_name(node.func.value)
             if base is not None:
                 for arg in [*node.args, *(k.value for k in node.keywords)]:
                     self._fill(base, node, arg)
+
+
+def holder_scope(tree, node: ast.AST, path: str) -> ast.AST:
+    """Where a fact about path, seen at node, holds: an attribute of `self` in its whole class
+    (every method sees what `__init__` assigned), any other name or path in node's scope."""
+    if path.startswith("self."):
+        cls = tree.class_of(node)
+        if cls is not None:
+            return cls
+    return tree.scope_of(node)
+
+
+def assignments(facts) -> dict[tuple[ast.AST, str], list[Binding]]:
+    """(holder scope, dotted path) -> the assignments of the file that give it a whole value
+    (`x = v`, `x: T = v`, `obj.a = v`, `a, b = v, w`; not a part of an unpacked value), from
+    every scope's table:
+    the flow-insensitive view the module evidence of `modules.py` weighs."""
+    found: dict[tuple[ast.AST, str], list[Binding]] = {}
+    tree = facts.tree
+    for scope in [tree.module, *tree.functions, *tree.nodes(ast.Lambda)]:
+        table = facts.bindings(scope)
+        for name, bindings in table.names.items():
+            for binding in bindings:
+                if binding.kind == "value" and isinstance(binding.node, (ast.Assign, ast.AnnAssign)):
+                    found.setdefault((scope, name), []).append(binding)
+        for path, bindings in table.attributes.items():
+            for binding in bindings:
+                if binding.kind == "value" and isinstance(binding.node, (ast.Assign, ast.AnnAssign)):
+                    found.setdefault((holder_scope(tree, binding.node, path), path), []).append(binding)
+    return found
 
 
 def root_name(node: ast.AST) -> str | None:

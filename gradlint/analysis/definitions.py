@@ -40,25 +40,14 @@ def plain(key: str) -> str:
     return ".".join(part.split("@", 1)[0] for part in key.split("."))
 
 
-def simple_bindings(stmt: ast.stmt) -> list[str]:
-    """Names a simple statement binds in its scope."""
-    if isinstance(stmt, ast.Assign):
-        return [leaf.id for target in stmt.targets for leaf in assigned_names(target) if isinstance(leaf, ast.Name)]
-    if isinstance(stmt, ast.AnnAssign):
-        return [stmt.target.id] if stmt.value is not None and isinstance(stmt.target, ast.Name) else []
-    if isinstance(stmt, ast.AugAssign):
-        return [stmt.target.id] if isinstance(stmt.target, ast.Name) else []
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return [(alias.asname or alias.name).split(".")[0] for alias in stmt.names if alias.name != "*"]
-    if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
-        return [stmt.name]
-    return []
-
-
-def header_bindings(target: ast.AST | None) -> list[str]:
-    """Names a compound statement's header binds: `for` and `with` targets, `except` names, `case` patterns."""
+def target_names(target: ast.AST | str | None) -> list[str]:
+    """The names a binding target binds: an assignment, loop or `with` target (tuples unpacked;
+    attributes and subscripts fill an object, they bind no name), a `case` pattern, or a plain
+    name (an import, def, class or `except` name)."""
     if target is None:
         return []
+    if isinstance(target, str):
+        return [target]
     if isinstance(target, ast.pattern):
         names = []
         for node in ast.walk(target):
@@ -70,16 +59,39 @@ def header_bindings(target: ast.AST | None) -> list[str]:
     return [leaf.id for leaf in assigned_names(target) if isinstance(leaf, ast.Name)]
 
 
-def _compound_targets(stmt: ast.stmt) -> list[ast.AST]:
+def statement_targets(stmt: ast.stmt) -> list[tuple[ast.AST | str, ast.AST | None, str]]:
+    """What a statement binds, as (target, value, kind): a simple statement's own targets, or a
+    compound statement's header (`for` and `with` targets, `except` names, `case` patterns).
+
+    The one list of Python's binding statements: the reaching definitions below and the
+    bindings table (`bindings.py`) both read it. kind is "value" (target = value), "aug"
+    (target op= value), "iter" (a loop target over the iterable value) or "opaque" (an import,
+    def, class, `with`, `except` or `case` name: no value in view). A name bound without a target
+    expression (import, def, class, except) comes as the name itself."""
+    if isinstance(stmt, ast.Assign):
+        return [(target, stmt.value, "value") for target in stmt.targets]
+    if isinstance(stmt, ast.AnnAssign):
+        return [(stmt.target, stmt.value, "value")] if stmt.value is not None else []
+    if isinstance(stmt, ast.AugAssign):
+        return [(stmt.target, stmt.value, "aug")]
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return [((alias.asname or alias.name).split(".")[0], None, "opaque") for alias in stmt.names if alias.name != "*"]
+    if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
+        return [(stmt.name, None, "opaque")]
     if isinstance(stmt, (ast.For, ast.AsyncFor)):
-        return [stmt.target]
+        return [(stmt.target, stmt.iter, "iter")]
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        return [item.optional_vars for item in stmt.items if item.optional_vars is not None]
+        return [(item.optional_vars, None, "opaque") for item in stmt.items if item.optional_vars is not None]
     if isinstance(stmt, (ast.Try, ast.TryStar)):
-        return [ast.Name(id=h.name, ctx=ast.Store()) for h in stmt.handlers if h.name]
+        return [(handler.name, None, "opaque") for handler in stmt.handlers if handler.name]
     if isinstance(stmt, ast.Match):
-        return [case.pattern for case in stmt.cases]
+        return [(case.pattern, None, "opaque") for case in stmt.cases]
     return []
+
+
+def bound_names(stmt: ast.stmt) -> list[str]:
+    """Every name a statement binds in its scope (for a compound statement: in its header)."""
+    return [name for target, _, _ in statement_targets(stmt) for name in target_names(target)]
 
 
 def _parameters(scope: ast.AST) -> list[str]:
@@ -99,22 +111,23 @@ class Definitions(ForwardAnalysis):
         self.tree = tree
         self.scope = scope
         self.hidden: set[str] = set()  # names nested code or other scopes may read or rebind
-        solved = isinstance(scope, (ast.Module, *FUNCTION_TYPES))  # a lambda's one expression needs no flow
-        self.versioned = self._versioned_names() if solved else frozenset()
-        body = scope.body if solved else []
-        start = {name: frozenset([entry_key(name)]) for name in self.versioned}
-        if self.versioned:
-            self.run(body, start)
+        flows = isinstance(scope, (ast.Module, *FUNCTION_TYPES))  # a lambda's one expression needs no flow
+        self.versioned = self._versioned_names() if flows else frozenset()
+        self._solved = not self.versioned
+
+    def _solve(self) -> None:
+        """Run the solver when a reaching definition is first asked (a table of bindings needs only
+        which names are versioned)."""
+        if not self._solved:
+            self._solved = True
+            self.run(self.scope.body, {name: frozenset([entry_key(name)]) for name in self.versioned})
 
     def _versioned_names(self) -> frozenset[str]:
         counts: Counter[str] = Counter(_parameters(self.scope))
         excluded: set[str] = set()
         for node in self.tree.scope_nodes(self.scope):
             if isinstance(node, ast.stmt):
-                for name in simple_bindings(node):
-                    counts[name] += 1
-                for target in _compound_targets(node):
-                    counts.update(header_bindings(target))
+                counts.update(bound_names(node))
                 if isinstance(node, (ast.Global, ast.Nonlocal)):
                     excluded.update(node.names)
                 elif isinstance(node, NESTED_TYPES) and node is not self.scope:
@@ -134,17 +147,17 @@ class Definitions(ForwardAnalysis):
         return {name: a.get(name, frozenset()) | b.get(name, frozenset()) for name in a.keys() | b.keys()}
 
     def transfer(self, stmt: ast.stmt, state: dict) -> dict:
-        bound = [name for name in simple_bindings(stmt) if name in self.versioned]
         if isinstance(stmt, ast.Delete):
             deleted = [leaf.id for target in stmt.targets for leaf in assigned_names(target)
                        if isinstance(leaf, ast.Name) and leaf.id in self.versioned]
             return {**state, **{name: frozenset() for name in deleted}} if deleted else state
+        bound = [name for name in bound_names(stmt) if name in self.versioned]
         if not bound:
             return state
         return {**state, **{name: frozenset([definition_key(name, stmt)]) for name in bound}}
 
     def bind(self, stmt: ast.stmt, target: ast.AST | None, state: dict) -> dict:
-        bound = [name for name in header_bindings(target) if name in self.versioned]
+        bound = [name for name in target_names(target) if name in self.versioned]
         if not bound:
             return state
         return {**state, **{name: frozenset([definition_key(name, stmt)]) for name in bound}}
@@ -153,6 +166,7 @@ class Definitions(ForwardAnalysis):
 
     def reaching(self, name: str, stmt: ast.stmt) -> frozenset[str]:
         """The definition keys of a versioned name that reach the start of stmt."""
+        self._solve()
         state = self.before.get(stmt)
         if state is None:
             return frozenset()
@@ -166,7 +180,7 @@ class Definitions(ForwardAnalysis):
 
     def binds(self, stmt: ast.stmt, name: str) -> bool:
         """Does stmt (a simple statement, or a compound one's header) bind name?"""
-        return name in simple_bindings(stmt) or any(name in header_bindings(t) for t in _compound_targets(stmt))
+        return name in bound_names(stmt)
 
     def store_key(self, name: str, stmt: ast.stmt) -> str:
         """The key of the value a statement binds to name."""
@@ -186,6 +200,7 @@ class Definitions(ForwardAnalysis):
         """Every definition of a name, for a question about the name as a whole."""
         if name not in self.versioned:
             return {name}
+        self._solve()
         keys = {entry_key(name)}
         for state in self.before.values():
             if state:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from gradlint.analysis.bindings import ScopeBindings, comprehension_target
+from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comprehension_target
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
-from gradlint.analysis.names import ImportTable, dotted
+from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import ProjectIndex
 from gradlint.analysis.summaries import summarize, wrapper_key
 from gradlint.analysis.module_paths import module_identity
@@ -98,6 +98,11 @@ class FileFacts:
             found = self._bindings[scope] = ScopeBindings(self.tree, scope)
         return found
 
+    @cached_property
+    def assignments(self) -> dict[tuple[ast.AST, str], list[Binding]]:
+        """(holder scope, dotted path) -> the file's assignments of it (`bindings.assignments`)."""
+        return assignments(self)
+
     def comprehension_target(self, name: ast.Name) -> tuple[ast.AST, tuple] | None:
         """The iterable a comprehension variable runs over and its place in each element, when name is one."""
         known = self._comprehension_targets
@@ -155,10 +160,11 @@ class FileFacts:
     def built_optimizers(self) -> frozenset[str]:
         """Dotted names the file binds to a `torch.optim` optimizer (`sgd = torch.optim.SGD(...)`)."""
         found = set()
-        for node in self.tree.nodes(ast.Assign):
-            name = self.imports.qualname(node.value.func) if isinstance(node.value, ast.Call) else None
-            if name and name.startswith("torch.optim.") and name.count(".") == 2:
-                found.update(path for path in map(dotted, node.targets) if path)
+        for (_, path), bindings in self.assignments.items():
+            for binding in bindings:
+                name = self.imports.qualname(binding.value.func) if isinstance(binding.value, ast.Call) else None
+                if name and name.startswith("torch.optim.") and name.count(".") == 2:
+                    found.add(path)
         return frozenset(found)
 
     @cached_property

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from gradlint.analysis.dataflow import ForwardAnalysis
-from gradlint.analysis.definitions import header_bindings
+from gradlint.analysis.definitions import target_names
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Many, Param
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
@@ -112,7 +112,7 @@ class GraphStates(ForwardAnalysis):
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
             self._assign_element(target, self.params.element_of(stmt.iter), env)
         elif isinstance(target, ast.pattern):
-            for name in header_bindings(target):
+            for name in target_names(target):
                 self._assign(ast.Name(id=name, ctx=ast.Store()), MAYBE, env)
         else:
             self._assign(target, MAYBE, env)

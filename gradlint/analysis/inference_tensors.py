@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 from gradlint.analysis.backward import backwards_in
 from gradlint.analysis.dataflow import ForwardAnalysis
-from gradlint.analysis.definitions import header_bindings
+from gradlint.analysis.bindings import holder_scope
+from gradlint.analysis.definitions import target_names
 from gradlint.analysis.escape import Region, grad_regions
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
@@ -264,7 +265,7 @@ class InferenceTensors(ForwardAnalysis):
     def bind(self, stmt: ast.stmt, target: ast.AST | None, state: dict[str, str]) -> dict[str, str]:
         if target is None or not state:
             return state
-        names = header_bindings(target)
+        names = target_names(target)
         return _without(state, names) if names else state
 
     def _rebind(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
@@ -394,7 +395,7 @@ class InferenceTensors(ForwardAnalysis):
         if path is None:
             return False
         frozen = self._params.frozen
-        scope_key = self.facts.modules.evidence_scope(callee, path)
+        scope_key = holder_scope(self.facts.tree, callee, path)
         return (scope_key, path) in frozen or (self.facts.tree.module, path) in frozen
 
 

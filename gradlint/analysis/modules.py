@@ -16,6 +16,7 @@ import ast
 import re
 from functools import cached_property
 
+from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import (
@@ -89,38 +90,12 @@ class ModuleFacts:
             if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_API_METHODS:
                 path = dotted(call.func.value)
                 if path:
-                    found.add((self.evidence_scope(call, path), path))
+                    found.add((holder_scope(self.tree, call, path), path))
         return found
 
-    def evidence_scope(self, node: ast.AST, path: str) -> ast.AST:
-        """`self.x` evidence holds class-wide; names hold in their function."""
-        if path.startswith("self."):
-            cls = self.tree.class_of(node)
-            if cls is not None:
-                return cls
-        return self.tree.scope_of(node)
-
-    @cached_property
-    def _assigned(self) -> dict[tuple[ast.AST, str], list[ast.AST]]:
-        """(scope, dotted target) -> assigned values; `self.x` keyed by class."""
-        found: dict[tuple[ast.AST, str], list[ast.AST]] = {}
-        for node in self.tree.nodes(ast.Assign, ast.AnnAssign):
-            if isinstance(node, ast.Assign):
-                targets, value = node.targets, node.value
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets, value = [node.target], node.value
-            else:
-                continue
-            for target in targets:
-                if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and len(target.elts) == len(value.elts):
-                    pairs = zip(target.elts, value.elts)
-                else:
-                    pairs = [(target, value)]
-                for t, v in pairs:
-                    path = dotted(t) if isinstance(t, (ast.Name, ast.Attribute)) else None
-                    if path:
-                        found.setdefault((self.evidence_scope(node, path), path), []).append(v)
-        return found
+    def _assigned(self, scope: ast.AST, path: str) -> list[ast.AST]:
+        """The values the file assigns to path in scope (`self.x`: in its class)."""
+        return [binding.value for binding in self.facts.assignments.get((scope, path), ())]
 
     def _annotation(self, node: ast.AST, path: str) -> ast.AST | None:
         function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node
@@ -151,7 +126,7 @@ class ModuleFacts:
         if path == "self":
             cls = self.tree.class_of(expr)
             return "module" if cls is not None and self.is_module_class(cls) else None
-        scope_key = self.evidence_scope(expr, path)
+        scope_key = holder_scope(self.tree, expr, path)
         # scopes up the chain: a closure sees its function's names, functions see module-level names
         scopes = [scope_key]
         if not path.startswith("self."):
@@ -160,7 +135,7 @@ class ModuleFacts:
                 scope = self.tree.scope_of(scope)
                 scopes.append(scope)
         for scope in scopes:
-            values = self._assigned.get((scope, path))
+            values = self._assigned(scope, path)
             if values:
                 kinds = {self.kind_of(v, depth + 1) for v in values}
                 if "loss" in kinds:
@@ -182,7 +157,7 @@ class ModuleFacts:
             return None
         # a parameter or an attribute the analysed code never assigns visibly: trust a telling name
         last = path.split(".")[-1]
-        visible = any(self._assigned.get((s, path)) for s in scopes)
+        visible = any(self._assigned(s, path) for s in scopes)
         # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
         # not an attribute of an imported module or class: `TensorDict.from_module`)
         held = annotation is False or ("." in path and self.imports.qualname(expr.value) is None)
@@ -200,7 +175,7 @@ class ModuleFacts:
         path = dotted(callee) if callee is not None else None
         if path is None:
             return True
-        values = self._assigned.get((self.evidence_scope(callee, path), path))
+        values = self._assigned(holder_scope(self.tree, callee, path), path)
         if not values:
             return True
         for value in values:

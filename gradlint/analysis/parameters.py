@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from gradlint.analysis.bindings import Binding, seen_bindings
+from gradlint.analysis.bindings import Binding, holder_scope, seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.summaries import call_key
 from gradlint.analysis.training import optimizer_step
@@ -277,15 +277,12 @@ class ParameterFacts:
 
     @cached_property
     def _class_parameters(self) -> dict[ast.ClassDef, frozenset[str]]:
+        """Class -> the `self.x` paths its methods assign an `nn.Parameter(...)`."""
         result: dict[ast.ClassDef, set[str]] = {}
-        for node in self.tree.nodes(ast.Assign):
-            if isinstance(node.value, ast.Call) and self.imports.qualname(node.value.func) == "torch.nn.Parameter":
-                cls = self.tree.class_of(node)
-                if cls is not None:
-                    for target in node.targets:
-                        path = dotted(target)
-                        if path and path.startswith("self."):
-                            result.setdefault(cls, set()).add(path)
+        for (holder, path), bindings in self.facts.assignments.items():
+            if isinstance(holder, ast.ClassDef) and any(
+                    isinstance(b.value, ast.Call) and self.imports.qualname(b.value.func) == "torch.nn.Parameter" for b in bindings):
+                result.setdefault(holder, set()).add(path)
         return {cls: frozenset(names) for cls, names in result.items()}
 
     # -- frozen modules and tensors ------------------------------------------------
@@ -299,13 +296,12 @@ class ParameterFacts:
         roots = set()
 
         def freeze(expr):
-            scope_of = self.facts.modules.evidence_scope
             param = self.parameter(expr)
             if param is not None and param.root:
-                roots.add((scope_of(expr, param.root), param.root))
+                roots.add((holder_scope(self.tree, expr, param.root), param.root))
             path = dotted(expr)
             if path:
-                roots.add((scope_of(expr, path), path))
+                roots.add((holder_scope(self.tree, expr, path), path))
 
         for call in self.tree.calls:
             if isinstance(call.func, ast.Attribute) and call.func.attr == "requires_grad_":
@@ -345,10 +341,9 @@ class ParameterFacts:
     def is_frozen(self, param: Param, expr: ast.AST) -> bool:
         """Did the analysed code freeze this parameter, the module it came from, or a module that
         module is part of (`requires_grad_(False)` reaches every submodule)?"""
-        scope_of = self.facts.modules.evidence_scope
         for path in (param.root, dotted(expr)):
             while path:
-                if (scope_of(expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
+                if (holder_scope(self.tree, expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
                     return True
                 path = path.rpartition(".")[0]
         return False

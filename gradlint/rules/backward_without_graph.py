@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.grad_mode import context_effect, decorator_effect, GradMode
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
+from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.finding import Applicability
 from gradlint.fixes import make_fix
 from gradlint.rules.base import Rule
@@ -82,17 +82,21 @@ def _disabling_region(facts, node):
 
 
 def _computed_in(facts, region, root, backward) -> bool:
-    """Is root a name last assigned, inside region and before the backward, from a computation?"""
-    path = dotted(root) if isinstance(root, (ast.Name, ast.Attribute)) else None
-    if path is None:
+    """Is root computed inside region before the backward: every assignment of the name that
+    reaches it (for an attribute path, its last assignment before it) is in region and computes
+    (a call or an operator)?"""
+    if not isinstance(root, (ast.Name, ast.Attribute)):
         return False
-    last = None
-    for node in ast.walk(region):
-        if isinstance(node, ast.Assign) and (node.lineno, node.col_offset) < (backward.lineno, backward.col_offset):
-            for target in node.targets:
-                if any(dotted(leaf) == path for leaf in assigned_names(target)):
-                    if last is None or (node.lineno, node.col_offset) > (last.lineno, last.col_offset):
-                        last = node
-    if last is None:
-        return False
-    return any(isinstance(n, (ast.Call, ast.BinOp)) for n in ast.walk(last.value))
+    table = facts.bindings(facts.tree.scope_of(backward))
+    if isinstance(root, ast.Name):
+        assigned = [b for b in table.reaching(root) if isinstance(b.node, ast.Assign)]
+        if len(assigned) != len(table.reaching(root)):
+            return False
+    else:
+        path = dotted(root)
+        before = [b for b in table.attributes.get(path, ()) if isinstance(b.node, ast.Assign)
+                  and (b.node.lineno, b.node.col_offset) < (backward.lineno, backward.col_offset)]
+        assigned = [max(before, key=lambda b: (b.node.lineno, b.node.col_offset))] if before else []
+    return bool(assigned) and all(
+        facts.tree.is_inside(b.node, region) and any(isinstance(n, (ast.Call, ast.BinOp)) for n in ast.walk(b.value))
+        for b in assigned)

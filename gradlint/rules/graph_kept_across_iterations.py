@@ -8,7 +8,7 @@ from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import eval_calls, loop_scopes
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
+from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import ELEMENT_ADDERS
 from gradlint.finding import Applicability
 from gradlint.fixes import add_detach, make_fix
@@ -159,7 +159,7 @@ class GraphKeptAcrossIterations(Rule):
     def _outlives(self, facts, scope, loop, path: str) -> bool:
         """Was the accumulator made before the loop (not re-made inside it), and not backpropagated after it?"""
         base = path.split(".")[0]
-        if _assigned_in(loop, base, path):
+        if _assigned_in(facts, scope, loop, path):
             return False
         if not _bound_before(facts, scope, loop, base):
             return False
@@ -214,25 +214,17 @@ def _loop_statements(facts, scope):
             yield node
 
 
-def _assigned_in(loop, name: str, path: str) -> bool:
-    """Is the accumulator (re)made inside the loop: a plain assignment or a loop target?"""
-    for node in ast.walk(loop):
-        if node is loop:
+def _assigned_in(facts, scope, loop, path: str) -> bool:
+    """Is the accumulator (re)made inside the loop: a plain assignment (`total = total + x` only
+    updates it) or a loop target?"""
+    table = facts.bindings(scope)
+    for binding in table.attributes.get(path, ()) if "." in path else table.names.get(path, ()):
+        if not facts.tree.is_inside(binding.node, loop):
             continue
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                for leaf in assigned_names(target):
-                    if dotted(leaf) == path and not isinstance(leaf, ast.Subscript):
-                        if isinstance(leaf, ast.Name) and leaf.id in _self_referencing(node):
-                            continue
-                        return True
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            for leaf in assigned_names(node.target):
-                if isinstance(leaf, ast.Name) and leaf.id == name:
-                    return True
-    if isinstance(loop, (ast.For, ast.AsyncFor)):
-        for leaf in assigned_names(loop.target):
-            if isinstance(leaf, ast.Name) and leaf.id == name:
+        if binding.kind == "iter":
+            return True
+        if binding.kind in ("value", "part") and isinstance(binding.node, ast.Assign):
+            if "." in path or path not in _self_referencing(binding.node):
                 return True
     return False
 
