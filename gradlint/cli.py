@@ -47,11 +47,27 @@ def _guarded(command):
             click.echo("gradlint: interrupted", err=True)
             sys.exit(130)
         except Exception as exc:
+            if _interrupted(exc):
+                # Ctrl-C while a class was being made (an import): Python wraps the KeyboardInterrupt
+                # raised in `__set_name__` in a RuntimeError
+                click.echo("gradlint: interrupted", err=True)
+                sys.exit(130)
             if os.environ.get("GRADLINT_DEBUG"):
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (set GRADLINT_DEBUG=1 for the traceback)")
 
     return run
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Was exc caused by a KeyboardInterrupt (its cause or context chain)?"""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _split(values) -> tuple[str, ...]:

@@ -217,3 +217,20 @@ def test_ctrl_c_stops_with_one_line_and_never_a_traceback(tmp_path):
             assert err == b"gradlint: interrupted\n"
         for name, data in old.items():
             (work / name).write_bytes(data)
+
+
+def test_ctrl_c_inside_an_import_is_an_interruption_not_an_internal_error(capsys):
+    # Python wraps a KeyboardInterrupt raised while a class is made (libcst's `__set_name__`
+    # during its import) in a RuntimeError; the command still stops as interrupted
+    from gradlint.cli import _guarded
+
+    def command():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    with pytest.raises(SystemExit) as stopped:
+        _guarded(command)()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "gradlint: interrupted\n"
