@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from gradlint.analysis.call_sites import CallSites
 from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comprehension_target
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
 from gradlint.analysis.names import ImportTable
@@ -97,6 +98,11 @@ class FileFacts:
         if found is None:
             found = self._bindings[scope] = ScopeBindings(self.tree, scope)
         return found
+
+    @cached_property
+    def call_sites(self) -> CallSites:
+        """This file's calls of each project function, and what they pass (`call_sites.py`)."""
+        return CallSites(self)
 
     @cached_property
     def assignments(self) -> dict[tuple[ast.AST, str], list[Binding]]:

@@ -14,7 +14,6 @@ from functools import cached_property
 
 from gradlint.analysis.bindings import Binding, holder_scope, seen_bindings
 from gradlint.analysis.names import dotted
-from gradlint.analysis.summaries import call_key
 from gradlint.analysis.training import optimizer_step
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
 from gradlint.analysis.vocabulary import LAYER_PARAMETER_ATTRIBUTES, LEAVING_ATTRIBUTES, SAME_ELEMENTS_BUILTINS, TENSOR_FACTORIES
@@ -217,39 +216,12 @@ class ParameterFacts:
         module = self.facts.module_name
         if not callers or any(c is None or not c.startswith(module + ".") for c in callers):
             return None
-        positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        method = isinstance(self.tree.parent(function), ast.ClassDef) and not any(
-            isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
-        if method:
-            positional = positional[1:]
-        sites = self._calls_to(qualified)
+        call_sites = self.facts.call_sites
+        sites = call_sites.to(qualified)
         if len(sites) != len(callers):
             return None  # a call this file's view cannot match to an argument
-        found = []
-        for call in sites:
-            passed = keyword(call, name.id)
-            if passed is None and name.id in positional and positional.index(name.id) < len(call.args):
-                passed = call.args[positional.index(name.id)]
-            if passed is None or isinstance(passed, ast.Starred):
-                return None
-            found.append(passed)
-        return found
-
-    def _calls_to(self, qualified: str) -> list[ast.Call]:
-        """This file's calls that reach the function `qualified` (as the project index keys them)."""
-        index = self.facts.index
-        return [call for call in self._calls_by_name.get(qualified.rpartition(".")[2], ())
-                if (key := call_key(self.tree, self.facts.symbols, call)) is not None and index.canonical(key) == qualified]
-
-    @cached_property
-    def _calls_by_name(self) -> dict[str, list[ast.Call]]:
-        found: dict[str, list[ast.Call]] = {}
-        for call in self.tree.calls:
-            func = call.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-            if name is not None:
-                found.setdefault(name, []).append(call)
-        return found
+        found = [call_sites.argument(function, call, name.id) for call in sites]
+        return None if None in found else found
 
     def _annotated(self, annotation: ast.AST | None, name: str) -> Param | None:
         if annotation is not None and self.imports.qualname(annotation) == "torch.nn.Parameter":

@@ -63,6 +63,10 @@ def _interned(value):
     return value
 
 
+# bases that define no method a project class could be asked about
+PLAIN_BASES = frozenset({"object", "abc.ABC", "ABC"})
+
+
 class ProjectIndex:
     def __init__(self, summaries: Iterable[FileSummary]):
         self.defined: set[str] = set()
@@ -156,6 +160,20 @@ class ProjectIndex:
                 if found is not None:
                     return found
         return None
+
+    def lacks_method(self, cls: str, method: str) -> bool:
+        """Is all of cls's hierarchy in the project (up to `object` or `abc.ABC`) and none of it
+        defines method? Then `self.method(...)` calls a callable the object stores, not a method."""
+        pending, seen = [self.canonical(cls)], set()
+        while pending:
+            name = pending.pop()
+            if name in seen or name in PLAIN_BASES:
+                continue
+            seen.add(name)
+            if name not in self._bases or f"{name}.{method}" in self.defined:
+                return False
+            pending.extend(self.canonical(base) for base in self._bases[name])
+        return True
 
     def _callee(self, key: str) -> str:
         if key.startswith("super:"):

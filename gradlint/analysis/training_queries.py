@@ -109,26 +109,41 @@ def rebound_in(facts, container: ast.AST, roots: set[str]) -> bool:
     return False
 
 
-def _roots_of(call: ast.Call) -> set[str]:
-    """The names a call is handed (its arguments, its receiver), not what it gets computed from them."""
-    roots = set()
+def handed_paths(facts, call: ast.Call) -> set[str]:
+    """The objects a call is handed, as paths: its arguments and its receiver (for `self.fn(...)`
+    where the class stores a callable in `self.fn`, that callable, not self), not what it gets
+    computed from them."""
+    paths = set()
     for arg in [*call.args, *(k.value for k in call.keywords)]:
         node = arg.value if isinstance(arg, ast.Starred) else arg
         path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
         if path is not None:
-            roots.add(path.split(".")[0])
-    if isinstance(call.func, ast.Attribute):
-        path = dotted(call.func.value)
+            paths.add(path)
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        path = dotted(func.value)
+        if path == "self" and (owner := facts.tree.class_of(call)) is not None and _stores_callable(facts, owner, func.attr):
+            path = f"self.{func.attr}"  # `self.loss_fn = Loss()` then `self.loss_fn(x)`: self is not handed over
         if path is not None:
-            roots.add(path.split(".")[0])
-    return roots
+            paths.add(path)
+    return paths
 
 
-def out_of_view_touches(facts, call: ast.Call, roots: set[str]) -> bool:
+def _stores_callable(facts, cls: ast.ClassDef, name: str) -> bool:
+    """Is `self.name` of this class a stored callable, not a method: assigned in the class, or
+    absent from every class of its hierarchy (all of it in the project)?"""
+    if (cls, f"self.{name}") in facts.assignments:
+        return True
+    qualified = facts.symbols.qualname_of(cls)
+    return qualified is not None and facts.index.lacks_method(qualified, name)
+
+
+def out_of_view_touches(facts, call: ast.Call, held: set[str]) -> bool:
     """Is call code out of view (another package's, a callable the analysis cannot name) that is
-    handed one of these objects (or called on one)? torch's own functions and the Module and
-    optimizer API are in view: they never change a mode or clear gradients, nor do the functions
-    of numpy and the standard libraries of MODE_NEUTRAL_LIBRARIES."""
+    handed one of these objects (paths: `model`, `self.net`), a part of one or what holds one?
+    torch's own functions and the Module and optimizer API are in view: they never change a mode
+    or clear gradients, nor do the functions of numpy and the standard libraries of
+    MODE_NEUTRAL_LIBRARIES."""
     name = facts.imports.qualname(call.func) or facts.imports.resolve(call.func)
     if name is not None and name.split(".")[0] in MODE_NEUTRAL_LIBRARIES:
         return False
@@ -137,7 +152,7 @@ def out_of_view_touches(facts, call: ast.Call, roots: set[str]) -> bool:
         return False
     if isinstance(func, ast.Name) and func.id in BUILTIN_NAMES:
         return False
-    return bool(_roots_of(call) & roots)
+    return any(covers(p, h) or covers(h, p) for p in handed_paths(facts, call) for h in held)
 
 
 def project_key(facts, call: ast.Call) -> str | None:
@@ -186,7 +201,6 @@ def eval_site(facts, call: ast.Call, path: str) -> bool:
 def may_train_in(facts, scope: ast.AST, container: ast.AST, path: str) -> bool:
     """May code in container put the module at path (or anything) back in train mode: a `.train()`
     call on anything, a project function that may, code out of view handed the module?"""
-    root = {path.split(".")[0]}
     for call in calls_in(facts, scope, container):
         if mode_call(call) == "train":
             return True
@@ -196,7 +210,7 @@ def may_train_in(facts, scope: ast.AST, container: ast.AST, path: str) -> bool:
         verdict = facts.index.may_set_mode(key, "train") if key is not None else None
         if verdict:
             return True
-        if verdict is None and out_of_view_touches(facts, call, root):
+        if verdict is None and out_of_view_touches(facts, call, {path}):
             return True
     return False
 
@@ -212,13 +226,40 @@ def may_change_mode_before(facts, scope: ast.AST, node: ast.AST, name: str) -> b
     for call in calls_in(facts, scope, scope):
         if (call.lineno, call.col_offset) >= position or facts.modules.is_forward(call):
             continue
-        if name not in _roots_of(call):
+        if not any(covers(name, p) for p in handed_paths(facts, call)):
             continue
         key = project_key(facts, call)
         verdict = facts.index.may_set_mode(key) if key is not None else None
         if verdict or (verdict is None and out_of_view_touches(facts, call, {name})):
             return True
     return False
+
+
+def callers_handing(facts, function: ast.AST, path: str) -> list[tuple[ast.Call, str]]:
+    """The calls of function in this file, each with the path, in the caller's own names, of the
+    module function reaches as `path`: `self.model` stays itself at a `self.step(...)` call; a
+    parameter `model` is what the call passes for it (`train_one_epoch(net, loader)`: `net`).
+    A call that passes nothing matchable, or a function that binds the parameter anew, is left out."""
+    qualified = facts.symbols.qualname_of(function) if isinstance(function, FUNCTION_TYPES) else None
+    if qualified is None:
+        return []
+    root, dot, rest = path.partition(".")
+    if root != "self":
+        bindings = facts.bindings(function).names.get(root, ())
+        if any(b.binds and not isinstance(b.node, ast.arg) for b in bindings):
+            return []
+    found = []
+    for call in facts.call_sites.to(qualified):
+        if root == "self":
+            receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if isinstance(receiver, ast.Name) and receiver.id == "self":
+                found.append((call, path))
+            continue
+        passed = facts.call_sites.argument(function, call, root)
+        outer = dotted(passed) if isinstance(passed, (ast.Name, ast.Attribute)) else None
+        if outer is not None:
+            found.append((call, outer + dot + rest))
+    return found
 
 
 def module_aliases(facts, expr: ast.AST, depth: int = 0) -> set[str]:

@@ -3,7 +3,16 @@ from __future__ import annotations
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import is_test_code
-from gradlint.analysis.training_queries import calls_in, escapes_block, eval_site, may_train_in, module_aliases, module_sensitivity
+from gradlint.analysis.training_queries import (
+    callers_handing,
+    calls_in,
+    escapes_block,
+    eval_site,
+    may_train_in,
+    module_aliases,
+    module_sensitivity,
+)
+from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.training_state import covers, mode_call
 from gradlint.finding import Applicability, Position
 from gradlint.fixes import insert, make_fix
@@ -103,28 +112,41 @@ class TrainingInEvalMode(Rule):
         path = dotted(callee)
         if path is None:
             return "the module is not a plain name or attribute path"
-        loops = facts.tree.loops_around(call, scope)
-        if not loops:
-            return "not in a loop"
         # `model = self.train()`, `model = nn.DataParallel(net)`: an evaluation of self or net counts
         paths = [path, *sorted(module_aliases(facts, callee) - {path})]
+        contexts = [(scope, facts.tree.loops_around(call, scope), paths, None)]
+        # a training step called from a loop elsewhere in the file (`self._train_step(x)` in the epoch
+        # loop), when the step itself never puts the model back in train mode
+        sites = callers_handing(facts, scope, path) if isinstance(scope, FUNCTION_TYPES) else []
+        if sites and not may_train_in(facts, scope, scope, path):
+            for site, outer in sites:
+                site_scope = facts.flow.analysis_scope(site)
+                if not is_test_code(facts, site_scope):
+                    contexts.append((site_scope, facts.tree.loops_around(site, site_scope), [outer], site))
+        if not any(loops for _, loops, _, _ in contexts):
+            return "not in a loop"
         reason = f"no call in a loop around it leaves {' or '.join(paths)} in eval mode"
-        for loop in loops:  # innermost first
-            found = "no evaluation"
-            for alias in paths:
-                found = self._evaluation(facts, scope, loop, alias)
-                if found != "no evaluation":
+        for context_scope, loops, context_paths, site in contexts:
+            for loop in loops:  # innermost first
+                found = "no evaluation"
+                for alias in context_paths:
+                    found = self._evaluation(facts, context_scope, loop, alias)
+                    if found != "no evaluation":
+                        break
+                if isinstance(found, str):
+                    if found == "no evaluation":
+                        continue
+                    if site is None:
+                        return found
+                    reason = f"{found} (the loop on line {loop.lineno} that calls this step)"
                     break
-            if isinstance(found, str):
-                if found != "no evaluation":
-                    return found
-                continue
-            if first:
-                for earlier in facts.modules.forwards:
-                    if (earlier.lineno, earlier.col_offset) < (call.lineno, call.col_offset) \
-                            and facts.tree.is_inside(earlier, loop) and isinstance(self._verdict(facts, earlier, False), tuple):
-                        return f"an earlier training forward of the loop is reported (line {earlier.lineno})"
-            return loop, found, path
+                if first:
+                    region = loop if site is None else scope
+                    for earlier in facts.modules.forwards:
+                        if (earlier.lineno, earlier.col_offset) < (call.lineno, call.col_offset) \
+                                and facts.tree.is_inside(earlier, region) and isinstance(self._verdict(facts, earlier, False), tuple):
+                            return f"an earlier training forward of the loop is reported (line {earlier.lineno})"
+                return loop, found, context_paths[0]
         return reason
 
     def _evaluation(self, facts, scope, loop, path):

@@ -144,3 +144,51 @@ class Trainer(nn.Module):
                 loss.backward()
                 opt.step()
             self.predict(val_x)
+
+
+# the training forward sits in a step function or method that the epoch loop calls
+
+
+def train_one_epoch(model, loader, opt):
+    for x, y in loader:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)  # expect: GL502
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+def fit_by_epochs(net, loader, val_loader, opt, epochs):
+    net.train()
+    for epoch in range(epochs):
+        print(train_one_epoch(net, loader, opt))
+        print(evaluate(net, val_loader))
+
+
+class StepTrainer:
+    def __init__(self, loader, val_loader):
+        self.model = Net()
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+        self.loader = loader
+        self.val_loader = val_loader
+
+    def _train_step(self, batch):
+        x, y = batch
+        self.opt.zero_grad()
+        loss = F.cross_entropy(self.model(x), y)  # expect: GL502
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+    def _eval_step(self, batch):
+        self.model.eval()
+        with torch.inference_mode():
+            x, _ = batch
+            return self.model(x).argmax(1).tolist()
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            for batch in self.loader:
+                self._train_step(batch)
+            for batch in self.val_loader:
+                self._eval_step(batch)

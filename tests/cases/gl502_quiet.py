@@ -217,3 +217,77 @@ def restored_by_a_helper(model, loader, val_loader, opt, epochs):
             F.cross_entropy(model(x), y).backward()
             opt.step()
         evaluate_then_restore(model, val_loader)
+
+
+# a step function or method called from the epoch loop, which restores train mode itself
+
+
+class Dropping(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+
+def train_one_epoch(model, loader, opt):
+    model.train()
+    for x, y in loader:
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+
+def fit_by_epochs(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        train_one_epoch(model, loader, opt)
+        evaluate(model, val_loader)
+
+
+def one_step(model, x, y, opt):
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    opt.step()
+
+
+def fit_with_logging(model, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            one_step(model, x, y, opt)
+        evaluate(model, val_loader)
+        log_metrics(model)  # code out of view handed the model may call model.train()
+
+
+def fit_other_model(model, teacher, loader, val_loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            one_step(model, x, y, opt)
+        evaluate(teacher, val_loader)  # another module in eval mode
+
+
+class StepTrainer:
+    def __init__(self, loader, val_loader):
+        self.model = Dropping()
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+        self.loader = loader
+        self.val_loader = val_loader
+
+    def _train_step(self, x, y):
+        self.model.train()
+        self.opt.zero_grad()
+        F.cross_entropy(self.model(x), y).backward()
+        self.opt.step()
+
+    def _eval_step(self, x):
+        self.model.eval()
+        with torch.inference_mode():
+            return self.model(x).argmax(1).tolist()
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            for x, y in self.loader:
+                self._train_step(x, y)
+            for x, _ in self.val_loader:
+                self._eval_step(x)
