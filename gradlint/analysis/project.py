@@ -422,9 +422,10 @@ class ProjectIndex:
         submodule path below it) in eval mode on every path?"""
         return self._training_state.leaves_in_eval(key, slot, rest)
 
-    def may_set_mode(self, key: str, which: str = "any") -> bool | None:
-        """May a call put a module in eval or train mode ('train': in train mode)? None when out of view."""
-        return self._training_state.may_set_mode(key, which)
+    def may_set_mode(self, key: str, which: str = "any", handing_out: bool = True) -> bool | None:
+        """May a call put a module in eval or train mode ('train': in train mode)? None when out of view.
+        With `handing_out` False, only its own mode calls count (not modules it hands to code out of view)."""
+        return self._training_state.may_set_mode(key, which, handing_out)
 
     def may_clear_gradients(self, key: str) -> bool | None:
         """Does a call (or a project function it calls) clear gradients? None when out of view."""

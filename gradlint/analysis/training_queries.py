@@ -152,7 +152,7 @@ def out_of_view_touches(facts, call: ast.Call, held: set[str]) -> bool:
         return False
     if isinstance(func, ast.Name) and func.id in BUILTIN_NAMES:
         return False
-    return any(covers(p, h) or covers(h, p) for p in handed_paths(facts, call) for h in held)
+    return any(_hands_over(facts, call, h) for h in held)
 
 
 def project_key(facts, call: ast.Call) -> str | None:
@@ -200,7 +200,9 @@ def eval_site(facts, call: ast.Call, path: str) -> bool:
 
 def may_train_in(facts, scope: ast.AST, container: ast.AST, path: str) -> bool:
     """May code in container put the module at path (or anything) back in train mode: a `.train()`
-    call on anything, a project function that may, code out of view handed the module?"""
+    call on anything, a project function that may (itself or through the functions it calls), code
+    out of view handed the module, or a project function handed it that hands what it gets to code
+    out of view?"""
     for call in calls_in(facts, scope, container):
         if mode_call(call) == "train":
             return True
@@ -208,11 +210,17 @@ def may_train_in(facts, scope: ast.AST, container: ast.AST, path: str) -> bool:
             continue
         key = project_key(facts, call)
         verdict = facts.index.may_set_mode(key, "train") if key is not None else None
-        if verdict:
-            return True
-        if verdict is None and out_of_view_touches(facts, call, {path}):
+        if verdict is None:
+            if out_of_view_touches(facts, call, {path}):
+                return True
+        elif verdict and (facts.index.may_set_mode(key, "train", handing_out=False) or _hands_over(facts, call, path)):
             return True
     return False
+
+
+def _hands_over(facts, call: ast.Call, path: str) -> bool:
+    """Is call handed the module at path, a part of it or what holds it (`self`)?"""
+    return any(covers(p, path) or covers(path, p) for p in handed_paths(facts, call))
 
 
 def may_change_mode_before(facts, scope: ast.AST, node: ast.AST, name: str) -> bool:

@@ -397,10 +397,10 @@ class TrainingStateIndex:
         return any(covers(argument, path) and self.leaves_in_eval(key, slot, path[len(argument):], depth + 1)
                    for key, slots, always in target["calls"] if always for slot, argument in slots)
 
-    def may_set_mode(self, key: str, which: str = "any") -> bool | None:
+    def may_set_mode(self, key: str, which: str = "any", handing_out: bool = True) -> bool | None:
         """May the call put some module in eval or train mode (`which`: 'train' or 'any')? True when it
-        (or a project function it calls, at any depth) does or hands a module of its own to code out
-        of view; None when the called code itself is not in the project."""
+        (or a project function it calls, at any depth) does or, unless `handing_out` is False, hands
+        a module of its own to code out of view; None when the called code itself is not in the project."""
         if self._targets(key) is None:
             return None
 
@@ -408,9 +408,9 @@ class TrainingStateIndex:
             if target["trains"] if which == "train" else target["modes"]:
                 return True
             # hands a module of its own to code out of view (`self.x(...)` of no project method is a submodule)
-            return any(not self._known(k) and self._hands_out(k, slots) for k, slots, _ in target["calls"])
+            return handing_out and any(not self._known(k) and self._hands_out(k, slots) for k, slots, _ in target["calls"])
 
-        return self._reaches(key, ("mode", which), changes)
+        return self._reaches(key, ("mode", which, handing_out), changes)
 
     def may_clear_gradients(self, key: str) -> bool | None:
         """Does the call (or a project function it calls, at any depth) clear gradients? None when the

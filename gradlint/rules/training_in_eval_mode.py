@@ -20,8 +20,8 @@ from gradlint.rules.base import Rule
 
 MESSAGE = (
     "Training forward runs in eval mode after the evaluation on line {line}: Dropout off, BatchNorm frozen. "
-    "`{evaluation}` leaves `{model}` in eval mode and nothing in the loop calls `{model}.train()`; call it at "
-    "the start of the loop"
+    "`{evaluation}` leaves `{model}` in eval mode and nothing in the loop on line {loop} calls `{model}.train()`; "
+    "call it at the start of that loop"
 )
 
 
@@ -36,6 +36,11 @@ class TrainingInEvalMode(Rule):
     Nothing in the loop may put the model back in train mode: no `.train()` call on anything, no
     project function that may call one, no code out of view handed the model. Reported at the
     first training forward of the loop.
+
+    The training forward may sit in a step the loop calls (`train_one_epoch(model, loader)`,
+    `self._train_step(batch)`): a function or method of the same file with no evaluation loop of
+    its own is judged in each loop of the file that calls it, with the module in the caller's
+    names, when the step itself never puts anything back in train mode.
 
     Quiet when the model class visibly has no layer that behaves differently in eval mode. The
     analysis looks at the model when it sees it built: a local `model = Net(...)` or
@@ -91,7 +96,8 @@ class TrainingInEvalMode(Rule):
             verdict = self._verdict(facts, call)
             if isinstance(verdict, tuple):
                 loop, evaluation, path = verdict
-                message = MESSAGE.format(evaluation=facts.text(evaluation.func), line=evaluation.lineno, model=path)
+                message = MESSAGE.format(evaluation=facts.text(evaluation.func), line=evaluation.lineno, model=path,
+                                         loop=loop.lineno)
                 yield self.finding(facts, call, message, self._fix(facts, loop, path))
 
     def why_quiet(self, facts, call):

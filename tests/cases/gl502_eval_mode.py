@@ -192,3 +192,18 @@ class StepTrainer:
                 self._train_step(batch)
             for batch in self.val_loader:
                 self._eval_step(batch)
+
+
+def show(bar, value):
+    bar.set_postfix(loss=value)  # code out of view is handed a progress bar and a float, not the model
+
+
+def fit_with_progress(model, loader, val_loader, opt, epochs, bar):
+    for epoch in range(epochs):
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)  # expect: GL502
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            show(bar, loss.item())
+        evaluate(model, val_loader)
