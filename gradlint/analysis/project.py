@@ -84,6 +84,7 @@ class ProjectIndex:
         self._readers: dict[str, list[str]] = {}
         self._canonical: dict[str, str] = {}  # what `canonical` found, per name
         bases: dict[str, set[str]] = {}
+        self._attributes: dict[str, dict[str, str]] = {}  # class -> {attribute: the class it is built from}
         # names recur across files (every call site names its function; every file names torch's
         # classes): the index keeps one string object for each, which halves its memory
         for summary in summaries:
@@ -108,6 +109,7 @@ class ProjectIndex:
                          frozenset(map(intern, evaluating)) if evaluating else NOTHING, kept))
             for name, labels in summary.classes.items():
                 bases.setdefault(name, set()).update(labels)
+            self._attributes.update(_interned(summary.attributes))
         self._bases = bases
         for name in self.defined:
             owner = name.rpartition(".")[0]
@@ -160,6 +162,34 @@ class ProjectIndex:
                 if found is not None:
                     return found
         return None
+
+    def _attribute_class(self, cls: str, attribute: str, seen: frozenset = frozenset()) -> str | None:
+        """The class `self.attribute` is built from in cls or its project base classes."""
+        found = self._attributes.get(cls, {}).get(attribute)
+        if found is not None:
+            return self.canonical(found)
+        for base in sorted(self._bases.get(cls, ())):
+            base = self.canonical(base)
+            if base in self._bases and base not in seen:
+                found = self._attribute_class(base, attribute, seen | {cls})
+                if found is not None:
+                    return found
+        return None
+
+    def _instance_callee(self, key: str) -> str:
+        """`_callee`, where `self.attribute(...)` of an attribute that is no method but an object
+        the class builds (`self.loss_fn = Loss()`) runs that object: its project class's `forward`
+        or `__call__`, or a name under its own package (`torch.nn.CrossEntropyLoss.__call__`)."""
+        name = self._callee(key)
+        if key.startswith(("super:", MAYBE)) or name in self.defined:
+            return name
+        cls, _, attribute = name.rpartition(".")
+        built = self._attribute_class(cls, attribute) if cls in self._bases else None
+        if built is None:
+            return name
+        if built in self._bases:
+            return self._method(built, "forward") or self._method(built, "__call__") or name
+        return f"{built}.__call__"
 
     def lacks_method(self, cls: str, method: str) -> bool:
         """Is all of cls's hierarchy in the project (up to `object` or `abc.ABC`) and none of it
@@ -415,7 +445,7 @@ class ProjectIndex:
     @cached_property
     def _training_state(self) -> training_state.TrainingStateIndex:
         return training_state.TrainingStateIndex(
-            self._training_states, self._callee, lambda method: self._methods.get(method, ()), self.canonical)
+            self._training_states, self._instance_callee, lambda method: self._methods.get(method, ()), self.canonical)
 
     def leaves_in_eval(self, key: str, slot, rest: str = "") -> bool:
         """Does a call leave the module passed in `slot` (a position, a keyword or "self"; `rest`: a

@@ -19,6 +19,7 @@ import ast
 import json
 from dataclasses import dataclass, field
 
+from gradlint.analysis.bindings import ScopeBindings
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
@@ -52,6 +53,8 @@ class FileSummary:
     # (call key, enclosing function or None) of each function used as a value
     referenced: list[tuple[str, str | None]] = field(default_factory=list)
     classes: dict[str, list[str]] = field(default_factory=dict)  # class -> base names (torch's or qualified)
+    # class -> {attribute: the class every `self.attribute = X(...)` of its methods builds (torch's or qualified)}
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # `module.name` -> what the import binds it to
     wrappers: dict[str, str] = field(default_factory=dict)  # wrapper key -> grad mode it sets
     decorators: dict[str, list[str]] = field(default_factory=dict)  # function -> project wrapper keys on it
@@ -128,6 +131,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         elif isinstance(definition, ast.ClassDef):
             summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
     summary.defined.sort()
+    summary.attributes = _attribute_classes(tree, imports, symbols)
     summary.forward_methods = _forward_methods(tree, symbols, resolver)
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
@@ -197,13 +201,7 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[s
     found: dict[str, list[str]] = {}
     for cls in tree.classes:
         init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
-        built = set()
-        for call in tree.calls_owned(init) if init is not None else ():
-            node = tree.parent(call)
-            if isinstance(node, ast.Assign) and node.value is call:
-                for target in node.targets:
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
-                        built.add(target.attr)
+        built = {a for a, values in self_constructions(tree, init).items() if any(values)} if init is not None else set()
         for method in cls.body:
             if not isinstance(method, FUNCTION_TYPES) or method.name == "forward" or method.name.startswith("__"):
                 continue
@@ -226,6 +224,41 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[s
                     continue
             if name:
                 found[name] = sorted(delegated)
+    return found
+
+
+def self_constructions(tree: Tree, method) -> dict[str, list[ast.AST | None]]:
+    """Attribute -> what a method assigns to `self.attribute`: the call that builds it
+    (`self.encoder = Encoder(...)`), or None for any other value (a parameter, a callable), from
+    its bindings table."""
+    found: dict[str, list[ast.AST | None]] = {}
+    for path, bindings in ScopeBindings(tree, method).attributes.items():
+        if path.count(".") == 1 and path.startswith("self."):
+            for binding in bindings:
+                built = binding.kind == "value" and isinstance(binding.value, ast.Call) and isinstance(binding.node, ast.Assign)
+                found.setdefault(path[len("self."):], []).append(binding.value if built else None)
+    return found
+
+
+def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols) -> dict[str, dict[str, str]]:
+    """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods is a
+    call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`, `self.contrastive_loss =
+    InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances, not a method of the class."""
+    found: dict[str, dict[str, str]] = {}
+    for cls in tree.classes:
+        name = symbols.qualname_of(cls)
+        if name is None:
+            continue
+        built: dict[str, set[str | None]] = {}
+        for method in cls.body:
+            if isinstance(method, FUNCTION_TYPES):
+                for attribute, values in self_constructions(tree, method).items():
+                    built.setdefault(attribute, set()).update(
+                        (imports.qualname(v.func) or symbols.resolve(v.func, method)) if v is not None else None
+                        for v in values)
+        classes = {attribute: next(iter(names)) for attribute, names in built.items() if len(names) == 1 and None not in names}
+        if classes:
+            found[name] = classes
     return found
 
 

@@ -378,6 +378,8 @@ class TrainingStateIndex:
         if target["trains"]:
             return False
         for callee, slots, _ in target["calls"]:  # a helper that may put a module back in train mode
+            if self._runs_forward(callee):
+                continue
             if self.may_set_mode(callee, "train") if self._known(callee) else self._hands_out(callee, slots):
                 return False
         if slot == "self":
@@ -408,7 +410,8 @@ class TrainingStateIndex:
             if target["trains"] if which == "train" else target["modes"]:
                 return True
             # hands a module of its own to code out of view (`self.x(...)` of no project method is a submodule)
-            return handing_out and any(not self._known(k) and self._hands_out(k, slots) for k, slots, _ in target["calls"])
+            return handing_out and any(not self._known(k) and not self._runs_forward(k) and self._hands_out(k, slots)
+                                       for k, slots, _ in target["calls"])
 
         return self._reaches(key, ("mode", which, handing_out), changes)
 
@@ -432,7 +435,7 @@ class TrainingStateIndex:
                     found = True
                     break
                 for callee, _, _ in target["calls"]:
-                    if callee not in seen:
+                    if callee not in seen and not self._runs_forward(callee):
                         seen.add(callee)
                         pending.append(callee)
         memo[key] = found
@@ -441,11 +444,21 @@ class TrainingStateIndex:
     def _known(self, key: str) -> bool:
         return self._targets(key) is not None
 
-    @staticmethod
-    def _hands_out(key: str, slots) -> bool:
+    def _runs_forward(self, key: str) -> bool:
+        """Is the call a module's forward (`self.encoder(x)` of `self.encoder = Encoder()`, a torch
+        layer)? A forward computes; like the forwards of a file's own code, it changes no mode and
+        clears no gradients."""
+        if key.startswith("?"):
+            return False
+        name = self._resolve(key)
+        return name.endswith(".forward") or name.startswith("torch.nn.") and name.endswith(".__call__")
+
+    def _hands_out(self, key: str, slots) -> bool:
         """Does a call to code out of view get a module it may change the mode of: an argument,
-        to anything but a library that never changes modes (numpy, math, torch's functions)?"""
-        return key.split(".")[0] not in MODE_NEUTRAL_LIBRARIES and any(slot != "self" for slot, _ in slots)
+        to anything but a library that never changes modes (numpy, math, torch's functions and
+        layers: `self.loss_fn(out, y)` of `self.loss_fn = nn.CrossEntropyLoss()`)?"""
+        name = key if key.startswith("?") else self._resolve(key)
+        return name.split(".")[0] not in MODE_NEUTRAL_LIBRARIES and any(slot != "self" for slot, _ in slots)
 
     def mode_sensitive(self, cls: str, depth: int = 0) -> bool | None:
         """True when the class (or a project class it builds or derives from) has a layer that
