@@ -342,6 +342,7 @@ MODE_NEUTRAL_METHODS = frozenset({
     "named_parameters", "buffers", "named_buffers", "children", "named_children", "requires_grad_",
     "register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook", "share_memory",
     "get_submodule", "param_groups", "add_param_group", "step", "backward", "zero_grad", "item", "detach", "size", "numel",
+    "items", "keys", "values", "get",  # reading a dict (or a ModuleDict) changes no mode
 })
 # functions that evaluate or predict, by their name (`evaluate`, `predict_batch`, `run_inference`, `test`)
 EVALUATION_FUNCTION_NAME = re.compile(

@@ -237,3 +237,34 @@ class CriterionTrainer:
                 self.train_step(x, y)
             for x, y in self.val_loader:
                 self.eval_step(x, y)
+
+
+class KerasStyle(nn.Module):
+    """A Keras-style fit on the module itself; reading its metrics dict changes no mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 2)
+        self.drop = nn.Dropout(0.2)
+        self.metrics = {"mse": F.mse_loss}
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+    def evaluate(self, x):
+        self.eval()
+        with torch.inference_mode():
+            return self(x).tolist()
+
+    def fit(self, loader, val_x, opt, epochs):
+        model = self.train()
+        for epoch in range(epochs):
+            for x, y in loader:
+                y_pred = model(x)  # expect: GL502
+                loss = F.mse_loss(y_pred, y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                for name, metric in self.metrics.items():
+                    print(name, metric(y_pred.detach(), y).item())
+            self.evaluate(val_x)
