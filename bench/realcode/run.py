@@ -111,6 +111,15 @@ PACKAGES = [
     # deepctr-torch: a Keras-style fit/evaluate/predict written by hand (added for the training-state rules)
     ("deepctr-torch", "0.2.9", "deepctr_torch-0.2.9-py3-none-any.whl",
      "c44947265d039a892f627516f9662eb3fff55f0f30b0b7f9636cadad15df6a00", PURE),
+    # pytorch-widedeep: hand-written trainers, among them self-supervised pretraining loops with validation
+    ("pytorch-widedeep", "1.7.0", "pytorch_widedeep-1.7.0-py3-none-any.whl",
+     "b3dd4f344680fed047a7ffe3b78b3b65d171521ccdec99eee45513070e6d7187", PURE),
+    # deepchem: TorchModel.fit_generator with callbacks (ValidationCallback evaluates during training)
+    ("deepchem", "2.8.0", "deepchem-2.8.0-py3-none-any.whl",
+     "042c7639770e69b127f3df5e5bdf139893caa1706d512893d78728fd0a2de8b0", PURE),
+    # pyod: deep outlier detectors with their own fit/decision_function loops
+    ("pyod", "3.6.7", "pyod-3.6.7-py3-none-any.whl",
+     "4c9dc840c83e8579c3f23b4a2e8f4c8a65cebadecf4b1d2a2a40ed71b4398b24", PURE),
 ]
 
 

@@ -13,8 +13,8 @@ Its readers: GL401's value flags (`values.py`), parameters (`parameters.py`),
 state dicts (`state_dicts.py`) and the training-state queries (`seen_bindings`,
 `bound_values`). Attribute paths (`self.total = ...`) are listed per scope too
 (`attributes`), by statement, not by reaching definition; `assignments` gathers
-the whole file's value assignments by holder scope (`self.x` by class), for the
-module evidence of `modules.py`.
+the whole file's assignment statements by holder scope (`self.x` by class), for
+the module evidence of `modules.py` and the summaries.
 """
 
 from __future__ import annotations
@@ -176,34 +176,23 @@ class ScopeBindings:
             stack.extend(b for b in self.names.get(name, ()) if b.binds and b.keys & keys)
         return found
 
-    def _target(self, node: ast.AST, target: ast.AST | str, value: ast.AST | None, kind: str, path: tuple = ()) -> None:
-        if isinstance(target, str):
-            self._bind(target, node, kind, value, path)
-        elif isinstance(target, ast.Name):
-            self._bind(target.id, node, kind, value, path, target)
-        elif isinstance(target, ast.pattern):
-            for name in target_names(target):
-                self._bind(name, node, "opaque", None)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            pairwise = (
-                kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
-                and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
-            )
-            part = "part" if kind == "value" else kind
-            for index, element in enumerate(target.elts):
-                if pairwise:
-                    self._target(node, element, value.elts[index], kind, path)
-                else:
-                    self._target(node, element, value, part, (*path, index))
-        elif isinstance(target, ast.Starred):
-            self._target(node, target.value, value, "part" if kind == "value" else kind, (*path, "*"))
-        elif isinstance(target, (ast.Attribute, ast.Subscript)):
-            base = root_name(target)
-            if base is not None:
-                self._fill(base, node, value)
-            dotted_path = dotted(target) if isinstance(target, ast.Attribute) else None
-            if dotted_path is not None:
-                self._attributes.setdefault(dotted_path, []).append(Binding(node, kind, value, frozenset([dotted_path]), path, target))
+    def _target(self, node: ast.AST, target: ast.AST | str, value: ast.AST | None, kind: str) -> None:
+        for leaf, leaf_value, leaf_kind, path in unpacked(target, value, kind):
+            if isinstance(leaf, str):
+                self._bind(leaf, node, leaf_kind, leaf_value, path)
+            elif isinstance(leaf, ast.Name):
+                self._bind(leaf.id, node, leaf_kind, leaf_value, path, leaf)
+            elif isinstance(leaf, ast.pattern):
+                for name in target_names(leaf):
+                    self._bind(name, node, "opaque", None)
+            elif isinstance(leaf, (ast.Attribute, ast.Subscript)):
+                base = root_name(leaf)
+                if base is not None:
+                    self._fill(base, node, leaf_value)
+                dotted_path = dotted(leaf) if isinstance(leaf, ast.Attribute) else None
+                if dotted_path is not None:
+                    self._attributes.setdefault(dotted_path, []).append(
+                        Binding(node, leaf_kind, leaf_value, frozenset([dotted_path]), path, leaf))
 
     def _visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.stmt):
@@ -220,6 +209,28 @@ class ScopeBindings:
                     self._fill(base, node, arg)
 
 
+def unpacked(target: ast.AST | str, value: ast.AST | None, kind: str, path: tuple = ()):
+    """The leaves a binding target binds (a name, an attribute or subscript, a `case` pattern),
+    each as (leaf, value, kind, path): `a, b = x, y` pairs each leaf with its own value; any other
+    unpacking makes each leaf a "part" of the whole value, at `path` in it (`_, (a, b) = v`: b is
+    (1, 1); a starred leaf adds "*")."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        pairwise = (
+            kind == "value" and isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts)
+            and not any(isinstance(e, ast.Starred) for e in [*value.elts, *target.elts])
+        )
+        part = "part" if kind == "value" else kind
+        for index, element in enumerate(target.elts):
+            if pairwise:
+                yield from unpacked(element, value.elts[index], kind, path)
+            else:
+                yield from unpacked(element, value, part, (*path, index))
+    elif isinstance(target, ast.Starred):
+        yield from unpacked(target.value, value, "part" if kind == "value" else kind, (*path, "*"))
+    else:
+        yield target, value, kind, path
+
+
 def holder_scope(tree, node: ast.AST, path: str) -> ast.AST:
     """Where a fact about path, seen at node, holds: an attribute of `self` in its whole class
     (every method sees what `__init__` assigned), any other name or path in node's scope."""
@@ -230,23 +241,20 @@ def holder_scope(tree, node: ast.AST, path: str) -> ast.AST:
     return tree.scope_of(node)
 
 
-def assignments(facts) -> dict[tuple[ast.AST, str], list[Binding]]:
-    """(holder scope, dotted path) -> the assignments of the file that give it a whole value
-    (`x = v`, `x: T = v`, `obj.a = v`, `a, b = v, w`; not a part of an unpacked value), from
-    every scope's table:
-    the flow-insensitive view the module evidence of `modules.py` weighs."""
+def assignments(tree) -> dict[tuple[ast.AST, str], list[Binding]]:
+    """(holder scope, dotted path) -> the assignment statements of the file that bind it (`x = v`,
+    `x: T = v`, `obj.a = v`, a leaf of an unpacking, of kind "value" or "part"; augmented ones as
+    "aug"), read with the same enumeration as the tables (`statement_targets`, `unpacked`): the
+    flow-insensitive view the module evidence of `modules.py` and the summaries weigh. Its keys
+    are paths, not reaching definitions."""
     found: dict[tuple[ast.AST, str], list[Binding]] = {}
-    tree = facts.tree
-    for scope in [tree.module, *tree.functions, *tree.nodes(ast.Lambda)]:
-        table = facts.bindings(scope)
-        for name, bindings in table.names.items():
-            for binding in bindings:
-                if binding.kind == "value" and isinstance(binding.node, (ast.Assign, ast.AnnAssign)):
-                    found.setdefault((scope, name), []).append(binding)
-        for path, bindings in table.attributes.items():
-            for binding in bindings:
-                if binding.kind == "value" and isinstance(binding.node, (ast.Assign, ast.AnnAssign)):
-                    found.setdefault((holder_scope(tree, binding.node, path), path), []).append(binding)
+    for node in tree.nodes(ast.Assign, ast.AnnAssign, ast.AugAssign):
+        for target, value, kind in statement_targets(node):
+            for leaf, leaf_value, leaf_kind, path in unpacked(target, value, kind):
+                name = dotted(leaf) if isinstance(leaf, (ast.Name, ast.Attribute)) else None
+                if name is not None:
+                    found.setdefault((holder_scope(tree, node, name), name), []).append(
+                        Binding(node, leaf_kind, leaf_value, frozenset([name]), path, leaf))
     return found
 
 

@@ -110,7 +110,9 @@ class Definitions(ForwardAnalysis):
         super().__init__()
         self.tree = tree
         self.scope = scope
-        self.hidden: set[str] = set()  # names nested code or other scopes may read or rebind
+        self._excluded: set[str] = set()  # declared global/nonlocal, bound by `:=` or in a comprehension
+        self._nested: set[int] = set()  # ids of the nested functions, lambdas and classes
+        self._nested_use: dict[str, bool] = {}
         flows = isinstance(scope, (ast.Module, *FUNCTION_TYPES))  # a lambda's one expression needs no flow
         self.versioned = self._versioned_names() if flows else frozenset()
         self._solved = not self.versioned
@@ -124,22 +126,42 @@ class Definitions(ForwardAnalysis):
 
     def _versioned_names(self) -> frozenset[str]:
         counts: Counter[str] = Counter(_parameters(self.scope))
-        excluded: set[str] = set()
+        excluded = self._excluded
         for node in self.tree.scope_nodes(self.scope):
             if isinstance(node, ast.stmt):
                 counts.update(bound_names(node))
                 if isinstance(node, (ast.Global, ast.Nonlocal)):
                     excluded.update(node.names)
                 elif isinstance(node, NESTED_TYPES) and node is not self.scope:
-                    excluded.update(n.id for n in self.tree.names_within(node))
+                    self._nested.add(id(node))
             elif isinstance(node, ast.NamedExpr):
                 excluded.add(node.target.id)
             elif isinstance(node, ast.comprehension):
                 excluded.update(leaf.id for leaf in assigned_names(node.target) if isinstance(leaf, ast.Name))
             elif isinstance(node, ast.Lambda):
-                excluded.update(n.id for n in self.tree.names_within(node))
-        self.hidden = excluded
-        return frozenset(name for name, count in counts.items() if count > 1 and name not in excluded)
+                self._nested.add(id(node))
+        return frozenset(name for name, count in counts.items()
+                         if count > 1 and name not in excluded and not self._used_nested(name))
+
+    def hidden(self, name: str) -> bool:
+        """May code other than the scope's own read or rebind name: a nested function, lambda or
+        class (which sees a later value), a `global`/`nonlocal` declaration, `:=` or a comprehension?"""
+        return name in self._excluded or self._used_nested(name)
+
+    def _used_nested(self, name: str) -> bool:
+        """Does a nested function, lambda or class of the scope (its body or its defaults) name it?"""
+        known = self._nested_use
+        if name not in known:
+            known[name] = bool(self._nested) and any(self._in_nested(node) for node in self.tree.names_by_id.get(name, ()))
+        return known[name]
+
+    def _in_nested(self, node: ast.AST) -> bool:
+        for ancestor in self.tree.ancestors(node):
+            if id(ancestor) in self._nested:
+                return True
+            if ancestor is self.scope:
+                return False
+        return False
 
     # -- the analysis --------------------------------------------------------------
 
@@ -189,7 +211,7 @@ class Definitions(ForwardAnalysis):
     def uses(self, name: str, stmt: ast.stmt) -> list[ast.Name] | None:
         """Every read of the value stmt binds to name, or None when code out of view may read it
         (a nested function, a global)."""
-        if name in self.hidden or isinstance(self.scope, ast.Module):
+        if self.hidden(name) or isinstance(self.scope, ast.Module):
             return None
         key = self.store_key(name, stmt)
         return [node for node in self.tree.scope_nodes(self.scope)

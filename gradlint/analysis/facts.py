@@ -107,7 +107,7 @@ class FileFacts:
     @cached_property
     def assignments(self) -> dict[tuple[ast.AST, str], list[Binding]]:
         """(holder scope, dotted path) -> the file's assignments of it (`bindings.assignments`)."""
-        return assignments(self)
+        return assignments(self.tree)
 
     def comprehension_target(self, name: ast.Name) -> tuple[ast.AST, tuple] | None:
         """The iterable a comprehension variable runs over and its place in each element, when name is one."""
@@ -168,7 +168,7 @@ class FileFacts:
         found = set()
         for (_, path), bindings in self.assignments.items():
             for binding in bindings:
-                name = self.imports.qualname(binding.value.func) if isinstance(binding.value, ast.Call) else None
+                name = self.imports.qualname(binding.value.func) if binding.kind == "value" and isinstance(binding.value, ast.Call) else None
                 if name and name.startswith("torch.optim.") and name.count(".") == 2:
                     found.add(path)
         return frozenset(found)

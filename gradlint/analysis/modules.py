@@ -95,7 +95,7 @@ class ModuleFacts:
 
     def _assigned(self, scope: ast.AST, path: str) -> list[ast.AST]:
         """The values the file assigns to path in scope (`self.x`: in its class)."""
-        return [binding.value for binding in self.facts.assignments.get((scope, path), ())]
+        return [b.value for b in self.facts.assignments.get((scope, path), ()) if b.kind == "value"]
 
     def _annotation(self, node: ast.AST, path: str) -> ast.AST | None:
         function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node

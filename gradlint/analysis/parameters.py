@@ -253,7 +253,8 @@ class ParameterFacts:
         result: dict[ast.ClassDef, set[str]] = {}
         for (holder, path), bindings in self.facts.assignments.items():
             if isinstance(holder, ast.ClassDef) and any(
-                    isinstance(b.value, ast.Call) and self.imports.qualname(b.value.func) == "torch.nn.Parameter" for b in bindings):
+                    b.kind == "value" and isinstance(b.value, ast.Call) and self.imports.qualname(b.value.func) == "torch.nn.Parameter"
+                    for b in bindings):
                 result.setdefault(holder, set()).add(path)
         return {cls: frozenset(names) for cls, names in result.items()}
 

@@ -19,7 +19,7 @@ import ast
 import json
 from dataclasses import dataclass, field
 
-from gradlint.analysis.bindings import ScopeBindings
+from gradlint.analysis.bindings import Binding, assignments
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
@@ -131,8 +131,9 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         elif isinstance(definition, ast.ClassDef):
             summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
     summary.defined.sort()
-    summary.attributes = _attribute_classes(tree, imports, symbols)
-    summary.forward_methods = _forward_methods(tree, symbols, resolver)
+    assigned = assignments(tree)
+    summary.attributes = _attribute_classes(tree, imports, symbols, assigned)
+    summary.forward_methods = _forward_methods(tree, symbols, resolver, assigned)
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
         summary.readers = argument_effects.summarize(tree, imports, symbols)
@@ -192,16 +193,21 @@ def _result_kept(tree: Tree, call: ast.Call) -> bool:
         current = method_call  # `.mean()`, `.cpu()`: look at what the chain ends in
 
 
-def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[str]]:
+def _forward_methods(tree: Tree, symbols: Symbols, resolver, assigned) -> dict[str, list[str]]:
     """Methods (other than `forward`) that run a forward of their own module with grad on:
     `self(x)`, `self.forward(x)`, or `self.actor(x)` where `__init__` made `self.actor` by a
     constructor call (`get_action`, `encode`, `forward_masks`), mapped to []; and methods that
     call a method of such a submodule (`self.encoder.forward_masks(x)`), mapped to the names
     called, for the project index to judge."""
     found: dict[str, list[str]] = {}
+    built_in_init: dict[ast.ClassDef, set[str]] = {}  # `self.x = X(...)` in the class's __init__
+    for (holder, path), bindings in assigned.items():
+        if isinstance(holder, ast.ClassDef) and path.count(".") == 1 and any(
+                isinstance(b.value, ast.Call) and getattr(tree.function_of(b.node), "name", None) == "__init__"
+                and tree.parent(tree.function_of(b.node)) is holder for b in bindings):
+            built_in_init.setdefault(holder, set()).add(path[len("self."):])
     for cls in tree.classes:
-        init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
-        built = {a for a, values in self_constructions(tree, init).items() if any(values)} if init is not None else set()
+        built = built_in_init.get(cls, set())
         for method in cls.body:
             if not isinstance(method, FUNCTION_TYPES) or method.name == "forward" or method.name.startswith("__"):
                 continue
@@ -227,38 +233,20 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver) -> dict[str, list[s
     return found
 
 
-def self_constructions(tree: Tree, method) -> dict[str, list[ast.AST | None]]:
-    """Attribute -> what a method assigns to `self.attribute`: the call that builds it
-    (`self.encoder = Encoder(...)`), or None for any other value (a parameter, a callable), from
-    its bindings table."""
-    found: dict[str, list[ast.AST | None]] = {}
-    for path, bindings in ScopeBindings(tree, method).attributes.items():
-        if path.count(".") == 1 and path.startswith("self."):
-            for binding in bindings:
-                built = binding.kind == "value" and isinstance(binding.value, ast.Call) and isinstance(binding.node, ast.Assign)
-                found.setdefault(path[len("self."):], []).append(binding.value if built else None)
-    return found
-
-
-def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols) -> dict[str, dict[str, str]]:
+def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,
+                       assigned: dict[tuple[ast.AST, str], list[Binding]]) -> dict[str, dict[str, str]]:
     """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods is a
     call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`, `self.contrastive_loss =
     InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances, not a method of the class."""
     found: dict[str, dict[str, str]] = {}
-    for cls in tree.classes:
-        name = symbols.qualname_of(cls)
-        if name is None:
+    for (holder, path), bindings in assigned.items():
+        if not isinstance(holder, ast.ClassDef) or path.count(".") != 1:
             continue
-        built: dict[str, set[str | None]] = {}
-        for method in cls.body:
-            if isinstance(method, FUNCTION_TYPES):
-                for attribute, values in self_constructions(tree, method).items():
-                    built.setdefault(attribute, set()).update(
-                        (imports.qualname(v.func) or symbols.resolve(v.func, method)) if v is not None else None
-                        for v in values)
-        classes = {attribute: next(iter(names)) for attribute, names in built.items() if len(names) == 1 and None not in names}
-        if classes:
-            found[name] = classes
+        built = {imports.qualname(b.value.func) or symbols.resolve(b.value.func, tree.scope_of(b.node))
+                 if b.kind == "value" and isinstance(b.value, ast.Call) else None for b in bindings}
+        name = symbols.qualname_of(holder)
+        if name is not None and len(built) == 1 and None not in built:
+            found.setdefault(name, {})[path[len("self."):]] = next(iter(built))
     return found
 
 

@@ -170,6 +170,14 @@ class Tree:
                 return False
         return True
 
+    @cached_property
+    def names_by_id(self) -> dict[str, list[ast.Name]]:
+        """Identifier -> every Name node that spells it, anywhere in the module."""
+        found: dict[str, list[ast.Name]] = {}
+        for name in self.nodes(ast.Name):
+            found.setdefault(name.id, []).append(name)
+        return found
+
     def scope_node_ids(self, scope: ast.AST) -> frozenset[int]:
         """The ids of `scope_nodes(scope)`, for membership tests."""
         found = self._scope_ids.get(scope)
