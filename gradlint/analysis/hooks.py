@@ -173,7 +173,7 @@ class HookFacts:
         if isinstance(hook.function, ast.Lambda):
             return self._lambda_stores(hook)
         facts = self.facts
-        graph = set(hook.tensors)  # names whose value carries the forward's graph
+        graph = self._graph_reader(hook)  # does a read of a name carry the forward's graph?
         outside = self._outside_names(hook.function)
         found = []
         for node in self.tree.scope_nodes(hook.function):
@@ -181,15 +181,10 @@ class HookFacts:
                 continue
             grad_off = facts.grad_mode_at(node).grad_off
             if isinstance(node, ast.Assign):
-                carries = self._carries(node.value, graph, grad_off)
-                for target in node.targets:
-                    for leaf in assigned_names(target):
-                        container = self._container(leaf, outside)
-                        if container is not None:
-                            if carries:
-                                found.append(Store(hook, node, node.value, container))
-                        elif isinstance(leaf, ast.Name):
-                            (graph.add if carries else graph.discard)(leaf.id)
+                if any(self._container(leaf, outside) for target in node.targets for leaf in assigned_names(target)) \
+                        and self._carries(node.value, graph, grad_off):
+                    containers = {self._container(leaf, outside) for target in node.targets for leaf in assigned_names(target)}
+                    found.extend(Store(hook, node, node.value, c) for c in sorted(c for c in containers if c))
             elif isinstance(node, ast.AugAssign):
                 container = self._container(node.target, outside)
                 if container is not None and self._carries(node.value, graph, grad_off):
@@ -208,6 +203,32 @@ class HookFacts:
                             if self._carries(named.value, graph, grad_off) and self._may_keep(method, named.arg, named.value):
                                 found.append(Store(hook, node, named.value, container))
         return found
+
+    def _graph_reader(self, hook: Hook):
+        """A test of one read of a name in the hook: does its value carry the forward's graph? A
+        tensor parameter of the hook does; a local does when an assignment of it that reaches the
+        read (the hook's bindings table) stores a graph-carrying value, judged in the grad mode
+        of that assignment."""
+        table = self.facts.bindings(hook.function)
+        known: dict[int, bool] = {}
+
+        def binding_carries(binding) -> bool:
+            if isinstance(binding.node, ast.arg):
+                return binding.node.arg in hook.tensors
+            if binding.kind not in ("value", "part") or binding.value is None:
+                return False
+            if id(binding) not in known:
+                known[id(binding)] = False  # a cycle through a loop proves nothing
+                grad_off = self.facts.grad_mode_at(binding.node).grad_off
+                known[id(binding)] = self._carries(binding.value, reads, grad_off)
+            return known[id(binding)]
+
+        def reads(name: ast.Name) -> bool:
+            if self.facts.comprehension_target(name) is not None:
+                return False
+            return any(binding_carries(b) for b in table.reaching(name))
+
+        return reads
 
     def _own_method(self, receiver: ast.AST, name: str):
         """The method `name` of a class of this file that receiver was built from
@@ -242,21 +263,18 @@ class HookFacts:
             container = dotted(body.func.value)
             stmt = self.tree.statement_of(hook.function)
             grad_off = self.facts.grad_mode_at(hook.function).grad_off
-            return [Store(hook, stmt, arg, container) for arg in body.args if container and self._carries(arg, set(hook.tensors), grad_off)]
+            tensors = set(hook.tensors)
+            return [Store(hook, stmt, arg, container) for arg in body.args
+                    if container and self._carries(arg, lambda name: name.id in tensors, grad_off)]
         return []
 
     def _outside_names(self, function) -> set[str]:
-        """Names in the hook that refer to something outliving the call (not plain locals)."""
-        local = set()
-        declared = set()
-        for node in self.tree.scope_nodes(function):
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
-                declared.update(node.names)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                local.add(node.id)
+        """Names in the hook that refer to something outliving the call: what its bindings table
+        does not bind (closures, globals), what it declares `global`/`nonlocal`, and `self`."""
+        table = self.facts.bindings(function)
+        read = {n.id for n in self.tree.names_within(function)}
         params = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
-        everything = {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
-        return (everything - local - params) | declared | ({"self"} & params)
+        return {name for name in read if not table.binds(name)} | table.declared_outer | ({"self"} & params)
 
     def _container(self, target, outside: set[str], as_receiver: bool = False) -> str | None:
         """The outliving path a store writes into, or None for a local."""
@@ -275,14 +293,15 @@ class HookFacts:
             return False
         return any(isinstance(n, (ast.Global, ast.Nonlocal)) and name.id in n.names for n in self.tree.scope_nodes(function))
 
-    def _carries(self, expr, graph: set[str], grad_off: bool) -> bool:
-        """Does the stored value keep the forward's graph alive?
+    def _carries(self, expr, graph, grad_off: bool) -> bool:
+        """Does the stored value keep the forward's graph alive? (`graph` tells whether a read name
+        carries it.)
 
         With grad enabled anything derived from a hook tensor does; under no_grad
         only the tensor object itself (and views or same-object conversions of it).
         """
         if isinstance(expr, ast.Name):
-            return expr.id in graph
+            return graph(expr)
         if isinstance(expr, ast.Subscript):
             return self._carries(expr.value, graph, grad_off)
         if isinstance(expr, ast.Attribute):
@@ -319,7 +338,7 @@ class HookFacts:
         if isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
             if grad_off:
                 return False
-            return any(isinstance(n, ast.Name) and n.id in graph for n in ast.walk(expr))
+            return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and graph(n) for n in ast.walk(expr))
         return False
 
     # -- reaching a backward ---------------------------------------------------------

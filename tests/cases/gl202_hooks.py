@@ -186,3 +186,27 @@ def calibrate_script(model, batches):
     for batch in batches:
         model(batch)  # expect: GL103
     handle.remove()
+
+
+# what a stored name holds is judged by the assignments that reach the store, not by the last in the file
+
+
+def capture_on_one_path(keep_graph):
+    def hook(module, inputs, output):
+        if keep_graph:
+            feature = output
+        else:
+            feature = output.detach()
+        outputs.append(feature)  # expect: GL202 (the graph reaches it when keep_graph is true)
+    return hook
+
+
+def capture_detached_after(module, inputs, output):
+    feature = output
+    feature = feature.detach()
+    outputs.append(feature)
+
+
+def register_paths(model, flag):
+    model.register_forward_hook(capture_on_one_path(flag))
+    model.register_forward_hook(capture_detached_after)
