@@ -130,7 +130,14 @@ class RecordingIndex:
     def _recording_method(self, name, method):
         def call(*args, **kwargs):
             result = method(*args, **kwargs)
-            if kwargs or not all(isinstance(a, _PLAIN) for a in args):
+            if kwargs:  # recorded by position, so that replaying it is one plain call
+                import inspect
+
+                try:
+                    args = inspect.signature(method).bind(*args, **kwargs).args
+                except TypeError:
+                    args = None
+            if args is None or not all(isinstance(a, _PLAIN) for a in args):
                 self.exact = False
             else:
                 self.queries[json.dumps(["call", name, list(args)])] = _answer(result)

@@ -278,6 +278,22 @@ def test_recorded_index_questions_replay_against_another_index():
     assert not answers_hold(ProjectIndex([]), only_classes)
 
 
+def test_a_question_asked_with_a_keyword_is_recorded_and_replays():
+    # a question the index cannot replay makes the file's result uncacheable: a warm run would lint it again
+    from gradlint.analysis.project import ProjectIndex
+    from gradlint.cache import RecordingIndex, answers_hold
+    from gradlint.engine import summarize_source
+
+    helper = "def show(bar, value):\n    bar.set_postfix(loss=value)\n"
+    restoring = "def show(bar, value):\n    bar.model.train()\n"
+    before = ProjectIndex([summarize_source(helper, "helpers.py")])
+    recorder = RecordingIndex(before)
+    assert recorder.may_set_mode("helpers.show", "train", handing_out=False) is False
+    assert recorder.exact and len(recorder.queries) == 1
+    assert answers_hold(before, recorder.queries)
+    assert not answers_hold(ProjectIndex([summarize_source(restoring, "helpers.py")]), recorder.queries)
+
+
 def test_editing_a_file_replaces_its_entry(project):
     def entries():
         return sorted(p.name for p in (project / "cache").rglob("*") if p.is_file() and p.parent.parent.parent == project / "cache")
