@@ -151,30 +151,27 @@ class ProjectIndex:
     def _wrappers_by_name(self) -> set[str]:
         return {k.split(":", 1)[1] for k in self._wrappers}
 
-    def _method(self, cls: str, method: str, seen: frozenset = frozenset()) -> str | None:
-        """`cls.method` looked up through the project's base classes."""
-        if f"{cls}.{method}" in self.defined:
-            return f"{cls}.{method}"
+    def _in_hierarchy(self, cls: str, find, seen: frozenset = frozenset()) -> str | None:
+        """The first answer `find` gives for cls or, in order, its project base classes (any depth)."""
+        found = find(cls)
+        if found is not None:
+            return found
         for base in sorted(self._bases.get(cls, ())):
             base = self.canonical(base)
             if base in self._bases and base not in seen:
-                found = self._method(base, method, seen | {cls})
+                found = self._in_hierarchy(base, find, seen | {cls})
                 if found is not None:
                     return found
         return None
 
-    def _attribute_class(self, cls: str, attribute: str, seen: frozenset = frozenset()) -> str | None:
+    def _method(self, cls: str, method: str) -> str | None:
+        """`cls.method` looked up through the project's base classes."""
+        return self._in_hierarchy(cls, lambda c: f"{c}.{method}" if f"{c}.{method}" in self.defined else None)
+
+    def _attribute_class(self, cls: str, attribute: str) -> str | None:
         """The class `self.attribute` is built from in cls or its project base classes."""
-        found = self._attributes.get(cls, {}).get(attribute)
-        if found is not None:
-            return self.canonical(found)
-        for base in sorted(self._bases.get(cls, ())):
-            base = self.canonical(base)
-            if base in self._bases and base not in seen:
-                found = self._attribute_class(base, attribute, seen | {cls})
-                if found is not None:
-                    return found
-        return None
+        found = self._in_hierarchy(cls, lambda c: self._attributes.get(c, {}).get(attribute))
+        return self.canonical(found) if found is not None else None
 
     def _instance_callee(self, key: str) -> str:
         """`_callee`, where `self.attribute(...)` of an attribute that is no method but an object
