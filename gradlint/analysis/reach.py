@@ -94,7 +94,7 @@ class ScopeFlow:
                 for target in assigned_names(node.target):
                     if isinstance(target, ast.Name):
                         for source in self._read_keys(node.iter):
-                            self._edge(source, target.id)
+                            self._edge(source, comprehension_key(target))
             elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda)) and node is not self.scope:
                 # a nested function may do anything with what it reads from here
                 for inner in ast.walk(node):
@@ -105,7 +105,10 @@ class ScopeFlow:
         """The nodes whose values expr reads: live paths, each local name at the definitions that reach it."""
         keys = set()
         for path, head in live_reads(self.facts, expr, load):
-            if isinstance(head, ast.Name) and head.id in self.definitions.versioned and path.startswith(head.id):
+            bound = _comprehension_binder(self.facts, head) if isinstance(head, ast.Name) else None
+            if bound is not None:  # a comprehension's variable: its own node, not the scope's name
+                keys.add(comprehension_key(bound) + path[len(head.id):])
+            elif isinstance(head, ast.Name) and head.id in self.definitions.versioned and path.startswith(head.id):
                 rest = path[len(head.id):]
                 keys.update(key + rest for key in self.definitions.read_keys(head))
             else:
@@ -212,6 +215,9 @@ def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str
                     continue
         if isinstance(node, ast.Compare) and node is not expr:
             continue
+        if isinstance(node, COMPREHENSIONS):
+            found.extend(_comprehension_reads(facts, node))
+            continue
         if isinstance(node, ast.Call):
             # the callee of a method call is read as the receiver
             stack.extend(node.args)
@@ -227,6 +233,51 @@ def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str
             continue
         stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def _comprehension_reads(facts, node: ast.AST) -> list[tuple[str, ast.AST]]:
+    """What a comprehension's result carries: the live reads of its element (and key), where a
+    variable of the comprehension stands for the live reads of the iterable it runs over
+    (`[t.detach().numpy() for t in outputs]` carries nothing of `outputs`; `[t for t in outputs]`
+    carries `outputs`). Its conditions are not part of the result."""
+    targets = {}
+    for generator in node.generators:
+        for leaf in assigned_names(generator.target):
+            if isinstance(leaf, ast.Name):
+                targets[leaf.id] = generator.iter
+    parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    pending = [read for part in parts for read in live_reads(facts, part)]
+    found, seen = [], set()
+    while pending:
+        path, head = pending.pop()
+        if isinstance(head, ast.Name) and head.id in targets and facts.comprehension_target(head) is not None:
+            if head.id not in seen:
+                seen.add(head.id)
+                pending.extend(live_reads(facts, targets[head.id]))
+        else:
+            found.append((path, head))
+    return found
+
+
+def _comprehension_binder(facts, name: ast.Name) -> ast.Name | None:
+    """The target Name of the comprehension that binds this read, when it is a comprehension variable."""
+    if facts.comprehension_target(name) is None:
+        return None
+    for ancestor in facts.tree.ancestors(name):
+        if isinstance(ancestor, COMPREHENSIONS):
+            for generator in ancestor.generators:
+                for leaf in assigned_names(generator.target):
+                    if isinstance(leaf, ast.Name) and leaf.id == name.id:
+                        return leaf
+    return None
+
+
+def comprehension_key(target: ast.Name) -> str:
+    """The flow node of a comprehension variable: its own, apart from any name of the scope."""
+    return f"{target.id}@for{target.lineno}:{target.col_offset}"
 
 
 def live_paths(facts, expr: ast.AST | None) -> set[str]:

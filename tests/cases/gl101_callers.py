@@ -67,3 +67,56 @@ def _eval_only(module, x):
 def report(module, x):
     # the only caller turns the result into a number at once
     print(_eval_only(module, x).mean().item())
+
+
+class Predictor:
+    """A comprehension's variable is its own value: `t` in the conversion below is not the loop
+    variable `t` that collects the results, so the forward's output leaves only as arrays."""
+
+    def __init__(self, network):
+        self.network = network
+
+    def _predict(self, batches):
+        self.network.eval()
+        results = []
+        for batch in batches:
+            outputs = self.network(batch)  # expect: GL101
+            if isinstance(outputs, torch.Tensor):
+                outputs = [outputs]
+            outputs = [t.detach().cpu().numpy() for t in outputs]
+            for t in outputs:
+                results.append(t)
+        return results
+
+    def predict(self, batches):
+        return self._predict(batches)
+
+    def fit(self, batches, optimizer):
+        for batch in batches:
+            optimizer.zero_grad()
+            self.network(batch).sum().backward()
+            optimizer.step()
+        return self.predict(batches)  # the caller trains, but on arrays
+
+
+class Collector:
+    """Quiet: the comprehension's element is its variable, so the result carries the forward's
+    output, and the caller backpropagates through it."""
+
+    def __init__(self, network):
+        self.network = network
+
+    def _collect(self, batches):
+        self.network.eval()
+        results = []
+        for batch in batches:
+            outputs = self.network(batch)
+            outputs = [t * 2 for t in [outputs]]
+            results.extend(outputs)
+        return results
+
+    def fit(self, batches, optimizer):
+        optimizer.zero_grad()
+        loss = sum(o.sum() for o in self._collect(batches))
+        loss.backward()
+        optimizer.step()
