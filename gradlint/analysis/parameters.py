@@ -283,14 +283,15 @@ class ParameterFacts:
                     freeze(call.func.value)
             elif isinstance(call.func, ast.Attribute) and call.func.attr == "detach_":
                 freeze(call.func.value)  # a detached leaf no longer requires grad
-        for node in self.tree.nodes(ast.Assign):
+        for node in self.tree.nodes(ast.Assign):  # `p.requires_grad = False`, also where the target has no dotted path
             if is_false(node.value):
                 for target in node.targets:
                     if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
                         freeze(target.value)
-            elif self._frozen_parameter(node.value):
-                for target in node.targets:
-                    freeze(target)  # `self.eps = nn.Parameter(t, requires_grad=False)`
+        assigned = [b for bindings in self.facts.assignments.values() for b in bindings if b.kind == "value"]
+        for binding in assigned:
+            if self._frozen_parameter(binding.value):
+                freeze(binding.target)  # `self.eps = nn.Parameter(t, requires_grad=False)`
         # a class of this file whose __init__ freezes the module itself: what it builds is frozen
         symbols = self.facts.symbols
         self_freezing = set()
@@ -299,10 +300,10 @@ class ParameterFacts:
             if init is not None and (init, "self") in roots and symbols.qualname_of(cls):
                 self_freezing.add(symbols.qualname_of(cls))
         if self_freezing:
-            for node in self.tree.nodes(ast.Assign):
-                if isinstance(node.value, ast.Call) and symbols.resolve(node.value.func, self.tree.scope_of(node)) in self_freezing:
-                    for target in node.targets:
-                        freeze(target)  # `model = _SNN(...)`, whose __init__ calls self.requires_grad_(False)
+            for binding in assigned:
+                value = binding.value
+                if isinstance(value, ast.Call) and symbols.resolve(value.func, self.tree.scope_of(binding.node)) in self_freezing:
+                    freeze(binding.target)  # `model = _SNN(...)`, whose __init__ calls self.requires_grad_(False)
         return frozenset(roots)
 
     def _frozen_parameter(self, value: ast.AST) -> bool:
