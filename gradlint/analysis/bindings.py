@@ -11,10 +11,11 @@ the value it sits.
 
 Its readers: GL401's value flags (`values.py`), parameters (`parameters.py`),
 state dicts (`state_dicts.py`) and the training-state queries (`seen_bindings`,
-`bound_values`). Attribute paths (`self.total = ...`) are listed per scope too
-(`attributes`), by statement, not by reaching definition; `assignments` gathers
-the whole file's assignment statements by holder scope (`self.x` by class), for
-the module evidence of `modules.py` and the summaries.
+`bound_values`). Attribute paths (`self.total = ...`) are heap locations, not
+names: `assignments` gathers the whole file's assignment statements by holder
+scope (`self.x` by class, names by their scope), by statement rather than by
+reaching definition, for the module evidence of `modules.py`, the summaries and
+the rules that ask where a path is assigned.
 """
 
 from __future__ import annotations
@@ -64,18 +65,11 @@ class ScopeBindings:
         """Names a `global` or `nonlocal` statement of the scope gives to another scope."""
         return self._table[1]
 
-    @property
-    def attributes(self) -> dict[str, list[Binding]]:
-        """Dotted attribute path (`self.total`, `agent.net`) -> the statements of the scope that
-        assign it (keys: the path itself; these are not flow-sensitive)."""
-        return self._table[2]
-
     @cached_property
-    def _table(self) -> tuple[dict[str, list[Binding]], set[str], dict[str, list[Binding]]]:
+    def _table(self) -> tuple[dict[str, list[Binding]], set[str]]:
         # built when first asked: reachability needs only the definitions
         self._names: dict[str, list[Binding]] = {}
         self._outer: set[str] = set()
-        self._attributes: dict[str, list[Binding]] = {}
         scope = self.scope
         if isinstance(scope, FUNCTION_TYPES + (ast.Lambda,)):
             args = scope.args
@@ -84,7 +78,7 @@ class ScopeBindings:
                     self._add(arg.arg, arg, "opaque", None, self._entry(arg.arg))
         for node in self.tree.scope_nodes(scope):
             self._visit(node)
-        return self._names, self._outer, self._attributes
+        return self._names, self._outer
 
     # -- definition keys -----------------------------------------------------------
 
@@ -189,10 +183,6 @@ class ScopeBindings:
                 base = root_name(leaf)
                 if base is not None:
                     self._fill(base, node, leaf_value)
-                dotted_path = dotted(leaf) if isinstance(leaf, ast.Attribute) else None
-                if dotted_path is not None:
-                    self._attributes.setdefault(dotted_path, []).append(
-                        Binding(node, leaf_kind, leaf_value, frozenset([dotted_path]), path, leaf))
 
     def _visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.stmt):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.grad_mode import context_effect, decorator_effect, GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES
@@ -94,7 +95,8 @@ def _computed_in(facts, region, root, backward) -> bool:
             return False
     else:
         path = dotted(root)
-        before = [b for b in table.attributes.get(path, ()) if isinstance(b.node, ast.Assign)
+        assigned = facts.assignments.get((holder_scope(facts.tree, backward, path), path), ())
+        before = [b for b in assigned if isinstance(b.node, ast.Assign) and b.kind in ("value", "part")
                   and (b.node.lineno, b.node.col_offset) < (backward.lineno, backward.col_offset)]
         assigned = [max(before, key=lambda b: (b.node.lineno, b.node.col_offset))] if before else []
     return bool(assigned) and all(

@@ -6,6 +6,7 @@ from gradlint.analysis.graph_state import GRAPH, requires_grad
 from gradlint.analysis.reach import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
+from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import eval_calls, loop_scopes
 from gradlint.analysis.tree import FUNCTION_TYPES
@@ -217,8 +218,11 @@ def _loop_statements(facts, scope):
 def _assigned_in(facts, scope, loop, path: str) -> bool:
     """Is the accumulator (re)made inside the loop: a plain assignment (`total = total + x` only
     updates it) or a loop target?"""
-    table = facts.bindings(scope)
-    for binding in table.attributes.get(path, ()) if "." in path else table.names.get(path, ()):
+    if "." in path:
+        bindings = facts.assignments.get((holder_scope(facts.tree, loop, path), path), ())
+    else:
+        bindings = facts.bindings(scope).names.get(path, ())
+    for binding in bindings:
         if not facts.tree.is_inside(binding.node, loop):
             continue
         if binding.kind == "iter":
