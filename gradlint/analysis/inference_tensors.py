@@ -22,9 +22,12 @@ It raises (torch 2.13) where, with grad enabled, an op saves it for backward:
 and where it is updated in place outside inference mode (even under no_grad),
 except through `.detach()` or `.data`, which torch allows.
 
-After the region only the statements that can follow it are walked (the other
-branch of an `if` cannot), on the one dataflow solver; after an `if` or a loop a
-name stays an inference tensor only when every path kept it one.
+Both halves run on the one dataflow solver. Inside the region a name may hold
+an inference tensor when some path made one (a loop that may run no time still
+counts; nested functions bind their own names). After the region only the
+statements that can follow it are walked (the other branch of an `if` cannot),
+and after an `if` or a loop a name stays an inference tensor only when every
+path kept it one.
 """
 
 from __future__ import annotations
@@ -96,25 +99,50 @@ class InferenceTensors(ForwardAnalysis):
         self.inference_functions: frozenset[str] = frozenset()
         self._params = facts.parameters
         self._backward_scopes: dict[ast.AST, bool] = {}
+        self._inside = False  # solving the region itself (`made`), not the flow after it
 
     # -- what the region makes ---------------------------------------------------
 
     def made(self, body: list[ast.stmt]) -> dict[str, str]:
-        """Names holding inference tensors (or lists of them) when the body ends -> TENSOR or CONTAINER."""
-        state: dict[str, str] = {}
-        for node in _in_source_order(body):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    self._bind_made(target, node.value, state)
-            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+        """Names that may hold inference tensors (or lists of them) when the body ends -> TENSOR or
+        CONTAINER, on the dataflow solver: inside the region a name assigned on one path only may
+        hold what it made there (a loop that may run no time still counts), so paths are united."""
+        self._inside = True
+        try:
+            return self.run(body, {}) or {}
+        finally:
+            self._inside = False
+
+    def returned(self, function) -> bool:
+        """Does every `return` of the function (solved by `made`) give inference tensors?"""
+        tree = self.facts.tree
+        returns = [n for n in ast.walk(function) if isinstance(n, ast.Return) and tree.function_of(n) is function]
+        return bool(returns) and all(
+            n.value is not None and self.before.get(n) is not None and self.makes_inference(n.value, self.before[n])
+            for n in returns)
+
+    def _made_by(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
+        """Inside the region: what one simple statement makes or rebinds."""
+        state = dict(state)
+        for node in _own_nodes(stmt):
+            if isinstance(node, ast.NamedExpr):
                 self._bind_made(node.target, node.value, state)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.With)):
-                for target in _loop_or_with_targets(node):
-                    _forget(target, state)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LIST_GROWERS:
                 base = node.func.value
                 if isinstance(base, ast.Name) and node.args and self.makes_inference(node.args[-1], state):
                     state[base.id] = CONTAINER
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                self._bind_made(target, stmt.value, state)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._bind_made(stmt.target, stmt.value, state)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    state.pop(target.id, None)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                state.pop((alias.asname or alias.name).split(".")[0], None)
         return state
 
     def _bind_made(self, target, value, state) -> None:
@@ -248,18 +276,21 @@ class InferenceTensors(ForwardAnalysis):
     # -- the flow after the region (the dataflow solver runs it) --------------------
 
     def join(self, a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
-        return _both(a, b)
+        return _either(a, b) if self._inside else _both(a, b)
 
     def transfer(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
-        if not state:
-            return state
         if isinstance(stmt, (*FUNCTION_TYPES, ast.ClassDef)):
             return _without(state, [stmt.name])
+        if self._inside:
+            return self._made_by(stmt, state)
+        if not state:
+            return state
         self.sinks(stmt, state)
         return self._rebind(stmt, state)
 
     def header(self, stmt: ast.stmt, expr: ast.AST, state: dict[str, str]) -> dict[str, str]:
-        self.sinks(expr, state)
+        if not self._inside:
+            self.sinks(expr, state)
         return state
 
     def bind(self, stmt: ast.stmt, target: ast.AST | None, state: dict[str, str]) -> dict[str, str]:
@@ -282,7 +313,7 @@ class InferenceTensors(ForwardAnalysis):
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             for alias in stmt.names:
                 state.pop((alias.asname or alias.name).split(".")[0], None)
-        for node in ast.walk(stmt):
+        for node in _own_nodes(stmt):
             if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
                 self._bind_after(node.target, node.value, state)
         return state
@@ -412,9 +443,8 @@ def decorated_misuses(facts, region: Region) -> list[Misuse]:
     """Misuses of what an `@inference_mode` function of this file returns, at its call sites in this file."""
     function = region.function
     tracker = InferenceTensors(facts, region)
-    state = tracker.made(function.body)
-    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return) and facts.tree.function_of(n) is function]
-    if not returns or not all(n.value is not None and tracker.makes_inference(n.value, state) for n in returns):
+    tracker.made(function.body)
+    if not tracker.returned(function):
         return []
     if not isinstance(facts.tree.parent(function), ast.Module):
         return []  # a method or a nested function: its calls are not followed
@@ -435,28 +465,28 @@ def decorated_misuses(facts, region: Region) -> list[Misuse]:
 # -- small helpers ---------------------------------------------------------------------
 
 
-def _in_source_order(body: list[ast.stmt]):
-    """Every node of the statements, depth first, in the order they appear."""
-    stack = list(reversed(body))
+def _own_nodes(stmt: ast.stmt):
+    """The nodes of a simple statement, depth first in source order, not those of a lambda's body
+    (it runs elsewhere)."""
+    stack = [stmt]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
-
-
-def _loop_or_with_targets(node):
-    if isinstance(node, (ast.For, ast.AsyncFor)):
-        return list(assigned_names(node.target))
-    return [leaf for item in node.items if item.optional_vars is not None for leaf in assigned_names(item.optional_vars)]
-
-
-def _forget(target, state) -> None:
-    if isinstance(target, ast.Name):
-        state.pop(target.id, None)
+        if not isinstance(node, ast.Lambda):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _without(state: dict[str, str], names) -> dict[str, str]:
     return {k: v for k, v in state.items() if k not in names}
+
+
+def _either(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Names that may hold inference tensors on either path (of two different kinds: untracked)."""
+    merged = dict(a)
+    for name, kind in b.items():
+        if merged.setdefault(name, kind) != kind:
+            del merged[name]
+    return merged
 
 
 def _both(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:

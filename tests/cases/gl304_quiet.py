@@ -167,3 +167,16 @@ def comprehension_variable_shadows(model, head, batch, x, y, opt):
     loss.backward()
     opt.step()
     return feats.tolist()
+
+
+def a_nested_function_in_the_region_binds_its_own_names(backbone, head, opt, x, y):
+    feats = x * 2
+    with torch.inference_mode():
+        def probe():
+            feats = backbone(x)
+            return feats.norm()
+        norm = probe()
+    loss = F.cross_entropy(head(feats), y)  # the outer feats: a normal tensor
+    loss.backward()
+    opt.step()
+    return norm

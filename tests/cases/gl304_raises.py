@@ -139,3 +139,15 @@ def copied_only_on_a_branch_that_returns(backbone, head, opt, x, y, fine_tune):
     loss = F.cross_entropy(head(feats), y)
     loss.backward()
     opt.step()
+
+
+def made_in_a_loop_that_may_run_no_time(backbone, head, opt, loader, y):
+    feats = []
+    with torch.inference_mode():  # expect: GL304
+        for batch in loader:
+            if batch is None:
+                continue
+            feats.append(backbone(batch))
+    loss = F.cross_entropy(head(feats[-1]), y)
+    loss.backward()
+    opt.step()
