@@ -462,8 +462,11 @@ def _checker(hint):
     if origin is dict:
         key, item = _checker(args[0]), _checker(args[1])
         return lambda value: type(value) is dict and all(key(k) and item(v) for k, v in value.items())
+    if origin is typing.Annotated:  # Annotated[str, Shape]: JSON text of a value of that shape
+        shape = _checker(args[1])
+        return lambda value: type(value) is str and _decodes_to(value, shape)
     if typing.is_typeddict(hint):
-        fields = {name: _checker(field) for name, field in typing.get_type_hints(hint).items()}
+        fields = {name: _checker(field) for name, field in typing.get_type_hints(hint, include_extras=True).items()}
         names = fields.keys()
         return lambda value: type(value) is dict and value.keys() == names and all(
             check(value[name]) for name, check in fields.items())
@@ -474,11 +477,18 @@ def _checker(hint):
     return lambda value: False  # anything else cannot be checked: a miss
 
 
+def _decodes_to(text: str, shape) -> bool:
+    try:
+        return shape(json.loads(text))
+    except (ValueError, RecursionError):
+        return False
+
+
 @functools.cache
 def _summary_fields() -> dict:
     from gradlint.analysis.summaries import FileSummary
 
-    return typing.get_type_hints(FileSummary)
+    return typing.get_type_hints(FileSummary, include_extras=True)
 
 
 def valid_summary(text: str) -> bool:

@@ -18,6 +18,7 @@ import difflib
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field
 
 from gradlint import collector, timings
@@ -50,14 +51,21 @@ class RunOutcome:
 @dataclass
 class _File:
     path: str
-    source: SourceText
+    # the decoded file; None once this process needs it no more (without --fix or --diff, once read:
+    # a run holds no texts, the workers read their files again, `_OnDisk`)
+    source: SourceText | None
     size: int
     codes: frozenset[str]
     digest: str = ""
     # the file as it was read: fixes are written only over that same file
     stamp: FileStamp | None = None
+    max_file_size: int | None = None
+    lines: int = 0
+    plain: bool = True  # Python source, not a notebook
     summarized: bool = False
-    summary: str | None = None  # its FileSummary as JSON text (`to_json`), None when it does not parse
+    parses: bool = False  # has a summary
+    # its FileSummary as JSON text (`to_json`), kept only for the cache (the index takes its own)
+    summary: str | None = None
     entry_key: str = ""
     result_key: str = ""
     entry: dict | None = None
@@ -125,17 +133,29 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
     if store is not None:
         _look_up(store, units + context, settings)
 
-    # pass 1: every file's contribution to the project index, with the findings of those that may have some
     triggers = {rule.code: rule.triggers for rule in all_rules()}
+    if not (fix or diff):
+        # only --fix and --diff use a text again here (to write or show it): the workers read their
+        # files themselves, so that this process, which the workers are forked from, holds no texts
+        for unit in units + context:
+            _can_fire(unit, triggers)
+            unit.source = None
+
+    # pass 1: every file's contribution to the project index, with the findings of those that may have some
     unknown = [u for u in units + context if not u.summarized]
     named = {id(u) for u in units}
-    jobs = [(u.path, u.source, u.codes, u.settings, not (fix or diff) and id(u) in named and type(u.source) is SourceText
+    jobs = [(u.path, _job_source(u), u.codes, u.settings, not (fix or diff) and id(u) in named and u.plain
              and _can_fire(u, triggers)) for u in unknown]
     first_state = (settings, None, (fix, unsafe, diff)) if any(job[-1] for job in jobs) else None
+    fresh = {}
     for unit, (summary, early) in zip(unknown, _map(_summarize_job, jobs, _weights(unknown), first_state,
                                                    on_done=_reporter(progress, "indexing", len(jobs)))):
-        unit.summary, unit.summarized, unit.early = summary, True, early
-    index = _LazyIndex([u.summary for u in units + context if u.summary is not None])
+        unit.summarized, unit.parses, unit.early = True, summary is not None, early
+        unit.summary = summary if store is not None else None  # without a cache, only the index needs it
+        fresh[id(unit)] = summary
+    # in the files' order, whichever pass made them (the index is the same on a cold and a warm run)
+    index = _LazyIndex([fresh.get(id(u), u.summary) for u in units + context if u.parses])
+    del fresh
     answers, answers_key, project = _known_answers(store, units + context)
     known = len(answers)
     if store is not None:
@@ -152,14 +172,14 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
         cached = _cached_result(unit, index, answers) if store is not None else None
         if cached is not None and not ((fix or diff) and _has_fix(cached, unsafe)):
             checked[unit.path] = cached
-        elif unit.summary is not None and not _can_fire(unit, triggers):
+        elif unit.parses and not _can_fire(unit, triggers):
             checked[unit.path] = _Checked(queries={})
         elif unit.early is not None and unit.early.queries is not None and answers_hold(index, unit.early.queries, answers):
             checked[unit.path] = unit.early
         else:
             todo.append(unit)
         unit.early = None
-    jobs = [(u.path, u.source, u.codes, u.settings) for u in todo]
+    jobs = [(u.path, _job_source(u), u.codes, u.settings) for u in todo]
     state = (settings, index.built() if todo else None, (fix, unsafe, diff))
     for unit, result in zip(todo, _map(_check_job, jobs, _weights(todo), state,
                                        on_done=_reporter(progress, "checking", len(jobs)))):
@@ -183,7 +203,7 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
             outcome.diffs.append(result.diff)
     if timed:
         outcome.timings = timings.stop()
-        outcome.lines = {u.path: u.source.text.count("\n") for u in units + context}
+        outcome.lines = {u.path: u.lines for u in units + context}
     return outcome
 
 
@@ -258,6 +278,7 @@ def _look_up(store, units: list[_File], settings: Settings) -> None:
         if unit.entry is not None and "summary" in unit.entry:
             unit.summary = unit.entry["summary"]  # its shape was checked when it was written
             unit.summarized = True
+            unit.parses = unit.summary is not None
 
 
 class _LazyIndex:
@@ -337,11 +358,39 @@ def _read(path: str, codes: frozenset[str], max_file_size: int | None = None) ->
     # what the file's summary is a function of: its bytes, and its module name (the `__init__.py`
     # files around it), so that a package made around a file is not read from a stale entry
     identity = ":".join(module_identity(path))
-    return _File(path, source, len(data), codes, digest=f"{stamp.digest}:{identity}", stamp=stamp), None
+    return _File(path, source, len(data), codes, digest=f"{stamp.digest}:{identity}", stamp=stamp,
+                 max_file_size=max_file_size, lines=source.text.count("\n"),
+                 plain=type(source) is SourceText), None
+
+
+@dataclass(frozen=True)
+class _OnDisk:
+    """A file a job reads itself (the parent keeps no text): the very bytes that were read, or an error."""
+
+    path: str
+    digest: str  # of the bytes read first
+    max_size: int | None
+
+    def load(self) -> SourceText:
+        data, stamp = read_bytes(self.path, self.max_size)
+        if stamp.digest != self.digest:
+            raise SourceError("changed while gradlint was running; not checked")
+        return decode(self.path, data)
+
+
+def _job_source(unit: _File) -> "SourceText | _OnDisk":
+    if unit.source is not None:
+        return unit.source
+    return _OnDisk(unit.path, unit.stamp.digest, unit.max_file_size)
+
+
+def _loaded(source: "SourceText | _OnDisk") -> SourceText:
+    return source.load() if isinstance(source, _OnDisk) else source
 
 
 def _write_fixes(unit: _File, result: _Checked, settings: Settings, index) -> None:
-    """Write a worker's fixed text over the file, if the file is still the one that was read.
+    """Write a worker's fixed text over the file, if the file is still the one that was read
+    (with --fix this process keeps every file's source).
 
     When it cannot be written, the findings reported are the original's, as if nothing was fixed.
     """
@@ -391,6 +440,9 @@ def _has_fix(result: _Checked, unsafe: bool) -> bool:
 # -- the work, in this process or in a pool ------------------------------------------
 
 _WORKER_STATE: tuple | None = None
+_IN_WORKER = False  # a pool worker: its freed memory goes back to the system (`_one_file`)
+# a pass-1 file that took this much CPU freed enough to hand back (most take a few milliseconds)
+TRIM_AFTER_S = 0.05
 
 
 def _summarize_job(job) -> tuple[str | None, "_Checked | None"]:
@@ -398,6 +450,10 @@ def _summarize_job(job) -> tuple[str | None, "_Checked | None"]:
     from gradlint.engine import summarize_and_lint, summarize_source
 
     path, source, codes, file_settings, lint = job
+    try:
+        source = _loaded(source)
+    except SourceError:
+        return None, None  # changed or gone since it was read: pass 2 says so, if it is a file to check
     if not lint:
         return _checked_text(summarize_source(source.text, path)), None
     summary, result, queries = summarize_and_lint(source, path, file_settings or _WORKER_STATE[0], codes)
@@ -422,17 +478,20 @@ def _init_worker(settings: Settings, index, mode: tuple) -> None:
 
 def _check_job(job) -> _Checked:
     """Lint (or fix) one file with the index given to this worker; a notebook's findings in cell positions."""
-    out = _check_file(job)
     path, source, codes, file_settings = job
+    try:
+        source = _loaded(source)
+    except SourceError as exc:
+        return _Checked(errors=[f"{path}: {exc}"])
+    out = _check_file(path, source, codes, file_settings)
     out.findings = localize(source, out.findings, codes, file_settings or _WORKER_STATE[0], path)
     return out
 
 
-def _check_file(job) -> _Checked:
+def _check_file(path: str, source: SourceText, codes: frozenset[str], file_settings: Settings | None) -> _Checked:
     from gradlint.cache import RecordingIndex
     from gradlint.engine import fix_source, lint_source
 
-    path, source, codes, file_settings = job
     settings, index, (fix, unsafe, diff) = _WORKER_STATE
     settings = file_settings or settings
     recorder = RecordingIndex(index)
@@ -473,9 +532,16 @@ def _weights(units: list[_File]) -> list[int]:
 
 def _one_file(function, timed: bool, job):
     """One job, with the collector out of the way (gradlint.collector); with `timed`, the
-    result comes with the job's timing records (a pool worker's are sent back with it)."""
+    result comes with the job's timing records (a pool worker's are sent back with it).
+
+    In a pool worker, what the job freed goes back to the system after every pass-2 file (a few
+    hundred, the big ones among them) and after pass-1 files that took long: otherwise each
+    worker keeps the high-water mark of the biggest file it analysed."""
+    started = time.process_time()
     with collector.one_file():
         result = function(job)
+    if _IN_WORKER and (function is _check_job or time.process_time() - started > TRIM_AFTER_S):
+        _return_free_memory()
     return (result, timings.take()) if timed else result
 
 
@@ -506,6 +572,7 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None, o
 
     if state is not None:
         _preload_for_lint()
+    _return_free_memory()
 
     # fork shares the loaded modules with the workers; elsewhere a fresh interpreter
     methods = multiprocessing.get_all_start_methods()
@@ -539,6 +606,20 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None, o
         _restore_sigterm(previous)
     pool.shutdown()
     return results
+
+
+def _return_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc only; elsewhere nothing happens).
+
+    glibc keeps freed pages in the heap. Before forking workers this matters most: building the
+    index frees the summaries' JSON texts and the objects parsed from them, and each forked
+    worker would count those pages again (about 70 MB of the large corpus's peak, summed PSS)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # the symbols of the running program, libc's among them
+    except (OSError, AttributeError, TypeError):
+        pass  # not glibc (macOS, musl, Windows): nothing to do
 
 
 def _preload_for_lint() -> None:
@@ -619,6 +700,8 @@ def _start_worker(state: tuple | None, parent: int, timed: bool) -> None:
     from gradlint.process_lifetime import die_with_parent
 
     die_with_parent(parent)  # SIGKILL when the parent dies, however it ends
+    global _IN_WORKER
+    _IN_WORKER = True
     if state is not None:
         _init_worker(*state)
     collector.forked()

@@ -319,8 +319,9 @@ def test_a_summary_whose_training_state_has_the_wrong_shape_is_a_miss(project, l
         summary = json.loads(data["summary"]) if data.get("summary") else {}  # JSON text in the entry
         state = summary.get("training_state")
         if state and state["functions"]:
-            name = next(iter(state["functions"]))
-            state["functions"][name]["calls"] = [["key", "not a list of slots", True]]
+            name = next(iter(state["functions"]))  # each function's state is JSON text of its own
+            function = json.loads(state["functions"][name])
+            state["functions"][name] = json.dumps({**function, "calls": [["key", "not a list of slots", True]]})
             entry.write_text(json.dumps({**data, "summary": json.dumps(summary)}))
             damaged += 1
     assert damaged
@@ -391,6 +392,12 @@ def test_summaries_are_checked_where_they_are_made():
     text = summarize_source(CLIPPING, "clipping.py").to_json()
     assert valid_summary(text)
     data = json.loads(text)
-    data["training_state"]["functions"]["clipping.clip"]["calls"] = [["key", "not a list of slots", True]]
+    functions = data["training_state"]["functions"]
+    clip = json.loads(functions["clipping.clip"])
+    functions["clipping.clip"] = json.dumps({**clip, "calls": [["key", "not a list of slots", True]]})
     assert not valid_summary(json.dumps(data))
+    functions["clipping.clip"] = json.dumps(clip)[:-1]  # text that is not JSON
+    assert not valid_summary(json.dumps(data))
+    functions["clipping.clip"] = json.dumps(clip)
+    assert valid_summary(json.dumps(data))
     assert not valid_summary(text[:-1]) and not valid_summary(json.dumps({**data, "extra": 1}))

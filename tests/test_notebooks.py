@@ -266,8 +266,8 @@ def test_a_notebook_saved_while_gradlint_runs_is_not_overwritten(tmp_path, monke
     (notebook,) = copy(tmp_path, "feature_extraction.ipynb")
     check_file = runner._check_file
 
-    def saved_meanwhile(job):
-        result = check_file(job)
+    def saved_meanwhile(*job):
+        result = check_file(*job)
         notebook.write_text(notebook.read_text().replace("features = []", "features = []  # edited"))
         return result
 

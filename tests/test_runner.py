@@ -133,3 +133,30 @@ def test_files_named_alone_still_see_the_rest_of_their_project(tmp_path):
     # the caller changes: now the helper runs with grad enabled somewhere
     (tmp_path / "runner.py").write_text("from helpers import predict\n\n\ndef report(model, batches):\n    return predict(model, batches)\n")
     assert [f.code for f in run_check([named], Settings(root=str(tmp_path)), cache_dir=cache).findings] == ["GL101"]
+
+
+@pytest.mark.parametrize("pool", [False, True])
+def test_a_file_changed_after_it_was_read_is_an_error_not_a_different_file(tmp_path, monkeypatch, pool):
+    # a run keeps no texts: its workers read each file again and must find the bytes it read first
+    for n in range(12 if pool else 2):
+        (tmp_path / f"train{n}.py").write_text(FLAGGED.format(n=n))
+    (tmp_path / "shared.py").write_text(SHARED)
+    if pool:
+        monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_BYTES", 0)
+    else:
+        monkeypatch.setattr(gradlint.runner, "PARALLEL_MIN_FILES", 10**9)
+    settings = Settings(root=str(tmp_path))
+    assert {os.path.basename(f.path) for f in run_check([str(tmp_path)], settings, cache=False).findings} == {"shared.py"}
+    read = gradlint.runner._read
+    edited = tmp_path / "shared.py"
+
+    def read_then_edit(path, *args):
+        found = read(path, *args)
+        if path == str(edited):
+            edited.write_text(SHARED + "\n# saved meanwhile\n")
+        return found
+
+    monkeypatch.setattr(gradlint.runner, "_read", read_then_edit)
+    outcome = run_check([str(tmp_path)], settings, cache=False)
+    assert outcome.errors == [f"{edited}: changed while gradlint was running; not checked"]
+    assert outcome.findings == []

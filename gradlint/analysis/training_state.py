@@ -1,7 +1,9 @@
 """Training state (GL5): which functions put modules in eval or train mode, which clear
 gradients, and which module classes compute differently in the two modes.
 
-Per file, `summarize` gives plain data for the project summary:
+Per file, `summarize` gives plain data for the project summary, each function's and each
+class's facts as compact JSON text (`FunctionState`, `ClassState`), decoded only when the
+index is asked about them: a project holds tens of thousands and a run asks about a few:
 
 - functions: qualified name -> `params` (positional parameter names), `eval` (module paths it
   leaves in eval mode on every path: a parameter name or `self.x`, put in eval mode by a
@@ -24,7 +26,8 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import TypedDict
+import json
+from typing import Annotated, TypedDict
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, keyword, walk
@@ -60,9 +63,18 @@ class ClassState(TypedDict):
     parts: list[str]  # project classes it is built from
 
 
+# a state kept as its JSON text (the cache checks that the text decodes to the state's shape)
+FunctionText = Annotated[str, FunctionState]
+ClassText = Annotated[str, ClassState]
+
+
 class TrainingState(TypedDict):
-    functions: dict[str, FunctionState]
-    classes: dict[str, ClassState]
+    functions: dict[str, FunctionText]  # qualified name -> its FunctionState as JSON text
+    classes: dict[str, ClassText]
+
+
+def _packed(state: dict) -> str:
+    return json.dumps(state, separators=(",", ":"))
 
 
 # -- what one call or statement does --------------------------------------------------
@@ -329,9 +341,9 @@ def summarize(tree, imports, symbols) -> TrainingState:
     found = _Occurrences(tree)
     for definition, name in symbols.qualified.items():
         if isinstance(definition, FUNCTION_TYPES):
-            functions[name] = _function_summary(tree, symbols, definition, found)
+            functions[name] = _packed(_function_summary(tree, symbols, definition, found))
         elif isinstance(definition, ast.ClassDef):
-            classes[name] = _class_summary(tree, imports, symbols, definition, found)
+            classes[name] = _packed(_class_summary(tree, imports, symbols, definition, found))
     return {"functions": functions, "classes": classes}
 
 
@@ -346,9 +358,9 @@ def covers(module_path: str, path: str) -> bool:
 class TrainingStateIndex:
     """The summaries of every file, answered through the project's call resolution."""
 
-    def __init__(self, summaries: list[dict], resolve, methods_named, canonical):
-        self._functions: dict[str, dict] = {}
-        self._classes: dict[str, dict] = {}
+    def __init__(self, summaries: list[TrainingState], resolve, methods_named, canonical):
+        self._functions: dict[str, str | FunctionState] = {}  # JSON text until first asked
+        self._classes: dict[str, str | ClassState] = {}
         for summary in summaries:
             self._functions.update(summary.get("functions", {}))
             self._classes.update(summary.get("classes", {}))
@@ -364,7 +376,7 @@ class TrainingStateIndex:
             names = sorted(self._methods_named(key[1:]))
         else:
             names = [self._resolve(key)]
-        found = [self._functions.get(name) for name in names]
+        found = [_decoded(self._functions, name) for name in names]
         return found if found and None not in found else None
 
     def leaves_in_eval(self, key: str, slot, rest: str, depth: int = 0) -> bool:
@@ -468,7 +480,7 @@ class TrainingStateIndex:
         if cls in self._sensitivity:
             return self._sensitivity[cls]
         self._sensitivity[cls] = None  # a cycle tells nothing
-        found = self._classes.get(cls)
+        found = _decoded(self._classes, cls)
         if found is None or depth >= MAX_DEPTH:
             verdict = None
         elif found["sensitive"]:
@@ -489,3 +501,11 @@ class TrainingStateIndex:
                 verdict = False
         self._sensitivity[cls] = verdict
         return verdict
+
+
+def _decoded(states: dict, name: str) -> dict | None:
+    """A function's or class's state, decoded from its JSON text the first time it is asked for."""
+    state = states.get(name)
+    if type(state) is str:
+        state = states[name] = json.loads(state)
+    return state
