@@ -122,28 +122,15 @@ class InferenceTensors(ForwardAnalysis):
             for n in returns)
 
     def _made_by(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
-        """Inside the region: what one simple statement makes or rebinds."""
+        """Inside the region: what one simple statement makes (`feats.append(model(x))` makes
+        feats a list of inference tensors) or rebinds."""
         state = dict(state)
         for node in _own_nodes(stmt):
-            if isinstance(node, ast.NamedExpr):
-                self._bind_made(node.target, node.value, state)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LIST_GROWERS:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LIST_GROWERS:
                 base = node.func.value
                 if isinstance(base, ast.Name) and node.args and self.makes_inference(node.args[-1], state):
                     state[base.id] = CONTAINER
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                self._bind_made(target, stmt.value, state)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self._bind_made(stmt.target, stmt.value, state)
-        elif isinstance(stmt, ast.Delete):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    state.pop(target.id, None)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for alias in stmt.names:
-                state.pop((alias.asname or alias.name).split(".")[0], None)
-        return state
+        return _rebound(stmt, state, self._bind_made)
 
     def _bind_made(self, target, value, state) -> None:
         made = self.makes_inference(value, state)
@@ -300,23 +287,7 @@ class InferenceTensors(ForwardAnalysis):
         return _without(state, names) if names else state
 
     def _rebind(self, stmt: ast.stmt, state: dict[str, str]) -> dict[str, str]:
-        state = dict(state)
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                self._bind_after(target, stmt.value, state)
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self._bind_after(stmt.target, stmt.value, state)
-        elif isinstance(stmt, ast.Delete):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    state.pop(target.id, None)
-        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            for alias in stmt.names:
-                state.pop((alias.asname or alias.name).split(".")[0], None)
-        for node in _own_nodes(stmt):
-            if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
-                self._bind_after(node.target, node.value, state)
-        return state
+        return _rebound(stmt, dict(state), self._bind_after)
 
     def _bind_after(self, target, value, state) -> None:
         found = self.resolve(value, state)
@@ -463,6 +434,27 @@ def decorated_misuses(facts, region: Region) -> list[Misuse]:
 
 
 # -- small helpers ---------------------------------------------------------------------
+
+
+def _rebound(stmt: ast.stmt, state: dict[str, str], bind) -> dict[str, str]:
+    """state (edited) after the names one simple statement binds: `bind(target, value, state)` for
+    each `:=` in it, then for its assignment; `del` and imports drop names."""
+    for node in _own_nodes(stmt):
+        if isinstance(node, ast.NamedExpr):
+            bind(node.target, node.value, state)
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            bind(target, stmt.value, state)
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        bind(stmt.target, stmt.value, state)
+    elif isinstance(stmt, ast.Delete):
+        for target in stmt.targets:
+            if isinstance(target, ast.Name):
+                state.pop(target.id, None)
+    elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        for alias in stmt.names:
+            state.pop((alias.asname or alias.name).split(".")[0], None)
+    return state
 
 
 def _own_nodes(stmt: ast.stmt):
