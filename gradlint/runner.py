@@ -15,6 +15,7 @@ a handful of files stays in this process.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import re
@@ -566,7 +567,6 @@ def _map(function, jobs: list, weights: list[int], state: tuple | None = None, o
             if on_done is not None:
                 on_done()
         return results
-    import functools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -614,12 +614,20 @@ def _return_free_memory() -> None:
     glibc keeps freed pages in the heap. Before forking workers this matters most: building the
     index frees the summaries' JSON texts and the objects parsed from them, and each forked
     worker would count those pages again (about 70 MB of the large corpus's peak, summed PSS)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once per process; None where there is none."""
     import ctypes
 
     try:
-        ctypes.CDLL(None).malloc_trim(0)  # the symbols of the running program, libc's among them
+        return ctypes.CDLL(None).malloc_trim  # the symbols of the running program, libc's among them
     except (OSError, AttributeError, TypeError):
-        pass  # not glibc (macOS, musl, Windows): nothing to do
+        return None  # not glibc (macOS, musl, Windows)
 
 
 def _preload_for_lint() -> None:

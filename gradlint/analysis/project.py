@@ -100,7 +100,9 @@ class ProjectIndex:
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
             self._forward_delegates.update(summary.forward_methods)
-            self._training_states.append(_interned(summary.training_state))
+            # names interned, not the states: each is JSON text of its own, decoded when asked
+            self._training_states.append({part: {intern(name): text for name, text in states.items()}
+                                          for part, states in summary.training_state.items()})
             self._readers.update(summary.readers)
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
