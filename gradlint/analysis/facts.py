@@ -181,6 +181,11 @@ class FileFacts:
         return clearing_nodes(self.tree)
 
     @cached_property
+    def gradient_clearing_around(self) -> frozenset[ast.AST]:
+        """Every node that holds a gradient-clearing node (its scopes, classes, blocks)."""
+        return frozenset(a for node in self.gradient_clearing for a in (node, *self.tree.ancestors(node)))
+
+    @cached_property
     def numeric_modules(self) -> frozenset[str]:
         """Local names bound to numpy or math (their results are not tensors)."""
         return frozenset(local for local, target in self.imports.everything.items() if target in ("numpy", "math"))

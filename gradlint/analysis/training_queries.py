@@ -83,7 +83,7 @@ def clearing_in_view(facts, scope: ast.AST) -> bool:
     if isinstance(scope, ast.Module):
         return bool(facts.gradient_clearing)
     region = owner_class(facts.tree, scope) or scope
-    return any(facts.tree.is_inside(node, region) for node in facts.gradient_clearing)
+    return region in facts.gradient_clearing_around
 
 
 def accumulates_on_purpose(facts, loop: ast.AST) -> bool:
