@@ -120,6 +120,30 @@ PACKAGES = [
     # pyod: deep outlier detectors with their own fit/decision_function loops
     ("pyod", "3.6.7", "pyod-3.6.7-py3-none-any.whl",
      "4c9dc840c83e8579c3f23b4a2e8f4c8a65cebadecf4b1d2a2a40ed71b4398b24", PURE),
+    # added 2026-12-03, read fresh after the analysis was tuned on everything above (a second
+    # generalisation check): RL agents (pfrl's sdist, d3rlpy, skrl), hand-written fit/predict
+    # loops (torchensemble, ctgan, recbole, deep-river), Lightning models and callbacks
+    # (lightning-bolts, torchgeo) and an optimizer library (pytorch-optimizer)
+    ("pfrl", "0.4.0", "pfrl-0.4.0.tar.gz",
+     "d0619a7db847c1eea02e01fdc80b8dcfbabd25f03bfe6e815f9f6bcb3f236fcd", SDIST),
+    ("d3rlpy", "2.8.1", "d3rlpy-2.8.1-py3-none-any.whl",
+     "0603375e1f7da7a4a62fb81f6bb90c97c0ad217f2d57f58546aaaa8c45cf9abb", PURE),
+    ("skrl", "2.1.1", "skrl-2.1.1-py3-none-any.whl",
+     "ef39a87ef2f34fc1c4963a0b2b56022add7c6b29937bcbc63d2f4c37a8c46c00", PURE),
+    ("torchensemble", "0.2.0", "torchensemble-0.2.0-py3-none-any.whl",
+     "8c191b6bdc9d8e2346f540951f52e7d638c3a05fcf2c5ffa5236bbe8c0d4c81d", PURE),
+    ("ctgan", "0.12.1", "ctgan-0.12.1-py3-none-any.whl",
+     "38a3b83432643caa8381c74c49e6a079166efa40f8f6c3b7204db44d6d2c8f18", PURE),
+    ("recbole", "1.2.1", "recbole-1.2.1-py3-none-any.whl",
+     "9c9948202011f37eb0a7c6768129313f00d6403ad221ec940d5e2d5d5f33a407", PURE),
+    ("deep-river", "0.3.4", "deep_river-0.3.4-py3-none-any.whl",
+     "a511f2694b93391510d26d5c91cd9ab8884f40d964487a912eb5944f076da2d4", PURE),
+    ("lightning-bolts", "0.7.0", "lightning_bolts-0.7.0-py3-none-any.whl",
+     "231c91584ffd610499fb5be80b9f5a22cfa42c3377d16223a37984e59d0118bd", PURE),
+    ("torchgeo", "0.8.1", "torchgeo-0.8.1-py3-none-any.whl",
+     "3119f455bff1920c3fe7b83aa4382d93298ee0cea706e954234b8efd2719ec5f", PURE),
+    ("pytorch-optimizer", "4.1.0", "pytorch_optimizer-4.1.0-py3-none-any.whl",
+     "73a34f7383a7befd433d88bdd5bf84b8472d38c38969ed02fe3c5afb4e3e1bf1", PURE),
 ]
 
 
