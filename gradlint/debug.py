@@ -242,16 +242,17 @@ class _Report:
         return out
 
     def _quiet_reason(self, rule) -> str | None:
-        """The rule's own verdict on each forward of the line, for rules that judge forwards."""
-        if type(rule).why_quiet is Rule.why_quiet or self.statement is None:
+        """The rule's own verdict on each of its candidates on the line (forwards, blocks, edits),
+        for rules that judge candidates one by one."""
+        if type(rule).why_quiet is Rule.why_quiet:
             return None
-        forwards = [c for c in self.calls if self.facts.modules.is_forward(c)]
-        if not forwards:
-            return "no forward on this line"
-        reasons = [rule.why_quiet(self.facts, call) for call in forwards]
-        if len(forwards) == 1:
+        here = sorted((c for c in rule.candidates(self.facts) if c.lineno == self.line), key=_position)
+        if not here:
+            return f"no {rule.candidate} on this line"
+        reasons = [rule.why_quiet(self.facts, node) for node in here]
+        if len(here) == 1:
             return reasons[0]
-        return "; ".join(f"{self.facts.text(c)}: {r or 'fires'}" for c, r in zip(forwards, reasons))
+        return "; ".join(f"{self.facts.text(c)}: {r or 'fires'}" for c, r in zip(here, reasons))
 
 
 def _position(node: ast.AST) -> tuple[int, int]:

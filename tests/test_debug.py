@@ -133,3 +133,27 @@ def test_debug_gives_the_rules_own_reason_for_each_exemption(gradlint_cli, tmp_p
     code, out, err = gradlint_cli("debug", f"{path}:5")
     assert code == 0, err
     assert "GL101 quiet: a frozen module on inputs without a graph saves nothing" in out.splitlines()
+
+
+def test_debug_explains_a_quiet_no_grad_block_and_data_edit(gradlint_cli, tmp_path):
+    # rules that judge blocks and edits, not forwards, give their reason for the line's candidate
+    path = write(tmp_path, "steps.py", textwrap.dedent("""\
+        import torch
+
+
+        def predict(model, x, cache):
+            with torch.no_grad():
+                cache["last"] = model(x)
+            return cache
+
+
+        def rescale(weights, factor):
+            weights.data.mul_(factor)
+    """))
+    code, out, err = gradlint_cli("debug", f"{path}:5")
+    assert code == 0, err
+    assert "GL401 quiet: stores into `cache[\"last\"]`" in out.splitlines(), out
+    code, out, err = gradlint_cli("debug", f"{path}:11")
+    assert code == 0, err
+    assert "GL402 quiet: the analysis does not see `weights` as a parameter" in out.splitlines(), out
+    assert "GL401 quiet: no no_grad block on this line" in out.splitlines(), out

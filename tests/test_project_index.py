@@ -179,6 +179,27 @@ def calls_in_place(x):
 @torch.no_grad()
 def decorated(x):
     return x * 2
+
+def split(batch, device, logger=None):
+    if len(batch) != 2:
+        if logger:
+            logger.error("expected (data, target)")
+        raise ValueError("expected (data, target)")
+    return batch[0].to(device), batch[1].to(device)
+
+def logs_to(x, *, sink=None):
+    sink.write(str(x))
+    return x.sum()
+
+def rebinds_logger(x, logger=None):
+    logger = logger if logger is not None else DEFAULT_LOGGER
+    logger.info(x)
+
+def default_object(x, box=BOX):
+    box.append(x)
+
+def calls_guarded(x, logger):
+    return split(x, "cpu", logger)
 '''
 
 
@@ -189,9 +210,19 @@ def test_functions_that_only_read_their_arguments(tmp_path):
         "pkg/other.py": "import torch\n\ndef helper(x):\n    return torch.tanh(x)\n",
         "pkg/reexport.py": "from .ops import pure\n",
     })
-    readers = {name for name in ("pure", "calls_pure", "through_other", "even", "odd") if index.reads_arguments_only(f"pkg.ops.{name}")}
+    readers = {name for name in ("pure", "calls_pure", "through_other", "even", "odd") if index.reader_guards(f"pkg.ops.{name}") == {}}
     assert readers == {"pure", "calls_pure", "through_other", "even", "odd"}
-    assert index.reads_arguments_only("pkg.reexport.pure")  # through a re-export
+    assert index.reader_guards("pkg.reexport.pure") == {}  # through a re-export
     for name in ("in_place", "aug", "stores", "calls_argument", "appends", "makes_layer", "grads", "calls_in_place", "decorated"):
-        assert not index.reads_arguments_only(f"pkg.ops.{name}"), name
-    assert not index.reads_arguments_only("pkg.ops.missing")
+        assert index.reader_guards(f"pkg.ops.{name}") is None, name
+    assert index.reader_guards("pkg.ops.missing") is None
+
+
+def test_a_reader_with_an_optional_logger_reads_only_where_the_call_leaves_it_out(tmp_path):
+    index = index_of(tmp_path, {"pkg/__init__.py": "", "pkg/ops.py": READERS})
+    assert index.reader_guards("pkg.ops.split") == {"logger": 2}
+    assert index.reader_guards("pkg.ops.logs_to") == {"sink": -1}
+    # a logger bound again in the body, a default that is an object, a caller handing its own
+    # argument on to a guarded one: not readers
+    for name in ("rebinds_logger", "default_object", "calls_guarded"):
+        assert index.reader_guards(f"pkg.ops.{name}") is None, name

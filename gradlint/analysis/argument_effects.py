@@ -12,6 +12,12 @@ Anything else (an in-place method, an augmented assignment, a store into an
 attribute or an item, `global`, a `with` block, a generator, a call of an argument
 or of anything the file cannot name) makes the function not a reader. A miss
 here only keeps a finding quiet; it never makes one.
+
+One exception is kept, for the optional logger or callback a helper takes: a
+method called on an argument that defaults to a constant (`logger=None`, then
+`logger.error(msg)`) makes the function a reader only where a call leaves that
+argument out. There the argument is the constant, whose methods do nothing to a
+tensor; the summary names such arguments with their positions (its guards).
 """
 
 from __future__ import annotations
@@ -47,24 +53,41 @@ _NOT_READING = (ast.Global, ast.Nonlocal, ast.With, ast.AsyncWith, ast.Yield, as
                 ast.AugAssign, ast.Delete, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-def summarize(tree: Tree, imports: ImportTable, symbols: Symbols) -> dict[str, list[str]]:
-    """Qualified name of each module-level function that only reads its arguments -> the project
-    functions it calls (each must be a reader too)."""
+def summarize(tree: Tree, imports: ImportTable, symbols: Symbols) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+    """(qualified name of each module-level function that only reads its arguments -> the project
+    functions it calls, each of which must be a reader too; the guards of the readers that have
+    some: argument -> position, -1 for a keyword-only one)."""
     readers: dict[str, list[str]] = {}
+    guards: dict[str, dict[str, int]] = {}
     for function in tree.module.body:
         if not isinstance(function, ast.FunctionDef) or function.decorator_list:
             continue  # a decorator may run the body anywhere, under any mode
-        callees = _callees_of_reader(function, imports, symbols)
+        found = _callees_of_reader(function, imports, symbols)
         name = symbols.qualname_of(function)
-        if callees is not None and name is not None:
+        if found is not None and name is not None:
+            callees, guarded = found
             readers[name] = sorted(callees)
-    return readers
+            if guarded:
+                guards[name] = guarded
+    return readers, guards
 
 
-def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols: Symbols) -> set[str] | None:
-    """The project functions the body calls, or None when the body does more than read."""
+def passes_guarded(call: ast.Call, guards: dict[str, int]) -> bool:
+    """May this call pass one of a reader's guarded arguments (by position, by keyword, or
+    through `*args`/`**kwargs`)?"""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return bool(guards)
+    keywords = {k.arg for k in call.keywords}
+    return any(name in keywords or 0 <= position < len(call.args) for name, position in guards.items())
+
+
+def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols: Symbols) -> tuple[set[str], dict[str, int]] | None:
+    """(the project functions the body calls, its guarded arguments), or None when the body does
+    more than read."""
     local = symbols.local_names(function)
+    guardable = _constant_default_arguments(function)
     callees: set[str] = set()
+    guarded: dict[str, int] = {}
     for stmt in function.body:
         for node in walk(stmt):
             if isinstance(node, _NOT_READING):
@@ -76,10 +99,44 @@ def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols:
             if isinstance(node, ast.Call):
                 callee = _reading_call(node, function, local, imports, symbols)
                 if callee is False:
-                    return None
-                if isinstance(callee, str):
+                    receiver = _method_root(node.func)
+                    if receiver is None or receiver not in guardable:
+                        return None
+                    guarded[receiver] = guardable[receiver]  # `logger.error(msg)`, logger=None
+                elif isinstance(callee, str):
                     callees.add(callee)
-    return callees
+    return callees, guarded
+
+
+def _constant_default_arguments(function: ast.FunctionDef) -> dict[str, int]:
+    """The arguments that default to a constant and that the body never binds again -> their
+    positions (-1 for keyword-only ones)."""
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    found = {}
+    for index, (arg, default) in enumerate(zip(positional[len(positional) - len(args.defaults):], args.defaults),
+                                           start=len(positional) - len(args.defaults)):
+        if isinstance(default, ast.Constant):
+            found[arg.arg] = index
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if isinstance(default, ast.Constant):
+            found[arg.arg] = -1
+    for node in walk(function):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            found.pop(node.id, None)
+        elif isinstance(node, ast.alias):
+            found.pop((node.asname or node.name).split(".")[0], None)
+    return found
+
+
+def _method_root(func: ast.AST) -> str | None:
+    """`logger` for `logger.error` or `logger.handlers.clear`: the name a method chain starts from."""
+    if not isinstance(func, ast.Attribute):
+        return None
+    root = func.value
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return root.id if isinstance(root, ast.Name) else None
 
 
 def _reading_call(call: ast.Call, function, local: frozenset[str], imports: ImportTable, symbols: Symbols) -> bool | str:

@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass
 from typing import Iterator
 
+from gradlint.analysis.argument_effects import passes_guarded
 from gradlint.analysis.training import result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
@@ -30,11 +31,13 @@ from gradlint.analysis.vocabulary import (
     GRAD_NEEDING_METHODS,
     ITERATION_WRAPPERS,
     ITERATOR_BUILTINS,
+    LOGGING_METHODS,
     MODEL_FACTORIES,
     MODULE_SETUP_METHODS,
     MODULE_STATE_METHODS,
     NON_TENSOR_ATTRIBUTES,
     NOT_NO_GRAD_CONTEXTS,
+    OPERAND_READING_METHODS,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
@@ -173,7 +176,8 @@ class _RegionCheck:
                     return True
             elif self.facts.modules.is_forward(node) or self.facts.modules.is_loss_call(node) or self._callee_functions(node):
                 return True
-            elif isinstance(node.func, ast.Attribute) and (node.func.attr in TENSOR_OP_METHODS or node.func.attr in ARGUMENT_READING_METHODS):
+            # (formatting a tensor into a message, `msg.format(loss)`, is no tensor op worth a mode)
+            elif isinstance(node.func, ast.Attribute) and (node.func.attr in TENSOR_OP_METHODS or node.func.attr in OPERAND_READING_METHODS):
                 return True
         return False
 
@@ -284,7 +288,7 @@ class _RegionCheck:
         if callee_reason:
             return callee_reason
         if method is not None and qualified is None:
-            return self._hands_out(call, method)
+            return None if self._project_reader(call) else self._hands_out(call, method)
         if isinstance(func, ast.Name) and qualified is None:
             return self._unseen_function(call, func.id)
         return None
@@ -297,13 +301,19 @@ class _RegionCheck:
                 return None
         if self.facts.modules.is_forward(call) or self.facts.modules.is_loss_call(call) or self._callee_functions(call):
             return None
-        qualified = self.facts.symbols.resolve(call.func, self.scope)
-        if qualified is not None and self.facts.index.reads_arguments_only(qualified):
-            return None  # another file's function that only reads what it is given
+        if self._project_reader(call):
+            return None
         for argument in [*call.args, *(k.value for k in call.keywords)]:
             if flags.of(argument) & OUTSIDE:
                 return f"passes `{self.facts.text(argument)}` (made outside) to `{name}`, which this file does not show"
         return None
+
+    def _project_reader(self, call: ast.Call) -> bool:
+        """Is call another file's function (`helper(x)`, `utils.helper(x)`) that only reads what
+        this call gives it?"""
+        qualified = self.facts.symbols.resolve(call.func, self.scope)
+        guards = self.facts.index.reader_guards(qualified) if qualified is not None else None
+        return guards is not None and not passes_guarded(call, guards)
 
     def _torch_call(self, call: ast.Call, qualified: str) -> str | None:
         last = qualified.split(".")[-1]
@@ -343,6 +353,8 @@ class _RegionCheck:
             return None  # nothing but Python values given
         if method in ARGUMENT_READING_METHODS or facts.modules.is_forward(call) or facts.modules.is_loss_call(call):
             return None
+        if method in LOGGING_METHODS and not flags._arguments(call) & INSIDE:
+            return None  # `writer.add_scalar("loss", loss, step)`: displays what was made before the block
         if isinstance(receiver, ast.Name) and receiver.id in flags.numeric_modules:
             return None
         if method in FORWARD_LIKE_METHODS and facts.modules.kind_of(receiver) == "module":

@@ -82,6 +82,7 @@ class ProjectIndex:
         self._forward_delegates: dict[str, list[str]] = {}
         self._training_states: list[dict] = []
         self._readers: dict[str, list[str]] = {}
+        self._reader_guards: dict[str, dict[str, int]] = {}
         self._canonical: dict[str, str] = {}  # what `canonical` found, per name
         bases: dict[str, set[str]] = {}
         self._attributes: dict[str, dict[str, str]] = {}  # class -> {attribute: the class it is built from}
@@ -104,6 +105,7 @@ class ProjectIndex:
             self._training_states.append({part: {intern(name): text for name, text in states.items()}
                                           for part, states in summary.training_state.items()})
             self._readers.update(summary.readers)
+            self._reader_guards.update(summary.reader_guards)
             if summary.uses_torch:
                 self._torch_modules.add(summary.module)
             self._imports.setdefault(summary.module, set()).update(aliases.values())
@@ -425,21 +427,24 @@ class ProjectIndex:
 
     # -- argument effects (analysis/argument_effects.py) ---------------------------------
 
-    def reads_arguments_only(self, function: str) -> bool:
-        """Does calling the function only read what it is given: no in-place update, no store,
-        no call of anything that might do more (its project callees read only, too)?"""
-        return self.canonical(function) in self._readers_closed
+    def reader_guards(self, function: str) -> dict[str, int] | None:
+        """None unless calling the function only reads what it is given (no in-place update, no
+        store, no call of anything that might do more; its project callees read only, too); then
+        the arguments a call must leave out for that to hold (argument_effects: `logger=None`)."""
+        name = self.canonical(function)
+        return self._reader_guards.get(name, {}) if name in self._readers_closed else None
 
     @cached_property
     def _readers_closed(self) -> frozenset[str]:
-        """The readers whose project callees are all readers, to a fixpoint (recursion stays in)."""
+        """The readers whose project callees are all readers without guards (what a caller passes
+        on is not matched to them), to a fixpoint (recursion stays in)."""
         callees = {name: [self.canonical(c) for c in found] for name, found in self._readers.items()}
         readers = set(callees)
         changed = True
         while changed:
             changed = False
             for name in list(readers):
-                if any(c not in readers for c in callees[name]):
+                if any(c not in readers or c in self._reader_guards for c in callees[name]):
                     readers.discard(name)
                     changed = True
         return frozenset(readers)

@@ -63,6 +63,8 @@ class FileSummary:
     forward_methods: dict[str, list[str]] = field(default_factory=dict)
     # module-level functions that only read their arguments -> project functions they call (argument_effects)
     readers: dict[str, list[str]] = field(default_factory=dict)
+    # readers that read only where a call leaves these arguments (constant defaults) out -> {argument: position}
+    reader_guards: dict[str, dict[str, int]] = field(default_factory=dict)
     training_state: TrainingState = field(default_factory=lambda: {"functions": {}, "classes": {}})  # GL5 facts
 
     def to_dict(self) -> dict:
@@ -136,7 +138,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary.forward_methods = _forward_methods(tree, symbols, resolver, assigned)
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
-        summary.readers = argument_effects.summarize(tree, imports, symbols)
+        summary.readers, summary.reader_guards = argument_effects.summarize(tree, imports, symbols)
     evaluating = _evaluating_sites(tree, imports)
     for call in tree.calls:
         key = call_key(tree, symbols, call)

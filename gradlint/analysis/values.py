@@ -20,6 +20,7 @@ from gradlint.analysis.vocabulary import (
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
+    STRING_FORMATTERS,
     TORCH_VIEW_FUNCTIONS,
 )
 
@@ -190,6 +191,8 @@ class ValueFlags:
                 return INSIDE
             receiver_flags = self.of(receiver)
             if not receiver_flags:
+                if func.attr in STRING_FORMATTERS:
+                    return 0  # `msg.format(loss)`, `sep.join(parts)`: a string
                 return self._arguments(call)  # a method of a Python value
             # a method of an outside object may hand back that object's own tensors
             return INSIDE | (receiver_flags & OUTSIDE)

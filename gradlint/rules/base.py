@@ -44,10 +44,18 @@ class Rule:
     def check(self, facts) -> Iterator[Finding]:
         raise NotImplementedError
 
+    # what the rule judges one by one, as `gradlint debug` names it ("no forward on this line")
+    candidate: ClassVar[str] = "forward"
+
+    def candidates(self, facts) -> list[ast.AST]:
+        """The nodes the rule judges one by one (for most rules: each forward call)."""
+        return facts.modules.forwards
+
     def why_quiet(self, facts, node: ast.AST) -> str | None:
-        """For a rule that judges candidates one by one (GL101/GL102: each forward): why it stays
-        quiet at this candidate, or None where it fires. `gradlint debug` prints it; check uses
-        the same verdict, so the two cannot disagree. Rules without it return None."""
+        """For a rule that judges candidates one by one (GL101/GL102: each forward; GL401: each
+        `no_grad` block): why it stays quiet at this candidate, or None where it fires.
+        `gradlint debug` prints it; check uses the same verdict, so the two cannot disagree.
+        Rules without it return None."""
         return None
 
     @classmethod

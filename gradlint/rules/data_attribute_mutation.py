@@ -102,19 +102,16 @@ class DataAttributeMutation(Rule):
     fix_applicability = "unsafe"
     triggers = (".data",)
 
+    candidate = "`.data` edit"
+
+    def candidates(self, facts):
+        return [edit.data for edit in _data_edits(facts)]
+
     def check(self, facts):
-        params = facts.parameters
         flagged: list[tuple[DataEdit, str]] = []
         for edit in _data_edits(facts):
-            if params.parameter(edit.data.value) is None or registered_buffer(facts, edit.data.value):
-                continue
-            if facts.grad_mode_at(edit.stmt).grad_off or _recast(edit):
-                continue
-            scope = facts.flow.analysis_scope(edit.stmt)
-            if is_test_code(facts, scope):
-                continue
-            reason = updates_during_training(facts, scope, edit.data, list(edit.sources), edit.method)
-            if reason is not None:  # else initialisation, loading, fusing, or nothing shows that a model trains here
+            quiet, reason = self._verdict(facts, edit)
+            if quiet is None:
                 flagged.append((edit, reason))
         edits = [edit for edit, _ in flagged]
         to_wrap = [edit.stmt for edit in edits if edit.droppable]
@@ -124,6 +121,29 @@ class DataAttributeMutation(Rule):
                 yield self.finding(facts, edit.data, MESSAGES[reason] + ASSIGN_HAZARD, fix)
             else:
                 yield self.finding(facts, edit.data, MESSAGES[reason] + HAZARD, _fix(facts, edit, edits, to_wrap))
+
+    def why_quiet(self, facts, node):
+        edit = next(edit for edit in _data_edits(facts) if edit.data is node)
+        return self._verdict(facts, edit)[0]
+
+    @staticmethod
+    def _verdict(facts, edit: DataEdit) -> tuple[str | None, str | None]:
+        """(why the edit is not reported, None) or (None, the kind of training update it is)."""
+        if facts.parameters.parameter(edit.data.value) is None:
+            return f"the analysis does not see `{facts.text(edit.data.value)}` as a parameter", None
+        if registered_buffer(facts, edit.data.value):
+            return "a registered buffer, not a parameter", None
+        if facts.grad_mode_at(edit.stmt).grad_off:
+            return f"grad mode is {facts.grad_mode_at(edit.stmt).value}", None
+        if _recast(edit):
+            return "the parameter's own values, moved or cast", None
+        scope = facts.flow.analysis_scope(edit.stmt)
+        if is_test_code(facts, scope):
+            return "test code", None
+        reason = updates_during_training(facts, scope, edit.data, list(edit.sources), edit.method)
+        if reason is None:
+            return "initialisation, loading or fusing, or nothing shows that a model trains here", None
+        return None, reason
 
 
 def _recast(edit: DataEdit) -> bool:

@@ -80,15 +80,31 @@ class InferenceTensorInAutograd(Rule):
     fix_applicability = "safe"
     triggers = ("inference_mode",)
 
+    candidate = "inference_mode block"
+
+    def candidates(self, facts):
+        return [region.anchor for region in inference_regions(facts)]
+
     def check(self, facts):
         found = []
         for region in inference_regions(facts):
-            misuses = region_misuses(facts, region) if region.with_node is not None else decorated_misuses(facts, region)
+            misuses = _misuses(facts, region)
             if misuses:
                 found.append((region, misuses[0]))
         fixes = switch_fixes(facts, [region.anchor for region, _ in found], "inference_mode", "no_grad")
         for region, misuse in found:
             yield self.finding(facts, region.anchor, _message(facts, region, misuse), fixes.get(id(region.anchor)))
+
+
+    def why_quiet(self, facts, node):
+        region = next(r for r in inference_regions(facts) if r.anchor is node)
+        if _misuses(facts, region):
+            return None
+        return "no tensor made here is seen saved for backward or updated in place outside inference mode"
+
+
+def _misuses(facts, region):
+    return region_misuses(facts, region) if region.with_node is not None else decorated_misuses(facts, region)
 
 
 def _message(facts, region, misuse) -> str:

@@ -110,19 +110,13 @@ class PreferInferenceMode(Rule):
     fix_applicability = "safe"
     triggers = ("no_grad",)
 
+    candidate = "no_grad block"
+
+    def candidates(self, facts):
+        return [region.anchor for region in grad_regions(facts, "torch.no_grad")]
+
     def check(self, facts):
-        version = getattr(facts.settings, "torch_version", None)
-        if version is not None and tuple(version) < (1, 9):
-            return
-        proven = []
-        for region in grad_regions(facts, "torch.no_grad"):
-            if _other_grad_items(facts, region):
-                continue
-            if _outer_mode(facts, region) is GradMode.INFERENCE:
-                continue
-            if unsafe_reason(facts, region) is not None:
-                continue
-            proven.append(region)
+        proven = [region for region in grad_regions(facts, "torch.no_grad") if self._why_quiet(facts, region) is None]
         if not proven:
             return
         # a suppressed site keeps its spelling, so the fixes must not drop its import
@@ -133,6 +127,20 @@ class PreferInferenceMode(Rule):
             text = facts.text(region.anchor)
             message = f"`{text}` can be `torch.inference_mode()`, which {BENEFIT}. {PROOF}"
             yield self.finding(facts, region.anchor, message, fixes.get(id(region.anchor)))
+
+    def why_quiet(self, facts, node):
+        region = next(r for r in grad_regions(facts, "torch.no_grad") if r.anchor is node)
+        return self._why_quiet(facts, region)
+
+    def _why_quiet(self, facts, region) -> str | None:
+        version = getattr(facts.settings, "torch_version", None)
+        if version is not None and tuple(version) < (1, 9):
+            return "the torch-version setting is below 1.9 (no inference_mode)"
+        if _other_grad_items(facts, region):
+            return "another grad-mode item beside it"
+        if _outer_mode(facts, region) is GradMode.INFERENCE:
+            return "already inside inference mode"
+        return unsafe_reason(facts, region)
 
 
 def _other_grad_items(facts, region) -> bool:

@@ -123,3 +123,17 @@ def accuracy_report(model, loader):
             hits += (out.argmax(1) == y).sum().item()
     out = {"accuracy": hits / len(loader.dataset)}
     return out
+
+
+def training_with_logged_accuracy(model, loader, optimizer, logger, writer):
+    for step, (x, y) in enumerate(loader):
+        optimizer.zero_grad()
+        output = model(x)
+        loss = F.cross_entropy(output, y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():  # expect: GL401
+            correct = (output.argmax(1) == y).sum().item()
+            msg = "step {} loss {:.4f} correct {}"
+            logger.info(msg.format(step, loss, correct))  # a string, formatted from the loss
+            writer.add_scalar("train/loss", loss, step)  # made before the block: only displayed

@@ -323,3 +323,22 @@ def logits_kept_on_one_path(model, x, summary_only):
     if summary_only:
         out = {"top": out.argmax(1).tolist()}
     return out
+
+
+def logged_probabilities(model, x, writer, step):
+    # the writer is handed a tensor made inside: an object out of view may keep an inference tensor
+    with torch.no_grad():
+        probs = model(x).softmax(-1)
+        writer.add_histogram("probs", probs, step)
+        writer.add_scalar("max_prob", probs.max(), step)
+
+
+def training_with_a_logged_loss(model, loader, optimizer, logger):
+    for step, (x, y) in enumerate(loader):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            # only formats the loss for the log: no tensor op, nothing to gain
+            logger.info("step {} loss {:.4f}".format(step, loss))

@@ -42,3 +42,12 @@ def train_step(model, x):
     loss = model(x).sum()
     loss.backward()
     return loss
+
+
+def split_batch(batch, device, logger=None):
+    """Reads its batch; touches only the optional logger, which callers may leave out."""
+    if len(batch) != 2:
+        if logger:
+            logger.error("expected (data, target), got {} parts".format(len(batch)))
+        raise ValueError("expected (data, target)")
+    return batch[0].to(device), batch[1].to(device)
