@@ -35,6 +35,7 @@ from gradlint.analysis.vocabulary import (
     MODEL_FACTORIES,
     MODULE_SETUP_METHODS,
     MODULE_STATE_METHODS,
+    NON_DIFFERENTIABLE_METHODS,
     NON_TENSOR_ATTRIBUTES,
     NOT_NO_GRAD_CONTEXTS,
     OPERAND_READING_METHODS,
@@ -495,7 +496,7 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
                     return True
                 if parent.attr.endswith("_") or parent.attr in GRAD_NEEDING_METHODS or parent.attr in ("register_hook",):
                     return False
-                if flags._arguments(grand) == 0:
+                if flags._arguments(grand) == 0 or parent.attr in NON_DIFFERENTIABLE_METHODS:
                     node = grand
                     continue
                 return False
@@ -509,13 +510,19 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
         if isinstance(parent, ast.BinOp) and flags.of(parent.right if parent.left is node else parent.left) == 0:
             node = parent
             continue
-        if isinstance(parent, ast.UnaryOp):
-            node = parent
+        if isinstance(parent, (ast.UnaryOp, ast.BoolOp)):
+            node = parent  # (`a and b` is one of its operands: where it goes decides)
             continue
-        if isinstance(parent, ast.Compare) and all(flags.of(e) == 0 for e in [parent.left, *parent.comparators] if e is not node):
-            node = parent
+        if isinstance(parent, ast.Compare) and not any(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in parent.ops):
+            node = parent  # `kl > threshold`: a comparison saves nothing, whatever the other operand
             continue
         if isinstance(parent, ast.Call) and node in parent.args:
+            qualified = facts.imports.qualname(parent.func)
+            if qualified == "torch.tensor":
+                return True  # copies the values into a new, normal tensor
+            if qualified is not None and qualified.startswith("torch.") and qualified.split(".")[-1] in NON_DIFFERENTIABLE_METHODS:
+                node = parent  # `torch.isfinite(gain)`
+                continue
             return isinstance(parent.func, ast.Name) and parent.func.id in PYTHON_BUILTINS
         if isinstance(parent, ast.FormattedValue):
             return True

@@ -60,6 +60,8 @@ IDENTITY_METHODS = DEVICE_MOVES | FLOAT_CONVERSIONS | frozenset({"to", "contiguo
 COMPARISON_METHODS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "isclose", "isnan", "isinf", "isfinite"})
 # index results: integer tensors, with no grad_fn
 INDEX_METHODS = frozenset({"argmax", "argmin", "argsort", "nonzero"})
+# ops that are not differentiable: their outputs carry no graph and they save no input for backward
+NON_DIFFERENTIABLE_METHODS = COMPARISON_METHODS | INDEX_METHODS
 # results whose gradient is zero everywhere: they keep a grad_fn (and the graph), but no gradient flows back
 ZERO_GRADIENT_METHODS = frozenset({"sign", "round", "floor", "ceil", "trunc"})
 # methods that compute a new tensor from the receiver's values (never the receiver, never a view of it)

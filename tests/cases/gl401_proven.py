@@ -137,3 +137,28 @@ def training_with_logged_accuracy(model, loader, optimizer, logger, writer):
             msg = "step {} loss {:.4f} correct {}"
             logger.info(msg.format(step, loss, correct))  # a string, formatted from the loss
             writer.add_scalar("train/loss", loss, step)  # made before the block: only displayed
+
+
+def update_with_kl_early_stop(policy, batches, optimizer, threshold):
+    kls = []
+    for obs, actions, old_log_prob, advantages in batches:
+        log_prob = policy(obs).log_prob(actions)
+        with torch.no_grad():  # expect: GL401
+            ratio = log_prob - old_log_prob
+            kl = ((torch.exp(ratio) - 1) - ratio).mean()
+            kls.append(kl)
+        if threshold and kl > threshold:  # a comparison: saves nothing for backward
+            break
+        loss = -(torch.exp(log_prob - old_log_prob) * advantages).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return torch.tensor(kls).mean().item()  # copied into a new tensor
+
+
+def line_search_gain(model, x, y, gain):
+    with torch.no_grad():  # expect: GL401
+        new_gain = F.mse_loss(model(x), y)
+    if not torch.isfinite(new_gain):
+        return None
+    return float(new_gain) - gain
