@@ -142,6 +142,11 @@ class ParameterFacts:
             element = _select(self.element_of(expr, depth + 1), path)
             if isinstance(element, ParamGroup):
                 return Param(element.root)
+        if kind == "arg":
+            # `def replace(params, values)` where every call passes `list(model.parameters())`
+            elements = [self.element_of(passed, depth + 1) for passed in self._passed(name) or ()]
+            if elements and all(isinstance(e, Param) for e in elements):
+                return elements[0]
         return None
 
     # -- expressions -----------------------------------------------------------
@@ -174,6 +179,8 @@ class ParameterFacts:
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
                 if dotted(expr) in self._self_parameters(expr):
                     return Param(dotted(expr))
+            elif self._submodule_parameter(expr):
+                return Param(dotted(expr))
             return None
         if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name):
             element = self._name_collection(expr.value, depth + 1)
@@ -222,6 +229,18 @@ class ParameterFacts:
             return None  # a call this file's view cannot match to an argument
         found = [call_sites.argument(function, call, name.id) for call in sites]
         return None if None in found else found
+
+    def _submodule_parameter(self, expr: ast.Attribute) -> bool:
+        """`self.decoder.sigma`, where the class builds `self.decoder` from a project class whose
+        methods assign `self.sigma = nn.Parameter(...)` (the project index: this file or another)."""
+        holder = expr.value
+        if not (isinstance(holder, ast.Attribute) and isinstance(holder.value, ast.Name) and holder.value.id == "self"):
+            return False
+        cls = self.tree.class_of(expr)
+        name = self.facts.symbols.qualname_of(cls) if cls is not None else None
+        index = self.facts.index
+        built = index.attribute_class(name, holder.attr) if name is not None else None
+        return built is not None and index.attribute_class(built, expr.attr) == "torch.nn.Parameter"
 
     def _annotated(self, annotation: ast.AST | None, name: str) -> Param | None:
         if annotation is not None and self.imports.qualname(annotation) == "torch.nn.Parameter":

@@ -177,7 +177,7 @@ class ProjectIndex:
         """`cls.method` looked up through the project's base classes."""
         return self._in_hierarchy(cls, lambda c: f"{c}.{method}" if f"{c}.{method}" in self.defined else None)
 
-    def _attribute_class(self, cls: str, attribute: str) -> str | None:
+    def attribute_class(self, cls: str, attribute: str) -> str | None:
         """The class `self.attribute` is built from in cls or its project base classes."""
         found = self._in_hierarchy(cls, lambda c: self._attributes.get(c, {}).get(attribute))
         return self.canonical(found) if found is not None else None
@@ -190,7 +190,7 @@ class ProjectIndex:
         if key.startswith(("super:", MAYBE)) or name in self.defined:
             return name
         cls, _, attribute = name.rpartition(".")
-        built = self._attribute_class(cls, attribute) if cls in self._bases else None
+        built = self.attribute_class(cls, attribute) if cls in self._bases else None
         if built is None:
             return name
         if built in self._bases:

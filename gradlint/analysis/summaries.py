@@ -23,7 +23,7 @@ from gradlint.analysis.bindings import Binding, assignments
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
-from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_true, keyword
 from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
@@ -32,6 +32,7 @@ from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
     GRAD_MODE_WORDS,
     GRADIENT_CUTTING_METHODS,
+    MODULE_SELF_RETURNING,
     NON_TENSOR_ATTRIBUTES,
 )
 
@@ -239,17 +240,36 @@ def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,
                        assigned: dict[tuple[ast.AST, str], list[Binding]]) -> dict[str, dict[str, str]]:
     """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods is a
     call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`, `self.contrastive_loss =
-    InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances, not a method of the class."""
+    InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances, not a method of the class;
+    `torch.nn.Parameter` for an attribute that is a parameter (not one made with `requires_grad=False`)."""
     found: dict[str, dict[str, str]] = {}
     for (holder, path), bindings in assigned.items():
         if not isinstance(holder, ast.ClassDef) or path.count(".") != 1:
             continue
-        built = {imports.qualname(b.value.func) or symbols.resolve(b.value.func, tree.scope_of(b.node))
-                 if b.kind == "value" and isinstance(b.value, ast.Call) else None for b in bindings}
+        values = [_unchained(b.value) if b.kind == "value" else None for b in bindings]
+        built = {imports.qualname(v.func) or symbols.resolve(v.func, tree.scope_of(b.node))
+                 if isinstance(v, ast.Call) and not _frozen_parameter(imports, v) else None
+                 for v, b in zip(values, bindings)}
         name = symbols.qualname_of(holder)
         if name is not None and len(built) == 1 and None not in built:
             found.setdefault(name, {})[path[len("self."):]] = next(iter(built))
     return found
+
+
+def _unchained(value: ast.AST | None) -> ast.AST | None:
+    """`Decoder(...)` for `Decoder(...).to(device)`: module methods that hand back the module itself."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_SELF_RETURNING \
+            and isinstance(value.func.value, ast.Call):
+        value = value.func.value
+    return value
+
+
+def _frozen_parameter(imports: ImportTable, call: ast.Call) -> bool:
+    """`nn.Parameter(t, requires_grad=False)`: a tensor that needs no grad."""
+    if imports.qualname(call.func) != "torch.nn.Parameter":
+        return False
+    flag = call.args[1] if len(call.args) > 1 else keyword(call, "requires_grad")
+    return flag is not None and not is_true(flag)
 
 
 def _submodule_method(func: ast.AST, built: set[str]) -> str | None:

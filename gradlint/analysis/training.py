@@ -225,7 +225,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     function = scope if isinstance(scope, FUNCTION_TYPES) else None
     if function is not None and (setup_function(function) or _setup_only(facts, function)):
         return None
-    if trains(facts, scope):
+    if trains(facts, scope) or (function is not None and _run_only_by_training(facts, function)):
         return "training"
     if any(isinstance(n, ast.Attribute) and n.attr == "grad" for s in sources for n in ast.walk(s)):
         return "optimizer"
@@ -277,6 +277,24 @@ def _run_only_by_optimizer_steps(facts, function: ast.AST) -> bool:
         return False
     by_name = facts.symbols.definitions_by_name
     return all(caller in by_name and caller != name and optimizer_step(by_name[caller]) for caller in callers)
+
+
+def _run_only_by_training(facts, function: ast.AST, depth: int = 0) -> bool:
+    """A helper whose every caller, all of them functions of this file, trains or is such a helper
+    itself (TRPO's `_update_policy` -> `_line_search` -> `_replace_params_data`): its edits run
+    while the model trains. Setup callers (`__init__`, `reset_parameters`) never count."""
+    name = facts.symbols.qualname_of(function)
+    callers = facts.index.callers(name) if name is not None else None
+    if not callers or depth > 3:
+        return False
+    by_name = facts.symbols.definitions_by_name
+    for caller in set(callers):
+        definition = by_name.get(caller) if caller != name else None
+        if not isinstance(definition, FUNCTION_TYPES) or setup_function(definition):
+            return False
+        if not (trains(facts, definition) or _run_only_by_training(facts, definition, depth + 1)):
+            return False
+    return True
 
 
 def _reads_optimizer_state(function) -> bool:

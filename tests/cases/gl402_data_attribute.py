@@ -289,3 +289,62 @@ def rebound_before_the_edit(x, low, high):
     w = w.detach().clone()
     w.data.clamp_(low, high)
     return w
+
+
+class Decoder(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.net = nn.Linear(dim, dim)
+        self.sigma = nn.Parameter(torch.ones(dim) * 0.1)
+        self.scale = nn.Parameter(torch.ones(dim), requires_grad=False)
+
+    def forward(self, z):
+        return self.net(z) * self.scale, self.sigma
+
+
+class VAE:
+    """Not a module: it builds the decoder it trains (`.to(device)` hands back the same module)."""
+
+    def __init__(self, dim, device):
+        self.decoder = Decoder(dim).to(device)
+
+    def fit(self, loader, optimizer):
+        for z, x in loader:
+            rec, sigma = self.decoder(z)
+            loss = ((rec - x) ** 2 / sigma).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            self.decoder.sigma.data.clamp_(0.01, 1.0)  # expect: GL402
+            self.decoder.scale.data.clamp_(0.5, 2.0)  # a Parameter made with requires_grad=False
+
+
+def _replace_weights(params, values):
+    # every caller passes a list of the policy's parameters, and every caller trains
+    for param, value in zip(params, values):
+        param.data.copy_(value)  # expect: GL402
+
+
+def _line_search(policy, loss_fn, step):
+    params = list(policy.parameters())
+    old = [p.detach().clone() for p in params]
+    _replace_weights(params, [o - step for o in old])
+    if loss_fn(policy) > 0:
+        _replace_weights(params, old)
+
+
+def update_policy(policy, loss_fn, optimizer, step):
+    optimizer.zero_grad()
+    loss_fn(policy).backward()
+    optimizer.step()
+    _line_search(policy, loss_fn, step)
+
+
+def _load_into(params, values):
+    # the caller only loads values: not training
+    for param, value in zip(params, values):
+        param.data.copy_(value)
+
+
+def restore(model, values):
+    _load_into(list(model.parameters()), values)
