@@ -85,7 +85,7 @@ def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols:
     """(the project functions the body calls, its guarded arguments), or None when the body does
     more than read."""
     local = symbols.local_names(function)
-    guardable = _constant_default_arguments(function)
+    guardable = None  # worked out at the first call that does more than read
     callees: set[str] = set()
     guarded: dict[str, int] = {}
     for stmt in function.body:
@@ -100,6 +100,8 @@ def _callees_of_reader(function: ast.FunctionDef, imports: ImportTable, symbols:
                 callee = _reading_call(node, function, local, imports, symbols)
                 if callee is False:
                     receiver = _method_root(node.func)
+                    if guardable is None and receiver is not None:
+                        guardable = _constant_default_arguments(function)
                     if receiver is None or receiver not in guardable:
                         return None
                     guarded[receiver] = guardable[receiver]  # `logger.error(msg)`, logger=None
@@ -121,6 +123,8 @@ def _constant_default_arguments(function: ast.FunctionDef) -> dict[str, int]:
     for arg, default in zip(args.kwonlyargs, args.kw_defaults):
         if isinstance(default, ast.Constant):
             found[arg.arg] = -1
+    if not found:
+        return found
     for node in walk(function):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             found.pop(node.id, None)

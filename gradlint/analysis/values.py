@@ -185,8 +185,11 @@ class ValueFlags:
             receiver = func.value
             if isinstance(receiver, ast.Constant):
                 return 0  # "{}".format(...), ", ".join(...)
-            if isinstance(receiver, ast.Name) and receiver.id in self.numeric_modules and not self.is_local(receiver.id):
-                return 0  # numpy and math give arrays and numbers
+            root = receiver
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in self.numeric_modules and not self.is_local(root.id):
+                return 0  # numpy and math give arrays and numbers (`np.mean(x)`, `np.random.choice(n, p=p)`)
             if self.facts.modules.is_forward(call):
                 return INSIDE
             receiver_flags = self.of(receiver)

@@ -162,3 +162,10 @@ def line_search_gain(model, x, y, gain):
     if not torch.isfinite(new_gain):
         return None
     return float(new_gain) - gain
+
+
+@torch.no_grad()  # expect: GL401
+def sample_actions(policy, states):
+    probabilities = F.softmax(policy(torch.as_tensor(states)), dim=-1)
+    prob_np = probabilities.cpu().numpy()
+    return [np.random.choice(len(prob), p=prob) for prob in prob_np]  # numpy's submodules give arrays and numbers
