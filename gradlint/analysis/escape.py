@@ -356,7 +356,7 @@ class _RegionCheck:
             return None
         if method in LOGGING_METHODS and not flags._arguments(call) & INSIDE:
             return None  # `writer.add_scalar("loss", loss, step)`: displays what was made before the block
-        if isinstance(receiver, ast.Name) and receiver.id in flags.numeric_modules:
+        if flags.numeric_call(call.func):
             return None
         if method in FORWARD_LIKE_METHODS and facts.modules.kind_of(receiver) == "module":
             return None

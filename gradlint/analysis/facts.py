@@ -32,7 +32,7 @@ class FileFacts:
         # results of the shared analyses, per scope or per name, each computed once
         self._bindings: dict[ast.AST, ScopeBindings] = {}
         self._comprehension_targets: dict[ast.Name, tuple | None] = {}
-        self.python_returns: dict[str, bool] = {}  # values.returns_python_values by function name
+        self.python_returns: dict[ast.AST, bool] = {}  # values._returns_python by function
 
     # -- project ---------------------------------------------------------------
 

@@ -237,6 +237,17 @@ class ProjectIndex:
     def _referenced_names(self) -> set[str]:
         return {r if r.startswith(MAYBE) else self._callee(r) for r in self._referenced}
 
+    def self_call_targets(self, cls: str, method: str) -> frozenset[str] | None:
+        """What `self.method()` in a method of cls may run: the definition found up cls's project
+        bases and every override in a project subclass; None when cls inherits it from a class
+        out of view."""
+        found = self._method(cls, method)
+        if found is None:
+            return None
+        overrides = {name for name in self._methods.get(method, ())
+                     if self._in_hierarchy(name.rpartition(".")[0], lambda c: c if c == cls else None) is not None}
+        return frozenset({found} | overrides)
+
     def runs_forward(self, method: str) -> bool:
         """Does calling a module's method of this name run its forward? True when every project
         method of that name does (`agent.get_action(obs)` where `get_action` runs `self.actor(...)`)."""

@@ -43,6 +43,13 @@ class ValueFlags:
         self.numeric_modules = facts.numeric_modules
         self.table: dict[str, int] = {}  # definition key -> flags, for the definitions asked about so far
 
+    def numeric_call(self, func: ast.Attribute) -> bool:
+        """A function of numpy or math, or of their submodules (`np.mean`, `np.random.choice`)?"""
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id in self.numeric_modules and not self.is_local(root.id)
+
     def in_region(self, node: ast.AST) -> bool:
         return id(node) in self.region_nodes
 
@@ -185,13 +192,12 @@ class ValueFlags:
             receiver = func.value
             if isinstance(receiver, ast.Constant):
                 return 0  # "{}".format(...), ", ".join(...)
-            root = receiver
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            if isinstance(root, ast.Name) and root.id in self.numeric_modules and not self.is_local(root.id):
-                return 0  # numpy and math give arrays and numbers (`np.mean(x)`, `np.random.choice(n, p=p)`)
+            if self.numeric_call(func):
+                return 0  # numpy and math give arrays and numbers
             if self.facts.modules.is_forward(call):
                 return INSIDE
+            if isinstance(receiver, ast.Name) and receiver.id == "self" and self_call_returns_python_values(self.facts, call):
+                return 0
             receiver_flags = self.of(receiver)
             if not receiver_flags:
                 if func.attr in STRING_FORMATTERS:
@@ -221,20 +227,33 @@ class ValueFlags:
 
 def returns_python_values(facts, name: str) -> bool:
     """Is `name` a module-level function of this file whose every return gives a Python value?"""
-    cache = facts.python_returns
-    if name in cache:
-        return cache[name]
-    cache[name] = False  # a recursive function is not looked into again
     functions = [f for f in facts.tree.functions if f.name == name and isinstance(facts.tree.parent(f), ast.Module)]
+    return len(functions) == 1 and _returns_python(facts, functions[0])
+
+
+def self_call_returns_python_values(facts, call: ast.Call) -> bool:
+    """`self.method(...)`: does every method it may run (the one its class finds, overrides in
+    subclasses included) live in this file and give a Python value at each of its returns?"""
+    cls = facts.tree.class_of(call)
+    name = facts.symbols.qualname_of(cls) if cls is not None else None
+    targets = facts.index.self_call_targets(name, call.func.attr) if name is not None else None
+    definitions = [facts.symbols.definitions_by_name.get(target) for target in targets or ()]
+    return bool(definitions) and all(d is not None and _returns_python(facts, d) for d in definitions)
+
+
+def _returns_python(facts, function: ast.AST) -> bool:
+    cache = facts.python_returns
+    if function in cache:
+        return cache[function]
+    cache[function] = False  # a recursive function is not looked into again
     result = False
-    if len(functions) == 1 and isinstance(functions[0], ast.FunctionDef):
-        function = functions[0]
+    if isinstance(function, ast.FunctionDef):
         nodes = facts.tree.scope_nodes(function)
         returns = [n for n in nodes if isinstance(n, ast.Return)]
         if returns and not any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes):
             flags = ValueFlags(facts, function, region_nodes(function.body))
             result = all(r.value is not None and flags.of(r.value) == 0 for r in returns)
-    cache[name] = result
+    cache[function] = result
     return result
 
 

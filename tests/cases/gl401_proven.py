@@ -169,3 +169,18 @@ def sample_actions(policy, states):
     probabilities = F.softmax(policy(torch.as_tensor(states)), dim=-1)
     prob_np = probabilities.cpu().numpy()
     return [np.random.choice(len(prob), p=prob) for prob in prob_np]  # numpy's submodules give arrays and numbers
+
+
+class EpsilonGreedy:
+    def __init__(self, net, actions, epsilon):
+        self.net, self.actions, self.epsilon = net, actions, epsilon
+
+    @torch.no_grad()  # expect: GL401
+    def __call__(self, state):
+        return self.random_action() if np.random.random() < self.epsilon else self.greedy_action(state)
+
+    def random_action(self):
+        return int(np.random.randint(self.actions))
+
+    def greedy_action(self, state):
+        return self.net(state).argmax(-1).cpu().numpy()  # every method of these names gives numpy or ints

@@ -359,3 +359,32 @@ def scores_adopted_and_updated(model, x):
     adopted = torch.as_tensor(scores)
     adopted.add_(1)
     return adopted
+
+
+class GreedyWithScores:
+    def __init__(self, net):
+        self.net = net
+
+    @torch.no_grad()
+    def __call__(self, state):
+        return self.greedy_action(state)
+
+    def greedy_action(self, state):
+        return self.net(state).argmax(-1)  # a tensor made in inference mode leaves through the method
+
+
+class Base:
+    def act(self, state):
+        return 0
+
+
+class Scored(Base):
+    def __init__(self, net):
+        self.net = net
+
+    @torch.no_grad()
+    def choose(self, state):
+        return self.act(state)
+
+    def act(self, state):
+        return self.net(state)  # an override returns a tensor: `self.act()` may run it
