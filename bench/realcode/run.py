@@ -144,6 +144,25 @@ PACKAGES = [
      "3119f455bff1920c3fe7b83aa4382d93298ee0cea706e954234b8efd2719ec5f", PURE),
     ("pytorch-optimizer", "4.1.0", "pytorch_optimizer-4.1.0-py3-none-any.whl",
      "73a34f7383a7befd433d88bdd5bf84b8472d38c38969ed02fe3c5afb4e3e1bf1", PURE),
+    # a third fresh read (2026-12-03, after the second): a multi-backend PINN library (deepxde),
+    # EEG models (braindecode), PyG, and trainers (mmengine, pytorch-accelerated, neuralforecast,
+    # pytorch-tabular, torchdyn); its six false findings on first read were fixed in the analysis
+    ("deepxde", "1.15.0", "deepxde-1.15.0-py3-none-any.whl",
+     "e18243271ff0e8872e495b63c322babd982e79793b72839444fa15d49ccd28f2", PURE),
+    ("braindecode", "1.8.1", "braindecode-1.8.1-py3-none-any.whl",
+     "9c25a8fe87e7fe8b1ef9e0a3236e8ced752a07bbb986911a9136742a5746dc7c", PURE),
+    ("torch-geometric", "2.8.1", "torch_geometric-2.8.1-py3-none-any.whl",
+     "b628de243c0893f3435b6eca9a7bbc07f3219293ed27c974b8929aaae42e65d0", PURE),
+    ("mmengine", "0.10.7", "mmengine-0.10.7-py3-none-any.whl",
+     "262ac976a925562f78cd5fd14dd1bc9b680ed0aa81f0d85b723ef782f99c54ee", PURE),
+    ("pytorch-accelerated", "0.1.61", "pytorch_accelerated-0.1.61-py3-none-any.whl",
+     "6335954b04b4e0b124f1bfe18ae88e3eb4b59f075178e531da9e0e5c5e0f7534", PURE),
+    ("neuralforecast", "3.3.0", "neuralforecast-3.3.0-py3-none-any.whl",
+     "df16b46ec2e3c3a494047ebe1996c6f4456e176daedc01ab508fbc569f722d45", PURE),
+    ("pytorch-tabular", "1.2.0", "pytorch_tabular-1.2.0-py3-none-any.whl",
+     "0a59f8a2304856b3d1e905f7b66153ebc65df1a6a017f2c8a13a29f62dc95b26", PURE),
+    ("torchdyn", "1.0.6", "torchdyn-1.0.6-py3-none-any.whl",
+     "1699db47296b14756172cd26b814bd49ce702420f8c4b049c8ae60b4ae6ac88d", PURE),
 ]
 
 

@@ -14,6 +14,7 @@ from gradlint.analysis.summaries import summarize, wrapper_key
 from gradlint.analysis.module_paths import module_identity
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis.vocabulary import OTHER_FRAMEWORKS
 from gradlint.finding import Position
 from gradlint.source import SourceText
 
@@ -33,6 +34,7 @@ class FileFacts:
         self._bindings: dict[ast.AST, ScopeBindings] = {}
         self._comprehension_targets: dict[ast.Name, tuple | None] = {}
         self.python_returns: dict[ast.AST, bool] = {}  # values._returns_python by function
+        self._foreign: dict[ast.AST, bool] = {}  # foreign_code, by function
 
     # -- project ---------------------------------------------------------------
 
@@ -65,6 +67,31 @@ class FileFacts:
         if self.imports.uses_torch() or not self.imports.uses_another_framework():
             return True
         return self.index.uses_torch(self.module_name)
+
+    def foreign_code(self, node: ast.AST) -> bool:
+        """Is node in a function of another array framework: one (or one around it) whose code
+        names PaddlePaddle, TensorFlow, JAX, ... (the module itself, or a project module that
+        re-exports it: `from ..backend import paddle`) and never torch? A multi-backend library
+        writes one such branch per framework; only the torch branch is torch code."""
+        function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node
+        while function is not None:
+            if self._foreign_function(function):
+                return True
+            function = self.tree.function_of(function)
+        return False
+
+    def _foreign_function(self, function: ast.AST) -> bool:
+        known = self._foreign.get(function)
+        if known is None:
+            frameworks = set()
+            for name in self.tree.names_within(function):
+                target = self.imports.everything.get(name.id)
+                if target is not None and name.id not in self.bindings(self.tree.scope_of(name)).names:
+                    frameworks.add(target.rsplit(".", 1)[-1])
+                    frameworks.add(target.split(".")[0])
+            known = bool(frameworks & OTHER_FRAMEWORKS) and "torch" not in frameworks
+            self._foreign[function] = known
+        return known
 
     # -- grad mode -------------------------------------------------------------
 

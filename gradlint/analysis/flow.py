@@ -11,7 +11,7 @@ from functools import cached_property
 
 from gradlint.analysis.backward import Backward, backwards_by_scope
 from gradlint.analysis.graph_state import GRAPH, GraphStates
-from gradlint.analysis.reach import ESCAPE, UNKNOWN, Fate, ScopeFlow, is_cut, statement_sinks
+from gradlint.analysis.reach import CALLBACK, ESCAPE, UNKNOWN, Fate, ScopeFlow, calls_handed_in, is_cut, statement_sinks
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 
 
@@ -87,6 +87,8 @@ class FlowFacts:
             if isinstance(parent, (ast.Lambda,)):
                 fate.unknown = True
                 return fate
+            if isinstance(parent, ast.Call) and parent.func is not current and calls_handed_in(facts, parent):
+                fate.unknown = fate.callback = True
             current = parent
         for sink in sinks:
             reached = flow.reach(sink) if not sink.startswith("<") else {sink}
@@ -95,6 +97,8 @@ class FlowFacts:
                 fate.escapes = True
             if UNKNOWN in reached:
                 fate.unknown = True
+            if CALLBACK in reached:
+                fate.callback = True
         return fate
 
     def path_fate(self, path: str, scope: ast.AST) -> Fate:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from gradlint.analysis.bindings import root_name
 from gradlint.analysis.names import dotted
 from gradlint.analysis.reach import ESCAPE, UNKNOWN, live_paths
 from gradlint.analysis.summaries import constructed_class
@@ -83,6 +84,7 @@ class HookFacts:
     def _found(self):
         found: dict[int, Hook] = {}
         registrations = []
+        calls = []  # (hook, its registration call)
         create_graph = any(is_true(keyword(c, "create_graph")) for c in self.tree.calls)
         for call in self.tree.calls:
             method = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
@@ -100,13 +102,41 @@ class HookFacts:
             if hook is not None:
                 found[id(function)] = hook
                 registrations.append((hook, self.facts.flow.analysis_scope(call)))
+                calls.append((hook, call))
         for function in self.tree.functions:
             if id(function) in found or "hook" not in function.name.lower():
                 continue
             names = _positional(function)
             if len(names) == 3 and OUTPUT_NAMES.match(names[2]):
                 found[id(function)] = Hook(function, "forward", (names[1], names[2]))
-        return found, registrations
+        return found, registrations, calls
+
+    def _fires_without_grad(self, hook: Hook) -> bool:
+        """Do the hook's modules run only with grad off: it is registered (only) on a module
+        built in that function (`vgg16 = models.vgg16()`, `vgg16.features[20].register_...`),
+        that module never leaves the function, and every forward of it there runs under no_grad
+        or inference_mode? Then nothing the hook receives carries a graph."""
+        registrations = [call for registered, call in self._found[2] if registered is hook]
+        if not registrations or not isinstance(hook.function, ast.AST):
+            return False
+        facts = self.facts
+        scopes = {facts.flow.analysis_scope(call) for call in registrations}
+        roots = {root_name(call.func.value) for call in registrations if isinstance(call.func, ast.Attribute)}
+        if len(scopes) != 1 or len(roots) != 1 or None in roots or len(registrations) != len(
+                [c for c in registrations if isinstance(c.func, ast.Attribute)]):
+            return False
+        scope, root = next(iter(scopes)), next(iter(roots))
+        if not isinstance(scope, FUNCTION_TYPES) or root == "self":
+            return False
+        bindings = [b for b in facts.bindings(scope).names.get(root, ()) if b.binds]
+        if not bindings or not all(b.kind == "value" and isinstance(b.value, ast.Call) for b in bindings):
+            return False  # an argument, or bound another way: callers may run it with grad
+        fate = facts.flow.path_fate(root, scope)
+        if fate.escapes or fate.unknown or fate.reaches_backward:
+            return False
+        forwards = [call for call in facts.modules.forwards if facts.flow.analysis_scope(call) is scope
+                    and root_name(facts.modules.callee(call)) == root]
+        return bool(forwards) and all(facts.grad_mode_at(call).grad_off for call in forwards)
 
     def _hook(self, function, kind: str, offset: int) -> Hook | None:
         names = _positional(function)[offset:]
@@ -170,6 +200,8 @@ class HookFacts:
 
     def stores(self, hook: Hook) -> list[Store]:
         """Stores of graph-carrying values into things that outlive the call."""
+        if self._fires_without_grad(hook):
+            return []
         if isinstance(hook.function, ast.Lambda):
             return self._lambda_stores(hook)
         facts = self.facts
@@ -374,7 +406,11 @@ class HookFacts:
         return found
 
     def store_reaches_backward(self, store: Store) -> bool:
-        """Do the stored values reach a backward in this file, or leave a module's forward?"""
+        """May the stored values reach a backward: they do in this file, they leave a module's
+        forward, or the hook's closure container is handed out by the function that binds it
+        (`captured` returned by `capture_activations`: its callers may train on it)?"""
+        if self._closure_container_leaves(store):
+            return True
         cls = self.tree.class_of(store.statement) if store.container.startswith("self.") else None
         reaching = self.facts.flow.file_paths_reaching_backward | self._returned_by_forward
         path = store.container
@@ -386,6 +422,18 @@ class HookFacts:
             path = path.rsplit(".", 1)[0]
             if path == "self":
                 return False
+
+    def _closure_container_leaves(self, store: Store) -> bool:
+        root = store.container.split(".")[0]
+        if root == "self":
+            return False
+        scope = self.tree.scope_of(store.hook.function) if isinstance(store.hook.function, ast.AST) else None
+        while isinstance(scope, FUNCTION_TYPES) and root not in self.facts.bindings(scope).names:
+            scope = self.tree.scope_of(scope)
+        if not isinstance(scope, FUNCTION_TYPES):
+            return False  # a module-level container: judged by where its paths go in the file
+        fate = self.facts.flow.path_fate(root, scope)
+        return bool(fate.backwards) or fate.escapes or fate.unknown
 
     def stores_reach_backward(self, hooks) -> bool:
         return any(self.store_reaches_backward(s) for hook in hooks for s in self.stores(hook))

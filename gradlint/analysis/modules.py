@@ -198,6 +198,8 @@ class ModuleFacts:
 
     def _callee(self, call: ast.Call) -> ast.AST | None:
         func = call.func
+        if self.facts.foreign_code(call):
+            return None  # another framework's branch of a multi-backend library
         if isinstance(func, ast.Attribute) and func.attr == "forward":
             return func.value
         if isinstance(func, ast.Attribute) and func.attr == "module" and self.kind_of(func.value) == "module":

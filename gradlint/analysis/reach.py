@@ -36,6 +36,7 @@ from gradlint.analysis.vocabulary import (
 BACKWARD = "<backward>"
 ESCAPE = "<escape>"
 UNKNOWN = "<unknown>"
+CALLBACK = "<callback>"  # a callable handed in from outside (also unknown code)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Fate:
     backwards: set = field(default_factory=set)  # Backward.node of each backward it reaches
     escapes: bool = False
     unknown: bool = False
+    callback: bool = False  # into a callable handed in from outside, which may differentiate it
 
     @property
     def reaches_backward(self) -> bool:
@@ -95,6 +97,12 @@ class ScopeFlow:
                     if isinstance(target, ast.Name):
                         for source in self._read_keys(node.iter):
                             self._edge(source, comprehension_key(target))
+            elif isinstance(node, ast.Call) and calls_handed_in(facts, node):
+                # `self.op(x, outputs)`, `metric_fn(out)`: the caller's code, which may run a backward
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    for source in self._read_keys(arg):
+                        self._edge(source, CALLBACK)
+                        self._edge(source, UNKNOWN)
             elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda)) and node is not self.scope:
                 # a nested function may do anything with what it reads from here
                 for inner in ast.walk(node):
@@ -366,6 +374,33 @@ def _call_statement_sinks(facts, call: ast.Call):
             return
         for arg in args:
             yield arg, [UNKNOWN]
+
+
+def calls_handed_in(facts, call: ast.Call) -> bool:
+    """Does call run a callable handed in from outside: an argument of the function
+    (`metric_fn(out)`), or `self.op(...)` where every assignment of `self.op` in the class stores
+    an argument of the method it is in (`self.op = op`) and the class has no method `op`?"""
+    func = call.func
+    scope = facts.tree.scope_of(call)
+    if isinstance(func, ast.Name):
+        bindings = facts.bindings(scope).names.get(func.id, ())
+        return bool(bindings) and all(isinstance(b.node, ast.arg) for b in bindings if b.binds)
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return False
+    cls = facts.tree.class_of(call)
+    if cls is None or any(isinstance(n, FUNCTION_TYPES) and n.name == func.attr for n in cls.body):
+        return False
+    stored = facts.assignments.get((cls, f"self.{func.attr}"), ())
+    return bool(stored) and all(_is_argument(facts, b) for b in stored)
+
+
+def _is_argument(facts, binding) -> bool:
+    value = binding.value if binding.kind == "value" else None
+    if not isinstance(value, ast.Name):
+        return False
+    function = facts.tree.scope_of(binding.node)
+    bound = facts.bindings(function).names.get(value.id, ()) if isinstance(function, FUNCTION_TYPES) else ()
+    return bool(bound) and all(isinstance(b.node, ast.arg) for b in bound if b.binds)
 
 
 def _is_local(facts, name: ast.AST) -> bool:

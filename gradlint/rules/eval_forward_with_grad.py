@@ -42,7 +42,9 @@ class EvalForwardWithGrad(Rule):
     the function hands back to a caller that may train on it: a module's `forward`,
     or a helper whose result a caller keeps with grad on outside evaluation code
     (a descriptor run in eval mode inside a differentiable pipeline). A forward whose result
-    is thrown away (a warm-up, a check; hooks are GL103's) is not flagged either.
+    is thrown away (a warm-up, a check; hooks are GL103's) is not flagged either, nor one
+    whose output goes into a callable handed in from outside (an argument, or `self.op`
+    stored from one), which may differentiate it (a PDE residual's derivatives).
 
     ## Why it matters
     With grad enabled every forward saves its activations for a backward. In
@@ -108,6 +110,8 @@ class EvalForwardWithGrad(Rule):
             return "the output reaches a backward"
         if fate.escapes and output_may_be_trained(facts, scope):
             return "the output goes back to a caller that may train on it"
+        if fate.callback:
+            return "the output goes into a callable handed in from outside, which may differentiate it"
         if result_discarded(facts, call):
             return "the result is discarded (a warm-up or check; hooks are GL103's)"
         if builds_no_graph(facts, call):

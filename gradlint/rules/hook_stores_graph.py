@@ -26,7 +26,12 @@ class HookStoresGraph(Rule):
     view of it) still keeps its graph; a value computed from it there does not.
     Backward hooks' `grad_input`/`grad_output` carry a graph only under
     `create_graph=True` and are flagged only then. Quiet when the stored values
-    reach a backward (feature-matching losses, distillation).
+    reach a backward (feature-matching losses, distillation), when a container
+    local to the function that registers the hook is handed out by it (returned
+    or passed on: `return captured[0]` gives the caller the activation, and the
+    caller may backpropagate through it), and when the hooked module is built in
+    that function, never leaves it, and every forward of it there runs under
+    `no_grad` or `inference_mode` (the hook then receives no graph).
 
     ## Why it matters
     A stored output holds a reference to the graph that produced it: every

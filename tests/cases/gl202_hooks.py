@@ -2,6 +2,7 @@ import functools
 
 import torch
 import torch.nn.functional as F
+import torchvision
 
 activations = {}
 outputs = []
@@ -166,9 +167,22 @@ def calibrate(model, batches, mask):
 
     handle = model.register_forward_hook(capture)
     for batch in batches:
-        model(batch)
+        model(batch)  # expect: GL103
     handle.remove()
-    return observer, keeper
+    return observer  # the keeper (and every graph it holds) lives until calibration ends
+
+
+def capture_activation(model, x, layer):
+    # the container is handed to the caller, who may backpropagate through the activation
+    # (gradient-weighted attributions need its graph): not proven wasted
+    captured = []
+
+    def hook(module, inputs, output):
+        captured[:] = [output]
+
+    with layer.register_forward_hook(hook):
+        model(x)
+    return captured[0]
 
 
 # module-level objects: the hook's receiver is resolved to its class at module level too
@@ -210,3 +224,33 @@ def capture_detached_after(module, inputs, output):
 def register_paths(model, flag):
     model.register_forward_hook(capture_on_one_path(flag))
     model.register_forward_hook(capture_detached_after)
+
+
+def extract_features(images):
+    # quiet: the hooked network is built here, never leaves, and every forward of it runs under
+    # no_grad, so what the hook receives carries no graph
+    features = []
+
+    def keep(module, inputs, output):
+        features.append(output)
+
+    backbone = torchvision.models.vgg16().eval()
+    backbone.features[20].register_forward_hook(keep)
+    for image in images:
+        with torch.no_grad():
+            backbone(image)
+    return [f.mean().item() for f in features]
+
+
+def extract_features_once_with_grad(images):
+    features = []
+
+    def keep(module, inputs, output):
+        features.append(output)  # expect: GL202
+
+    backbone = torchvision.models.vgg16().eval()
+    backbone.features[20].register_forward_hook(keep)
+    with torch.no_grad():
+        backbone(images[0])
+    backbone(images[1])  # expect: GL103
+    return [f.mean().item() for f in features]
