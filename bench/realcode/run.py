@@ -163,6 +163,24 @@ PACKAGES = [
      "0a59f8a2304856b3d1e905f7b66153ebc65df1a6a017f2c8a13a29f62dc95b26", PURE),
     ("torchdyn", "1.0.6", "torchdyn-1.0.6-py3-none-any.whl",
      "1699db47296b14756172cd26b814bd49ce702420f8c4b049c8ae60b4ae6ac88d", PURE),
+    # a fourth fresh read (2026-12-03): CLIP training (open_clip_torch), PEFT adapters, EMA and
+    # vector-quantisation helpers, a diffusion trainer, an optimizer; its false findings on first
+    # read (35 GL301 in no_grad loaders' nested converters, 2 GL402 model surgery, GL201 through a
+    # backward helper, GL202 of an EMA hook feeding the online model) were fixed in the analysis
+    ("open-clip-torch", "3.3.0", "open_clip_torch-3.3.0-py3-none-any.whl",
+     "c549ad5ed6bfc119cc11105033c0a2b9d7a2a4afeb40a58a09aab3da1a0043ce", PURE),
+    ("peft", "0.21.2", "peft-0.21.2-py3-none-any.whl",
+     "106ab6077ff72c54d21577f9af5970e34bac7582cb14209f7b2b511e322a4eae", PURE),
+    ("ema-pytorch", "0.8.3", "ema_pytorch-0.8.3-py3-none-any.whl",
+     "9035ec4d51f5af6b357ea4452232f334a3f04e9e943281dedf676e88aa372363", PURE),
+    ("torch-ema", "0.3", "torch_ema-0.3-py3-none-any.whl",
+     "823ad8da5c10bc1eebcec739cc3f521aa9573229fe04e5673c304d29f1433279", PURE),
+    ("vector-quantize-pytorch", "1.32.0", "vector_quantize_pytorch-1.32.0-py3-none-any.whl",
+     "4c896ebe38a584f31da5ce747c9d95ddf26b178cfc751dcbc844841a93282ed5", PURE),
+    ("denoising-diffusion-pytorch", "2.3.4", "denoising_diffusion_pytorch-2.3.4-py3-none-any.whl",
+     "1f779c01c9b77e45a63f2e6cd54c0e8e8bd6725f564a44fe3ee15795ef5bded2", PURE),
+    ("lion-pytorch", "0.2.5", "lion_pytorch-0.2.5-py3-none-any.whl",
+     "77089f28bda82f1cee829cabab8a104fe8aabf66af1941b0fc6ce400aabb28cc", PURE),
 ]
 
 

@@ -2,8 +2,10 @@
 
 `t.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`,
 `torch.autograd.backward(...)`, `torch.autograd.grad(outputs, ...)`,
-`torch.distributed.autograd.backward(context_id, roots)`, `manual_backward(loss)`; and the values a Lightning `training_step` returns,
-which the framework backpropagates.
+`torch.distributed.autograd.backward(context_id, roots)`, `manual_backward(loss)`; the values a Lightning `training_step` returns,
+which the framework backpropagates; and calls of a module-level function of the file that
+backpropagates one of its arguments (`def backward(loss, scaler): scaler.scale(loss).backward()`,
+then `backward(total_loss, scaler)`): the call backpropagates what it passes for it.
 """
 
 from __future__ import annotations
@@ -59,7 +61,34 @@ def backwards_by_scope(facts) -> dict[ast.AST, list[Backward]]:
             for node in facts.tree.scope_nodes(function):
                 if isinstance(node, ast.Return) and node.value is not None:
                     found.setdefault(function, []).append(Backward(node, (node.value,)))
+    helpers = _backpropagated_arguments(facts, found)
+    for call in facts.tree.calls if helpers else ():
+        function = helpers.get(facts.symbols.resolve(call.func, facts.tree.scope_of(call))) if isinstance(call.func, ast.Name) else None
+        if function is None:
+            continue
+        definition, names = function
+        roots = tuple(r for r in (facts.call_sites.argument(definition, call, name) for name in sorted(names)) if r is not None)
+        if roots:
+            found.setdefault(facts.flow.analysis_scope(call), []).append(Backward(call, roots))
     return found
+
+
+def _backpropagated_arguments(facts, found: dict[ast.AST, list[Backward]]) -> dict[str, tuple[ast.AST, set[str]]]:
+    """Qualified name -> (definition, its parameters a backward of its own body backpropagates),
+    for the module-level functions of the file that have such parameters (never bound again)."""
+    helpers = {}
+    for function, backwards in found.items():
+        if not isinstance(function, ast.FunctionDef) or not isinstance(facts.tree.parent(function), ast.Module):
+            continue
+        args = function.args
+        parameters = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        rebound = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        names = {n.id for b in backwards for root in b.roots for n in ast.walk(root)
+                 if isinstance(n, ast.Name) and n.id in parameters - rebound}
+        qualified = facts.symbols.qualname_of(function)
+        if names and qualified is not None:
+            helpers[qualified] = (function, names)
+    return helpers
 
 
 def backwards_in(facts, scope: ast.AST) -> list[Backward]:

@@ -405,6 +405,25 @@ class HookFacts:
                         pending.append(node.func.attr)
         return found
 
+    @cached_property
+    def _handed_out(self) -> set[tuple]:
+        """(class, path) of each `self.` path whose value some function of the class (a method, a
+        hook nested in one) hands out: returns it, or stores it where the caller sees it
+        (`kwargs[name] = self._captured[path]` in a pre-hook feeding another module's forward)."""
+        from gradlint.analysis.definitions import plain
+
+        found = set()
+        for function in self.tree.functions:
+            parent = self.tree.parent(function)
+            cls = parent if isinstance(parent, ast.ClassDef) else self.tree.class_of(function)
+            if cls is None:
+                continue
+            flow = self.facts.flow.scope(function)
+            for path in list(flow.edges):
+                if path.startswith("self.") and ESCAPE in flow.reach(path):
+                    found.add((cls, plain(path)))
+        return found
+
     def store_reaches_backward(self, store: Store) -> bool:
         """May the stored values reach a backward: they do in this file, they leave a module's
         forward, or the hook's closure container is handed out by the function that binds it
@@ -412,7 +431,7 @@ class HookFacts:
         if self._closure_container_leaves(store):
             return True
         cls = self.tree.class_of(store.statement) if store.container.startswith("self.") else None
-        reaching = self.facts.flow.file_paths_reaching_backward | self._returned_by_forward
+        reaching = self.facts.flow.file_paths_reaching_backward | self._returned_by_forward | self._handed_out
         path = store.container
         while True:
             if (cls, path) in reaching or (None, path) in reaching:

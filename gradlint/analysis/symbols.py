@@ -72,12 +72,47 @@ class Symbols:
             node = node.value
         if not isinstance(node, ast.Name):
             return None
-        if scope is not None and node.id in self.local_names(scope):
-            return None
+        while scope is not None and not isinstance(scope, ast.Module):
+            if node.id in self.local_names(scope):
+                # a name the function (or one around it) binds: a nested function it defines, or unknown
+                nested = self._nested_function(scope, node.id)
+                return ".".join([nested, *reversed(parts)]) if nested is not None else None
+            scope = self.tree.scope_of(scope)
         base = self.globals.get(node.id)
         if base is None:
             return self.imports.resolve(expr)
         return ".".join([base, *reversed(parts)])
+
+    def _nested_function(self, scope: ast.AST, name: str) -> str | None:
+        """The qualified name of the one function named `name` that scope defines, when that `def`
+        is the only way scope binds the name (no parameter, assignment or import of it)."""
+        if not isinstance(scope, FUNCTION_TYPES):
+            return None
+        args = scope.args
+        if name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a is not None}:
+            return None
+        if name in self.tree.scopes_storing().get(scope, ()) or name in self._imported_in.get(scope, ()):
+            return None
+        defs = [node for node in self._nested_defs.get(scope, ()) if node.name == name]
+        return self.qualified.get(defs[0]) if len(defs) == 1 and not isinstance(defs[0], ast.ClassDef) else None
+
+    @cached_property
+    def _nested_defs(self) -> dict[ast.AST, list[ast.AST]]:
+        found: dict[ast.AST, list[ast.AST]] = {}
+        for node in self.tree.nodes(*FUNCTION_TYPES, ast.ClassDef):
+            scope = self.tree.owner(node)
+            if scope is not None:
+                found.setdefault(scope, []).append(node)
+        return found
+
+    @cached_property
+    def _imported_in(self) -> dict[ast.AST, set[str]]:
+        found: dict[ast.AST, set[str]] = {}
+        for node in self.tree.imports:
+            scope = self.tree.owner(node)
+            if scope is not None:
+                found.setdefault(scope, set()).update((a.asname or a.name).split(".")[0] for a in node.names)
+        return found
 
     def local_names(self, scope: ast.AST) -> frozenset[str]:
         """Names a function binds itself (parameters, assignments, loop and `with` targets, imports)."""
@@ -101,12 +136,8 @@ class Symbols:
         found: dict[ast.AST, set[str]] = {}
         for scope, stores in tree.scopes_storing().items():
             found[scope] = set(stores)
-        for node in tree.nodes(*FUNCTION_TYPES, ast.ClassDef):
-            scope = tree.owner(node)
-            if scope is not None:
-                found.setdefault(scope, set()).add(node.name)
-        for node in tree.imports:
-            scope = tree.owner(node)
-            if scope is not None:
-                found.setdefault(scope, set()).update((a.asname or a.name).split(".")[0] for a in node.names)
+        for scope, definitions in self._nested_defs.items():
+            found.setdefault(scope, set()).update(node.name for node in definitions)
+        for scope, names in self._imported_in.items():
+            found.setdefault(scope, set()).update(names)
         return found

@@ -237,6 +237,9 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
     if receiver is not None and _made_here(facts, scope, receiver.split(".")[0]):
         return None  # a module this function just built is being initialised (model surgery)
+    holder = edit.value.value if isinstance(edit, ast.Attribute) and isinstance(edit.value, ast.Attribute) else None
+    if holder is not None and _built_here(facts, scope, holder):
+        return None  # `model._modules[name] = Replacement(...)`, then its `.weight.data.copy_(old)`
     for source in sources:
         for node in ast.walk(source):
             path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
@@ -260,6 +263,17 @@ def _made_here(facts, scope: ast.AST, name: str) -> bool:
         return False
     return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+               for node in facts.tree.scope_nodes(scope))
+
+
+def _built_here(facts, scope: ast.AST, holder: ast.AST) -> bool:
+    """Is the expression `holder` (`model._modules[name]`, `self.head`) assigned a call's result
+    (a newly built module) in this function?"""
+    if not isinstance(scope, FUNCTION_TYPES) or isinstance(holder, ast.Name):
+        return False
+    text = ast.unparse(holder)
+    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+               and any(ast.unparse(t) == text for t in node.targets)
                for node in facts.tree.scope_nodes(scope))
 
 

@@ -1,6 +1,7 @@
 import functools
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
@@ -254,3 +255,25 @@ def extract_features_once_with_grad(images):
         backbone(images[0])
     backbone(images[1])  # expect: GL103
     return [f.mean().item() for f in features]
+
+
+class EMAFeatureInjector(nn.Module):
+    # quiet: what the EMA model's hook captures, a pre-hook of the online model feeds into its
+    # forward (kwargs), so the stored values go on into a forward whose result is trained
+    def __init__(self, model, ema_model):
+        super().__init__()
+        self.model, self.ema_model = model, ema_model
+        self.captured = {}
+        ema_model.encoder.register_forward_hook(self.capture)
+        model.decoder.register_forward_pre_hook(self.inject, with_kwargs=True)
+
+    def capture(self, module, args, output):
+        self.captured["encoder"] = output
+
+    def inject(self, module, args, kwargs):
+        kwargs["target"] = self.captured["encoder"]
+        return args, kwargs
+
+    def forward(self, x):
+        self.ema_model(x)
+        return self.model(x)

@@ -150,3 +150,25 @@ class NoisyLinear(nn.Module):
     def sample(self, noise):
         self.eps_p.copy_(noise)
         self.eps_q.copy_(noise)
+
+
+@torch.no_grad()
+def load_converted(model, weights):
+    # quiet: the nested converters run only from this no_grad function
+    def convert_linear(layer, prefix):
+        layer.weight.copy_(weights[prefix + "w"])
+        layer.bias.copy_(weights[prefix + "b"])
+
+    def convert_all():
+        for i, layer in enumerate(model.layers):
+            convert_linear(layer, f"layer{i}.")  # a closure calling its sibling
+
+    convert_all()
+
+
+def load_converted_with_grad(model, weights):
+    def convert_linear(layer, prefix):
+        layer.weight.copy_(weights[prefix + "w"])  # expect: GL301
+
+    for i, layer in enumerate(model.layers):
+        convert_linear(layer, f"layer{i}.")
