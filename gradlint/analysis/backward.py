@@ -82,7 +82,7 @@ def _backpropagated_arguments(facts, found: dict[ast.AST, list[Backward]]) -> di
             continue
         args = function.args
         parameters = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-        rebound = {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        rebound = set(facts.tree.scopes_storing().get(function, ()))
         names = {n.id for b in backwards for root in b.roots for n in ast.walk(root)
                  if isinstance(n, ast.Name) and n.id in parameters - rebound}
         qualified = facts.symbols.qualname_of(function)

@@ -81,17 +81,29 @@ class FileFacts:
         return False
 
     def _foreign_function(self, function: ast.AST) -> bool:
+        frameworks = self._framework_names
+        if not frameworks:
+            return False
         known = self._foreign.get(function)
         if known is None:
-            frameworks = set()
-            for name in self.tree.names_within(function):
-                target = self.imports.everything.get(name.id)
-                if target is not None and name.id not in self.bindings(self.tree.scope_of(name)).names:
-                    frameworks.add(target.rsplit(".", 1)[-1])
-                    frameworks.add(target.split(".")[0])
-            known = bool(frameworks & OTHER_FRAMEWORKS) and "torch" not in frameworks
+            named = {name.id for name in self.tree.names_within(function)}
+            known = bool(named & frameworks["other"]) and not named & frameworks["torch"]
             self._foreign[function] = known
         return known
+
+    @cached_property
+    def _framework_names(self) -> dict[str, set[str]]:
+        """The file's import names for other array frameworks ("other") and for torch ("torch"),
+        by the first or last part of what they import (`paddle`, `deepxde.backend.paddle`);
+        empty when the file imports no other framework."""
+        found: dict[str, set[str]] = {"other": set(), "torch": set()}
+        for local, target in self.imports.everything.items():
+            parts = {target.split(".")[0], target.rsplit(".", 1)[-1]}
+            if parts & OTHER_FRAMEWORKS:
+                found["other"].add(local)
+            if "torch" in parts:
+                found["torch"].add(local)
+        return found if found["other"] else {}
 
     # -- grad mode -------------------------------------------------------------
 
