@@ -379,7 +379,10 @@ def _call_statement_sinks(facts, call: ast.Call):
 def calls_handed_in(facts, call: ast.Call) -> bool:
     """Does call run a callable handed in from outside: an argument of the function
     (`metric_fn(out)`), or `self.op(...)` where every assignment of `self.op` in the class stores
-    an argument of the method it is in (`self.op = op`) and the class has no method `op`?"""
+    an argument of the method it is in (`self.op = op`) and the class has no method `op`? A
+    module handed in (`decoder(encoder(x))`) runs a forward, not a callback."""
+    if facts.modules.is_forward(call) or facts.modules.is_loss_call(call):
+        return False
     func = call.func
     scope = facts.tree.scope_of(call)
     if isinstance(func, ast.Name):

@@ -181,3 +181,14 @@ def evaluate_with_own_metric(model, loader):
 
 def accuracy(out, y):
     return (out.argmax(1) == y).float().mean().item()
+
+
+def evaluate_pipeline(encoder, decoder, loader):
+    # the modules are arguments: the encoder's output goes into the decoder's forward, not a callback
+    encoder.eval()
+    decoder.eval()
+    found = []
+    for x in loader:
+        hidden = encoder(x)  # expect: GL101
+        found.append(decoder(hidden).argmax(1).tolist())  # expect: GL101
+    return found
