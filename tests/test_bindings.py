@@ -95,3 +95,4 @@ def test_an_augmented_assignment_keeps_what_the_name_held():
     function = facts.module.body[0]
     flags = ValueFlags(facts, function, region_nodes(function.body[1].body))
     assert flags.name(read(facts, "total", 6)) == INSIDE | OUTSIDE
+

@@ -181,6 +181,20 @@ PACKAGES = [
      "1f779c01c9b77e45a63f2e6cd54c0e8e8bd6725f564a44fe3ee15795ef5bded2", PURE),
     ("lion-pytorch", "0.2.5", "lion_pytorch-0.2.5-py3-none-any.whl",
      "77089f28bda82f1cee829cabab8a104fe8aabf66af1941b0fc6ce400aabb28cc", PURE),
+    # a fifth fresh read (2026-12-03): Hugging Face libraries (accelerate, trl, diffusers), AllenNLP's
+    # trainer and interpreters, SpeechBrain's Brain class; its false findings on first read (GL502 on
+    # influence functions, GL201 on a method named like a model, eight GL301 in accelerate's converter,
+    # a function one caller runs under no_grad) were fixed in the analysis
+    ("accelerate", "1.16.0", "accelerate-1.16.0-py3-none-any.whl",
+     "180885b6d7b05a19dc2dd6f722c5ce930f615e81e9e5f79d3ca910ddb9e6859e", PURE),
+    ("trl", "1.16.0", "trl-1.16.0-py3-none-any.whl",
+     "c4726e139dd40e1a41661511c639c8a68416782b2e3e8c0befebd77bb7ba0396", PURE),
+    ("diffusers", "0.42.1", "diffusers-0.42.1-py3-none-any.whl",
+     "9154faa704ce00e0b77f568e0d64786064368528aab5fc14eeea92f87d788014", PURE),
+    ("allennlp", "2.10.1", "allennlp-2.10.1-py3-none-any.whl",
+     "d840f2cb285ded77f48fbe5c8f52fe955dc48d4462cae2baf4668eca10dd42fb", PURE),
+    ("speechbrain", "1.1.2", "speechbrain-1.1.2-py3-none-any.whl",
+     "9fea4144c917ea58bcf13f17a1a1759179ed7472a30ec8416e7c7c8cf21d9c9a", PURE),
 ]
 
 

@@ -37,7 +37,8 @@ MODULE_NAME = re.compile(
     r"(?:_?\d+|_(?:ema|g|d|s|t|a|b|old|new|target|online|main|base|copy))?$"
 )
 # `assert_model_equals`, `get_model`, `build_encoder`: functions about modules, not modules
-VERB_PREFIX = re.compile(r"^(get|set|make|build|create|load|save|assert|check|compute|update|init|reset|run|train|eval|test|to|from|is|has|apply|register|forward|predict|log|print|copy|freeze|unfreeze)_")
+VERB_PREFIX = re.compile(r"^(get|set|make|build|create|load|save|assert|check|compute|update|init|reset|run|train|eval|test|to|from|is|has|apply|register|forward|predict|log|print|copy|freeze|unfreeze|"
+                         r"prepare|wrap|unwrap|export|convert|merge|fuse|patch|setup|configure|enable|disable|prune|quantize|compile)_")
 NOT_MODULE_NAME = re.compile(r"(loss|criterion|fn|func|metric|optimizer|opt|sched|scheduler|tokenizer|loader|hook|callback|transform)", re.I)
 LOSS_NAME = re.compile(r"(loss|criterion|crit)", re.I)
 

@@ -4,6 +4,7 @@ from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import is_test_code
 from gradlint.analysis.training_queries import (
+    accumulating_backwards,
     callers_handing,
     calls_in,
     escapes_block,
@@ -114,6 +115,10 @@ class TrainingInEvalMode(Rule):
             return "test code"
         if not facts.flow.backwards(scope) or not facts.flow.fate(call).reaches_backward:
             return "not a training forward: its output reaches no backward"
+        if not facts.flow.fate(call).backwards & set(accumulating_backwards(facts, scope, scope)):
+            # `torch.autograd.grad(loss, params)` returns the gradients (influence functions, saliency):
+            # nothing is trained, and eval mode is what such code wants
+            return "not a training forward: its output reaches only torch.autograd.grad"
         callee = facts.modules.callee(call)
         path = dotted(callee)
         if path is None:

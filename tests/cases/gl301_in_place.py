@@ -172,3 +172,22 @@ def load_converted_with_grad(model, weights):
 
     for i, layer in enumerate(model.layers):
         convert_linear(layer, f"layer{i}.")
+
+
+def convert(model, to_fast=True):
+    # quiet: the fast branch runs only from the no_grad caller; the other caller takes the other
+    # branch with grad on, and which statements it reaches depends on the argument
+    for layer in model.layers:
+        if to_fast:
+            layer.weight.copy_(layer.weight.half().float())
+        else:
+            layer.weight.copy_(layer.weight.float())
+
+
+def prepare(model):
+    with torch.no_grad():
+        convert(model)
+
+
+def unwrap(model):
+    convert(model, to_fast=False)
