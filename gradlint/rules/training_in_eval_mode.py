@@ -29,7 +29,9 @@ MESSAGE = (
 class TrainingInEvalMode(Rule):
     """
     ## What it flags
-    A training loop (a forward whose output reaches a backward) that also calls an evaluation
+    A training loop (a forward whose output reaches a backward that accumulates into `.grad`:
+    `loss.backward()`, `accelerator.backward(loss)`, not `torch.autograd.grad`, whose callers
+    such as influence functions want eval mode and train nothing) that also calls an evaluation
     routine putting the trained model in eval mode: `model.eval()` or `model.train(False)` in the
     loop, or a call of a project function whose summary says it leaves that argument in eval mode
     on every path (`evaluate(model, val_loader)` whose body calls `model.eval()` and never
