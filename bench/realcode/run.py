@@ -195,6 +195,13 @@ PACKAGES = [
      "d840f2cb285ded77f48fbe5c8f52fe955dc48d4462cae2baf4668eca10dd42fb", PURE),
     ("speechbrain", "1.1.2", "speechbrain-1.1.2-py3-none-any.whl",
      "9fea4144c917ea58bcf13f17a1a1759179ed7472a30ec8416e7c7c8cf21d9c9a", PURE),
+    # library code read last (2026-12-03): Lightning itself, TorchMetrics, pyannote.audio; no finding
+    ("lightning", "2.6.6", "lightning-2.6.6-py3-none-any.whl",
+     "2bcbd6ee840071cd076c7dc9953d7ac1040df92f1c5fa76583aae644f037ab85", PURE),
+    ("torchmetrics", "1.9.0", "torchmetrics-1.9.0-py3-none-any.whl",
+     "bfdcbff3dd1d96b3374bb2496eb39f23c4b28b8a845b6a18c313688e0d2d9ca1", PURE),
+    ("pyannote-audio", "4.0.7", "pyannote_audio-4.0.7-py3-none-any.whl",
+     "852ea15c4d85bc34773e618267603ffca6a521669a74d33742692cc67fc700d6", PURE),
 ]
 
 
