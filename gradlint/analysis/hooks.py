@@ -377,32 +377,16 @@ class HookFacts:
 
     @cached_property
     def _returned_by_forward(self) -> set[tuple]:
-        """(class or None, path) whose values a module's forward hands to its caller (who trains on
-        them): names read by `forward`'s return statements, and `self.` paths that flow into what
-        `forward` returns or into what a method it calls returns (`self.calc_head(x)`, and so on
-        through the class)."""
-        from gradlint.analysis.definitions import plain
-
+        """(None, name) for the names a module's `forward` returns: its caller trains on them.
+        (What `self.` paths `forward`, or any function of the class, hands out is `_handed_out`.)"""
         found = set()
         for cls in self.tree.classes:
-            methods = {n.name: n for n in cls.body if isinstance(n, FUNCTION_TYPES)}
-            pending = ["forward"] if "forward" in methods else []
-            seen = set(pending)
-            while pending:
-                method = methods[pending.pop()]
-                flow = self.facts.flow.scope(method)
-                for path in list(flow.edges):
-                    if path.startswith("self.") and ESCAPE in flow.reach(path):
-                        found.add((cls, plain(path)))
-                for node in self.tree.scope_nodes(method):
-                    if method.name == "forward" and isinstance(node, ast.Return) and node.value is not None:
-                        found.update((None, path) for path in live_paths(self.facts, node.value)
-                                     if not path.startswith("self."))
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self" \
-                            and node.func.attr in methods and node.func.attr not in seen:
-                        seen.add(node.func.attr)
-                        pending.append(node.func.attr)
+            for method in cls.body:
+                if isinstance(method, FUNCTION_TYPES) and method.name == "forward":
+                    for node in self.tree.scope_nodes(method):
+                        if isinstance(node, ast.Return) and node.value is not None:
+                            found.update((None, path) for path in live_paths(self.facts, node.value)
+                                         if not path.startswith("self."))
         return found
 
     @cached_property

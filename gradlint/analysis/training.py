@@ -225,21 +225,20 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     function = scope if isinstance(scope, FUNCTION_TYPES) else None
     if function is not None and (setup_function(function) or _setup_only(facts, function)):
         return None
-    if trains(facts, scope) or (function is not None and _run_only_by_training(facts, function)):
+    if trains(facts, scope) or (function is not None and _run_only_by(facts, function, lambda f: trains(facts, f))):
         return "training"
     if any(isinstance(n, ast.Attribute) and n.attr == "grad" for s in sources for n in ast.walk(s)):
         return "optimizer"
     if method in CLIPPING_METHODS:
         return "clipping"
-    if function is not None and (optimizer_step(function) or _run_only_by_optimizer_steps(facts, function)):
+    if function is not None and (optimizer_step(function) or _run_only_by(facts, function, optimizer_step)):
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
-    if receiver is not None and _made_here(facts, scope, receiver.split(".")[0]):
-        return None  # a module this function just built is being initialised (model surgery)
     holder = edit.value.value if isinstance(edit, ast.Attribute) and isinstance(edit.value, ast.Attribute) else None
-    if holder is not None and _built_here(facts, scope, holder):
-        return None  # `model._modules[name] = Replacement(...)`, then its `.weight.data.copy_(old)`
+    if receiver is not None and _built_here(facts, scope, ast.Name(receiver.split(".")[0])) \
+            or holder is not None and _built_here(facts, scope, holder):
+        return None  # a module this function just built is being initialised (model surgery)
     for source in sources:
         for node in ast.walk(source):
             path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
@@ -257,21 +256,13 @@ def _setup_only(facts, function: ast.AST) -> bool:
     return name is not None and facts.index.setup_only(name)
 
 
-def _made_here(facts, scope: ast.AST, name: str) -> bool:
-    """Is `name` bound in this function by a call (`fc = self._generate_fc(...)`, `new = Net()`)?"""
+def _built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
+    """Is `target` (a name or a holder expression: `fc`, `model._modules[name]`) assigned a
+    call's result, a newly built module, in this function (`fc = self._generate_fc(...)`,
+    `model._modules[name] = Layer(...)`)?"""
     if not isinstance(scope, FUNCTION_TYPES):
         return False
-    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-               and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-               for node in facts.tree.scope_nodes(scope))
-
-
-def _built_here(facts, scope: ast.AST, holder: ast.AST) -> bool:
-    """Is the expression `holder` (`model._modules[name]`, `self.head`) assigned a call's result
-    (a newly built module) in this function?"""
-    if not isinstance(scope, FUNCTION_TYPES) or isinstance(holder, ast.Name):
-        return False
-    text = ast.unparse(holder)
+    text = ast.unparse(target)
     return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                and any(ast.unparse(t) == text for t in node.targets)
                for node in facts.tree.scope_nodes(scope))
@@ -282,21 +273,11 @@ def optimizer_step(function) -> bool:
     return OPTIMIZER_STEP_NAME.match(function.name) is not None and _reads_optimizer_state(function)
 
 
-def _run_only_by_optimizer_steps(facts, function: ast.AST) -> bool:
-    """A helper every caller of which is an optimizer step of this file (`DCTAdam.step` calling
-    `self._step_param(group, p)`): its updates are the step's."""
-    name = facts.symbols.qualname_of(function)
-    callers = facts.index.callers(name) if name is not None else None
-    if not callers:
-        return False
-    by_name = facts.symbols.definitions_by_name
-    return all(caller in by_name and caller != name and optimizer_step(by_name[caller]) for caller in callers)
-
-
-def _run_only_by_training(facts, function: ast.AST, depth: int = 0) -> bool:
-    """A helper whose every caller, all of them functions of this file, trains or is such a helper
-    itself (TRPO's `_update_policy` -> `_line_search` -> `_replace_params_data`): its edits run
-    while the model trains. Setup callers (`__init__`, `reset_parameters`) never count."""
+def _run_only_by(facts, function: ast.AST, judge, depth: int = 0) -> bool:
+    """Is every caller of the function a function of this file that `judge` accepts, or that is
+    itself run only by such functions (TRPO's `_update_policy` -> `_line_search` ->
+    `_replace_params_data`; `DCTAdam.step` calling `self._step_param(group, p)`)? Setup callers
+    (`__init__`, `reset_parameters`) never count."""
     name = facts.symbols.qualname_of(function)
     callers = facts.index.callers(name) if name is not None else None
     if not callers or depth > 3:
@@ -306,7 +287,7 @@ def _run_only_by_training(facts, function: ast.AST, depth: int = 0) -> bool:
         definition = by_name.get(caller) if caller != name else None
         if not isinstance(definition, FUNCTION_TYPES) or setup_function(definition):
             return False
-        if not (trains(facts, definition) or _run_only_by_training(facts, definition, depth + 1)):
+        if not (judge(definition) or _run_only_by(facts, definition, judge, depth + 1)):
             return False
     return True
 
