@@ -132,3 +132,30 @@ def test_names_nested_code_reads_are_not_versioned():
     module = ast.parse("def f(a):\n    x = 1\n    x = 2\n    g = lambda: x\n    use(x)\n")
     definitions = Definitions(Tree(module), module.body[0])
     assert "x" not in definitions.versioned
+
+
+def exclusive(source: str) -> bool:
+    """Can the calls `a()` and `b()` of the function never both run in one call?"""
+    module = ast.parse(textwrap.dedent(source))
+    tree = Tree(module)
+    function = module.body[0]
+    calls = {ast.unparse(n): tree.statement_of(n) for n in ast.walk(function) if isinstance(n, ast.Call)}
+    return tree.exclusive(calls["a()"], calls["b()"], function)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def f(k):\n    if k:\n        a()\n    else:\n        b()\n", True),
+    ("def f(k):\n    if k == 1:\n        a()\n    elif k == 2:\n        b()\n", True),
+    ("def f(k):\n    match k:\n        case 1:\n            a()\n        case _:\n            b()\n", True),
+    # a loop repeats the branch: one iteration takes one arm, the next the other
+    ("def f(ks):\n    for k in ks:\n        if k:\n            a()\n        else:\n            b()\n", False),
+    # the same arm, one after the other, or the branch and what follows it
+    ("def f(k):\n    if k:\n        a()\n        b()\n", False),
+    ("def f(k):\n    if k:\n        a()\n    b()\n", False),
+    # an exception handler may run after part of the body ran
+    ("def f():\n    try:\n        a()\n    except ValueError:\n        b()\n", False),
+    # a loop inside one arm repeats only that arm
+    ("def f(k, xs):\n    if k:\n        for x in xs:\n            a()\n    else:\n        b()\n", True),
+])
+def test_statements_in_other_arms_of_one_branch_never_run_together(source, expected):
+    assert exclusive(source) is expected

@@ -202,6 +202,33 @@ PACKAGES = [
      "bfdcbff3dd1d96b3374bb2496eb39f23c4b28b8a845b6a18c313688e0d2d9ca1", PURE),
     ("pyannote-audio", "4.0.7", "pyannote_audio-4.0.7-py3-none-any.whl",
      "852ea15c4d85bc34773e618267603ffca6a521669a74d33742692cc67fc700d6", PURE),
+    # a sixth fresh read (2026-12-03): interpretability and attack libraries built on hooks and
+    # torch.autograd.grad (captum, grad-cam, torchcam, torchattacks), meta-learning (learn2learn), RL agents
+    # (rl-games), a training-extensions library (pytorch-pfn-extras), vision models and their
+    # training utilities (timm, segmentation-models-pytorch), neural CDEs (torchcde), a diffusion-prior
+    # trainer with sampling code (dalle2-pytorch)
+    ("captum", "0.9.0", "captum-0.9.0-py3-none-any.whl",
+     "cda38e1d42c37591d71560bb2f5813ac4cae8d8543afac45279c7efd5945997e", PURE),
+    ("grad-cam", "1.5.7", "grad_cam-1.5.7.tar.gz",
+     "f6be06f826677a2e922c3879df9be3944b14a69643d80e7bec9adfb26f6b5e42", SDIST),
+    ("torchcam", "0.5.0", "torchcam-0.5.0-py3-none-any.whl",
+     "1579b9b131da6c1586d0b70ee18d48a0fabeb00e1be1b1f5b8d3d6f4d96abc6d", PURE),
+    ("torchattacks", "3.5.1", "torchattacks-3.5.1-py3-none-any.whl",
+     "10c1b05f3a0b52869a91dfa9f9d5adf613750276a15f41fdbd361127cc6bd703", PURE),
+    ("learn2learn", "0.2.0", "learn2learn-0.2.0.tar.gz",
+     "69f1d7cb0d0a6be7a2c6ad8e83e2ebbe70fb05e51d61e45e63078b40c75ea419", SDIST),
+    ("rl-games", "1.6.5", "rl_games-1.6.5-py3-none-any.whl",
+     "bedc7897d500e33253442ff91c6b7417c8dc74fb994242b011c7cde33a0db3a2", PURE),
+    ("pytorch-pfn-extras", "0.9.0", "pytorch_pfn_extras-0.9.0-py3-none-any.whl",
+     "309ff891c8efb73e54f70a5be2a1f4826633796289a0be59aa316c9f85542655", PURE),
+    ("timm", "1.0.31", "timm-1.0.31-py3-none-any.whl",
+     "5bd50f7d0fe6d09bf9285ac2523234a1b7e6bf075c0be3e7aed09139fcb617c7", PURE),
+    ("segmentation-models-pytorch", "0.6.0", "segmentation_models_pytorch-0.6.0-py3-none-any.whl",
+     "c46162221b5abe3bc296b222fbea8aa80d0b56e7130f7ddef654f707804534e2", PURE),
+    ("torchcde", "0.2.5", "torchcde-0.2.5-py3-none-any.whl",
+     "90ad5943d74d601400476a3cdaf6ea7aabd3967033ba6d513bc8f6a93f982ffd", PURE),
+    ("dalle2-pytorch", "1.15.6", "dalle2_pytorch-1.15.6-py3-none-any.whl",
+     "d77224994ccc005a7e2170c0d80e54333e3826613bf31f010d9faba6a0cf8594", PURE),
 ]
 
 

@@ -494,7 +494,7 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
             if isinstance(grand, ast.Call) and grand.func is parent:
                 if parent.attr in PYTHON_VALUE_METHODS:
                     return True
-                if parent.attr.endswith("_") or parent.attr in GRAD_NEEDING_METHODS or parent.attr in ("register_hook",):
+                if parent.attr.endswith("_") or parent.attr in GRAD_NEEDING_METHODS:
                     return False
                 if flags._arguments(grand) == 0 or parent.attr in NON_DIFFERENTIABLE_METHODS:
                     node = grand

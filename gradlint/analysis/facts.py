@@ -175,10 +175,10 @@ class FileFacts:
         return ParameterFacts(self)
 
     @cached_property
-    def eval_calls(self):
-        from gradlint.analysis.training import eval_calls_by_scope
+    def mode_calls(self):
+        from gradlint.analysis.training import mode_calls_by_scope
 
-        return eval_calls_by_scope(self.tree)
+        return mode_calls_by_scope(self.tree)
 
     @cached_property
     def caching_module_classes(self) -> list[str]:

@@ -207,34 +207,56 @@ class HookFacts:
         facts = self.facts
         graph = self._graph_reader(hook)  # does a read of a name carry the forward's graph?
         outside = self._outside_names(hook.function)
-        found = []
+        found, kept = [], []  # graph-carrying stores; (statement, container) of the others
         for node in self.tree.scope_nodes(hook.function):
             if not isinstance(node, ast.stmt):
                 continue
             grad_off = facts.grad_mode_at(node).grad_off
-            if isinstance(node, ast.Assign):
-                if any(self._container(leaf, outside) for target in node.targets for leaf in assigned_names(target)) \
-                        and self._carries(node.value, graph, grad_off):
-                    containers = {self._container(leaf, outside) for target in node.targets for leaf in assigned_names(target)}
-                    found.extend(Store(hook, node, node.value, c) for c in sorted(c for c in containers if c))
-            elif isinstance(node, ast.AugAssign):
-                container = self._container(node.target, outside)
-                if container is not None and self._carries(node.value, graph, grad_off):
-                    found.append(Store(hook, node, node.value, container))
-            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
-                call = node.value
-                if isinstance(call.func, ast.Attribute) and call.func.attr in CONTAINER_MUTATORS:
-                    receiver = call.func.value
-                    container = self._container(receiver, outside, as_receiver=True)
-                    if container is not None:
-                        method = self._own_method(receiver, call.func.attr)
-                        for position, arg in enumerate(call.args):
-                            if self._carries(arg, graph, grad_off) and self._may_keep(method, position, arg):
-                                found.append(Store(hook, node, arg, container))
-                        for named in call.keywords:
-                            if self._carries(named.value, graph, grad_off) and self._may_keep(method, named.arg, named.value):
-                                found.append(Store(hook, node, named.value, container))
-        return found
+            for container, value, method, slot in self._writes(node, outside):
+                if self._carries(value, graph, grad_off) and self._may_keep(method, slot, value):
+                    found.append(Store(hook, node, value, container))
+                else:
+                    kept.append((node, container))
+        return [store for store in found if not self._chosen(store, kept, hook.function)]
+
+    def _writes(self, node: ast.stmt, outside: set[str]):
+        """(container, value, method, slot) for each value the statement writes into something
+        outliving the call; method and slot name where a mutator call of this file's classes takes it."""
+        if isinstance(node, ast.Assign):
+            containers = {self._container(leaf, outside) for target in node.targets for leaf in assigned_names(target)}
+            for container in sorted(c for c in containers if c):
+                yield container, node.value, None, None
+        elif isinstance(node, ast.AugAssign):
+            container = self._container(node.target, outside)
+            if container is not None:
+                yield container, node.value, None, None
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            if isinstance(call.func, ast.Attribute) and call.func.attr in CONTAINER_MUTATORS:
+                receiver = call.func.value
+                container = self._container(receiver, outside, as_receiver=True)
+                if container is not None:
+                    method = self._own_method(receiver, call.func.attr)
+                    for position, arg in enumerate(call.args):
+                        yield container, arg, method, position
+                    for named in call.keywords:
+                        yield container, named.value, method, named.arg
+
+    def _chosen(self, store: Store, kept: list[tuple[ast.stmt, str]], function) -> bool:
+        """Is keeping the graph a configured choice? Another arm of an `if` around the store writes
+        the same container without the graph (`if self.detach: acts.append(out.detach())
+        else: acts.append(out)`)."""
+        child = store.statement
+        for ancestor in self.tree.ancestors(store.statement):
+            if ancestor is function:
+                return False
+            if isinstance(ancestor, ast.If):
+                arm, other = (ancestor.body, ancestor.orelse) if child in ancestor.body else (ancestor.orelse, ancestor.body)
+                if child in arm and any(container == store.container and any(self.tree.is_inside(stmt, s) for s in other)
+                                        for stmt, container in kept):
+                    return True
+            child = ancestor
+        return False
 
     def _graph_reader(self, hook: Hook):
         """A test of one read of a name in the hook: does its value carry the forward's graph? A

@@ -38,7 +38,7 @@ MODULE_NAME = re.compile(
 )
 # `assert_model_equals`, `get_model`, `build_encoder`: functions about modules, not modules
 VERB_PREFIX = re.compile(r"^(get|set|make|build|create|load|save|assert|check|compute|update|init|reset|run|train|eval|test|to|from|is|has|apply|register|forward|predict|log|print|copy|freeze|unfreeze|"
-                         r"prepare|wrap|unwrap|export|convert|merge|fuse|patch|setup|configure|enable|disable|prune|quantize|compile)_")
+                         r"prepare|wrap|unwrap|export|convert|merge|fuse|patch|setup|configure|enable|disable|prune|quantize|compile|add|remove|replace)_")
 NOT_MODULE_NAME = re.compile(r"(loss|criterion|fn|func|metric|optimizer|opt|sched|scheduler|tokenizer|loader|hook|callback|transform)", re.I)
 LOSS_NAME = re.compile(r"(loss|criterion|crit)", re.I)
 
@@ -161,8 +161,9 @@ class ModuleFacts:
         visible = any(self._assigned(s, path) for s in scopes)
         # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
         # not an attribute of an imported module or class: `TensorDict.from_module`)
-        held = annotation is False or ("." in path and self.imports.qualname(expr.value) is None)
-        if not visible and held and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last) and not VERB_PREFIX.match(last):
+        held = annotation is False or ("." in path and self.imports.resolve(expr.value) is None)
+        if not visible and held and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last) and not VERB_PREFIX.match(last) \
+                and last not in MODULE_API_METHODS:
             return "module"
         if not visible and (annotation is False) and LOSS_NAME.search(last):
             return "loss"

@@ -27,7 +27,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_true, keyword
 from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
-from gradlint.analysis.training import eval_calls_by_scope
+from gradlint.analysis.training import mode_calls_by_scope
 from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
     GRAD_MODE_WORDS,
@@ -162,7 +162,7 @@ def _evaluating_sites(tree: Tree, imports: ImportTable):
     """For a `self.m()` call: the `self.` module paths its function put in eval mode before it,
     when that function runs no backward (evaluation code, as `training.evaluation_phase` reads
     it inside a function); else nothing."""
-    eval_calls = eval_calls_by_scope(tree)
+    mode_calls = mode_calls_by_scope(tree)
     trained = {tree.analysis_scope(call) for call in tree.calls if backward_of(imports, call) is not None}
 
     def paths(call: ast.Call) -> list[str]:
@@ -173,8 +173,8 @@ def _evaluating_sites(tree: Tree, imports: ImportTable):
         if not isinstance(scope, FUNCTION_TYPES) or scope in trained or scope.name == "training_step":
             return []
         position = (call.lineno, call.col_offset)
-        return sorted({path for made, path in eval_calls.get(scope, ())
-                       if path.startswith("self.") and (made.lineno, made.col_offset) < position})
+        return sorted({path for made, path, mode in mode_calls.get(scope, ())
+                       if mode == "eval" and path.startswith("self.") and (made.lineno, made.col_offset) < position})
 
     return paths
 

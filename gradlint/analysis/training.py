@@ -16,16 +16,18 @@ from gradlint.analysis.vocabulary import CLIPPING_METHODS, OPTIMIZER_NAME, OPTIM
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
-def eval_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str]]]:
-    """(call, module path) of every `m.eval()` / `m.train(False)`, grouped by the scope whose code runs it."""
-    found: dict[ast.AST, list[tuple[ast.Call, str]]] = {}
+def mode_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str, str]]]:
+    """(call, module path, 'eval' or 'train') of every `m.eval()`, `m.train(False)` and `m.train()`
+    / `m.train(mode)`, grouped by the scope whose code runs it."""
+    from gradlint.analysis.training_state import mode_call
+
+    found: dict[ast.AST, list[tuple[ast.Call, str, str]]] = {}
     for node in tree.calls:
-        if isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            if method == "eval" and not node.args or method == "train" and node.args and is_false(node.args[0]):
-                path = dotted(node.func.value) or _constructed_into(tree, node)
-                if path:
-                    found.setdefault(tree.analysis_scope(node), []).append((node, path))
+        mode = mode_call(node)
+        if mode is not None:
+            path = dotted(node.func.value) or _constructed_into(tree, node)
+            if path:
+                found.setdefault(tree.analysis_scope(node), []).append((node, path, mode))
     return found
 
 
@@ -51,7 +53,8 @@ def evaluation_phase(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
         return True
     position = (call.lineno, call.col_offset)
     for eval_call, path in eval_calls(facts, scope):
-        if not covers(path, callee_path) or (eval_call.lineno, eval_call.col_offset) >= position:
+        made = (eval_call.lineno, eval_call.col_offset)
+        if not covers(path, callee_path) or made >= position or _retrained_between(facts, scope, callee_path, made, position):
             continue
         loops = set(facts.tree.loops_around(eval_call, scope))
         if all((b.node.lineno, b.node.col_offset) < (eval_call.lineno, eval_call.col_offset)
@@ -84,7 +87,14 @@ def output_may_be_trained(facts, function: ast.AST) -> bool:
 
 def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
     """(call, module path) for each `m.eval()` / `m.train(False)` directly in scope."""
-    return facts.eval_calls.get(scope, [])
+    return [(call, path) for call, path, mode in facts.mode_calls.get(scope, ()) if mode == "eval"]
+
+
+def _retrained_between(facts, scope: ast.AST, callee_path: str, start: tuple, end: tuple) -> bool:
+    """Is a module covering callee_path put back in train mode (`m.train()`, `m.train(flag)`)
+    between positions start and end of scope (`if freeze: m.eval() else: m.train()`)?"""
+    return any(mode == "train" and covers(path, callee_path) and start < (call.lineno, call.col_offset) < end
+               for call, path, mode in facts.mode_calls.get(scope, ()))
 
 
 def covers(module_path: str, callee_path: str) -> bool:
@@ -202,20 +212,31 @@ def setup_name(name: str) -> bool:
 
 def trains(facts, scope: ast.AST) -> bool:
     """Training code: the scope runs a backward or an optimizer step (`opt.step()`, `scaler.step(opt)`)."""
-    if facts.flow.backwards(scope):
-        return True
+    return next(_training_calls(facts, scope), None) is not None
+
+
+def trains_with(facts, scope: ast.AST, node: ast.AST) -> bool:
+    """Does the scope run a backward or an optimizer step that can run in the same call as node
+    (not in another arm of an `if` that no loop repeats)?"""
+    return any(not facts.tree.exclusive(node, call, scope) for call in _training_calls(facts, scope))
+
+
+def _training_calls(facts, scope: ast.AST):
+    """The scope's backwards, then its optimizer steps."""
+    for backward in facts.flow.backwards(scope):
+        yield backward.node
     for node in facts.tree.scope_nodes(scope):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
             name = dotted(node.func.value) or ""
             if OPTIMIZER_NAME.search(name.split(".")[-1]):
-                return True
-    return False
+                yield node
 
 
 def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[ast.AST], method: str | None) -> str | None:
     """Why a `.data` edit runs while a model trains, or None when the analysis cannot show it:
 
-    - "training": the scope runs a backward or an optimizer step;
+    - "training": the scope runs a backward or an optimizer step (not only in another arm of an
+      `if` than the edit: a model built at random in one branch and trained in the other);
     - "optimizer": a manual update from gradients (`p.data -= lr * p.grad`), or an optimizer's
       `step`/update function that reads its state (`param_groups`, `state`);
     - "clipping": weights clipped in place (`clamp_`, WGAN's critic);
@@ -225,7 +246,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     function = scope if isinstance(scope, FUNCTION_TYPES) else None
     if function is not None and (setup_function(function) or _setup_only(facts, function)):
         return None
-    if trains(facts, scope) or (function is not None and _run_only_by(facts, function, lambda f: trains(facts, f))):
+    if trains_with(facts, scope, edit) or (function is not None and _run_only_by(facts, function, lambda f: trains(facts, f))):
         return "training"
     if any(isinstance(n, ast.Attribute) and n.attr == "grad" for s in sources for n in ast.walk(s)):
         return "optimizer"

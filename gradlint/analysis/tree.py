@@ -220,6 +220,34 @@ class Tree:
             child = ancestor
         return loops
 
+    def exclusive(self, a: ast.AST, b: ast.AST, scope: ast.AST) -> bool:
+        """Can a and b never both run in one call of scope? They lie in different arms of one `if`
+        (an `elif` is an arm of the `if` above it) or in different cases of one `match`, and no
+        loop of scope repeats that statement."""
+        arms: dict[int, ast.AST] = {}  # ancestor of a (by id) -> a's child of it on the way up
+        child = a
+        for ancestor in self.ancestors(a):
+            arms[id(ancestor)] = child
+            if ancestor is scope:
+                break
+            child = ancestor
+        child = b
+        for ancestor in self.ancestors(b):
+            if id(ancestor) in arms:
+                mine = arms[id(ancestor)]
+                if isinstance(ancestor, ast.If):
+                    split = (mine in ancestor.body) != (child in ancestor.body) and child is not ancestor.test \
+                        and mine is not ancestor.test
+                elif isinstance(ancestor, ast.Match):
+                    split = mine is not child and isinstance(mine, ast.match_case) and isinstance(child, ast.match_case)
+                else:
+                    split = False
+                return split and not self.loops_around(ancestor, scope)
+            if ancestor is scope:
+                return False
+            child = ancestor
+        return False
+
     def is_inside(self, node: ast.AST, container: ast.AST) -> bool:
         if node is container:
             return True

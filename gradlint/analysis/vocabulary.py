@@ -81,9 +81,13 @@ OPERAND_READING_METHODS = frozenset({
 # every tensor method that runs an op (computes, views, converts, or reads values out)
 TENSOR_OP_METHODS = COMPUTING_METHODS | VIEW_METHODS | IDENTITY_METHODS | INTEGER_CONVERSIONS | DATA_READING_METHODS
 
+# methods that register a hook on a tensor's gradient: they return a handle (never a tensor), and
+# raise on a tensor that does not require grad
+TENSOR_HOOK_METHODS = frozenset({"register_hook", "register_post_accumulate_grad_hook"})
 # methods whose result carries no graph: detached, integer or bool, or not a tensor at all
 GRAPH_CUTTING_METHODS = (
     frozenset({"detach", "detach_"}) | INTEGER_CONVERSIONS | COMPARISON_METHODS | INDEX_METHODS | PYTHON_VALUE_METHODS
+    | TENSOR_HOOK_METHODS
 )
 # methods through which no gradient flows back to the receiver (where values flow: `reach`)
 GRADIENT_CUTTING_METHODS = GRAPH_CUTTING_METHODS | ZERO_GRADIENT_METHODS
@@ -151,8 +155,9 @@ NOT_NO_GRAD_CONTEXTS = GRAD_MODE_CONTEXTS - {"torch.no_grad"}
 BACKWARD_METHODS = frozenset({"backward", "manual_backward"})
 # qualified functions that backpropagate their outputs (roots)
 BACKWARD_FUNCTIONS = frozenset({"torch.autograd.backward", "torch.autograd.grad", "torch.distributed.autograd.backward"})
-# methods that need autograd on, or turn it on for a tensor: backwards, optimizer steps, `requires_grad_`, `retain_grad`
-GRAD_NEEDING_METHODS = BACKWARD_METHODS | frozenset({"step", "requires_grad_", "retain_grad"})
+# methods that need autograd on, or turn it on for a tensor: backwards, optimizer steps, `requires_grad_`,
+# `retain_grad`, gradient hooks
+GRAD_NEEDING_METHODS = BACKWARD_METHODS | TENSOR_HOOK_METHODS | frozenset({"step", "requires_grad_", "retain_grad"})
 # qualified prefixes of functions that turn grad on or compute gradients
 GRAD_NEEDING_FUNCTIONS = ("torch.enable_grad", *sorted(BACKWARD_FUNCTIONS), "torch.autograd.functional.", "torch.func.")
 

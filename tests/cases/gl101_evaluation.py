@@ -192,3 +192,22 @@ def evaluate_pipeline(encoder, decoder, loader):
         hidden = encoder(x)  # expect: GL101
         found.append(decoder(hidden).argmax(1).tolist())  # expect: GL101
     return found
+
+
+def normalize_rollout(normalizer, values, freeze):
+    # quiet: eval mode on one arm only, the other puts the normalizer back in train mode
+    if freeze:
+        normalizer.eval()
+    else:
+        normalizer.train()
+    values = normalizer(values)
+    normalizer.eval()
+    return values.tolist()
+
+
+def evaluate_then_report(model, loader, report):
+    # a train() after the forward does not undo the eval() before it
+    model.eval()
+    scores = [model(x).argmax(1).tolist() for x in loader]  # expect: GL101
+    model.train()
+    report(scores)

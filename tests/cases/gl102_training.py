@@ -1,5 +1,6 @@
 import copy
 
+import learn2learn as l2l
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -138,3 +139,14 @@ def _do_test(module, x):
     out = module(x)  # expect: GL102
     module(x).sum().backward()
     return out.shape
+
+
+def meta_step(policy, tasks, opt):
+    # quiet: `l2l.clone_module` is a function of an imported package named like a module, not a
+    # module held by the code: calling it runs no forward
+    for task in tasks:
+        learner = l2l.clone_module(policy)
+        loss = F.mse_loss(learner(task.x), task.y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()

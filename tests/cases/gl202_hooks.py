@@ -48,6 +48,20 @@ class Recorder:
         self.last = output  # expect: GL202
 
 
+class SizeOrOutput:
+    def __init__(self, model, sizes_only):
+        self.sizes_only = sizes_only
+        self.sizes, self.outputs = [], []
+        model.register_forward_hook(self.keep)
+
+    def keep(self, module, inputs, output):
+        # the other arm writes another container: nothing says the graph is kept on purpose
+        if self.sizes_only:
+            self.sizes.append(output.size())
+        else:
+            self.outputs.append(output)  # expect: GL202
+
+
 def install(model):
     model.fc.register_forward_hook(save_mean)
     model.fc.register_forward_pre_hook(save_input)
@@ -277,3 +291,34 @@ class EMAFeatureInjector(nn.Module):
     def forward(self, x):
         self.ema_model(x)
         return self.model(x)
+
+
+class GradientTap:
+    # quiet: the hook keeps the handle of a gradient hook on the output (not a tensor) and the
+    # output's size (a Python value)
+    def __init__(self, layer):
+        self.handle = None
+        self.size = None
+        layer.register_forward_hook(self.tap)
+
+    def tap(self, module, inputs, output):
+        self.size = output.size()
+        self.handle = output.register_hook(self.on_grad)
+
+    def on_grad(self, grad):
+        return grad * 2
+
+
+class ConfiguredDetach:
+    # quiet: the other arm stores the detached output into the same list, so keeping the graph
+    # when detach=False is the caller's choice (differentiable CAMs backpropagate through it)
+    def __init__(self, layer, detach=True):
+        self.detach = detach
+        self.activations = []
+        layer.register_forward_hook(self.save)
+
+    def save(self, module, inputs, output):
+        if self.detach:
+            self.activations.append(output.cpu().detach())
+        else:
+            self.activations.append(output)

@@ -348,3 +348,27 @@ def _load_into(params, values):
 
 def restore(model, values):
     _load_into(list(model.parameters()), values)
+
+
+def random_or_trained(kind, net, data, steps):
+    # a random model in one branch, a trained one in the other: the edit never runs with training
+    if kind == "random":
+        net.weight.data = torch.randn(4, 4)
+        net.bias.data.normal_()
+    elif kind == "trained":
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        for x, y in data:
+            opt.zero_grad()
+            F.mse_loss(net(x), y).backward()
+            opt.step()
+    return net
+
+
+def zero_bias_every_tenth_step(net, data, opt):
+    # the same split inside a loop: a later iteration trains after the edit
+    for step, (x, y) in enumerate(data):
+        if step % 10 == 0:
+            net.bias.data.zero_()  # expect: GL402
+        else:
+            F.mse_loss(net(x), y).backward()
+            opt.step()
