@@ -51,7 +51,9 @@ class DataAttributeMutation(Rule):
     an augmented assignment (`p.data -= lr * p.grad`) or an assignment
     (`p.data = x`), where it runs while a model trains:
 
-    - in training code (the function runs a backward or an optimizer step);
+    - in training code (the function runs a backward or an optimizer step, and
+      not only in another arm of an `if` than the edit that no loop repeats: a
+      model built at random in one branch and trained in the other);
     - a manual update from gradients, or an optimizer's `step` that reads its
       `param_groups`/`state` (custom optimizers, Lookahead);
     - weight clipping (`clamp_`, `clip_`, `renorm_`), as in WGAN's critic;

@@ -32,7 +32,9 @@ class EvalForwardWithGrad(Rule):
     the module in eval mode (`model.eval()`, `model.train(False)`) and has no
     backward anywhere, a method that every caller runs in such code after putting
     its module in eval mode (`self.net.eval()` then `self._predict_batch(x)`), or
-    module-level script code after `model.eval()`. The outputs never reach a backward.
+    module-level script code after `model.eval()`, with no `.train()` of the module
+    between the two (`if freeze: m.eval() else: m.train()` may leave it training).
+    The outputs never reach a backward.
 
     Quiet when grad is disabled there in any way, including a function whose every
     call site in the analysed files runs under `no_grad`, Lightning's

@@ -31,7 +31,11 @@ class HookStoresGraph(Rule):
     or passed on: `return captured[0]` gives the caller the activation, and the
     caller may backpropagate through it), and when the hooked module is built in
     that function, never leaves it, and every forward of it there runs under
-    `no_grad` or `inference_mode` (the hook then receives no graph).
+    `no_grad` or `inference_mode` (the hook then receives no graph). Quiet, too,
+    when keeping the graph is a configured choice: another arm of an `if` around
+    the store writes the same container detached (`if self.detach:
+    acts.append(out.detach()) else: acts.append(out)`). What a hook stores from
+    `tensor.register_hook(...)` is a handle, not a tensor.
 
     ## Why it matters
     A stored output holds a reference to the graph that produced it: every
