@@ -229,6 +229,27 @@ PACKAGES = [
      "90ad5943d74d601400476a3cdaf6ea7aabd3967033ba6d513bc8f6a93f982ffd", PURE),
     ("dalle2-pytorch", "1.15.6", "dalle2_pytorch-1.15.6-py3-none-any.whl",
      "d77224994ccc005a7e2170c0d80e54333e3826613bf31f010d9faba6a0cf8594", PURE),
+    # a seventh fresh read (2026-12-03): YOLOv5's train/val/detect scripts, SuperGradients' trainer,
+    # chemprop, pykan's fit loop, k-diffusion's samplers, x-transformers' generation, asteroid's
+    # audio systems, torch-pruning, tsai (fastai for time series)
+    ("yolov5", "7.0.14", "yolov5-7.0.14-py37.py38.py39.py310-none-any.whl",
+     "67d0e3f7cb055cc7ff0c9d66fc993577f7394ca83a16ab097c0343ee4db3ca4b", PURE),
+    ("super-gradients", "3.7.1", "super_gradients-3.7.1-py3-none-any.whl",
+     "f4ebf2f551399f77070609da15efb2cfaf90392a38be4be8b1d4eab0d9c47381", PURE),
+    ("chemprop", "2.3.1", "chemprop-2.3.1-py3-none-any.whl",
+     "ee4fa72d1d3c65ebf29853b6eb470a0a7ce607946304b19ca7e1913a6330e8b9", PURE),
+    ("pykan", "0.2.8", "pykan-0.2.8-py3-none-any.whl",
+     "31261e40973053ab87cff19713f5d9e1f451f4f9ab183ce56edf2a4a44127213", PURE),
+    ("k-diffusion", "0.1.1.post1", "k_diffusion-0.1.1.post1-py3-none-any.whl",
+     "b4bdcc74e35dd66df5d25433ea76b19edeaeaf2aad05ed97438be447cf4f5ee1", PURE),
+    ("x-transformers", "2.31.10", "x_transformers-2.31.10-py3-none-any.whl",
+     "40099be7b1f3043ffba67381288a35bdd932decf338dc69a01eb8024bea34d24", PURE),
+    ("asteroid", "0.7.0", "asteroid-0.7.0-py3-none-any.whl",
+     "ea97a24901d9d9851b4a594171bd7c6dd900fee2c132b9ce045aa09926d489c7", PURE),
+    ("torch-pruning", "1.6.1", "torch_pruning-1.6.1-py3-none-any.whl",
+     "5cb619e55bb4d1b7ce71be9782865ad4977bfe99c148fdce9c3822eab08a9c08", PURE),
+    ("tsai", "1.0.1", "tsai-1.0.1-py3-none-any.whl",
+     "ad12b6b9cdef99cb041fbf0f4b4ebd7b566b10ed5c6ce7ddd99d38452d103977", PURE),
 ]
 
 

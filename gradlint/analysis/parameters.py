@@ -16,7 +16,13 @@ from gradlint.analysis.bindings import Binding, holder_scope, seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import optimizer_step
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
-from gradlint.analysis.vocabulary import LAYER_PARAMETER_ATTRIBUTES, LEAVING_ATTRIBUTES, SAME_ELEMENTS_BUILTINS, TENSOR_FACTORIES
+from gradlint.analysis.vocabulary import (
+    LAYER_PARAMETER_ATTRIBUTES,
+    LEAVING_ATTRIBUTES,
+    MODULE_SELF_RETURNING,
+    SAME_ELEMENTS_BUILTINS,
+    TENSOR_FACTORIES,
+)
 
 
 @dataclass(frozen=True)
@@ -309,8 +315,8 @@ class ParameterFacts:
                         freeze(target.value)
         assigned = [b for bindings in self.facts.assignments.values() for b in bindings if b.kind == "value"]
         for binding in assigned:
-            if self._frozen_parameter(binding.value):
-                freeze(binding.target)  # `self.eps = nn.Parameter(t, requires_grad=False)`
+            if self._frozen_parameter(binding.value) or _frozen_at_construction(binding.value):
+                freeze(binding.target)  # `self.eps = nn.Parameter(t, requires_grad=False)`, `nn.Conv2d(...).requires_grad_(False)`
         # a class of this file whose __init__ freezes the module itself: what it builds is frozen
         symbols = self.facts.symbols
         self_freezing = set()
@@ -340,6 +346,16 @@ class ParameterFacts:
                     return True
                 path = path.rpartition(".")[0]
         return False
+
+
+def _frozen_at_construction(value: ast.AST) -> bool:
+    """`nn.Conv2d(...).requires_grad_(False).to(device)`: a freeze in the chain of self-returning
+    module methods the assigned value ends with."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_SELF_RETURNING:
+        if value.func.attr == "requires_grad_" and is_false(value.args[0] if value.args else keyword(value, "requires_grad")):
+            return True
+        value = value.func.value
+    return False
 
 
 def _is_layer_class(name: str | None) -> bool:

@@ -257,8 +257,8 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
     holder = edit.value.value if isinstance(edit, ast.Attribute) and isinstance(edit.value, ast.Attribute) else None
-    if receiver is not None and _built_here(facts, scope, ast.Name(receiver.split(".")[0])) \
-            or holder is not None and _built_here(facts, scope, holder):
+    if receiver is not None and built_here(facts, scope, ast.Name(receiver.split(".")[0])) \
+            or holder is not None and built_here(facts, scope, holder):
         return None  # a module this function just built is being initialised (model surgery)
     for source in sources:
         for node in ast.walk(source):
@@ -277,7 +277,7 @@ def _setup_only(facts, function: ast.AST) -> bool:
     return name is not None and facts.index.setup_only(name)
 
 
-def _built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
+def built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
     """Is `target` (a name or a holder expression: `fc`, `model._modules[name]`) assigned a
     call's result, a newly built module, in this function (`fc = self._generate_fc(...)`,
     `model._modules[name] = Layer(...)`)?"""

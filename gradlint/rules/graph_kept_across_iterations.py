@@ -8,7 +8,7 @@ from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.names import dotted
-from gradlint.analysis.training import eval_calls, loop_scopes
+from gradlint.analysis.training import built_here, eval_calls, loop_scopes
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import ELEMENT_ADDERS
 from gradlint.finding import Applicability
@@ -200,13 +200,22 @@ class GraphKeptAcrossIterations(Rule):
             param = params.parameter(receiver)
             if param is None or not params.is_frozen(param, receiver):
                 continue
-            if facts.grad_mode_at(call) is not GradMode.ENABLED:
+            if facts.grad_mode_at(call) is not GradMode.ENABLED or _updated_once(facts, call, param):
                 continue
             sources = [a for a in [*call.args, *(k.value for k in call.keywords)] if requires_grad(facts.flow.state_of(a))]
             if not sources:
                 continue
             edits = [e for a in sources for e in add_detach(facts, a)]
             yield self.finding(facts, call, FROZEN_TARGET, make_fix(Applicability.SAFE, "`.detach()` the source", edits))
+
+
+def _updated_once(facts, call: ast.Call, param) -> bool:
+    """Is the frozen target a module this function builds and updates once, outside any loop
+    (`fused = nn.Conv2d(...).requires_grad_(False)` then `fused.weight.copy_(w)`)? Each call
+    makes a new one: its graph does not grow (GL203 reports copies of parameters made with grad on)."""
+    scope = facts.flow.analysis_scope(call)
+    root = param.root.split(".")[0] if param.root else None
+    return root is not None and not facts.tree.loops_around(call, scope) and built_here(facts, scope, ast.Name(root))
 
 
 def _loop_statements(facts, scope):

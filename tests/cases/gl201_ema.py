@@ -1,6 +1,7 @@
 import copy
 
 import torch
+import torch.nn as nn
 
 
 class EmaNoGradMissing:
@@ -52,3 +53,23 @@ def polyak_detached(target, online, tau):
     target.requires_grad_(False)
     for t, o in zip(target.parameters(), online.parameters()):
         t.mul_(1 - tau).add_(tau * o.detach())
+
+
+def fuse(conv, bn):
+    # quiet for GL201 and GL301: the fused layer is frozen at construction and this function
+    # fills it once (each call builds a new one); the parameter copy is GL203's
+    fused = nn.Conv2d(conv.in_channels, conv.out_channels, 3).requires_grad_(False).to(conv.weight.device)
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    weight = conv.weight.clone().view(conv.out_channels, -1)  # expect: GL203
+    fused.weight.copy_((weight * scale.view(-1, 1)).view(fused.weight.shape))
+    fused.bias.copy_(bn.bias - bn.running_mean * scale)
+    return fused
+
+
+def shadow_of(model, batches, tau):
+    # built here, but updated every iteration: the graph grows
+    shadow = nn.Linear(4, 4).requires_grad_(False)
+    for x in batches:
+        model(x).sum().backward()
+        shadow.weight.mul_(1 - tau).add_(tau * model.weight)  # expect: GL201
+    return shadow
