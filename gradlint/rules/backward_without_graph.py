@@ -51,7 +51,7 @@ class BackwardWithoutGraph(Rule):
     name = "backward-without-graph"
     summary = "backward of a value computed with grad disabled"
     fix_applicability = "display-only"
-    triggers = ("backward", "autograd.grad")
+    triggers = ("backward", "autograd")  # `from torch.autograd import grad`
 
     def check(self, facts):
         for backwards in facts.flow.backwards_by_scope().values():

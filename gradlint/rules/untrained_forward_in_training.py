@@ -59,7 +59,7 @@ class UntrainedForwardInTraining(Rule):
     name = "untrained-forward-in-training"
     summary = "forward in training code whose output never reaches the backward"
     fix_applicability = "safe"
-    triggers = ("backward", "autograd.grad", "training_step")
+    triggers = ("backward", "autograd", "training_step")  # `from torch.autograd import grad`
 
     def check(self, facts):
         hits = [call for call in facts.modules.forwards if self.why_quiet(facts, call) is None]
