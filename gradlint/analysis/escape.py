@@ -107,6 +107,13 @@ def inference_mode_proven(facts, function: ast.AST) -> bool:
     return unsafe_reason(facts, Region(function, function.body, function, function=function)) is None
 
 
+def _raised_flags(flags, exc: ast.AST | None) -> int:
+    """What a raised exception holds: `raise Error(...)` builds no tensor, it keeps its arguments."""
+    if isinstance(exc, ast.Call):
+        return flags._arguments(exc)
+    return flags.of(exc)
+
+
 def _in_class_body(facts, node: ast.AST) -> bool:
     for ancestor in facts.tree.ancestors(node):
         if isinstance(ancestor, ast.ClassDef):
@@ -148,8 +155,8 @@ class _RegionCheck:
             # name, whose output only gives a shape): lazy modules create their parameters on the first
             # call, and made under inference_mode they would be inference tensors that never get a
             # gradient (measured: the optimizer then silently skips them)
-            if forward and result_discarded(self.facts, node) or result_only_probed(self.facts, node) and (
-                    self.facts.modules.may_be_lazy(node) if forward else self._opaque(node)):
+            if forward and result_discarded(self.facts, node) or (
+                    self.facts.modules.may_be_lazy(node) if forward else self._opaque(node)) and result_only_probed(self.facts, node):
                 return "a forward run for its side effects or its output's shape (a lazy module creates its parameters on its first call)"
         if has_forward and _registers_forward_hooks(self.facts):
             return "a forward hook of this file may capture the activations"
@@ -193,7 +200,7 @@ class _RegionCheck:
                 return "yields a tensor"
         if isinstance(node, ast.Return) and self.returns_escape and flags.of(node.value) & INSIDE:
             return "returns a tensor made inside"
-        if isinstance(node, ast.Raise) and flags.of(node.exc) & INSIDE:
+        if isinstance(node, ast.Raise) and _raised_flags(flags, node.exc) & INSIDE:
             return "raises an exception holding a tensor made inside"
         if isinstance(node, ast.AugAssign):
             return self._augmented(node)

@@ -184,3 +184,12 @@ class EpsilonGreedy:
 
     def greedy_action(self, state):
         return self.net(state).argmax(-1).cpu().numpy()  # every method of these names gives numpy or ints
+
+
+def save_embeddings(model, loader, path):
+    with torch.no_grad():  # expect: GL401
+        embeddings = torch.cat([model(batch) for batch in loader]).numpy()
+        if not path.endswith(".npy"):
+            # the exception holds a message, not a tensor
+            raise ValueError(f"Output must be a .npy file. Got {path}.")
+        np.save(path, embeddings)
