@@ -96,3 +96,29 @@ def test_an_augmented_assignment_keeps_what_the_name_held():
     flags = ValueFlags(facts, function, region_nodes(function.body[1].body))
     assert flags.name(read(facts, "total", 6)) == INSIDE | OUTSIDE
 
+
+
+def test_a_comprehension_iterable_is_read_in_the_scope_around_it():
+    # `[f(x) for x in x]`: the iterable `x` is the function's; `y` in the second generator's
+    # iterable is the first generator's variable; zip and enumerate are looked through
+    facts = facts_of("""
+        def f(x, model, targets):
+            a = [g(x) for x in x]
+            b = [y for xs in x for y in xs]
+            c = [t(o) for t, o in zip(targets, model(x))]
+            d = [o for i, o in enumerate(model(x))]
+    """)
+    names = [n for n in ast.walk(facts.module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)]
+    first = [n for n in names if n.id == "x" and n.lineno == 3]
+    elt, iterable = sorted(first, key=lambda n: n.col_offset)
+    assert ast.unparse(facts.comprehension_target(elt)[0]) == "x"
+    assert facts.comprehension_target(iterable) is None
+    [xs] = [n for n in names if n.id == "xs" and n.lineno == 4]
+    assert ast.unparse(facts.comprehension_target(xs)[0]) == "x"
+    function = facts.module.body[0]
+    flags = ValueFlags(facts, function, region_nodes(function.body))
+    [o] = [n for n in names if n.id == "o" and n.lineno == 5]
+    [t] = [n for n in names if n.id == "t" and n.lineno == 5]
+    assert flags.name(o) == INSIDE and flags.name(t) == OUTSIDE
+    [o2] = [n for n in names if n.id == "o" and n.lineno == 6]
+    assert flags.name(o2) == INSIDE

@@ -349,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(downloads, exist_ok=True)
     os.makedirs(sources, exist_ok=True)
     findings_path = args.findings or os.path.join(args.cache, "findings.json")
+    if os.path.exists(findings_path):
+        os.remove(findings_path)  # a run that fails half-way must not leave the last run's findings to be scored
 
     chosen = [p for p in PACKAGES if args.only is None or p[0] in args.only]
     run = {"commit": git_commit(), "packages": [], "findings": []}

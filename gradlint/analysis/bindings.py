@@ -257,15 +257,41 @@ def root_name(node: ast.AST) -> str | None:
 def comprehension_target(tree, node: ast.Name) -> tuple[ast.AST, tuple] | None:
     """The iterable a comprehension variable runs over and where in each element it is bound
     (`[p for _, p in m.named_parameters()]`: p is (1,)), when node is one."""
+    child, below = node, None  # the ancestor's child on the way up, and that child's child
     for ancestor in tree.ancestors(node):
         if isinstance(ancestor, COMPREHENSIONS):
-            for generator in ancestor.generators:
+            generators = ancestor.generators
+            if child in generators:
+                # a generator's iterable sees only the generators before it (the first one's is
+                # evaluated in the enclosing scope: `[f(x) for x in x]`); its conditions see it too
+                position = generators.index(child)
+                generators = generators[:position] if below is child.iter else generators[:position + 1]
+            for generator in reversed(generators):
                 path = _path_in(generator.target, node.id)
                 if path is not None:
                     return generator.iter, path
         if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
             return None
+        child, below = ancestor, child
     return None
+
+
+def element_source(iterable: ast.AST, path: tuple) -> tuple[ast.AST, tuple] | None:
+    """Where a variable bound at path in each element of iterable comes from, looking through
+    `zip` and `enumerate`: `o` in `for t, o in zip(targets, outputs)` is an element of `outputs`;
+    None for enumerate's index (an int)."""
+    while path and isinstance(path[0], int) and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) \
+            and not iterable.keywords and not any(isinstance(a, ast.Starred) for a in iterable.args):
+        index = path[0]
+        if iterable.func.id == "zip" and index < len(iterable.args):
+            iterable, path = iterable.args[index], path[1:]
+        elif iterable.func.id == "enumerate" and len(iterable.args) == 1:
+            if index == 0:
+                return None
+            iterable, path = iterable.args[0], path[1:]
+        else:
+            break
+    return iterable, path
 
 
 def _path_in(target: ast.AST, name: str, path: tuple = ()) -> tuple | None:

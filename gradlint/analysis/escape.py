@@ -107,6 +107,13 @@ def inference_mode_proven(facts, function: ast.AST) -> bool:
     return unsafe_reason(facts, Region(function, function.body, function, function=function)) is None
 
 
+def _python_operator(node: ast.AST) -> bool:
+    """`not x`, `x is None`, `k in d`: Python gives a bool, whatever x is (no tensor op)."""
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    return isinstance(node, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in node.ops)
+
+
 def _raised_flags(flags, exc: ast.AST | None) -> int:
     """What a raised exception holds: `raise Error(...)` builds no tensor, it keeps its arguments."""
     if isinstance(exc, ast.Call):
@@ -173,7 +180,7 @@ class _RegionCheck:
     def computes(self) -> bool:
         """Does the region run any tensor op? Blocks that only move references gain nothing."""
         for node in self._walk():
-            if isinstance(node, (ast.BinOp, ast.Compare, ast.UnaryOp)) and any(
+            if isinstance(node, (ast.BinOp, ast.Compare, ast.UnaryOp)) and not _python_operator(node) and any(
                     self.flags.of(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)):
                 return True
             if not isinstance(node, ast.Call):

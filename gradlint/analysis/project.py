@@ -11,8 +11,8 @@ The index answers, by qualified name:
 - `result_may_be_trained(q)`: does a call site keep `q`'s result with grad on outside
   evaluation code (its caller may backpropagate through it)?
 - `wrapper_mode(key)`: the mode a project wrapper sets (`call:q` for `q()`, `bare:q` for `q`);
-- `module_classes` / `lightning_classes`: qualified names of `nn.Module` and
-  LightningModule subclasses, through any number of project classes;
+- `module_classes` / `lightning_classes` / `optimizer_classes`: qualified names of `nn.Module`,
+  LightningModule and `torch.optim.Optimizer` subclasses, through any number of project classes;
 - `uses_torch(module)`: does the module use torch, itself or through the
   project modules it imports.
 """
@@ -28,7 +28,7 @@ from gradlint.analysis import training_state
 from gradlint.analysis.grad_mode import LIGHTNING_BASES, GradMode, meet_modes
 from gradlint.analysis.summaries import MAYBE, FileSummary
 from gradlint.analysis.training import setup_name, test_function_name
-from gradlint.analysis.vocabulary import MODULE_CLASS_ROOTS
+from gradlint.analysis.vocabulary import MODULE_CLASS_ROOTS, OPTIMIZER_BASES
 
 MAX_ALIAS_STEPS = 20
 NOTHING: frozenset[str] = frozenset()
@@ -127,6 +127,7 @@ class ProjectIndex:
         self._torch_users: dict[str, bool] = {}
         self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_CLASS_ROOTS) and label.split(".")[-1][:1].isupper())
         self.lightning_classes = self._subclasses(lambda label: label in LIGHTNING_BASES)
+        self.optimizer_classes = self._subclasses(lambda label: label in OPTIMIZER_BASES)
 
     # -- names ---------------------------------------------------------------------
 

@@ -252,7 +252,8 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "optimizer"
     if method in CLIPPING_METHODS:
         return "clipping"
-    if function is not None and (optimizer_step(function) or _run_only_by(facts, function, optimizer_step)):
+    if function is not None and (optimizer_step(function) or _run_only_by(facts, function, optimizer_step)
+                                 or _optimizer_method(facts, function)):
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
@@ -287,6 +288,14 @@ def built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
     return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                and any(ast.unparse(t) == text for t in node.targets)
                for node in facts.tree.scope_nodes(scope))
+
+
+def _optimizer_method(facts, function) -> bool:
+    """A method of a `torch.optim.Optimizer` subclass that reads its state: it updates or swaps the
+    weights it trains (schedule-free `eval()`/`train()`, Lookahead's slow weights)."""
+    cls = facts.tree.parent(function)
+    name = facts.symbols.qualname_of(cls) if isinstance(cls, ast.ClassDef) else None
+    return name is not None and name in facts.index.optimizer_classes and _reads_optimizer_state(function)
 
 
 def optimizer_step(function) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.bindings import Binding
+from gradlint.analysis.bindings import Binding, element_source
 from gradlint.analysis.vocabulary import (
     ARITHMETIC_BUILTINS,
     NON_TENSOR_ATTRIBUTES,
@@ -127,9 +127,10 @@ class ValueFlags:
         return self.bindings.read_keys(node)
 
     def name(self, node: ast.Name) -> int:
-        comprehension_iter = self.facts.comprehension_source(node)
-        if comprehension_iter is not None:
-            return self.of(comprehension_iter)
+        found = self.facts.comprehension_target(node)
+        if found is not None:
+            source = element_source(*found)
+            return self.of(source[0]) if source is not None else 0
         if not self.is_local(node.id):
             return OUTSIDE  # a global, a closure variable or a builtin
         return self._keys_flags(self.keys(node))

@@ -293,6 +293,8 @@ TORCH_ROOTS = frozenset({"torch", "lightning", "pytorch_lightning", "torchvision
 # array frameworks whose `backward()`, `eval()` and `+= loss` mean something else
 OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "paddle", "mindspore", "oneflow", "chainer", "theano", "tinygrad"})
 # qualified-name prefixes of Module base classes (a project class deriving from one is a Module)
+# torch's optimizer base class, as a project class names it among its bases
+OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
 MODULE_CLASS_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
 # the words a file must contain to change the grad mode itself (a cheap text test)
 GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")

@@ -55,7 +55,9 @@ class DataAttributeMutation(Rule):
       not only in another arm of an `if` than the edit that no loop repeats: a
       model built at random in one branch and trained in the other);
     - a manual update from gradients, or an optimizer's `step` that reads its
-      `param_groups`/`state` (custom optimizers, Lookahead);
+      `param_groups`/`state` (custom optimizers, Lookahead), or any method of a
+      `torch.optim.Optimizer` subclass that reads them (schedule-free `eval()`/`train()`
+      weight swaps);
     - weight clipping (`clamp_`, `clip_`, `renorm_`), as in WGAN's critic;
     - a parameter updated from another network's parameters (soft, EMA or hard
       target updates, fp16 master weights copied back).

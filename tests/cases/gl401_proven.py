@@ -193,3 +193,11 @@ def save_embeddings(model, loader, path):
             # the exception holds a message, not a tensor
             raise ValueError(f"Output must be a .npy file. Got {path}.")
         np.save(path, embeddings)
+
+
+def target_scores(model, inputs, targets):
+    with torch.no_grad():  # expect: GL401
+        outputs = model(inputs)
+        # each output is an element of `outputs`, made here; each target one of the arguments
+        scores = [target(output).cpu().numpy() for target, output in zip(targets, outputs)]
+    return np.float32(scores)
