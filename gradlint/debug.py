@@ -70,10 +70,10 @@ def explain(location: str) -> str:
 def _project_index(path: str, settings):
     """The project index as `gradlint check PATH` sees it: the configuration's folder, else the
     git repository's, else the file's own folder, with the file itself in it."""
-    from gradlint.discovery import DiscoveryError, _git_root, discover
+    from gradlint.discovery import DiscoveryError, discover, project_root
     from gradlint.engine import build_index
 
-    root = settings.root if settings.source else _git_root(os.path.abspath(path)) or os.path.dirname(os.path.abspath(path))
+    root = project_root(path, settings) or os.path.dirname(os.path.abspath(path))
     try:
         others = discover([root], settings)
     except DiscoveryError:

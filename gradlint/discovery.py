@@ -6,6 +6,7 @@ import fnmatch
 import os
 from pathlib import Path
 
+from gradlint.analysis.module_paths import module_identity
 from gradlint.config import Settings
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -71,6 +72,22 @@ def _git_root(path: str) -> str | None:
         if (candidate / ".git").exists():
             return str(candidate)
     return None
+
+
+def project_root(path: str, settings: Settings) -> str | None:
+    """The folder whose Python files form the project of a file named alone: the configuration's
+    folder; else the git repository's, unless its .gitignore excludes the file (a downloaded or
+    vendored copy: then the folder above the file's top package); None outside both."""
+    if settings.source:
+        return settings.root
+    path = os.path.abspath(path)
+    root = _git_root(path)
+    if root is None or not _GitIgnores().ignored(path, False, root):
+        return root
+    folder = os.path.dirname(path)
+    for _ in range(module_identity(path)[0].count(".")):
+        folder = os.path.dirname(folder)
+    return folder
 
 
 def _inside(path: str, base: str) -> bool:

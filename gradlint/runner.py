@@ -212,13 +212,13 @@ def _project_context(paths: list[str], units: list[_File], settings: Settings, f
     """When only files are named, the other Python files of their project, read for the index only.
 
     The project is the folder of the configuration file, else the git repository of the
-    first file; without either, the named files are the whole project.
+    first file (`discovery.project_root`); without either, the named files are the whole project.
     """
-    from gradlint.discovery import DiscoveryError, _git_root
+    from gradlint.discovery import DiscoveryError, project_root
 
     if not all(os.path.isfile(p) for p in paths):
         return []
-    root = settings.root if settings.source else _git_root(os.path.abspath(paths[0]))
+    root = project_root(paths[0], settings)
     if not root:
         return []
     try:
@@ -250,14 +250,62 @@ def _names(text: str) -> set[str]:
 
 
 def _related_files(units: list[_File], candidates: list[_File]) -> list[_File]:
-    """The candidates that mention a function the named files define: their call sites are what
-    the index needs. (One level: a caller's own callers are not followed; without them the caller
-    counts as running with grad enabled, so nothing is silenced that should not be.)"""
+    """The candidates the index needs for the named files:
+
+    - those that mention a function the named files define: their call sites (one level: a
+      caller's own callers are not followed; without them the caller counts as running with grad
+      enabled, so nothing is silenced that should not be);
+    - the project modules the named files import, and the ones those import (a grad-disabling
+      decorator such as `@smart_inference_mode()` defined in `utils`, re-exported by a package's
+      `__init__`): without them a wrapper reads as plain code and its forwards as run with grad."""
     names = set().union(*(_names(u.source.text) for u in units))
-    if not names:
-        return []
     # the words of each candidate against the set of names: one scan per file, however many names
-    return [u for u in candidates if not names.isdisjoint(WORD.findall(u.source.text))]
+    related = [u for u in candidates if names and not names.isdisjoint(WORD.findall(u.source.text))]
+    return related + [u for u in _imported_files(units, candidates) if u not in related]
+
+
+IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w ,\t]+)", re.MULTILINE)
+IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
+IMPORT_DEPTH = 3  # imports of imports of imports: wrappers and their re-exports, not the whole project
+
+
+def _imported_files(units: list[_File], candidates: list[_File]) -> list[_File]:
+    """The candidates that the named files import, transitively up to IMPORT_DEPTH levels."""
+    by_module = {}
+    for unit in candidates:
+        by_module.setdefault(module_identity(unit.path)[0], unit)
+    found: list[_File] = []
+    frontier, seen = list(units), {id(u) for u in units}
+    for _ in range(IMPORT_DEPTH):
+        following = []
+        for unit in frontier:
+            for module in _imported_modules(unit):
+                target = by_module.get(module)
+                if target is not None and id(target) not in seen:
+                    seen.add(id(target))
+                    found.append(target)
+                    following.append(target)
+        frontier = following
+    return found
+
+
+def _imported_modules(unit: _File) -> set[str]:
+    """The dotted module names a file's import statements may load (`from a.b import c`: `a.b`
+    and `a.b.c`; relative imports resolved from the file's package), read from its text."""
+    text = unit.source.text if unit.source is not None else ""
+    _, package = module_identity(unit.path)
+    modules = set(IMPORT.findall(text))
+    for dots, module, imported in IMPORT_FROM.findall(text):
+        if dots:
+            base = package.split(".") if package else []
+            base = base[: len(base) - (len(dots) - 1)] if len(dots) > 1 else base
+            module = ".".join([*base, module] if module else base)
+        if not module:
+            continue
+        modules.add(module)
+        modules.update(f"{module}.{name.split()[0]}" for name in imported.split(",") if name.strip())
+    # a package's own `__init__` runs too (`import a.b` loads `a`)
+    return modules | {m.rpartition(".")[0] for m in modules if "." in m}
 
 
 def _open_cache(settings: Settings, cache_dir: str | None):

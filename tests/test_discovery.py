@@ -177,3 +177,20 @@ def test_a_fifo_in_the_tree_is_skipped_not_read(tree):
     tree("a/x.py")
     os.mkfifo(tree.root / "a" / "pipe.py")
     assert found() == ["a/x.py"]
+
+
+def test_the_project_of_a_file_git_ignores_is_its_own_package_tree(tmp_path):
+    # a downloaded copy inside a repository: its project is the folder above its top package
+    from gradlint.discovery import project_root
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("vendor/\n")
+    package = tmp_path / "vendor" / "lib" / "pkg"
+    (package / "sub").mkdir(parents=True)
+    for folder in (package, package / "sub"):
+        (folder / "__init__.py").write_text("")
+    (package / "sub" / "mod.py").write_text("x = 1\n")
+    (tmp_path / "app.py").write_text("x = 1\n")
+    settings = Settings(root=str(tmp_path))
+    assert project_root(str(package / "sub" / "mod.py"), settings) == str(tmp_path / "vendor" / "lib")
+    assert project_root(str(tmp_path / "app.py"), settings) == str(tmp_path)

@@ -135,6 +135,26 @@ def test_files_named_alone_still_see_the_rest_of_their_project(tmp_path):
     assert [f.code for f in run_check([named], Settings(root=str(tmp_path)), cache_dir=cache).findings] == ["GL101"]
 
 
+def test_files_named_alone_see_the_wrappers_they_import(tmp_path):
+    """A grad-disabling decorator factory defined in another module of the project (and re-exported
+    by its package) is recognised when only the file that uses it is named."""
+    (tmp_path / ".git").mkdir()
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .utils import smart_inference_mode\n")
+    (package / "utils.py").write_text(
+        "import torch\n\n\ndef smart_inference_mode(enabled=True):\n    def decorate(fn):\n"
+        "        return (torch.inference_mode if enabled else torch.no_grad)()(fn)\n    return decorate\n")
+    (package / "val.py").write_text(
+        "import torch\nfrom pkg import smart_inference_mode\n\n\n@smart_inference_mode()\n"
+        "def evaluate(model, loader):\n    model.eval()\n    return [model(x).argmax(1).tolist() for x in loader]\n")
+    named = str(package / "val.py")
+    assert findings(run_check([named], Settings(root=str(tmp_path)), cache=False)) == []
+    # the same file with a decorator that disables nothing is reported
+    (package / "utils.py").write_text("def smart_inference_mode(enabled=True):\n    return lambda fn: fn\n")
+    assert [f.code for f in run_check([named], Settings(root=str(tmp_path)), cache=False).findings] == ["GL101"]
+
+
 @pytest.mark.parametrize("pool", [False, True])
 def test_a_file_changed_after_it_was_read_is_an_error_not_a_different_file(tmp_path, monkeypatch, pool):
     # a run keeps no texts: its workers read each file again and must find the bytes it read first

@@ -250,6 +250,20 @@ PACKAGES = [
      "5cb619e55bb4d1b7ce71be9782865ad4977bfe99c148fdce9c3822eab08a9c08", PURE),
     ("tsai", "1.0.1", "tsai-1.0.1-py3-none-any.whl",
      "ad12b6b9cdef99cb041fbf0f4b4ebd7b566b10ed5c6ce7ddd99d38452d103977", PURE),
+    # an eighth fresh read (2026-12-03): OpenNMT-py's trainer and translator, Stanza's NLP trainers,
+    # Demucs' solver and separation, ESM's protein models, GPyTorch and BoTorch (Gaussian processes)
+    ("opennmt-py", "3.5.1", "OpenNMT_py-3.5.1-py3-none-any.whl",
+     "7bb129ee38968530e21c7fa9bc220726b3cfb9a307b6d1ec209bbc7251a65c97", PURE),
+    ("stanza", "1.15.0", "stanza-1.15.0-py3-none-any.whl",
+     "1da8a072de5ff82a9776016d87e1c09fe08b35336e5f8071b79dc324aece0c7a", PURE),
+    ("demucs", "4.1.0", "demucs-4.1.0-py3-none-any.whl",
+     "4916a804702033ce934a6cdfa7e38dde03f7a7a6e85f41d0120eefe9e2966758", PURE),
+    ("fair-esm", "2.0.0", "fair_esm-2.0.0-py3-none-any.whl",
+     "7dcb58828a401155d1457d071a03800bd1a50331ddf24ac79ad1dd0f2ea682a2", PURE),
+    ("gpytorch", "1.15.2", "gpytorch-1.15.2-py3-none-any.whl",
+     "2112fdc7c0c0bf56a7f2444663cfc80fdfc3e19724399d6303a83d8efdd71e9e", PURE),
+    ("botorch", "0.18.1", "botorch-0.18.1-py3-none-any.whl",
+     "fa1cd4483fbc21087dcc40088b6031661e46ce5fe9d0b47a56ebcd578c260f33", PURE),
 ]
 
 

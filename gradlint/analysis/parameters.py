@@ -263,7 +263,9 @@ class ParameterFacts:
             cls = self.tree.class_of(base)
             return cls is not None and any(_is_layer_class(self.imports.qualname(b)) for b in cls.bases)
         if isinstance(base, (ast.Name, ast.Attribute, ast.Subscript)):
-            return True
+            # trusted in torch code; a file that never imports torch (plain Python handed objects
+            # from elsewhere: `sum(split.weight for split in splits)`) needs the holder known as a module
+            return self.imports.uses_torch() or self.facts.modules.kind_of(base) == "module"
         return False
 
     def _self_parameters(self, node: ast.AST) -> frozenset[str]:

@@ -12,7 +12,7 @@ import os
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
-from gradlint.analysis.vocabulary import CLIPPING_METHODS, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
+from gradlint.analysis.vocabulary import CLIPPING_METHODS, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
@@ -32,9 +32,17 @@ def mode_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str, str]]]:
 
 
 def _constructed_into(tree, call: ast.Call) -> str | None:
-    """`encoder = Encoder().eval()`: eval mode chained at construction puts `encoder` in eval mode."""
+    """`encoder = Encoder().eval()`, `back = Backbone().eval().cuda()`: eval mode chained at
+    construction (and through the module methods that return the module) puts the name in eval mode."""
+    if not isinstance(call.func.value, ast.Call):
+        return None
     parent = tree.parent(call)
-    if isinstance(call.func.value, ast.Call) and isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call:
+    while isinstance(parent, ast.Attribute) and parent.attr in MODULE_SELF_RETURNING:
+        outer = tree.parent(parent)
+        if not (isinstance(outer, ast.Call) and outer.func is parent):
+            return None
+        call, parent = outer, tree.parent(outer)
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is call:
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         if len(targets) == 1:
             return dotted(targets[0])
@@ -257,6 +265,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "optimizer"
     params = facts.parameters
     receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
+    owner = receiver.rpartition(".")[0] if receiver else ""  # `self` of `self.weight`
     holder = edit.value.value if isinstance(edit, ast.Attribute) and isinstance(edit.value, ast.Attribute) else None
     if receiver is not None and built_here(facts, scope, ast.Name(receiver.split(".")[0])) \
             or holder is not None and built_here(facts, scope, holder):
@@ -266,6 +275,8 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
             path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
             if path is None or receiver is None or path == receiver or path.startswith(receiver + "."):
                 continue
+            if owner and path.rpartition(".")[0] == owner:
+                continue  # the same module's own parameters (a LoRA delta merged into its weight): a reparameterisation
             if params.parameter(node) is not None:
                 return "target"
     return None

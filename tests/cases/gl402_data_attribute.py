@@ -187,6 +187,7 @@ class Whitening(nn.Module):
         super().__init__()
         self.evecs = nn.Parameter(torch.eye(4))
         self.evals = nn.Parameter(torch.ones(4))
+        self.running = nn.Linear(4, 4)
         self.load_whitening_parameters(model)
 
     def load_whitening_parameters(self, model):
@@ -204,8 +205,9 @@ class Whitening(nn.Module):
         self._rescale()
 
     def _rescale(self):
-        # also called from `refresh`, which is not setup code: still judged as training-time
-        self.evecs.data = self.evecs @ torch.diag(self.evals)  # expect: GL402
+        # also called from `refresh`, which is not setup code: still judged as training-time (a
+        # parameter updated from another module's)
+        self.evecs.data = self.evecs @ torch.diag(self.running.weight.diagonal())  # expect: GL402
 
     def reset_parameters(self):
         self._rescale()
@@ -372,3 +374,24 @@ def zero_bias_every_tenth_step(net, data, opt):
         else:
             F.mse_loss(net(x), y).backward()
             opt.step()
+
+
+class LoRALinear(nn.Linear):
+    # quiet: switching modes merges the module's own low-rank delta into its frozen weight, a
+    # reparameterisation (no other network's parameters are copied in)
+    def __init__(self, n, r):
+        super().__init__(n, n)
+        self.lora_A = nn.Parameter(torch.zeros(r, n))
+        self.lora_B = nn.Parameter(torch.zeros(n, r))
+        self.weight.requires_grad = False
+        self.merged = False
+
+    def train(self, mode=True):
+        super().train(mode)
+        if mode and self.merged:
+            self.weight.data -= self.lora_B @ self.lora_A
+            self.merged = False
+        elif not mode and not self.merged:
+            self.weight.data += self.lora_B @ self.lora_A
+            self.merged = True
+        return self
