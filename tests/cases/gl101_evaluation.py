@@ -211,3 +211,19 @@ def evaluate_then_report(model, loader, report):
     scores = [model(x).argmax(1).tolist() for x in loader]  # expect: GL101
     model.train()
     report(scores)
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+def smoke_test(images):
+    # eval mode chained at construction, then moved: `back` is in eval mode
+    back = Backbone().eval().cuda()
+    out = back(images)  # expect: GL101
+    print(out.shape, out.mean().item())
