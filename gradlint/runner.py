@@ -32,7 +32,7 @@ from gradlint.source import FileChanged, FileStamp, SourceError, SourceText, dec
 
 # Below these a process pool costs more (start-up, pickling) than it saves.
 PARALLEL_MIN_FILES = 8
-PARALLEL_MIN_BYTES = 150_000
+PARALLEL_MIN_BYTES = 1_000_000
 
 
 @dataclass
@@ -239,7 +239,6 @@ def _project_context(paths: list[str], units: list[_File], settings: Settings, f
 
 
 DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-WORD = re.compile(r"\w+")
 
 
 def _names(text: str) -> set[str]:
@@ -257,16 +256,19 @@ def _related_files(units: list[_File], candidates: list[_File]) -> list[_File]:
       enabled, so nothing is silenced that should not be);
     - the project modules the named files import, and the ones those import (a grad-disabling
       decorator such as `@smart_inference_mode()` defined in `utils`, re-exported by a package's
-      `__init__`): without them a wrapper reads as plain code and its forwards as run with grad."""
+      `__init__`; two levels): without them a wrapper reads as plain code and its forwards as run
+      with grad."""
     names = set().union(*(_names(u.source.text) for u in units))
-    # the words of each candidate against the set of names: one scan per file, however many names
-    related = [u for u in candidates if names and not names.isdisjoint(WORD.findall(u.source.text))]
+    # one search per file for any of the names as a word, however many names
+    mention = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(names)))) if names else None
+    related = [u for u in candidates if mention is not None and any(n in u.source.text for n in names)
+               and mention.search(u.source.text)]
     return related + [u for u in _imported_files(units, candidates) if u not in related]
 
 
 IMPORT_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+\(?([\w ,\t]+)", re.MULTILINE)
 IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
-IMPORT_DEPTH = 3  # imports of imports of imports: wrappers and their re-exports, not the whole project
+IMPORT_DEPTH = 2  # imports and their imports: a wrapper re-exported by a package's `__init__`, not the whole project
 
 
 def _imported_files(units: list[_File], candidates: list[_File]) -> list[_File]:
@@ -304,8 +306,7 @@ def _imported_modules(unit: _File) -> set[str]:
             continue
         modules.add(module)
         modules.update(f"{module}.{name.split()[0]}" for name in imported.split(",") if name.strip())
-    # a package's own `__init__` runs too (`import a.b` loads `a`)
-    return modules | {m.rpartition(".")[0] for m in modules if "." in m}
+    return modules
 
 
 def _open_cache(settings: Settings, cache_dir: str | None):
