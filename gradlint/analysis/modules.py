@@ -49,6 +49,7 @@ class ModuleFacts:
         self.tree = facts.tree
         self.imports = facts.imports
         self._callees: dict[ast.Call, ast.AST | None] = {}  # what `callee` found, per call
+        self._kinds: dict[ast.AST, str | None] = {}  # what `kind_of` found, per expression
 
     # -- classes ---------------------------------------------------------------
 
@@ -109,6 +110,14 @@ class ModuleFacts:
 
     def kind_of(self, expr: ast.AST, depth: int = 0) -> str | None:
         """'module', 'loss', 'parameterless' or None (not known to be a module)."""
+        if depth == 0:
+            known = self._kinds
+            if expr not in known:
+                known[expr] = self._kind_of(expr, 0)
+            return known[expr]
+        return self._kind_of(expr, depth)
+
+    def _kind_of(self, expr: ast.AST, depth: int) -> str | None:
         if depth > 5:
             return None
         if isinstance(expr, ast.Call):

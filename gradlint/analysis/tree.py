@@ -26,6 +26,7 @@ class Tree:
         self.withs: list[ast.With | ast.AsyncWith] = []
         self.imports: list[ast.Import | ast.ImportFrom] = []
         self._by_type: dict[type, list[ast.AST]] = {}
+        self._scope_of: dict[ast.AST, ast.AST] = {}  # what `scope_of` found, per node
         by_type = self._by_type
         parents = self.parents
         AST = ast.AST
@@ -82,10 +83,12 @@ class Tree:
 
     def scope_of(self, node: ast.AST) -> ast.AST:
         """The innermost function, lambda or the module that contains node."""
-        for ancestor in self.ancestors(node):
-            if isinstance(ancestor, SCOPE_TYPES):
-                return ancestor
-        return self.module
+        known = self._scope_of
+        found = known.get(node)
+        if found is None:
+            found = next((a for a in self.ancestors(node) if isinstance(a, SCOPE_TYPES)), self.module)
+            known[node] = found
+        return found
 
     def analysis_scope(self, node: ast.AST) -> ast.AST:
         """The function (or module) whose statements hold node; lambdas belong to their definer."""
