@@ -49,6 +49,12 @@ class Store:
     container: str  # the path stored into (`activations`, `self.feats`)
 
 
+def _detached(value: ast.AST) -> bool:
+    """Is the stored value a detached copy (`out.detach()`, `out.cpu().detach()`)?"""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("detach", "detach_")
+               for n in ast.walk(value))
+
+
 def _positional(function) -> list[str]:
     args = function.args
     names = [a.arg for a in [*args.posonlyargs, *args.args]]
@@ -207,7 +213,7 @@ class HookFacts:
         facts = self.facts
         graph = self._graph_reader(hook)  # does a read of a name carry the forward's graph?
         outside = self._outside_names(hook.function)
-        found, kept = [], []  # graph-carrying stores; (statement, container) of the others
+        found, kept = [], []  # graph-carrying stores; (statement, container) of detached ones
         for node in self.tree.scope_nodes(hook.function):
             if not isinstance(node, ast.stmt):
                 continue
@@ -215,7 +221,7 @@ class HookFacts:
             for container, value, method, slot in self._writes(node, outside):
                 if self._carries(value, graph, grad_off) and self._may_keep(method, slot, value):
                     found.append(Store(hook, node, value, container))
-                else:
+                elif _detached(value):
                     kept.append((node, container))
         return [store for store in found if not self._chosen(store, kept, hook.function)]
 
