@@ -65,7 +65,8 @@ class DataAttributeMutation(Rule):
     Quiet where weights are made, loaded or converted rather than trained:
     `__init__`, `_init_weights`, `reset_parameters`, `init_*`/`*_init`, loading
     (`load_*`, `from_pretrained`), fusing and reparameterising (`fuse_*`,
-    `reparameterize`, `switch_to_deploy`), `p.data = p.data.half()` (a cast of its
+    `reparameterize`, `switch_to_deploy`), a module merging its own parameters into
+    its weight (a LoRA layer's `train()`/`eval()`), `p.data = p.data.half()` (a cast of its
     own values); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
     `weight`/`bias` are buffers). Parameters are recognised as for GL301; `.data`
     of other tensors (a dataset's `.data`, `p.grad.data`) is not flagged.
