@@ -295,14 +295,13 @@ def _imported_files(units: list[_File], candidates: list[_File]) -> list[_File]:
 def _imported_modules(unit: _File) -> set[str]:
     """The dotted module names a file's import statements may load (`from a.b import c`: `a.b`
     and `a.b.c`; relative imports resolved from the file's package), read from its text."""
+    from gradlint.analysis.names import absolute_module  # only for files named alone: warm runs never need it
+
     text = unit.source.text if unit.source is not None else ""
     _, package = module_identity(unit.path)
     modules = set(IMPORT.findall(text))
     for dots, module, imported in IMPORT_FROM.findall(text):
-        if dots:
-            base = package.split(".") if package else []
-            base = base[: len(base) - (len(dots) - 1)] if len(dots) > 1 else base
-            module = ".".join([*base, module] if module else base)
+        module = absolute_module(module or None, len(dots), package)
         if not module:
             continue
         modules.add(module)

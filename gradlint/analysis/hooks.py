@@ -23,6 +23,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyw
 from gradlint.analysis.vocabulary import (
     BACKWARD_HOOK_REGISTRATIONS,
     CONTAINER_MUTATORS,
+    DETACH_METHODS,
     FORWARD_HOOK_REGISTRATIONS,
     GRAPH_CUTTING_METHODS,
     GRAPH_KEEPING_METHODS,
@@ -51,7 +52,7 @@ class Store:
 
 def _detached(value: ast.AST) -> bool:
     """Is the stored value a detached copy (`out.detach()`, `out.cpu().detach()`)?"""
-    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("detach", "detach_")
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in DETACH_METHODS
                for n in ast.walk(value))
 
 
@@ -249,20 +250,11 @@ class HookFacts:
                         yield container, named.value, method, named.arg
 
     def _chosen(self, store: Store, kept: list[tuple[ast.stmt, str]], function) -> bool:
-        """Is keeping the graph a configured choice? Another arm of an `if` around the store writes
-        the same container without the graph (`if self.detach: acts.append(out.detach())
+        """Is keeping the graph a configured choice? Another arm of a branch around the store writes
+        the same container detached (`if self.detach: acts.append(out.detach())
         else: acts.append(out)`)."""
-        child = store.statement
-        for ancestor in self.tree.ancestors(store.statement):
-            if ancestor is function:
-                return False
-            if isinstance(ancestor, ast.If):
-                arm, other = (ancestor.body, ancestor.orelse) if child in ancestor.body else (ancestor.orelse, ancestor.body)
-                if child in arm and any(container == store.container and any(self.tree.is_inside(stmt, s) for s in other)
-                                        for stmt, container in kept):
-                    return True
-            child = ancestor
-        return False
+        return any(container == store.container and self.tree.separating_branch(store.statement, stmt, function) is not None
+                   for stmt, container in kept)
 
     def _graph_reader(self, hook: Hook):
         """A test of one read of a name in the hook: does its value carry the forward's graph? A

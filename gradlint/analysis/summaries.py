@@ -27,7 +27,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_true, keyword
 from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
-from gradlint.analysis.training import mode_calls_by_scope
+from gradlint.analysis.training import mode_calls_by_scope, retrained_between
 from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
     GRAD_MODE_WORDS,
@@ -173,8 +173,10 @@ def _evaluating_sites(tree: Tree, imports: ImportTable):
         if not isinstance(scope, FUNCTION_TYPES) or scope in trained or scope.name == "training_step":
             return []
         position = (call.lineno, call.col_offset)
-        return sorted({path for made, path, mode in mode_calls.get(scope, ())
-                       if mode == "eval" and path.startswith("self.") and (made.lineno, made.col_offset) < position})
+        scope_calls = mode_calls.get(scope, ())
+        return sorted({path for made, path, mode in scope_calls
+                       if mode == "eval" and path.startswith("self.") and (made.lineno, made.col_offset) < position
+                       and not retrained_between(scope_calls, path, (made.lineno, made.col_offset), position)})
 
     return paths
 

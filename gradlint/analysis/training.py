@@ -11,7 +11,8 @@ import ast
 import os
 
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false
+from gradlint.analysis.training_state import mode_call
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
 from gradlint.analysis.vocabulary import CLIPPING_METHODS, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
@@ -19,8 +20,6 @@ from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGI
 def mode_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str, str]]]:
     """(call, module path, 'eval' or 'train') of every `m.eval()`, `m.train(False)` and `m.train()`
     / `m.train(mode)`, grouped by the scope whose code runs it."""
-    from gradlint.analysis.training_state import mode_call
-
     found: dict[ast.AST, list[tuple[ast.Call, str, str]]] = {}
     for node in tree.calls:
         mode = mode_call(node)
@@ -62,7 +61,8 @@ def evaluation_phase(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
     position = (call.lineno, call.col_offset)
     for eval_call, path in eval_calls(facts, scope):
         made = (eval_call.lineno, eval_call.col_offset)
-        if not covers(path, callee_path) or made >= position or _retrained_between(facts, scope, callee_path, made, position):
+        if not covers(path, callee_path) or made >= position \
+                or retrained_between(facts.mode_calls.get(scope, ()), callee_path, made, position):
             continue
         loops = set(facts.tree.loops_around(eval_call, scope))
         if all((b.node.lineno, b.node.col_offset) < (eval_call.lineno, eval_call.col_offset)
@@ -98,11 +98,12 @@ def eval_calls(facts, scope: ast.AST) -> list[tuple[ast.Call, str]]:
     return [(call, path) for call, path, mode in facts.mode_calls.get(scope, ()) if mode == "eval"]
 
 
-def _retrained_between(facts, scope: ast.AST, callee_path: str, start: tuple, end: tuple) -> bool:
-    """Is a module covering callee_path put back in train mode (`m.train()`, `m.train(flag)`)
-    between positions start and end of scope (`if freeze: m.eval() else: m.train()`)?"""
-    return any(mode == "train" and covers(path, callee_path) and start < (call.lineno, call.col_offset) < end
-               for call, path, mode in facts.mode_calls.get(scope, ()))
+def retrained_between(mode_calls, module_path: str, start: tuple, end: tuple) -> bool:
+    """Among one scope's mode calls (`mode_calls_by_scope`): is a module covering module_path put
+    back in train mode (`m.train()`, `m.train(flag)`) between positions start and end
+    (`if freeze: m.eval() else: m.train()`)?"""
+    return any(mode == "train" and covers(path, module_path) and start < (call.lineno, call.col_offset) < end
+               for call, path, mode in mode_calls)
 
 
 def covers(module_path: str, callee_path: str) -> bool:

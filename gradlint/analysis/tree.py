@@ -224,9 +224,14 @@ class Tree:
         return loops
 
     def exclusive(self, a: ast.AST, b: ast.AST, scope: ast.AST) -> bool:
-        """Can a and b never both run in one call of scope? They lie in different arms of one `if`
-        (an `elif` is an arm of the `if` above it) or in different cases of one `match`, and no
-        loop of scope repeats that statement."""
+        """Can a and b never both run in one call of scope? They lie in different arms of one
+        branching statement (`separating_branch`) that no loop of scope repeats."""
+        branch = self.separating_branch(a, b, scope)
+        return branch is not None and not self.loops_around(branch, scope)
+
+    def separating_branch(self, a: ast.AST, b: ast.AST, scope: ast.AST) -> ast.If | ast.Match | None:
+        """The `if` (an `elif` is an arm of the `if` above it) or `match` inside scope whose
+        different arms hold a and b, or None when no branch separates them."""
         arms: dict[int, ast.AST] = {}  # ancestor of a (by id) -> a's child of it on the way up
         child = a
         for ancestor in self.ancestors(a):
@@ -245,11 +250,11 @@ class Tree:
                     split = mine is not child and isinstance(mine, ast.match_case) and isinstance(child, ast.match_case)
                 else:
                     split = False
-                return split and not self.loops_around(ancestor, scope)
+                return ancestor if split else None
             if ancestor is scope:
-                return False
+                return None
             child = ancestor
-        return False
+        return None
 
     def is_inside(self, node: ast.AST, container: ast.AST) -> bool:
         if node is container:

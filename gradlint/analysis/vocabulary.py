@@ -84,9 +84,11 @@ TENSOR_OP_METHODS = COMPUTING_METHODS | VIEW_METHODS | IDENTITY_METHODS | INTEGE
 # methods that register a hook on a tensor's gradient: they return a handle (never a tensor), and
 # raise on a tensor that does not require grad
 TENSOR_HOOK_METHODS = frozenset({"register_hook", "register_post_accumulate_grad_hook"})
+# methods that detach a tensor from its graph
+DETACH_METHODS = frozenset({"detach", "detach_"})
 # methods whose result carries no graph: detached, integer or bool, or not a tensor at all
 GRAPH_CUTTING_METHODS = (
-    frozenset({"detach", "detach_"}) | INTEGER_CONVERSIONS | COMPARISON_METHODS | INDEX_METHODS | PYTHON_VALUE_METHODS
+    DETACH_METHODS | INTEGER_CONVERSIONS | COMPARISON_METHODS | INDEX_METHODS | PYTHON_VALUE_METHODS
     | TENSOR_HOOK_METHODS
 )
 # methods through which no gradient flows back to the receiver (where values flow: `reach`)
@@ -292,9 +294,9 @@ VALUE_CONSUMING_METHODS = PYTHON_VALUE_METHODS | ASSERTION_METHODS | CONTAINER_M
 TORCH_ROOTS = frozenset({"torch", "lightning", "pytorch_lightning", "torchvision", "timm", "transformers", "accelerate"})
 # array frameworks whose `backward()`, `eval()` and `+= loss` mean something else
 OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "paddle", "mindspore", "oneflow", "chainer", "theano", "tinygrad"})
-# qualified-name prefixes of Module base classes (a project class deriving from one is a Module)
 # torch's optimizer base class, as a project class names it among its bases
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
+# qualified-name prefixes of Module base classes (a project class deriving from one is a Module)
 MODULE_CLASS_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
 # the words a file must contain to change the grad mode itself (a cheap text test)
 GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
