@@ -295,6 +295,31 @@ PACKAGES = [
      "ccb5b0388d32bda0e42bc270d4e14a10c96b0b810eb2b52b9885f1e5d155f37d", PURE),
     ("openai-whisper", "20250625", "openai_whisper-20250625.tar.gz",
      "37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96", SDIST),
+    # a tenth fresh read (2026-12-03, fourth session): imitation (BC, GAIL), Sample Factory (APPO), Baal
+    # (active learning), laplace-torch, pytorch-ood, facenet-pytorch, GluonTS (torch models), TorchOpt and
+    # higher (differentiable optimisation), NequIP and FAIRChem (atomistic trainers)
+    ("baal", "2.1.0", "baal-2.1.0-py3-none-any.whl",
+     "acfacac42288752298b6b3d2d4ccc04069a546b30181a1f1b4af6790bed22a23", PURE),
+    ("facenet-pytorch", "2.6.0", "facenet_pytorch-2.6.0-py3-none-any.whl",
+     "ecb82b27beb226d106f2219efe8f829b01b87a8595badd01545679bdb9f19cca", PURE),
+    ("fairchem-core", "2.24.0", "fairchem_core-2.24.0-py3-none-any.whl",
+     "8f05ab0032e7accaaac3621da947420969441032b2c5830348848d90705c19a7", PURE),
+    ("gluonts", "0.17.0", "gluonts-0.17.0-py3-none-any.whl",
+     "811baf619b1002daa82afabc4911ded217b369a4dcbbbbf0e5d3f7876650bcd3", PURE),
+    ("higher", "0.2.1", "higher-0.2.1-py3-none-any.whl",
+     "740387d25037e492c5556f51b118dcdfdd94081aaec06833b62db51afb8ac2b5", PURE),
+    ("imitation", "1.0.1", "imitation-1.0.1-py3-none-any.whl",
+     "b2024f479c0871000a9abf07c09669143332cd66b67b20c13683ff9b80e075b3", PURE),
+    ("laplace-torch", "0.3", "laplace_torch-0.3-py3-none-any.whl",
+     "297867a130aa35d73799916101b3ad2bfa1f2585430d5618c0503a925e989033", PURE),
+    ("nequip", "0.19.1", "nequip-0.19.1-py3-none-any.whl",
+     "904823a6768f6dde87d1d1dbb1b5b1a25b3ae17a18fa62800a2ed3aa6f7dea4d", PURE),
+    ("pytorch-ood", "0.4.0", "pytorch_ood-0.4.0-py3-none-any.whl",
+     "f2c44400d2cd471856f7def0ba73df0142694718a46301d7af644a6ea390c186", PURE),
+    ("sample-factory", "2.1.1", "sample_factory-2.1.1-py3-none-any.whl",
+     "4acaef95c3790f4328bf839e07631737879f3c6409d22ee6e5d67635db8482a7", PURE),
+    ("torchopt", "0.7.3", "torchopt-0.7.3-py3-none-any.whl",
+     "ff84581d3c335d83996e6541650170bd22b3fe7eca2215593720df5902dcdc75", PURE),
 ]
 
 

@@ -20,7 +20,7 @@ from gradlint.analysis.training import result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
 from gradlint.analysis.bindings import root_name
-from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, region_nodes
+from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, is_string, region_nodes
 from gradlint.analysis.vocabulary import (
     ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
@@ -42,6 +42,7 @@ from gradlint.analysis.vocabulary import (
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
+    TRACING_FUNCTIONS,
     TENSOR_OP_METHODS,
     TORCH_ROOTS,
     VIEW_ATTRIBUTES,
@@ -230,6 +231,11 @@ class _RegionCheck:
             if not (self.flags.of(node.value) == 0 and target_flags == 0) and target_flags & OUTSIDE:
                 return f"updates `{target.id}` (made outside) in place"
             return None
+        if not self.flags.of(target.value) & OUTSIDE:
+            return None  # `loss[mask] *= w`, `counts[i] += 1`: editing a tensor or container made inside
+        if isinstance(target, ast.Subscript) and (
+                self.flags.of(node.value) == 0 and self._python_container(target) or is_string(node.value)):
+            return None  # `stats["steps"] += 1`, `history[i] += str(k)`: no tensor's element
         return f"updates `{self.facts.text(target)}` in place"
 
     def _store(self, target: ast.AST, value: ast.AST | None) -> str | None:
@@ -257,12 +263,17 @@ class _RegionCheck:
             return f"stores an iterator into `{self.facts.text(target)}`"
         if isinstance(target, ast.Attribute) and not value_flags & INSIDE and (value_flags == 0 or target.attr not in ("data", "grad")):
             return None  # `self.best = acc.item()`: rebinding an attribute to a Python value or an outside object
-        if isinstance(target, ast.Subscript) and value_flags == 0 and base_flags == OUTSIDE and self._python_container(target.value):
+        if isinstance(target, ast.Subscript) and value_flags == 0 and base_flags == OUTSIDE and self._python_container(target):
             return None
         return f"stores into `{self.facts.text(target)}`"
 
-    def _python_container(self, base: ast.AST) -> bool:
-        """`results[k] = acc.item()` on a dict or list literal of this scope (not a tensor)."""
+    def _python_container(self, item: ast.Subscript) -> bool:
+        """Is the container of `container[key]` no tensor: a dict or list literal of this scope
+        (`results[k] = acc.item()`), or indexed by a string (`meta["grad_norm"]`: tensors take none)?"""
+        key = item.slice
+        if isinstance(key, ast.JoinedStr) or isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return True
+        base = item.value
         if not isinstance(base, ast.Name):
             return False
         bindings = self.flags.bindings.names.get(base.id, [])
@@ -334,6 +345,8 @@ class _RegionCheck:
         last = qualified.split(".")[-1]
         if qualified.startswith(GRAD_NEEDING_FUNCTIONS):
             return f"calls `{qualified}`"
+        if qualified.startswith(TRACING_FUNCTIONS):
+            return f"traces with `{qualified}`, which runs the module in code the analysis does not see"
         if qualified == "torch.set_grad_enabled" and not (call.args and is_false(call.args[0])):
             return "may re-enable grad (`set_grad_enabled`)"
         if qualified == "torch.inference_mode" and call.args and not is_true(call.args[0]):

@@ -189,9 +189,22 @@ class ParameterFacts:
                 return Param(dotted(expr))
             return None
         if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Name):
-            element = self._name_collection(expr.value, depth + 1)
+            element = self._name_collection(expr.value, depth + 1) or self._mapping_value(expr.value, depth + 1)
             return element if isinstance(element, Param) else None
         return None
+
+    def _mapping_value(self, name: ast.Name, depth: int) -> Param | None:
+        """What indexing a name bound to `dict(pairs)` gives, when the pairs are (name, parameter):
+        `params = dict(model.named_parameters())`, then `params[k]`."""
+        bindings = self._lookup(name)
+        if len(bindings) != 1:
+            return None
+        (kind, value), path = bindings[0]
+        if kind != "value" or path or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name) \
+                or value.func.id != "dict" or len(value.args) != 1 or value.keywords:
+            return None
+        pairs = self.element_of(value.args[0], depth + 1)
+        return _select(pairs, (1,)) if isinstance(pairs, Many) and len(pairs.items) == 2 else None
 
     def _value_parameter(self, value: ast.AST, name: str, depth: int) -> Param | None:
         if isinstance(value, ast.Call):

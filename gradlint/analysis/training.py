@@ -13,7 +13,7 @@ import os
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training_state import mode_call
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
-from gradlint.analysis.vocabulary import CLIPPING_METHODS, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
+from gradlint.analysis.vocabulary import CLIPPING_METHODS, CONTAINER_TYPES, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
@@ -265,21 +265,33 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
                                  or _optimizer_method(facts, function)):
         return "optimizer"
     params = facts.parameters
-    receiver = dotted(edit.value) if isinstance(edit, ast.Attribute) else dotted(edit)
-    owner = receiver.rpartition(".")[0] if receiver else ""  # `self` of `self.weight`
+    edited = edit.value if isinstance(edit, ast.Attribute) else edit
+    path = dotted(edited)
+    owner = path.rpartition(".")[0] if path else ""  # `self` of `self.weight`
     holder = edit.value.value if isinstance(edit, ast.Attribute) and isinstance(edit.value, ast.Attribute) else None
-    if receiver is not None and built_here(facts, scope, ast.Name(receiver.split(".")[0])) \
+    if path is not None and built_here(facts, scope, ast.Name(path.split(".")[0])) \
             or holder is not None and built_here(facts, scope, holder):
         return None  # a module this function just built is being initialised (model surgery)
+    receiver = _location(facts, edited)
     for source in sources:
         for node in ast.walk(source):
-            path = dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            path = _location(facts, node)
             if path is None or receiver is None or path == receiver or path.startswith(receiver + "."):
                 continue
             if owner and path.rpartition(".")[0] == owner:
                 continue  # the same module's own parameters (a LoRA delta merged into its weight): a reparameterisation
             if params.parameter(node) is not None:
                 return "target"
+    return None
+
+
+def _location(facts, node: ast.AST) -> str | None:
+    """The storage an expression spells: a name or attribute path (`self.weight`), or an item of a
+    named collection (`params[k]`, by its text)."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return dotted(node)
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return facts.text(node)
     return None
 
 
@@ -297,9 +309,14 @@ def built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
     if not isinstance(scope, FUNCTION_TYPES):
         return False
     text = ast.unparse(target)
-    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and not _container_call(node.value)
                and any(ast.unparse(t) == text for t in node.targets)
                for node in facts.tree.scope_nodes(scope))
+
+
+def _container_call(call: ast.Call) -> bool:
+    """`dict(model.named_parameters())`, `list(...)`: a container of what exists, no module built."""
+    return isinstance(call.func, ast.Name) and call.func.id in CONTAINER_TYPES
 
 
 def _optimizer_method(facts, function) -> bool:

@@ -109,6 +109,10 @@ class ValueFlags:
         if binding.kind == "opaque" or binding.value is None:
             return OUTSIDE
         flags = self.of(binding.value)
+        if binding.kind == "mutate" and isinstance(binding.node, ast.AugAssign):
+            # `x[i] *= v`: the element is edited in place or replaced by a value computed from it
+            # and v, never by v's own object
+            return INSIDE if flags else 0
         if binding.kind == "aug":
             # `n += v`: what n held before, and a new tensor unless v is a Python value
             before = self._keys_flags(self.bindings.reaching_keys(name, binding.node))
@@ -256,6 +260,23 @@ def _returns_python(facts, function: ast.AST) -> bool:
             result = all(r.value is not None and flags.of(r.value) == 0 for r in returns)
     cache[function] = result
     return result
+
+
+def is_string(expr: ast.AST) -> bool:
+    """Is expr visibly a str: a literal, an f-string, `str(...)`/`repr(...)`, `"...".format(...)`,
+    `"..." % x` or a sum with a literal? (Nothing a tensor could be combined with.)"""
+    if isinstance(expr, ast.JoinedStr) or isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return True
+    if isinstance(expr, ast.BinOp):
+        if isinstance(expr.op, ast.Mod):
+            return is_string(expr.left)
+        return isinstance(expr.op, ast.Add) and (is_string(expr.left) or is_string(expr.right))
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name):
+            return func.id in ("str", "repr", "format")
+        return isinstance(func, ast.Attribute) and func.attr in STRING_FORMATTERS and is_string(func.value)
+    return False
 
 
 def _union(values) -> int:

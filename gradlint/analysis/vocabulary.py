@@ -162,6 +162,9 @@ BACKWARD_FUNCTIONS = frozenset({"torch.autograd.backward", "torch.autograd.grad"
 GRAD_NEEDING_METHODS = BACKWARD_METHODS | TENSOR_HOOK_METHODS | frozenset({"step", "requires_grad_", "retain_grad"})
 # qualified prefixes of functions that turn grad on or compute gradients
 GRAD_NEEDING_FUNCTIONS = ("torch.enable_grad", *sorted(BACKWARD_FUNCTIONS), "torch.autograd.functional.", "torch.func.")
+# tracers and exporters: they run a module's forward through their own machinery (the tracer's
+# dispatch and state), code the analysis does not see, so a block calling them is no proven inference
+TRACING_FUNCTIONS = ("torch.onnx.", "torch.jit.trace", "torch.export.", "torch.fx.symbolic_trace")
 
 # `torch.<name>` that run no tensor op: devices, dtypes, (de)serialisation, seeds, compilers, grad-mode switches
 TORCH_NOT_OPS = frozenset({"device", "dtype", "Size", "Generator", "load", "save", "manual_seed", "seed", "compile", "numel"}) | frozenset(

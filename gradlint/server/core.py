@@ -21,7 +21,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from gradlint import __version__
+from gradlint import __version__, collector
 from gradlint.config import ConfigError, Settings, resolve_settings
 from gradlint.discovery import DiscoveryError, discover
 from gradlint.engine import LintResult, applies, fix_source, lint_source
@@ -238,11 +238,12 @@ class GradlintServer(LanguageServer):
     def _diagnose_notebook(self, cells, path: str, settings: Settings, encoding: str, saved: bool, index_changed):
         """In the lint thread: each cell's diagnostics (calling `index_changed` when the notebook's
         summary changed the project index)."""
-        source = notebooks.program(cells)
-        if path and (saved or (self.project.covers(path) and not self.project.knows(path))) \
-                and self.project.update(path, source.text):
-            index_changed()
-        return notebooks.diagnose(source, cells, path, settings, self.project.index_for(path), encoding)
+        with collector.one_file():
+            source = notebooks.program(cells)
+            if path and (saved or (self.project.covers(path) and not self.project.knows(path))) \
+                    and self.project.update(path, source.text):
+                index_changed()
+            return notebooks.diagnose(source, cells, path, settings, self.project.index_for(path), encoding)
 
     def _on_index_change(self, loop, uri: str):
         """What the lint thread calls when a document's summary changed the project index: the other
@@ -328,14 +329,15 @@ class GradlintServer(LanguageServer):
     def _diagnose(self, snap: Snapshot, settings: Settings, encoding: str, saved: bool, index_changed):
         """In the lint thread: the lint and its findings as LSP diagnostics (calling `index_changed`
         when the document's summary changed the project index)."""
-        if saved or (self.project.covers(snap.path) and not self.project.knows(snap.path)):
-            if self.project.update(snap.path, snap.text):
-                index_changed()
-        source = SourceText(snap.text)
-        result = lint_source(source, snap.path, settings, self.project.index_for(snap.path))
-        for error in result.errors:
-            logger.warning("%s", error)
-        return result, actions.diagnostics(result.findings, source, encoding)
+        with collector.one_file():  # as in a CLI run: no collection walks the server's objects mid-lint
+            if saved or (self.project.covers(snap.path) and not self.project.knows(snap.path)):
+                if self.project.update(snap.path, snap.text):
+                    index_changed()
+            source = SourceText(snap.text)
+            result = lint_source(source, snap.path, settings, self.project.index_for(snap.path))
+            for error in result.errors:
+                logger.warning("%s", error)
+            return result, actions.diagnostics(result.findings, source, encoding)
 
     async def lint_result(self, snap: Snapshot) -> tuple[LintResult, Settings]:
         """The findings of exactly this version: the diagnostics' lint, or a new one."""
@@ -536,4 +538,5 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE_S) -> GradlintServer:
 def serve() -> None:
     """Serve over stdin/stdout until the client says exit."""
     server = create_server()
+    collector.freeze_startup()
     server.start_io(stdin=FramedInput(sys.stdin.buffer, server.report_bad_frame))

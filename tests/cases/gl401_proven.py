@@ -201,3 +201,46 @@ def target_scores(model, inputs, targets):
         # each output is an element of `outputs`, made here; each target one of the arguments
         scores = [target(output).cpu().numpy() for target, output in zip(targets, outputs)]
     return np.float32(scores)
+
+
+def masked_validation_loss(model, x, y, mask):
+    with torch.no_grad():  # expect: GL401
+        loss = F.mse_loss(model(x), y, reduction="none")
+        loss[~mask] *= 0.5  # an in-place edit of a tensor made here
+        total = loss.sum().item()
+    return total
+
+
+def grad_norm_into_meta(model, meta):
+    grad_norm = 0.0
+    with torch.no_grad():  # expect: GL401
+        for p in model.parameters():
+            grad_norm += p.grad.norm(2).item() ** 2
+        meta["grad_norm"] = grad_norm  # a string key: `meta` is a dict, not a tensor
+        meta["steps"] += 1
+    return meta
+
+
+def count_predictions(model, batches, history):
+    with torch.no_grad():  # expect: GL401
+        counts = np.zeros(10)
+        for i, x in enumerate(batches):
+            counts[model(x).argmax().item()] += 1  # an array made here
+            history[f"batch{i}"] = str(counts)
+    return counts
+
+
+def weighted_validation_loss(model, loader, weight):
+    with torch.no_grad():  # expect: GL401
+        total = 0.0
+        for x, y in loader:
+            loss = F.binary_cross_entropy(model(x), y, reduction="none")
+            loss[~y.bool()] *= weight  # the weight's values go into the loss; the loss is still made here
+            total += loss.sum().item()
+    return total
+
+
+def record_predictions(model, batches, history):
+    with torch.no_grad():  # expect: GL401
+        for i, x in enumerate(batches):
+            history[i] += str(model(x).argmax().item())  # a string added: `history` holds no tensor

@@ -406,3 +406,28 @@ class Compressor:
     def __init__(self):
         if not HAS_EXTRA:
             raise ImportError("install the extra to use Compressor")
+
+
+def export_to_onnx(model, example, path):
+    # the exporter traces the model through its own machinery: no proof that inference_mode is safe there
+    model.eval()
+    with torch.no_grad():
+        torch.onnx.export(model, (example,), path)
+
+
+def trace_for_deployment(model, example):
+    with torch.no_grad():
+        traced = torch.jit.trace(model, example)
+    traced.save("model.pt")
+
+
+def count_into_an_outside_tensor(model, x, counts):
+    # `counts` may be a tensor made outside: an in-place update of it, which inference_mode hides from autograd
+    with torch.no_grad():
+        counts[model(x).argmax()] += 1
+
+
+def outputs_into_a_dict_by_name(model, x, cache):
+    # a string key proves a dict, but the value stored is a tensor made here
+    with torch.no_grad():
+        cache["features"] = model(x)

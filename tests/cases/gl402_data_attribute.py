@@ -29,6 +29,23 @@ def chained(ema, model, decay):
         e.data.mul_(decay).add_(p.data, alpha=1 - decay)  # expect: GL402
 
 
+def ema_by_name(ema, model, decay):
+    model_params = dict(model.named_parameters())
+    ema_params = dict(ema.named_parameters())
+    for k in ema_params.keys():
+        ema_params[k].data.mul_(decay).add_(model_params[k].data, alpha=1 - decay)  # expect: GL402
+
+
+def buffers_by_name(ema, model, decay):
+    # buffers are no parameters: autograd never tracks them
+    model_buffers = dict(model.named_buffers())
+    for k, b in dict(ema.named_buffers()).items():
+        b.data.copy_(model_buffers[k].data)
+    names = dict(model.named_parameters())
+    for k in names:
+        print(k.data)  # iterating a dict gives its keys (strings), not its parameters
+
+
 def soft_update(target, source, tau):
     for t, s in zip(target.parameters(), source.parameters()):
         t.data.copy_(tau * s.data + (1 - tau) * t.data)  # expect: GL402
