@@ -296,8 +296,8 @@ PACKAGES = [
     ("openai-whisper", "20250625", "openai_whisper-20250625.tar.gz",
      "37a91a3921809d9f44748ffc73c0a55c9f366c85a3ef5c2ae0cc09540432eb96", SDIST),
     # a tenth fresh read (2026-12-03, fourth session): imitation (BC, GAIL), Sample Factory (APPO), Baal
-    # (active learning), laplace-torch, pytorch-ood, facenet-pytorch, GluonTS (torch models), TorchOpt and
-    # higher (differentiable optimisation), NequIP and FAIRChem (atomistic trainers)
+    # (active learning), laplace-torch, pytorch-ood, facenet-pytorch, GluonTS (torch models), higher
+    # (differentiable optimisation), NequIP and FAIRChem (atomistic trainers)
     ("baal", "2.1.0", "baal-2.1.0-py3-none-any.whl",
      "acfacac42288752298b6b3d2d4ccc04069a546b30181a1f1b4af6790bed22a23", PURE),
     ("facenet-pytorch", "2.6.0", "facenet_pytorch-2.6.0-py3-none-any.whl",
@@ -318,8 +318,6 @@ PACKAGES = [
      "f2c44400d2cd471856f7def0ba73df0142694718a46301d7af644a6ea390c186", PURE),
     ("sample-factory", "2.1.1", "sample_factory-2.1.1-py3-none-any.whl",
      "4acaef95c3790f4328bf839e07631737879f3c6409d22ee6e5d67635db8482a7", PURE),
-    ("torchopt", "0.7.3", "torchopt-0.7.3-py3-none-any.whl",
-     "ff84581d3c335d83996e6541650170bd22b3fe7eca2215593720df5902dcdc75", PURE),
 ]
 
 
