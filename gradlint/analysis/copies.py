@@ -17,6 +17,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
+from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param, ParameterFacts
 from gradlint.analysis.state_dicts import is_state_dict
@@ -28,6 +29,7 @@ from gradlint.analysis.vocabulary import (
     GRAPH_CUTTING_FUNCTIONS,
     GRAPH_CUTTING_METHODS,
     LAYER_PARAMETER_ATTRIBUTES,
+    PARAMETER_CONTAINERS,
     VALUE_CONSUMING_BUILTINS,
     VALUE_CONSUMING_METHODS,
 )
@@ -125,8 +127,10 @@ class CopyFacts:
                 # `p.data = copy` replaces the storage: no graph is kept (GL402 speaks about that line)
                 if all(isinstance(t, ast.Attribute) and t.attr == "data" for t in parent.targets):
                     return False
+                if all(isinstance(t, ast.Subscript) and self._parameter_container(t.value) for t in parent.targets):
+                    return False  # `self.weights[i] = copy`: stored as a new Parameter
                 names = [t for t in parent.targets if isinstance(t, ast.Name)]
-                return not any(self._handed_to_unknown(name) for name in names)
+                return not any(self._handed_to_unknown(name) or self._only_wrapped(name) for name in names)
             else:
                 # a comprehension's iterable, a condition, an expression statement: nothing kept
                 return False
@@ -149,6 +153,18 @@ class CopyFacts:
                     return True
         return False
 
+    def _only_wrapped(self, target: ast.Name) -> bool:
+        """Is the local bound here read only to be stored in a ParameterList or ParameterDict
+        (`weight = w.clone()`, `self.weights.append(weight)`)? Only the new Parameter lives on."""
+        uses = [node for node in self.tree.scope_nodes(self.tree.scope_of(target))
+                if isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)]
+        for use in uses:
+            call = self.tree.parent(use)
+            if not (isinstance(call, ast.Call) and use in call.args and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in CONTAINER_MUTATORS and self._parameter_container(call.func.value)):
+                return False
+        return bool(uses)
+
     def _harmless_consumer(self, call: ast.Call) -> bool:
         """Calls known not to need a graph from their arguments."""
         func = call.func
@@ -162,7 +178,8 @@ class CopyFacts:
         """What a call does with an argument: 'stored' in a container, 'passes' it on in its result, or 'drops' it."""
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr in CONTAINER_MUTATORS:
-            return "stored"
+            # `self.weights.append(copy)` on a ParameterList: a new leaf Parameter is stored, not the copy
+            return "drops" if self._parameter_container(func.value) else "stored"
         name = self.facts.imports.qualname(func) or (func.id if isinstance(func, ast.Name) else None)
         if name in CONTAINER_TYPES or name == "sum" or isinstance(func, ast.Attribute) and func.attr == "OrderedDict":
             return "passes"
@@ -170,6 +187,15 @@ class CopyFacts:
             return "passes"  # `torch.mean(torch.stack(ps), 0)`: the result carries the graph on
         # used on the spot (compared, printed, copied into another tensor) or handed to code we cannot see
         return "drops"
+
+    def _parameter_container(self, expr: ast.AST) -> bool:
+        """Is expr a ParameterList or ParameterDict (every assignment of its path builds one)?"""
+        path = dotted(expr)
+        if not path:
+            return False
+        values = [b.value for b in self.facts.assignments.get((holder_scope(self.tree, expr, path), path), ()) if b.kind == "value"]
+        return bool(values) and all(isinstance(v, ast.Call) and self.facts.imports.qualname(v.func) in PARAMETER_CONTAINERS
+                                    for v in values)
 
     # -- where a graph-carrying copy is wanted -------------------------------------------
 

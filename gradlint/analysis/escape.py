@@ -38,6 +38,7 @@ from gradlint.analysis.vocabulary import (
     NON_DIFFERENTIABLE_METHODS,
     NON_TENSOR_ATTRIBUTES,
     NOT_NO_GRAD_CONTEXTS,
+    OPERATOR_NAMESPACE,
     OPERAND_READING_METHODS,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
@@ -345,6 +346,8 @@ class _RegionCheck:
         last = qualified.split(".")[-1]
         if qualified.startswith(GRAD_NEEDING_FUNCTIONS):
             return f"calls `{qualified}`"
+        if qualified.startswith(OPERATOR_NAMESPACE):
+            return f"calls the registered operator `{qualified}`, which may write into its arguments"
         if qualified.startswith(TRACING_FUNCTIONS):
             return f"traces with `{qualified}`, which runs the module in code the analysis does not see"
         if qualified == "torch.set_grad_enabled" and not (call.args and is_false(call.args[0])):
@@ -403,7 +406,14 @@ class _RegionCheck:
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             cls = tree.class_of(call)
             if cls is not None:
-                return [f for f in cls.body if isinstance(f, FUNCTION_TYPES) and f.name == func.attr]
+                own = [f for f in cls.body if isinstance(f, FUNCTION_TYPES) and f.name == func.attr]
+                # every definition `self.m()` may run: overrides in this file's subclasses too
+                # (an abstract `update_stats` whose subclasses update buffers in place)
+                symbols = self.facts.symbols
+                name = symbols.qualname_of(cls)
+                targets = self.facts.index.self_call_targets(name, func.attr) if name is not None else None
+                overrides = [symbols.definitions_by_name.get(t) for t in sorted(targets or ())]
+                return own + [f for f in overrides if isinstance(f, FUNCTION_TYPES) and f not in own]
         return []
 
     def _local_callee(self, call: ast.Call) -> str | None:

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from gradlint.analysis.backward import Backward, backwards_by_scope
 from gradlint.analysis.graph_state import GRAPH, GraphStates
-from gradlint.analysis.reach import CALLBACK, ESCAPE, UNKNOWN, Fate, ScopeFlow, calls_handed_in, is_cut, statement_sinks
+from gradlint.analysis.reach import CALLBACK, ESCAPE, UNKNOWN, Fate, ScopeFlow, calls_handed_in, comprehension_key, is_cut, statement_sinks
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 
 
@@ -80,8 +80,10 @@ class FlowFacts:
             if isinstance(parent, ast.comprehension) and parent.iter is current:
                 for target in assigned_names(parent.target):
                     if isinstance(target, ast.Name):
-                        sinks.add(target.id)
-                break
+                        sinks.add(comprehension_key(target))  # the variable's own node, as ScopeFlow keys it
+                # and the elements make the comprehension's result (`sum(o.sum() for o in outputs)`)
+                current = facts.tree.parent(parent)
+                continue
             if isinstance(parent, ast.NamedExpr):
                 sinks.add(parent.target.id)
             if isinstance(parent, (ast.Lambda,)):

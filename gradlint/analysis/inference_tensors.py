@@ -169,7 +169,7 @@ class InferenceTensors(ForwardAnalysis):
                 if qualified.startswith(OP_NAMESPACES):
                     return True
                 return qualified.count(".") == 1 and qualified.startswith("torch.") and last[:1].islower() and not torch_not_op(qualified) and last not in ADOPTING_FUNCTIONS
-            if facts.modules.is_forward(expr):
+            if facts.modules.gives_output(expr):
                 return True
             if isinstance(func, ast.Attribute):
                 if func.attr in PYTHON_VALUE_METHODS:

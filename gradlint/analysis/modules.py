@@ -43,6 +43,12 @@ NOT_MODULE_NAME = re.compile(r"(loss|criterion|fn|func|metric|optimizer|opt|sche
 LOSS_NAME = re.compile(r"(loss|criterion|crit)", re.I)
 
 
+def named_like_a_module(name: str) -> bool:
+    """Does a name (a parameter's, an attribute's) tell a module: `model`, `actor_target`, `netG`?"""
+    return bool(MODULE_NAME.match(name)) and not NOT_MODULE_NAME.search(name) and not VERB_PREFIX.match(name) \
+        and name not in MODULE_API_METHODS
+
+
 class ModuleFacts:
     def __init__(self, facts):
         self.facts = facts
@@ -171,8 +177,7 @@ class ModuleFacts:
         # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
         # not an attribute of an imported module or class: `TensorDict.from_module`)
         held = annotation is False or ("." in path and self.imports.resolve(expr.value) is None)
-        if not visible and held and MODULE_NAME.match(last) and not NOT_MODULE_NAME.search(last) and not VERB_PREFIX.match(last) \
-                and last not in MODULE_API_METHODS:
+        if not visible and held and named_like_a_module(last):
             return "module"
         if not visible and (annotation is False) and LOSS_NAME.search(last):
             return "loss"
@@ -220,10 +225,25 @@ class ModuleFacts:
         if isinstance(func, ast.Attribute) and func.attr not in MODULE_API_METHODS \
                 and self.facts.index.runs_forward(func.attr) and self.kind_of(func.value) == "module":
             return func.value  # a method of the module that runs its forward (`agent.get_action(obs)`)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                and func.attr not in MODULE_API_METHODS and self._self_method_runs_forward(call):
+            return func.value  # `self.get_logits(x)` of an object whose method runs `self.model(x)`
         return None
+
+    def _self_method_runs_forward(self, call: ast.Call) -> bool:
+        cls = self.tree.class_of(call)
+        name = self.facts.symbols.qualname_of(cls) if cls is not None else None
+        return name is not None and self.facts.index.self_call_runs_forward(name, call.func.attr)
 
     def is_forward(self, call: ast.Call) -> bool:
         return self.callee(call) is not None
+
+    def gives_output(self, call: ast.Call) -> bool:
+        """Is call a forward whose value is the module's output (`m(x)`, `m.forward(x)`,
+        `ddp.module(x)`), not a method that runs one and hands back what it likes
+        (`agent.act(obs)` may return numpy)?"""
+        callee = self.callee(call)
+        return callee is not None and (callee is call.func or isinstance(call.func, ast.Attribute) and call.func.attr == "forward")
 
     def is_loss_call(self, call: ast.Call) -> bool:
         """A loss module or criterion: its result is a loss built from its inputs."""

@@ -360,6 +360,26 @@ class ParameterFacts:
                 if (holder_scope(self.tree, expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
                     return True
                 path = path.rpartition(".")[0]
+        return self._guarded_frozen(expr)
+
+    def _guarded_frozen(self, expr: ast.AST) -> bool:
+        """Does expr run only where it needs no grad: in the arm of an `if not p.requires_grad:`
+        (or the `else` of `if p.requires_grad:`) that tests this very tensor?"""
+        path = dotted(expr)
+        if not path:
+            return False
+        child = expr
+        for ancestor in self.tree.ancestors(expr):
+            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                return False
+            if isinstance(ancestor, ast.If):
+                test = ancestor.test
+                negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+                tested = test.operand if negated else test
+                if isinstance(tested, ast.Attribute) and tested.attr == "requires_grad" and dotted(tested.value) == path \
+                        and (child in ancestor.body if negated else child in ancestor.orelse):
+                    return True
+            child = ancestor
         return False
 
 

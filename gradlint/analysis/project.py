@@ -255,6 +255,12 @@ class ProjectIndex:
         candidates = self._methods.get(method)
         return bool(candidates) and candidates <= self._forward_methods
 
+    def self_call_runs_forward(self, cls: str, method: str) -> bool:
+        """Does `self.method()` in a method of cls run a forward: does every definition it may run
+        (`self_call_targets`) run one? (`self.get_logits(x)` of an attack object holding a model.)"""
+        targets = self.self_call_targets(cls, method)
+        return bool(targets) and targets <= self._forward_methods
+
     @cached_property
     def _forward_methods(self) -> frozenset[str]:
         """Methods that run a forward: directly, or through a submodule's method that does

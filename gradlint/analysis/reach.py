@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from gradlint.analysis.backward import Backward
 from gradlint.analysis.definitions import plain
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, keyword
 from gradlint.analysis.vocabulary import (
     BACKWARD_FUNCTIONS,
     BACKWARD_METHODS,
@@ -31,6 +31,8 @@ from gradlint.analysis.vocabulary import (
     LOGGING_METHODS,
     NON_TENSOR_ATTRIBUTES,
     PYTHON_BUILTINS,
+    VALUES_INDICES_METHODS,
+    VALUES_INDICES_WITH_DIM,
 )
 
 BACKWARD = "<backward>"
@@ -184,7 +186,7 @@ def is_cut(facts, node: ast.AST) -> bool:
         grand = facts.tree.parent(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in GRADIENT_CUTTING_METHODS:
             return True
-        return False
+        return isinstance(grand, ast.Call) and grand.func is parent and _indices_taken(facts, grand)
     if isinstance(parent, ast.Call) and parent.func is not node:
         func = parent.func
         if isinstance(func, ast.Name) and func.id in GRADIENT_CUTTING_BUILTINS:
@@ -198,6 +200,21 @@ def is_cut(facts, node: ast.AST) -> bool:
     if isinstance(parent, (ast.FormattedValue, ast.JoinedStr)):
         return True
     return False
+
+
+def _indices_taken(facts, call: ast.Call) -> bool:
+    """`x.sort(dim=1)[1]`, `x.topk(k).indices`, `x.max(1)[1]`: only the indices of a (values,
+    indices) pair are kept."""
+    method = call.func.attr
+    if method not in VALUES_INDICES_METHODS and not (
+            method in VALUES_INDICES_WITH_DIM and (keyword(call, "dim") is not None or len(call.args) == 1
+                                                   and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, int))):
+        return False
+    taker = facts.tree.parent(call)
+    if isinstance(taker, ast.Attribute):
+        return taker.attr == "indices"
+    return isinstance(taker, ast.Subscript) and taker.value is call and isinstance(taker.slice, ast.Constant) \
+        and taker.slice.value == 1
 
 
 def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str, ast.AST]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from gradlint.analysis.bindings import Binding, assignments
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
+from gradlint.analysis.modules import named_like_a_module
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_true, keyword
@@ -205,11 +206,11 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver, assigned) -> dict[s
     call a method of such a submodule (`self.encoder.forward_masks(x)`), mapped to the names
     called, for the project index to judge."""
     found: dict[str, list[str]] = {}
-    built_in_init: dict[ast.ClassDef, set[str]] = {}  # `self.x = X(...)` in the class's __init__
+    # `self.x = X(...)` in the class's __init__, or `self.x = model` of a method's argument named like a module
+    built_in_init: dict[ast.ClassDef, set[str]] = {}
     for (holder, path), bindings in assigned.items():
         if isinstance(holder, ast.ClassDef) and path.count(".") == 1 and any(
-                isinstance(b.value, ast.Call) and getattr(tree.function_of(b.node), "name", None) == "__init__"
-                and tree.parent(tree.function_of(b.node)) is holder for b in bindings):
+                _module_in_init(tree, holder, b) for b in bindings):
             built_in_init.setdefault(holder, set()).add(path[len("self."):])
     for cls in tree.classes:
         built = built_in_init.get(cls, set())
@@ -272,6 +273,20 @@ def _frozen_parameter(imports: ImportTable, call: ast.Call) -> bool:
         return False
     flag = call.args[1] if len(call.args) > 1 else keyword(call, "requires_grad")
     return flag is not None and not is_true(flag)
+
+
+def _module_in_init(tree: Tree, cls: ast.ClassDef, binding: Binding) -> bool:
+    """Does this binding of a `self.x` give it a module: a constructor call in cls's own
+    `__init__`, or an argument named like a module of one of cls's methods (`self.model = model`
+    in `__init__` or in `set_model`)?"""
+    method = tree.function_of(binding.node)
+    if method is None or tree.parent(method) is not cls:
+        return False
+    value = binding.value
+    if isinstance(value, ast.Call):
+        return method.name == "__init__"
+    return isinstance(value, ast.Name) and named_like_a_module(value.id) \
+        and value.id in {a.arg for a in (*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs)}
 
 
 def _submodule_method(func: ast.AST, built: set[str]) -> str | None:

@@ -199,10 +199,10 @@ class ValueFlags:
                 return 0  # "{}".format(...), ", ".join(...)
             if self.numeric_call(func):
                 return 0  # numpy and math give arrays and numbers
+            if isinstance(receiver, ast.Name) and receiver.id == "self" and self_call_returns_python_values(self.facts, call):
+                return 0  # before the forward test: a method may run a forward and hand back numbers
             if self.facts.modules.is_forward(call):
                 return INSIDE
-            if isinstance(receiver, ast.Name) and receiver.id == "self" and self_call_returns_python_values(self.facts, call):
-                return 0
             receiver_flags = self.of(receiver)
             if not receiver_flags:
                 if func.attr in STRING_FORMATTERS:

@@ -60,6 +60,10 @@ IDENTITY_METHODS = DEVICE_MOVES | FLOAT_CONVERSIONS | frozenset({"to", "contiguo
 COMPARISON_METHODS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "isclose", "isnan", "isinf", "isfinite"})
 # index results: integer tensors, with no grad_fn
 INDEX_METHODS = frozenset({"argmax", "argmin", "argsort", "nonzero"})
+# methods giving a (values, indices) pair, whose indices (`[1]`, `.indices`) carry no graph; `max`/`min`
+# give one only when given a dimension
+VALUES_INDICES_METHODS = frozenset({"sort", "topk", "kthvalue", "mode", "median", "cummax", "cummin"})
+VALUES_INDICES_WITH_DIM = frozenset({"max", "min"})
 # ops that are not differentiable: their outputs carry no graph and they save no input for backward
 NON_DIFFERENTIABLE_METHODS = COMPARISON_METHODS | INDEX_METHODS
 # results whose gradient is zero everywhere: they keep a grad_fn (and the graph), but no gradient flows back
@@ -165,6 +169,9 @@ GRAD_NEEDING_FUNCTIONS = ("torch.enable_grad", *sorted(BACKWARD_FUNCTIONS), "tor
 # tracers and exporters: they run a module's forward through their own machinery (the tracer's
 # dispatch and state), code the analysis does not see, so a block calling them is no proven inference
 TRACING_FUNCTIONS = ("torch.onnx.", "torch.jit.trace", "torch.export.", "torch.fx.symbolic_trace")
+# registered operators (`torch.ops.<namespace>.<name>`): custom kernels, which may declare that they write
+# into their arguments (`mutates_args`)
+OPERATOR_NAMESPACE = "torch.ops."
 
 # `torch.<name>` that run no tensor op: devices, dtypes, (de)serialisation, seeds, compilers, grad-mode switches
 TORCH_NOT_OPS = frozenset({"device", "dtype", "Size", "Generator", "load", "save", "manual_seed", "seed", "compile", "numel"}) | frozenset(
@@ -252,6 +259,8 @@ ELEMENT_ADDERS = frozenset({"append", "insert", "add", "appendleft", "put", "put
 LIST_GROWERS = frozenset({"append", "extend", "insert"})
 # Python container types: calling one builds a container (of its argument's elements)
 CONTAINER_TYPES = frozenset({"list", "tuple", "dict", "set", "frozenset", "OrderedDict", "defaultdict", "Counter", "deque"})
+# containers that wrap each tensor stored in them in a new leaf Parameter (its graph is cut there)
+PARAMETER_CONTAINERS = frozenset({"torch.nn.ParameterList", "torch.nn.ParameterDict"})
 # builtins that copy a mapping into a new one
 MAPPING_COPIES = frozenset({"dict", "OrderedDict"})
 # builtins whose result iterates over exactly their argument's elements

@@ -23,3 +23,58 @@ class MultiAgent:
         loss = self.agents[index].act(obs).sum()
         loss.backward()
         return weights
+
+
+class Attack:
+    """A plain object that holds a model and runs it in its own method."""
+
+    def __init__(self, model):
+        self.set_model(model)
+
+    def set_model(self, model):
+        self.model = model
+
+    def get_logits(self, inputs):
+        return self.model(inputs)
+
+    def perturb(self, images, labels, steps, alpha):
+        # the clean logits only give the class count and the target indices
+        logits = self.get_logits(images)  # expect: GL102
+        n_classes = logits.shape[1]
+        ranked = self.get_logits(images).sort(dim=1)[1]  # expect: GL102
+        targets = ranked[:, -2] % n_classes
+        adv = images.clone().requires_grad_()
+        for _ in range(steps):
+            # the adversarial forward is the one differentiated
+            loss = torch.nn.functional.cross_entropy(self.get_logits(adv), targets)
+            grad = torch.autograd.grad(loss, [adv])[0]
+            adv = (adv + alpha * grad.sign()).detach().requires_grad_()
+        return adv
+
+    def margin_loss(self, images, labels):
+        # the top values (not the indices) of the logits are differentiated
+        top = self.get_logits(images).topk(2, dim=1)[0]
+        loss = (top[:, 0] - top[:, 1]).mean()
+        loss.backward()
+
+
+class Recorder:
+    def __init__(self, model):
+        self.model = model
+
+    def describe(self, x):
+        return "recorder"
+
+    def run(self, x, y, opt):
+        loss = ((self.model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        # a method of this object that runs no forward
+        text = self.describe(x)
+        return text
+
+
+class VerboseRecorder(Recorder):
+    def describe(self, x):
+        # an override that does run the model: `self.describe(x)` in Recorder.run may run either
+        return str(self.model(x).shape)

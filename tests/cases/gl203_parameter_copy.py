@@ -224,3 +224,17 @@ def snapshot_weights():
     trained = TrainedSNN()
     start = trained.synapse.weight.clone()  # expect: GL203
     return before, start
+
+
+class DeepLinear(nn.Module):
+    def __init__(self, layers):
+        super().__init__()
+        self.weights = nn.ParameterList()
+        self.named = nn.ParameterDict()
+        self.kept = []
+        for i, layer in enumerate(layers):
+            # a ParameterList or ParameterDict wraps what it stores in a new leaf Parameter
+            weight = torch.clone(layer.weight)
+            self.weights.append(weight)
+            self.named[f"w{i}"] = layer.weight.clone()
+            self.kept.append(layer.weight.clone())  # expect: GL203

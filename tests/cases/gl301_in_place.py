@@ -191,3 +191,22 @@ def prepare(model):
 
 def unwrap(model):
     convert(model, to_fast=False)
+
+
+class Centers(nn.Module):
+    def __init__(self, n, fixed):
+        super().__init__()
+        self.params = nn.Parameter(torch.eye(n), requires_grad=not fixed)
+
+    def scale(self, magnitude):
+        # the branch runs only when the centers need no grad: nothing to raise
+        if not self.params.requires_grad:
+            self.params.mul_(magnitude)
+        if self.params.requires_grad:
+            pass
+        else:
+            self.params.add_(1.0)
+
+    def scale_trained(self, magnitude):
+        if self.params.requires_grad:
+            self.params.mul_(magnitude)  # expect: GL301
