@@ -318,6 +318,29 @@ PACKAGES = [
      "f2c44400d2cd471856f7def0ba73df0142694718a46301d7af644a6ea390c186", PURE),
     ("sample-factory", "2.1.1", "sample_factory-2.1.1-py3-none-any.whl",
      "4acaef95c3790f4328bf839e07631737879f3c6409d22ee6e5d67635db8482a7", PURE),
+    # an eleventh fresh read (2026-12-03, fourth session): AgileRL and MushroomRL, AutoGluon's tabular
+    # networks, Chronos, GLiNER, Simple Transformers, Coqui's trainer, lucidrains' imagen, lightweight-gan
+    # and stylegan2 trainers
+    ("agilerl", "2.58.0", "agilerl-2.58.0-py3-none-any.whl",
+     "6fe23d5c6e2bf4ba0d9e5569c8c45107a97814e2ec6b16bd7470e34dd7fee5de", PURE),
+    ("autogluon.tabular", "1.6.3", "autogluon_tabular-1.6.3-py3-none-any.whl",
+     "6511e7e3edf9a93bf7b214f2f6782c1e00f3755c2150f4863f031fd0b3f44895", PURE),
+    ("chronos-forecasting", "2.3.2", "chronos_forecasting-2.3.2-py3-none-any.whl",
+     "0f0d9a1972f252d6cf584b9fa749bd1b389b3c1cf05a889c4130cb10652c2117", PURE),
+    ("gliner", "0.2.29", "gliner-0.2.29-py3-none-any.whl",
+     "0c8cfb9f5c2daf7aff329ebb5ab1609052d7ad0aca0ef26049b9476b018b3fde", PURE),
+    ("imagen-pytorch", "2.1.0", "imagen_pytorch-2.1.0-py3-none-any.whl",
+     "e3767c0bf59e54607e73a9cbdad6989f9db4dbef5a05f0e55262cc911fe18475", PURE),
+    ("lightweight-gan", "1.2.1", "lightweight_gan-1.2.1-py3-none-any.whl",
+     "9db964c3e00c7ec8c47aca799db146f9f51e911c33baee6110522a4074abaa7e", PURE),
+    ("mushroom-rl", "1.4.0", "mushroom_rl-1.4.0-py3-none-any.whl",
+     "6e2affb4f08f5d5ac423e8ef9b3aca9481a7c4e46d2ff4c2caf1693368276411", PURE),
+    ("simpletransformers", "0.70.8", "simpletransformers-0.70.8-py3-none-any.whl",
+     "853b56658a0e6a48ab78cd40d47bfd19d1f15728297fb0ee18d7eaac80456bad", PURE),
+    ("stylegan2-pytorch", "1.9.0", "stylegan2_pytorch-1.9.0-py3-none-any.whl",
+     "66ba30e2fb1f1d21f3253665bb51e08338859a51cf1b71a79dbc0107bb79b0c9", PURE),
+    ("trainer", "0.0.36", "trainer-0.0.36-py3-none-any.whl",
+     "d986702c6d6d988e74a4f8da0f9c11a8c7d89274a11436957e91217a19b487a6", PURE),
 ]
 
 
