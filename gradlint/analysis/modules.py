@@ -136,6 +136,10 @@ class ModuleFacts:
             if isinstance(expr.func, ast.Attribute) and expr.func.attr in MODULE_SELF_RETURNING:
                 return self.kind_of(expr.func.value, depth + 1)
             return None
+        if isinstance(expr, ast.IfExp):
+            # `G = self.G if not ddp else self.G_ddp`: the kind both arms agree on
+            kinds = {self.kind_of(expr.body, depth + 1), self.kind_of(expr.orelse, depth + 1)}
+            return kinds.pop() if len(kinds) == 1 else None
         path = dotted(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
         if path is None:
             return None

@@ -354,7 +354,8 @@ class ParameterFacts:
 
     def is_frozen(self, param: Param, expr: ast.AST) -> bool:
         """Did the analysed code freeze this parameter, the module it came from, or a module that
-        module is part of (`requires_grad_(False)` reaches every submodule)?"""
+        module is part of (`requires_grad_(False)` reaches every submodule)? Or does expr run only
+        where the tensor needs no grad (`if not p.requires_grad:`)?"""
         for path in (param.root, dotted(expr)):
             while path:
                 if (holder_scope(self.tree, expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:

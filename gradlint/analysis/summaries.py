@@ -200,20 +200,21 @@ def _result_kept(tree: Tree, call: ast.Call) -> bool:
 
 
 def _forward_methods(tree: Tree, symbols: Symbols, resolver, assigned) -> dict[str, list[str]]:
-    """Methods (other than `forward`) that run a forward of their own module with grad on:
-    `self(x)`, `self.forward(x)`, or `self.actor(x)` where `__init__` made `self.actor` by a
-    constructor call (`get_action`, `encode`, `forward_masks`), mapped to []; and methods that
+    """Methods (other than `forward`) that run a forward of their own module, or of a module their
+    object holds, with grad on: `self(x)`, `self.forward(x)`, or `self.actor(x)` where `__init__`
+    made `self.actor` by a constructor call or a method stored a module-named argument there
+    (`get_action`, `encode`, `get_logits`), mapped to []; and methods that
     call a method of such a submodule (`self.encoder.forward_masks(x)`), mapped to the names
     called, for the project index to judge."""
     found: dict[str, list[str]] = {}
     # `self.x = X(...)` in the class's __init__, or `self.x = model` of a method's argument named like a module
-    built_in_init: dict[ast.ClassDef, set[str]] = {}
+    held: dict[ast.ClassDef, set[str]] = {}
     for (holder, path), bindings in assigned.items():
         if isinstance(holder, ast.ClassDef) and path.count(".") == 1 and any(
-                _module_in_init(tree, holder, b) for b in bindings):
-            built_in_init.setdefault(holder, set()).add(path[len("self."):])
+                _gives_module(tree, holder, b) for b in bindings):
+            held.setdefault(holder, set()).add(path[len("self."):])
     for cls in tree.classes:
-        built = built_in_init.get(cls, set())
+        built = held.get(cls, set())
         for method in cls.body:
             if not isinstance(method, FUNCTION_TYPES) or method.name == "forward" or method.name.startswith("__"):
                 continue
@@ -275,7 +276,7 @@ def _frozen_parameter(imports: ImportTable, call: ast.Call) -> bool:
     return flag is not None and not is_true(flag)
 
 
-def _module_in_init(tree: Tree, cls: ast.ClassDef, binding: Binding) -> bool:
+def _gives_module(tree: Tree, cls: ast.ClassDef, binding: Binding) -> bool:
     """Does this binding of a `self.x` give it a module: a constructor call in cls's own
     `__init__`, or an argument named like a module of one of cls's methods (`self.model = model`
     in `__init__` or in `set_model`)?"""

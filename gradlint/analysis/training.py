@@ -251,7 +251,8 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     - "clipping": weights clipped in place (`clamp_`, WGAN's critic);
     - "target": a parameter updated from another parameter (soft, EMA or hard target update,
       Lookahead, fp16 master weights).
-    Setup code (`__init__`, `_init_weights`, `reset_parameters`, loading, fusing) is never training."""
+    Setup code (`__init__`, `_init_weights`, `reset_parameters`, loading, fusing) is never training,
+    nor is a function filling the module it returns."""
     function = scope if isinstance(scope, FUNCTION_TYPES) else None
     if function is not None and (setup_function(function) or _setup_only(facts, function)):
         return None
@@ -272,6 +273,9 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     if path is not None and built_here(facts, scope, ast.Name(path.split(".")[0])) \
             or holder is not None and built_here(facts, scope, holder):
         return None  # a module this function just built is being initialised (model surgery)
+    edited_param = params.parameter(edited)
+    if function is not None and edited_param is not None and _hands_back(facts, function, edited_param.root):
+        return None  # it fills the module it returns (`preserve_parameters(old, new)`): building it
     receiver = _location(facts, edited)
     for source in sources:
         for node in ast.walk(source):
@@ -283,6 +287,12 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
             if params.parameter(node) is not None:
                 return "target"
     return None
+
+
+def _hands_back(facts, function: ast.AST, path: str) -> bool:
+    """Does function return the object at path (`return new_net`)?"""
+    return bool(path) and any(isinstance(node, ast.Return) and node.value is not None and dotted(node.value) == path
+                              for node in facts.tree.scope_nodes(function))
 
 
 def _location(facts, node: ast.AST) -> str | None:

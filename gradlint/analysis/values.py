@@ -188,8 +188,13 @@ class ValueFlags:
         func = call.func
         qualified = self.facts.imports.qualname(func)
         if qualified is not None:
-            if qualified.split(".")[-1] in TORCH_VIEW_FUNCTIONS:
+            parts = qualified.split(".")
+            if parts[-1] in TORCH_VIEW_FUNCTIONS:
                 return INSIDE | (self._arguments(call) & OUTSIDE)
+            if len(parts) > 2 and parts[-2][:1].isupper() and call.args:
+                # a class's method called on its object (`nn.Module.modules(model)`): it may hand back
+                # the object's own tensors and submodules
+                return INSIDE | (self.of(call.args[0]) & OUTSIDE)
             return INSIDE
         if isinstance(func, ast.Attribute):
             if func.attr in PYTHON_VALUE_METHODS:

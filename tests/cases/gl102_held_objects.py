@@ -78,3 +78,20 @@ class VerboseRecorder(Recorder):
     def describe(self, x):
         # an override that does run the model: `self.describe(x)` in Recorder.run may run either
         return str(self.model(x).shape)
+
+
+class Trainer:
+    def __init__(self, gan, ddp):
+        self.gan = gan
+        self.ddp = ddp
+        self.G_ddp = gan.G
+        self.D_ddp = gan.D
+
+    def train_discriminator(self, styles, noise, real, opt):
+        # a module chosen by a conditional expression: either arm is a module
+        G = self.gan.G if not self.ddp else self.G_ddp
+        D = self.gan.D if not self.ddp else self.D_ddp
+        fake = G(styles, noise)  # expect: GL102
+        loss = (D(fake.clone().detach()) - D(real)).mean()
+        loss.backward()
+        opt.step()

@@ -46,6 +46,15 @@ def buffers_by_name(ema, model, decay):
         print(k.data)  # iterating a dict gives its keys (strings), not its parameters
 
 
+def preserve_parameters(old_net, new_net):
+    # filling the network it hands back (after an architecture change): building it, not updating a trained one
+    old = dict(old_net.named_parameters())
+    for key, param in new_net.named_parameters():
+        if key in old:
+            param.data = old[key].data
+    return new_net
+
+
 def soft_update(target, source, tau):
     for t, s in zip(target.parameters(), source.parameters()):
         t.data.copy_(tau * s.data + (1 - tau) * t.data)  # expect: GL402
