@@ -266,6 +266,8 @@ class _RegionCheck:
             return None  # `self.best = acc.item()`: rebinding an attribute to a Python value or an outside object
         if isinstance(target, ast.Subscript) and value_flags == 0 and base_flags == OUTSIDE and self._python_container(target):
             return None
+        if isinstance(target, ast.Subscript) and self._made_in_region(target.value):
+            return None  # `inputs["labels"] = y` into a dict built here: where the dict goes is checked
         return f"stores into `{self.facts.text(target)}`"
 
     def _python_container(self, item: ast.Subscript) -> bool:
@@ -274,12 +276,21 @@ class _RegionCheck:
         key = item.slice
         if isinstance(key, ast.JoinedStr) or isinstance(key, ast.Constant) and isinstance(key.value, str):
             return True
-        base = item.value
+        return self._literal_container(item.value, in_region=False)
+
+    def _made_in_region(self, base: ast.AST) -> bool:
+        """Is base a dict or list this region builds (every binding of it a literal, a
+        comprehension or a container call inside the region)?"""
+        return self._literal_container(base, in_region=True)
+
+    def _literal_container(self, base: ast.AST, in_region: bool) -> bool:
         if not isinstance(base, ast.Name):
             return False
         bindings = self.flags.bindings.names.get(base.id, [])
         made = [b for b in bindings if b.kind == "value"]
-        return bool(made) and all(isinstance(b.value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp)) or _is_container_call(b.value) for b in made) and not any(
+        return bool(made) and all(
+            (isinstance(b.value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp)) or _is_container_call(b.value))
+            and (not in_region or self.flags.in_region(b.node)) for b in made) and not any(
             b.kind in ("opaque", "iter", "aug") for b in bindings)
 
     def _call(self, call: ast.Call) -> str | None:

@@ -469,3 +469,13 @@ def fill_scale_buffers(model):
             buf = getattr(module, "embed_scale", None)
             if isinstance(buf, torch.Tensor):
                 buf.fill_(2.0)
+
+
+def features_in_a_dict_then_train(backbone, head, x, y, opt):
+    # the dict outlives the block and its feature is saved for backward by the head
+    feats = {}
+    with torch.no_grad():
+        feats["f"] = backbone(x)
+    loss = F.cross_entropy(head(feats["f"]), y)
+    loss.backward()
+    opt.step()
