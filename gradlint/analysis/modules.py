@@ -105,6 +105,20 @@ class ModuleFacts:
         """The values the file assigns to path in scope (`self.x`: in its class)."""
         return [b.value for b in self.facts.assignments.get((scope, path), ()) if b.kind == "value"]
 
+    def _built_as_module(self, expr: ast.AST, path: str) -> bool:
+        """`self.GAN.D_aug`: the class each attribute is built from, followed from the class of
+        `self` (`self.GAN = StyleGAN2(...)`, whose `__init__` does `self.D_aug = AugWrapper(...)`),
+        ends at a module class of the project or a torch layer."""
+        cls = self.tree.class_of(expr)
+        name = self.facts.symbols.qualname_of(cls) if cls is not None else None
+        index = self.facts.index
+        for attribute in path.split(".")[1:]:
+            if name is None:
+                return False
+            name = index.attribute_class(name, attribute)
+        return name is not None and (name in index.module_classes or name.startswith("torch.nn.")
+                                     and name.split(".")[-1][:1].isupper() and name != "torch.nn.Parameter")
+
     def _annotation(self, node: ast.AST, path: str) -> ast.AST | None:
         function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node
         while function is not None:
@@ -166,6 +180,8 @@ class ModuleFacts:
                     return "module"
             if (scope, path) in self._method_evidence:
                 return "module"
+        if path.count(".") > 1 and path.startswith("self.") and self._built_as_module(expr, path):
+            return "module"
         annotation = self._annotation(expr, path) if "." not in path else None
         if annotation:
             name = self.imports.qualname(annotation)

@@ -242,18 +242,20 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver, assigned) -> dict[s
 
 def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,
                        assigned: dict[tuple[ast.AST, str], list[Binding]]) -> dict[str, dict[str, str]]:
-    """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods is a
-    call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`, `self.contrastive_loss =
-    InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances, not a method of the class;
+    """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods
+    (but a `None` placeholder) is a call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`,
+    `self.contrastive_loss = InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances;
     `torch.nn.Parameter` for an attribute that is a parameter (not one made with `requires_grad=False`)."""
     found: dict[str, dict[str, str]] = {}
     for (holder, path), bindings in assigned.items():
         if not isinstance(holder, ast.ClassDef) or path.count(".") != 1:
             continue
-        values = [_unchained(b.value) if b.kind == "value" else None for b in bindings]
+        # a placeholder `self.x = None` (set before the object is built) builds nothing
+        kept = [b for b in bindings if not (b.kind == "value" and isinstance(b.value, ast.Constant) and b.value.value is None)]
+        values = [_unchained(b.value) if b.kind == "value" else None for b in kept]
         built = {imports.qualname(v.func) or symbols.resolve(v.func, tree.scope_of(b.node))
                  if isinstance(v, ast.Call) and not _frozen_parameter(imports, v) else None
-                 for v, b in zip(values, bindings)}
+                 for v, b in zip(values, kept)}
         name = symbols.qualname_of(holder)
         if name is not None and len(built) == 1 and None not in built:
             found.setdefault(name, {})[path[len("self."):]] = next(iter(built))

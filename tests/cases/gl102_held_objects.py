@@ -95,3 +95,35 @@ class Trainer:
         loss = (D(fake.clone().detach()) - D(real)).mean()
         loss.backward()
         opt.step()
+
+
+class AugWrapper(torch.nn.Module):
+    def __init__(self, D):
+        super().__init__()
+        self.D = D
+
+    def forward(self, images):
+        return self.D(images.flip(-1))
+
+
+class GAN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.D = torch.nn.Linear(8, 1)
+        self.D_aug = AugWrapper(self.D)
+
+
+class GANTrainer:
+    def __init__(self):
+        self.GAN = None  # built later
+
+    def init_gan(self):
+        self.GAN = GAN()
+
+    def discriminator_step(self, real, fake, opt):
+        # `self.GAN.D_aug`: the class of each attribute in the chain is known (GAN, then AugWrapper)
+        D_aug = self.GAN.D_aug
+        real_score = D_aug(real).detach()  # expect: GL102
+        loss = (D_aug(fake) - real_score).mean()
+        loss.backward()
+        opt.step()
