@@ -159,3 +159,34 @@ def exclusive(source: str) -> bool:
 ])
 def test_statements_in_other_arms_of_one_branch_never_run_together(source, expected):
     assert exclusive(source) is expected
+
+
+def test_the_indices_of_a_values_indices_pair_cut_the_flow():
+    from gradlint.analysis.facts import FileFacts
+    from gradlint.engine import parse
+    from gradlint.source import SourceText
+
+    text = textwrap.dedent("""
+        def step(model, x, y, opt):
+            ranked = model(x).sort(dim=1)[1]
+            top = model(x).topk(2, dim=1)[0]
+            picked = model(x).max(1).indices
+            whole = model(x).max(y)[1]
+            loss = (top.sum() + ranked.float().sum() + picked.float().sum() + whole.sum())
+            loss.backward()
+    """)
+    facts = FileFacts("case.py", SourceText(text), parse(text))
+    forwards = {facts.tree.statement_of(c).lineno: facts.flow.fate(c).reaches_backward for c in facts.modules.forwards}
+    assert forwards == {3: False, 4: True, 5: False, 6: True}  # `max(y)` of two tensors is no pair
+
+
+def test_what_is_visibly_a_string():
+    import ast as std_ast
+
+    from gradlint.analysis.values import is_string
+
+    def check(expr):
+        return is_string(std_ast.parse(expr, mode="eval").body)
+
+    assert all(check(e) for e in ['"a"', 'f"{x}"', "str(x)", '"{}".format(x)', '"%d" % n', '"k" + str(i)'])
+    assert not any(check(e) for e in ["x", "x + 1", "f(x)", "x.format(y)", "b'bytes'"])
