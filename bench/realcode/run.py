@@ -341,6 +341,20 @@ PACKAGES = [
      "66ba30e2fb1f1d21f3253665bb51e08338859a51cf1b71a79dbc0107bb79b0c9", PURE),
     ("trainer", "0.0.36", "trainer-0.0.36-py3-none-any.whl",
      "d986702c6d6d988e74a4f8da0f9c11a8c7d89274a11436957e91217a19b487a6", PURE),
+    # a twelfth fresh read (2026-12-03, fourth session): Bayesian layers (bayesian-torch, BLiTZ), conformal
+    # prediction (TorchCP), torch-uncertainty, Segment Anything, Descript's audio codec
+    ("bayesian-torch", "0.5.0", "bayesian_torch-0.5.0-py3-none-any.whl",
+     "aad7059e03487653610c1a0c3a28e82bce8ea11765347abfa19fe7b3d450d5f0", PURE),
+    ("blitz-bayesian-pytorch", "0.2.8", "blitz_bayesian_pytorch-0.2.8-py3-none-any.whl",
+     "ab2f43dc9412da5535c07906efc33a8c3d5adf35ce5da6c5f77bfe833a5f4e3a", PURE),
+    ("descript-audio-codec", "1.0.0", "descript_audio_codec-1.0.0-py3-none-any.whl",
+     "7ecd1883040613d143494f27f199c11c7053a8a7f9fd2120568c5a98db926e61", PURE),
+    ("segment-anything", "1.0", "segment_anything-1.0-py3-none-any.whl",
+     "86f67d417a915823c3302098effe9008b688945772517310956bb49de0e7f02e", PURE),
+    ("torch-uncertainty", "0.13.0", "torch_uncertainty-0.13.0-py3-none-any.whl",
+     "a15b1a79ef1306dfe9affc2e4c9d7bd235bfc2e048e745b23d08500368d52396", PURE),
+    ("torchcp", "1.2.1", "torchcp-1.2.1-py3-none-any.whl",
+     "b78e8243f8647ebba66a420242de325f21c3260bde6b32d7f081863d5e74528e", PURE),
 ]
 
 
