@@ -252,7 +252,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     - "target": a parameter updated from another parameter (soft, EMA or hard target update,
       Lookahead, fp16 master weights).
     Setup code (`__init__`, `_init_weights`, `reset_parameters`, loading, fusing) is never training,
-    nor is a function filling the module it returns."""
+    nor is a function filling the module it returns or copying from a checkpoint it loads."""
     function = scope if isinstance(scope, FUNCTION_TYPES) else None
     if function is not None and (setup_function(function) or _setup_only(facts, function)):
         return None
@@ -276,6 +276,9 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     edited_param = params.parameter(edited)
     if function is not None and edited_param is not None and _hands_back(facts, function, edited_param.root):
         return None  # it fills the module it returns (`preserve_parameters(old, new)`): building it
+    if function is not None and any(isinstance(c.func, ast.Attribute) and c.func.attr == "load_state_dict"
+                                    for c in facts.tree.calls_owned(function)):
+        return None  # it loads a checkpoint and copies from it (MOPED's priors): loading, no training
     receiver = _location(facts, edited)
     for source in sources:
         for node in ast.walk(source):

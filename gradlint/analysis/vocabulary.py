@@ -44,10 +44,10 @@ DATA_READING_METHODS = frozenset({"item", "tolist", "numpy", "equal", "allclose"
 VIEW_METHODS = frozenset({
     "view", "view_as", "reshape", "reshape_as", "permute", "transpose", "t", "squeeze", "unsqueeze", "flatten",
     "unflatten", "expand", "expand_as", "narrow", "select", "unfold", "movedim", "swapaxes", "diagonal", "as_strided",
-    "chunk", "split", "unbind",
+    "chunk", "split", "unbind", "tensor_split", "hsplit", "vsplit",
 })
 # views that come back as a tuple of tensors (methods and `torch.<name>` functions alike)
-SPLITTING_VIEWS = frozenset({"chunk", "split", "unbind"})
+SPLITTING_VIEWS = frozenset({"chunk", "split", "unbind", "tensor_split", "hsplit", "vsplit"})
 # device moves: the receiver itself when it is already on that device
 DEVICE_MOVES = frozenset({"cpu", "cuda"})
 # floating-point conversions: the receiver itself when it already has that dtype
@@ -80,7 +80,7 @@ OPERAND_READING_METHODS = frozenset({
     "add", "sub", "mul", "div", "true_divide", "floor_divide", "pow", "matmul", "mm", "bmm", "dot", "eq", "ne", "lt",
     "le", "gt", "ge", "isclose", "equal", "allclose", "dist", "where", "masked_fill", "masked_select", "index_select",
     "gather", "clamp", "max", "min", "sum", "mean", "norm", "argmax", "argmin", "topk", "sort", "view", "view_as",
-    "reshape", "reshape_as", "expand", "expand_as", "type_as", "to",
+    "reshape", "reshape_as", "expand", "expand_as", "type_as", "to", "split", "tensor_split", "chunk",
 })
 # every tensor method that runs an op (computes, views, converts, or reads values out)
 TENSOR_OP_METHODS = COMPUTING_METHODS | VIEW_METHODS | IDENTITY_METHODS | INTEGER_CONVERSIONS | DATA_READING_METHODS

@@ -254,3 +254,12 @@ def predict_with_input_dicts(model, loader):
             inputs["labels"] = batch["y"]  # into a dict built here
             predictions.append(model(**inputs).argmax(-1).cpu().numpy())
     return predictions
+
+
+def binned_accuracies(model, x, correct, edges):
+    with torch.no_grad():  # expect: GL401
+        confidences = model(x).softmax(-1).amax(-1)
+        bounds = torch.searchsorted(confidences.sort()[0], edges)
+        bins = correct.tensor_split(bounds)  # a view op of an outside tensor, reading the indices made here
+        accuracies = torch.stack([b.float().mean() for b in bins])
+    return accuracies.cpu().numpy()

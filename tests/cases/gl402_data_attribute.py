@@ -55,6 +55,14 @@ def preserve_parameters(old_net, new_net):
     return new_net
 
 
+def priors_from_checkpoint(model, det_model, path):
+    # loads a trained deterministic model and copies its weights into the Bayesian one: loading, not training
+    det_model.load_state_dict(torch.load(path))
+    for layer, det_layer in zip(model.modules(), det_model.modules()):
+        if isinstance(layer, nn.Linear):
+            layer.weight.data = det_layer.weight.data
+
+
 def soft_update(target, source, tau):
     for t, s in zip(target.parameters(), source.parameters()):
         t.data.copy_(tau * s.data + (1 - tau) * t.data)  # expect: GL402
