@@ -355,6 +355,26 @@ PACKAGES = [
      "a15b1a79ef1306dfe9affc2e4c9d7bd235bfc2e048e745b23d08500368d52396", PURE),
     ("torchcp", "1.2.1", "torchcp-1.2.1-py3-none-any.whl",
      "b78e8243f8647ebba66a420242de325f21c3260bde6b32d7f081863d5e74528e", PURE),
+    # a thirteenth fresh read (2026-12-03, fourth session): GenRL (RL trainers), torchgfn,
+    # TorchKGE, TabPFN, pytorch-nlp, zuko, torchdiffeq, LPIPS, EfficientNet-PyTorch
+    ("efficientnet-pytorch", "0.3.0", "efficientnet_pytorch-0.3.0-py3-none-any.whl",
+     "88e33cc90e45eb332f63013c295836d96edc39dd208cdb42b7002f40f8193e8e", PURE),
+    ("genrl", "0.0.2", "genrl-0.0.2-py2.py3-none-any.whl",
+     "62f08e6568e7fb94582e3c2ee79b40b689c5cf1b7c5966b4ef9bcb876d1bb4f6", PURE),
+    ("lpips", "0.1.4", "lpips-0.1.4-py3-none-any.whl",
+     "fd537af5828b69d2e6ffc0a397bd506dbc28ca183543617690844c08e102ec5e", PURE),
+    ("pytorch-nlp", "0.5.0", "pytorch_nlp-0.5.0-py3-none-any.whl",
+     "ddce6448819d1518d2694622573caff268a20c19832f55f7f5b672e2a64a400f", PURE),
+    ("tabpfn", "9.2.0", "tabpfn-9.2.0-py3-none-any.whl",
+     "bf8edb860cf490ab021d0ba6e91a9798f1b549bdb220066599661c8fc6d6089f", PURE),
+    ("torchdiffeq", "0.2.5", "torchdiffeq-0.2.5-py3-none-any.whl",
+     "aa1db4bed13bd04952f28a53cdf4336d1ab60417c1d9698d7a239fec1cf2bcf8", PURE),
+    ("torchgfn", "2.4.1", "torchgfn-2.4.1-py3-none-any.whl",
+     "00036b98affcb97986d075406a567a60eb4c5dc8ad3ac2d290080096bb240a0f", PURE),
+    ("torchkge", "0.17.7", "torchkge-0.17.7-py2.py3-none-any.whl",
+     "48a5102dad1dd2dd201e770ce236faa706ae7e15421044776e9bcb0c6f0a1239", PURE),
+    ("zuko", "1.6.0", "zuko-1.6.0-py3-none-any.whl",
+     "5c073b613a84a7cd65470ddb94855169020ac49432f73b85f25207e377248a4a", PURE),
 ]
 
 
