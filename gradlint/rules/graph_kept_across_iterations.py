@@ -10,7 +10,7 @@ from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import built_here, eval_calls, loop_scopes
 from gradlint.analysis.tree import FUNCTION_TYPES
-from gradlint.analysis.vocabulary import ELEMENT_ADDERS
+from gradlint.analysis.vocabulary import CONCATENATING_FUNCTIONS, ELEMENT_ADDERS
 from gradlint.finding import Applicability
 from gradlint.fixes import add_detach, make_fix
 from gradlint.rules.base import Rule
@@ -135,6 +135,11 @@ class GraphKeptAcrossIterations(Rule):
                     if facts.flow.state_of(stmt.value) == GRAPH and not self._backpropagated_after(facts, scope, loop, path) \
                             and not self._backpropagated_and_reset(facts, scope, loop, path):
                         return self._self_update(facts, scope, stmt, path)
+            elif isinstance(target, ast.Name) and _grown(facts, stmt.value, target.id) \
+                    and _bound_before(facts, scope, loop, target.id) and facts.flow.state_of(stmt.value) == GRAPH \
+                    and not self._backpropagated_after(facts, scope, loop, target.id):
+                # an evaluation loop's `outputs = torch.cat((outputs, logits))`: accumulation by rebinding
+                return self._report(facts, stmt, stmt.value, ACCUMULATE)
         return None
 
     def _report(self, facts, stmt, value, message):
@@ -239,6 +244,16 @@ def _assigned_in(facts, scope, loop, path: str) -> bool:
         if binding.kind in ("value", "part") and isinstance(binding.node, ast.Assign):
             if "." in path or path not in _self_referencing(binding.node):
                 return True
+    return False
+
+
+def _grown(facts, value: ast.AST, name: str) -> bool:
+    """Is value name grown by one more element: `name + v`, or `torch.cat((name, v))` (stack, concat)?"""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        return any(isinstance(side, ast.Name) and side.id == name for side in (value.left, value.right))
+    if isinstance(value, ast.Call) and facts.imports.qualname(value.func) in CONCATENATING_FUNCTIONS and value.args:
+        parts = value.args[0]
+        return isinstance(parts, (ast.List, ast.Tuple)) and any(isinstance(p, ast.Name) and p.id == name for p in parts.elts)
     return False
 
 
