@@ -329,6 +329,11 @@ class _RegionCheck:
             return None if self._project_reader(call) else self._hands_out(call, method)
         if isinstance(func, ast.Name) and qualified is None:
             return self._unseen_function(call, func.id)
+        if not isinstance(func, (ast.Name, ast.Attribute)):
+            # `objectives[name](dist, logits, y)`, `make_fn()(x)`: a callable the analysis cannot resolve
+            for argument in [*call.args, *(k.value for k in call.keywords)]:
+                if flags.of(argument) & OUTSIDE:
+                    return f"passes `{facts.text(argument)}` (made outside) to `{facts.text(func)}`, which the analysis cannot resolve"
         return None
 
     def _unseen_function(self, call: ast.Call, name: str) -> str | None:
