@@ -47,6 +47,7 @@ from gradlint.analysis.vocabulary import (
     TENSOR_OP_METHODS,
     TORCH_ROOTS,
     VIEW_ATTRIBUTES,
+    is_tensor_op,
     torch_not_op,
 )
 
@@ -575,6 +576,10 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
                 return True  # copies the values into a new, normal tensor
             if qualified is not None and qualified.startswith("torch.") and qualified.split(".")[-1] in NON_DIFFERENTIABLE_METHODS:
                 node = parent  # `torch.isfinite(gain)`
+                continue
+            if is_tensor_op(qualified) and not any(
+                    flags.of(other) for other in [*parent.args, *(k.value for k in parent.keywords)] if other is not node):
+                node = parent  # `torch.stack(norms).sum()`: with Python values only beside it, saves nothing
                 continue
             return isinstance(parent.func, ast.Name) and parent.func.id in PYTHON_BUILTINS
         if isinstance(parent, ast.FormattedValue):

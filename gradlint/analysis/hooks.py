@@ -28,8 +28,7 @@ from gradlint.analysis.vocabulary import (
     GRAPH_CUTTING_METHODS,
     GRAPH_KEEPING_METHODS,
     METADATA_ATTRIBUTES,
-    OP_NAMESPACES,
-    torch_not_op,
+    is_tensor_op,
 )
 
 OUTPUT_NAMES = re.compile(r"^(output|outputs|out|outs|o|y|result|res|feat|feats|features|activation|act)$")
@@ -62,14 +61,6 @@ def _positional(function) -> list[str]:
     if names and names[0] in ("self", "cls") and isinstance(function, FUNCTION_TYPES):
         names = names[1:]
     return names
-
-
-def is_tensor_op(name: str | None) -> bool:
-    """`torch.cat`, `F.relu`, `torch.linalg.norm`: ops that return tensors built from their inputs
-    (not `torch.autograd.graph.register_multi_grad_hook` and other utilities)."""
-    if not name or not name.startswith("torch."):
-        return False
-    return name.count(".") == 1 and not torch_not_op(name) or name.startswith(OP_NAMESPACES)
 
 
 class HookFacts:

@@ -192,6 +192,14 @@ def torch_not_op(qualified: str) -> bool:
     return name in TORCH_NOT_OPS or name.startswith(NOT_OP_PREFIXES) or (len(parts) > 2 and name in NOT_OP_NAMESPACES)
 
 
+def is_tensor_op(name: str | None) -> bool:
+    """`torch.cat`, `F.relu`, `torch.linalg.norm`: ops that return tensors built from their inputs
+    (not `torch.autograd.graph.register_multi_grad_hook` and other utilities)."""
+    if not name or not name.startswith("torch."):
+        return False
+    return name.count(".") == 1 and not torch_not_op(name) or name.startswith(OP_NAMESPACES)
+
+
 # -- nn.Module -------------------------------------------------------------------------------
 
 # hook registrations -> the kind of hook they register

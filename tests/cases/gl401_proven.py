@@ -263,3 +263,10 @@ def binned_accuracies(model, x, correct, edges):
         bins = correct.tensor_split(bounds)  # a view op of an outside tensor, reading the indices made here
         accuracies = torch.stack([b.float().mean() for b in bins])
     return accuracies.cpu().numpy()
+
+
+def total_parameter_norm(model):
+    with torch.no_grad():  # expect: GL401
+        norms = [p.data.norm(2) for p in model.parameters()]
+    # the norms meet only Python values on their way to a float: nothing is saved for backward
+    return torch.norm(torch.stack(norms), 2).item()

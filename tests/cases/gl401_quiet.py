@@ -489,3 +489,10 @@ def tune_temperature(dist, logits, y, name):
     with torch.no_grad():
         score = OBJECTIVES[name](dist, logits, y).item()
     return score
+
+
+def norms_then_weighted(model, weights):
+    with torch.no_grad():
+        norms = [p.data.norm(2) for p in model.parameters()]
+    # `weights` may require grad: stacking the norms with it saves them for backward
+    return torch.dot(torch.stack(norms), weights)
