@@ -106,6 +106,8 @@ class ValueFlags:
                         pending.append(reader)
 
     def _binding_flags(self, binding: Binding, name: str) -> int:
+        if isinstance(binding.node, ast.arg) and _python_annotation(binding.node.annotation):
+            return 0  # `p: float = 2`: the signature says a Python value
         if binding.kind == "opaque" or binding.value is None:
             return OUTSIDE
         flags = self.of(binding.value)
@@ -265,6 +267,22 @@ def _returns_python(facts, function: ast.AST) -> bool:
             result = all(r.value is not None and flags.of(r.value) == 0 for r in returns)
     cache[function] = result
     return result
+
+
+PYTHON_ANNOTATIONS = frozenset({"int", "float", "bool", "str", "complex", "bytes"})
+
+
+def _python_annotation(annotation: ast.AST | None) -> bool:
+    """`float`, `int | None`, `Optional[str]`: an annotation of Python scalars only."""
+    if isinstance(annotation, ast.Name):
+        return annotation.id in PYTHON_ANNOTATIONS
+    if isinstance(annotation, ast.Constant):
+        return annotation.value is None or isinstance(annotation.value, str) and annotation.value in PYTHON_ANNOTATIONS
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _python_annotation(annotation.left) and _python_annotation(annotation.right)
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name) and annotation.value.id == "Optional":
+        return _python_annotation(annotation.slice)
+    return False
 
 
 def is_string(expr: ast.AST) -> bool:

@@ -209,8 +209,10 @@ BACKWARD_HOOK_REGISTRATIONS = {"register_full_backward_hook": "backward", "regis
                                "register_backward_hook": "backward"}
 # nn.Module methods that return the module itself (`Encoder().eval().to(device)` is still the module)
 MODULE_SELF_RETURNING = frozenset({"eval", "train", "requires_grad_", "apply", "share_memory", "to_empty"}) | DEVICE_MOVES | FLOAT_CONVERSIONS | {"to"}
-# nn.Module methods that install submodules or parameters, or overwrite the module's tensors
-MODULE_STATE_METHODS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module", "load_state_dict", "apply"})
+# nn.Module (and optimizer) methods that install submodules or parameters, or overwrite the module's tensors
+# (`zero_grad(set_to_none=False)` zeroes the gradients in place)
+MODULE_STATE_METHODS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module", "load_state_dict", "apply",
+                                  "zero_grad"})
 # the nn.Module API: calling one runs no forward (and, on a name that is also called, shows it is a module)
 MODULE_API_METHODS = MODULE_SELF_RETURNING | MODULE_STATE_METHODS | frozenset(FORWARD_HOOK_REGISTRATIONS) | frozenset({
     "parameters", "named_parameters", "buffers", "named_buffers", "children", "named_children", "modules",

@@ -270,3 +270,10 @@ def total_parameter_norm(model):
         norms = [p.data.norm(2) for p in model.parameters()]
     # the norms meet only Python values on their way to a float: nothing is saved for backward
     return torch.norm(torch.stack(norms), 2).item()
+
+
+def parameter_norm(params, p: float = 2.0):
+    with torch.no_grad():  # expect: GL401
+        norms = [param.data.norm(p) for param in params]
+    # `p` is a float by its signature: nothing beside the norms can require grad
+    return torch.norm(torch.stack(norms), p).item()

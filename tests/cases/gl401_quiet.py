@@ -496,3 +496,20 @@ def norms_then_weighted(model, weights):
         norms = [p.data.norm(2) for p in model.parameters()]
     # `weights` may require grad: stacking the norms with it saves them for backward
     return torch.dot(torch.stack(norms), weights)
+
+
+def parameter_norm_scaled(params, scale):
+    with torch.no_grad():
+        norms = [param.data.norm(2) for param in params]
+    # `scale` has no annotation: it may be a tensor that requires grad
+    return torch.mul(torch.stack(norms), scale).sum()
+
+
+class GradientSurgery:
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+
+    @torch.no_grad()
+    def clear(self, set_to_none: bool = True):
+        # zero_grad may zero the outside gradients in place
+        self.optimizer.zero_grad(set_to_none=set_to_none)
