@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from gradlint.analysis.argument_effects import passes_guarded
-from gradlint.analysis.training import result_discarded, result_only_probed
+from gradlint.analysis.training import container_call, result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
 from gradlint.analysis.bindings import root_name
@@ -25,7 +25,6 @@ from gradlint.analysis.vocabulary import (
     ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
     BACKWARD_METHODS,
-    CONTAINER_TYPES,
     FORWARD_LIKE_METHODS,
     GRAD_NEEDING_FUNCTIONS,
     GRAD_NEEDING_METHODS,
@@ -290,7 +289,7 @@ class _RegionCheck:
         bindings = self.flags.bindings.names.get(base.id, [])
         made = [b for b in bindings if b.kind == "value"]
         return bool(made) and all(
-            (isinstance(b.value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp)) or _is_container_call(b.value))
+            (isinstance(b.value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp)) or container_call(b.value))
             and (not in_region or self.flags.in_region(b.node)) for b in made) and not any(
             b.kind in ("opaque", "iter", "aug") for b in bindings)
 
@@ -426,10 +425,7 @@ class _RegionCheck:
                 own = [f for f in cls.body if isinstance(f, FUNCTION_TYPES) and f.name == func.attr]
                 # every definition `self.m()` may run: overrides in this file's subclasses too
                 # (an abstract `update_stats` whose subclasses update buffers in place)
-                symbols = self.facts.symbols
-                name = symbols.qualname_of(cls)
-                targets = self.facts.index.self_call_targets(name, func.attr) if name is not None else None
-                overrides = [symbols.definitions_by_name.get(t) for t in sorted(targets or ())]
+                overrides = self.facts.self_call_definitions(call)
                 return own + [f for f in overrides if isinstance(f, FUNCTION_TYPES) and f not in own]
         return []
 
@@ -484,10 +480,6 @@ def _stores_on_self(node: ast.AST, flags: ValueFlags) -> bool:
     if flags.of(value) == 0:
         return False
     return any(isinstance(t, (ast.Attribute, ast.Subscript)) and root_name(t) == "self" for t in targets)
-
-
-def _is_container_call(value: ast.AST | None) -> bool:
-    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in CONTAINER_TYPES
 
 
 def _registers_forward_hooks(facts) -> bool:

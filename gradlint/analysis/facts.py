@@ -45,6 +45,15 @@ class FileFacts:
             return self._index
         return ProjectIndex([summarize(self.tree, self.imports, self.symbols)])
 
+    def self_call_definitions(self, call: ast.Call) -> list[ast.AST | None]:
+        """What `self.m(...)` in a method may run: the definition its class finds up its bases and
+        every override in a project subclass (`ProjectIndex.self_call_targets`), each as this file's
+        function node, or None for one in another file; [] when m comes from a class out of view."""
+        cls = self.tree.class_of(call)
+        name = self.symbols.qualname_of(cls) if cls is not None else None
+        targets = self.index.self_call_targets(name, call.func.attr) if name is not None else None
+        return [self.symbols.definitions_by_name.get(target) for target in sorted(targets or ())]
+
     def names_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:
         """Does this name (a class, an annotation) refer to an `nn.Module` subclass of the project?"""
         qualified = self.symbols.resolve(name, scope)

@@ -322,14 +322,14 @@ def built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
     if not isinstance(scope, FUNCTION_TYPES):
         return False
     text = ast.unparse(target)
-    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and not _container_call(node.value)
+    return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and not container_call(node.value)
                and any(ast.unparse(t) == text for t in node.targets)
                for node in facts.tree.scope_nodes(scope))
 
 
-def _container_call(call: ast.Call) -> bool:
-    """`dict(model.named_parameters())`, `list(...)`: a container of what exists, no module built."""
-    return isinstance(call.func, ast.Name) and call.func.id in CONTAINER_TYPES
+def container_call(value: ast.AST | None) -> bool:
+    """`dict(model.named_parameters())`, `list(...)`: a Python container of what exists (no module built)."""
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in CONTAINER_TYPES
 
 
 def _optimizer_method(facts, function) -> bool:

@@ -246,10 +246,7 @@ def returns_python_values(facts, name: str) -> bool:
 def self_call_returns_python_values(facts, call: ast.Call) -> bool:
     """`self.method(...)`: does every method it may run (the one its class finds, overrides in
     subclasses included) live in this file and give a Python value at each of its returns?"""
-    cls = facts.tree.class_of(call)
-    name = facts.symbols.qualname_of(cls) if cls is not None else None
-    targets = facts.index.self_call_targets(name, call.func.attr) if name is not None else None
-    definitions = [facts.symbols.definitions_by_name.get(target) for target in targets or ()]
+    definitions = facts.self_call_definitions(call)
     return bool(definitions) and all(d is not None and _returns_python(facts, d) for d in definitions)
 
 
