@@ -200,6 +200,15 @@ class Definitions(ForwardAnalysis):
             return frozenset([name.id])
         return self.reaching(name.id, self.tree.statement_of(name)) or frozenset([entry_key(name.id)])
 
+    def unbound_entry(self, key: str) -> str | None:
+        """The name, when key is the entry of a function's local that is no parameter: the value a
+        read sees on a path where no binding of the name ran (it raises there). Known for versioned
+        names only (bound twice or more)."""
+        name, _, mark = key.partition(".")[0].partition("@")
+        if mark != ENTRY or not isinstance(self.scope, FUNCTION_TYPES) or name not in self.versioned:
+            return None
+        return None if name in _parameters(self.scope) else name
+
     def binds(self, stmt: ast.stmt, name: str) -> bool:
         """Does stmt (a simple statement, or a compound one's header) bind name?"""
         return name in bound_names(stmt)

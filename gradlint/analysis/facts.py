@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from functools import cached_property
 
 from gradlint.analysis.call_sites import CallSites
@@ -17,6 +18,8 @@ from gradlint.analysis.tree import FUNCTION_TYPES, Tree
 from gradlint.analysis.vocabulary import OTHER_FRAMEWORKS
 from gradlint.finding import Position
 from gradlint.source import SourceText
+
+DOCTEST_CALL = re.compile(r"^\s*>>> (\w+)\(", re.MULTILINE)
 
 
 class FileFacts:
@@ -64,6 +67,13 @@ class FileFacts:
             return True
         qualified = self.symbols.qualname_of(cls)
         return qualified is not None and qualified in self.index.lightning_classes
+
+    @cached_property
+    def doctest_calls(self) -> frozenset[str]:
+        """Names the module docstring's examples call (`>>> test()`): under pytest's
+        `--doctest-modules` those functions run as tests."""
+        text = ast.get_docstring(self.module, clean=False) or ""
+        return frozenset(DOCTEST_CALL.findall(text))
 
     @cached_property
     def uses_torch(self) -> bool:

@@ -49,6 +49,12 @@ class FlowFacts:
         """The backwards that scope's own code runs."""
         return self._backwards.get(scope, [])
 
+    def unbound_backward_root(self, scope: ast.AST) -> str | None:
+        """A name whose value reaches a backward of scope and that may be unbound on some path. Such
+        a path fails before its backward, or takes its loss from a branch that another, correlated
+        condition chose: which forward that loss comes from is out of view."""
+        return self.scope(scope).unbound_backward_root() if self.backwards(scope) else None
+
     def fate(self, node: ast.AST) -> Fate:
         """Where the value of expression node can go, within its scope."""
         facts = self.facts

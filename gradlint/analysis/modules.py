@@ -236,7 +236,7 @@ class ModuleFacts:
         func = call.func
         if self.facts.foreign_code(call):
             return None  # another framework's branch of a multi-backend library
-        if isinstance(func, ast.Attribute) and func.attr == "forward":
+        if isinstance(func, ast.Attribute) and func.attr == "forward" and not self._plain_self(func.value):
             return func.value
         if isinstance(func, ast.Attribute) and func.attr == "module" and self.kind_of(func.value) == "module":
             return func
@@ -249,6 +249,15 @@ class ModuleFacts:
                 and func.attr not in MODULE_API_METHODS and self._self_method_runs_forward(call):
             return func.value  # `self.get_logits(x)` of an object whose method runs `self.model(x)`
         return None
+
+    def _plain_self(self, expr: ast.AST) -> bool:
+        """Is expr the `self` of a plain project class (`ProjectIndex.plain_classes`), whose
+        `self.forward(...)` is its own method (a middleware dispatcher's), not a module's forward?"""
+        if not (isinstance(expr, ast.Name) and expr.id == "self"):
+            return False
+        cls = self.tree.class_of(expr)
+        name = self.facts.symbols.qualname_of(cls) if cls is not None else None
+        return name is not None and name in self.facts.index.plain_classes
 
     def _self_method_runs_forward(self, call: ast.Call) -> bool:
         cls = self.tree.class_of(call)

@@ -519,6 +519,21 @@ class ProjectIndex:
                     changed = True
         return frozenset(found)
 
+    @cached_property
+    def plain_classes(self) -> frozenset[str]:
+        """Project classes that are no module, optimizer or other framework object: every base up
+        the hierarchy is `object` or another such class of the project (`class Task:`). Their
+        `forward` and `backward` methods are their own, not a module's."""
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, labels in self._bases.items():
+                if name not in found and all(label == "object" or self.canonical(label) in found for label in labels):
+                    found.add(name)
+                    changed = True
+        return frozenset(found)
+
     def uses_torch(self, module: str) -> bool:
         """Does the module use torch, itself or through project modules it imports (transitively)?"""
         if module not in self._torch_users:

@@ -162,6 +162,14 @@ class ScopeFlow:
     def backward_nodes(self, sinks) -> set:
         return {self._key_to_node[s] for s in sinks if s in self._key_to_node}
 
+    def unbound_backward_root(self) -> str | None:
+        """A local name that reaches a backward from a path where it is never bound, or None."""
+        for key in list(self.edges):
+            name = self.definitions.unbound_entry(key)
+            if name is not None and any(s.startswith(BACKWARD) for s in self.reach(key)):
+                return name
+        return None
+
     def paths_reaching_backward(self) -> set[str]:
         """Plain paths (definition marks removed) of every node that reaches a backward."""
         return {plain(path) for path in list(self.edges) if any(s.startswith(BACKWARD) for s in self.reach(path))}

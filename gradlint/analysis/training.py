@@ -113,7 +113,9 @@ def covers(module_path: str, callee_path: str) -> bool:
 
 def is_test_code(facts, scope: ast.AST) -> bool:
     """Test code is what pytest collects: test files (`test_*.py`, `*_test.py`), `conftest.py`,
-    and `test_*` functions and methods of `Test*` classes (wherever they are defined).
+    `test_*` functions and methods of `Test*` classes (wherever they are defined), and a
+    module-level function that the module docstring's examples call (`>>> test()`, run by
+    `--doctest-modules`).
 
     A script's function named `test` or `_do_test` is ordinary code: a tutorial's
     `def test(model, loader)` evaluation loop is exactly what the rules look for."""
@@ -126,6 +128,8 @@ def is_test_code(facts, scope: ast.AST) -> bool:
             return True
         owner = facts.tree.parent(function)
         if isinstance(owner, ast.ClassDef) and owner.name.startswith("Test"):
+            return True
+        if isinstance(owner, ast.Module) and function.name in facts.doctest_calls:
             return True
         function = facts.tree.function_of(function)
     return False
@@ -277,7 +281,7 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
     if function is not None and edited_param is not None and _hands_back(facts, function, edited_param.root):
         return None  # it fills the module it returns (`preserve_parameters(old, new)`): building it
     if function is not None and any(isinstance(c.func, ast.Attribute) and c.func.attr == "load_state_dict"
-                                    for c in facts.tree.calls_owned(function)):
+                                    and not _repeated_apart(facts, function, edit, c) for c in facts.tree.calls_owned(function)):
         return None  # it loads a checkpoint and copies from it (MOPED's priors): loading, no training
     receiver = _location(facts, edited)
     for source in sources:
@@ -290,6 +294,19 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
             if params.parameter(node) is not None:
                 return "target"
     return None
+
+
+def _repeated_apart(facts, function: ast.AST, edit: ast.AST, load: ast.Call) -> bool:
+    """Does the edit repeat where the load does not: inside a `while` or a `for ... in range(...)`
+    of function that the load stays out of (a script that resumes from a checkpoint, then updates
+    its target network every iteration of its training loop)?"""
+    for loop in facts.tree.loops_around(edit, function):
+        if facts.tree.is_inside(load, loop):
+            return False
+        if isinstance(loop, ast.While) or isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) \
+                and loop.iter.func.id == "range":
+            return True
+    return False
 
 
 def _hands_back(facts, function: ast.AST, path: str) -> bool:

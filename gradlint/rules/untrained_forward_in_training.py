@@ -26,7 +26,10 @@ class UntrainedForwardInTraining(Rule):
     see into, when the analysed code froze that module (`requires_grad_(False)`
     on it or its parameters) and its input carries no graph, and when the output
     is thrown away (`model(x)` as a statement: run for its side effects, such as
-    BatchNorm statistics or forward hooks that may feed the loss).
+    BatchNorm statistics or forward hooks that may feed the loss). Quiet also when
+    the loss the backward reads may be unbound on some path (bound in one branch
+    only): that path raises, or a correlated condition picks the branch, so which
+    forward trains is out of view.
 
     ## Why it matters
     The forward saves activations for a backward that will not use them: the
@@ -78,6 +81,9 @@ class UntrainedForwardInTraining(Rule):
             return "test code"
         if training_region(facts, call) is None:
             return "not training code (no backward in the scope or the loop around)"
+        unbound = facts.flow.unbound_backward_root(facts.flow.analysis_scope(call))
+        if unbound is not None:
+            return f"the backward's `{unbound}` may be unbound on some path: which forward it trains is out of view"
         fate = facts.flow.fate(call)
         if fate.reaches_backward:
             return "the output reaches a backward"

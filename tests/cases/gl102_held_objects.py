@@ -127,3 +127,36 @@ class GANTrainer:
         loss = (D_aug(fake) - real_score).mean()
         loss.backward()
         opt.step()
+
+
+class Dispatcher:
+    """A plain object's own `forward`/`backward` methods (a middleware chain), not a module's."""
+
+    def forward(self, fn, ctx):
+        return fn(ctx)
+
+    def backward(self, stack):
+        for fn in reversed(stack):
+            fn()
+
+    def serial(self, *fns):
+        def run(ctx):
+            for fn in fns:
+                result = self.forward(fn, ctx)
+                if result is not None:
+                    self.count += 1
+            self.backward(self.pending)
+        return run
+
+
+class Trainer(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def step(self, x, opt):
+        probe = self.forward(x * 0)  # expect: GL102
+        loss = self.net(x).sum()
+        loss.backward()
+        opt.step()
+        return probe.shape

@@ -77,3 +77,29 @@ def matched(model, command, x, optimizer):
             out = model(x * 2)
     out.sum().backward()
     optimizer.step()
+
+
+def loss_set_in_one_branch_only(model, loader, optimizer, fp16, autocast):
+    # the fp16 branch never binds `loss` (an indentation slip): the backward may read an unbound
+    # name, so which forward it trains is out of view; GL102's no_grad fix would be wrong there
+    for x in loader:
+        if fp16:
+            with autocast():
+                outputs = model(x)
+        else:
+            outputs = model(x)
+            loss = outputs[0]
+        loss = loss.mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def loss_bound_on_every_path(model, loader, optimizer, teacher):
+    for x in loader:
+        target = teacher(x)  # expect: GL102
+        loss = model(x).sum()
+        loss = loss.mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()

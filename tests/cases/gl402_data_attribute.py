@@ -63,6 +63,15 @@ def priors_from_checkpoint(model, det_model, path):
             layer.weight.data = det_layer.weight.data
 
 
+def resume_then_train(critic, target_critic, optimizer, state, total_iters, tau, train):
+    # resumes from a checkpoint once, then updates the target network every iteration
+    optimizer.load_state_dict(state["optimizer"])
+    for step in range(total_iters):
+        train(critic, optimizer)
+        for cp, tcp in zip(critic.parameters(), target_critic.parameters()):
+            tcp.data.copy_(tau * cp.data + (1 - tau) * tcp.data)  # expect: GL402
+
+
 def soft_update(target, source, tau):
     for t, s in zip(target.parameters(), source.parameters()):
         t.data.copy_(tau * s.data + (1 - tau) * t.data)  # expect: GL402
