@@ -18,13 +18,14 @@ from typing import Iterator
 from gradlint.analysis.argument_effects import passes_guarded
 from gradlint.analysis.training import container_call, result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_false, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_false, is_true, keyword
 from gradlint.analysis.bindings import root_name
 from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, is_string, region_nodes
 from gradlint.analysis.vocabulary import (
     ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
     BACKWARD_METHODS,
+    CONTAINER_MUTATORS,
     FORWARD_LIKE_METHODS,
     GRAD_NEEDING_FUNCTIONS,
     GRAD_NEEDING_METHODS,
@@ -408,6 +409,8 @@ class _RegionCheck:
             return None
         if self._callee_functions(call):
             return None  # a method of this class: checked as a callee
+        if method in CONTAINER_MUTATORS and self._made_in_region(receiver):
+            return None  # filling a list or dict built here (`batch.append(x)`): where it goes is its own later use
         return f"passes a tensor or module to `{facts.text(call.func)}`, which may keep or update it"
 
     def _callee_functions(self, call: ast.Call) -> list[ast.AST]:
@@ -576,8 +579,29 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
             return isinstance(parent.func, ast.Name) and parent.func.id in PYTHON_BUILTINS
         if isinstance(parent, ast.FormattedValue):
             return True
+        if isinstance(parent, ast.comprehension) and parent.iter is node:
+            return _elements_used_as_python(facts, parent, flags)
         if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is node:
             return True  # its truth value
         if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
             return True
         return False
+
+
+def _elements_used_as_python(facts, generator: ast.comprehension, flags: ValueFlags) -> bool:
+    """Does a comprehension over a tensor or a dict of them (`{k: v.cpu().numpy() for k, v in
+    outs.items()}`) only convert each element to a Python value? The keys of `.items()` are
+    the dict's own, not the tensors."""
+    iterable, target = generator.iter, generator.target
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and iterable.func.attr == "items":
+        if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+            return False
+        target = target.elts[1]
+    names = {leaf.id for leaf in assigned_names(target) if isinstance(leaf, ast.Name)}
+    if not names or any(not isinstance(leaf, ast.Name) for leaf in assigned_names(target)):
+        return False
+    comprehension = facts.tree.parent(generator)
+    uses = [node for node in ast.walk(comprehension) if isinstance(node, ast.Name) and node.id in names
+            and isinstance(node.ctx, ast.Load)]
+    return bool(uses) and all(is_python_use(facts, use, flags) for use in uses)
+

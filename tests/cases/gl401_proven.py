@@ -277,3 +277,26 @@ def parameter_norm(params, p: float = 2.0):
         norms = [param.data.norm(p) for param in params]
     # `p` is a float by its signature: nothing beside the norms can require grad
     return torch.norm(torch.stack(norms), p).item()
+
+
+def _as_batch(images):
+    # fills a list it builds itself: nothing outside is kept or updated
+    batch = []
+    for image in images:
+        batch.append(image[:3])
+    return batch
+
+
+def test_loss(model, images, targets):
+    model.eval()
+    with torch.no_grad():  # expect: GL401
+        x = torch.stack(_as_batch(images))
+        loss = F.mse_loss(model(x), targets)
+    return loss.item()
+
+
+def embed_frame(encoder, inputs):
+    encoder.eval()
+    with torch.no_grad():  # expect: GL401
+        outputs = encoder(inputs)
+    return {name: value.detach().cpu().numpy() for name, value in outputs.items()}

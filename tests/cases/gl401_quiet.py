@@ -513,3 +513,19 @@ class GradientSurgery:
     def clear(self, set_to_none: bool = True):
         # zero_grad may zero the outside gradients in place
         self.optimizer.zero_grad(set_to_none=set_to_none)
+
+
+def embed_frame_kept(encoder, inputs):
+    # the comprehension keeps the tensors themselves: they may reach autograd later
+    encoder.eval()
+    with torch.no_grad():
+        outputs = encoder(inputs)
+    return {name: value for name, value in outputs.items()}
+
+
+def embed_frame_scaled(encoder, inputs, scale):
+    # each element meets `scale`, which may require grad: saved for backward
+    encoder.eval()
+    with torch.no_grad():
+        outputs = encoder(inputs)
+    return [value * scale for value in outputs.values()]
