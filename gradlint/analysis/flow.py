@@ -49,11 +49,24 @@ class FlowFacts:
         """The backwards that scope's own code runs."""
         return self._backwards.get(scope, [])
 
-    def unbound_backward_root(self, scope: ast.AST) -> str | None:
-        """A name whose value reaches a backward of scope and that may be unbound on some path. Such
-        a path fails before its backward, or takes its loss from a branch that another, correlated
-        condition chose: which forward that loss comes from is out of view."""
-        return self.scope(scope).unbound_backward_root() if self.backwards(scope) else None
+    def unbound_loss_arm(self, node: ast.AST) -> str | None:
+        """A name that a backward of node's scope backpropagates and that may be unbound there,
+        when node lies in one arm of a branch whose other arm binds that name (`if fp16:
+        out = m(x)` / `else: out = m(x); loss = out[0]`, then `loss.backward()`): on node's path
+        the backward raises, or its loss comes from another iteration's arm; which forward it
+        trains is out of view. None otherwise (an `if`/`elif` without `else` elsewhere in the
+        function leaves node's own flow as it is)."""
+        scope = self.analysis_scope(node)
+        if not self.backwards(scope):
+            return None
+        name = self.scope(scope).unbound_backward_root()
+        if name is None:
+            return None
+        tree = self.facts.tree
+        for binding in self.facts.bindings(scope).names.get(name, ()):
+            if binding.binds and tree.separating_branch(node, binding.node, scope) is not None:
+                return name
+        return None
 
     def fate(self, node: ast.AST) -> Fate:
         """Where the value of expression node can go, within its scope."""

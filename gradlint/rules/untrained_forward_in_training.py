@@ -26,10 +26,11 @@ class UntrainedForwardInTraining(Rule):
     see into, when the analysed code froze that module (`requires_grad_(False)`
     on it or its parameters) and its input carries no graph, and when the output
     is thrown away (`model(x)` as a statement: run for its side effects, such as
-    BatchNorm statistics or forward hooks that may feed the loss). Quiet also when
-    the loss the backward reads may be unbound on some path (bound in one branch
-    only): that path raises, or a correlated condition picks the branch, so which
-    forward trains is out of view.
+    BatchNorm statistics or forward hooks that may feed the loss). Quiet also for
+    a forward in one arm of a branch whose other arm alone binds the loss the
+    backward reads (`loss = out[0]` indented under the `else`): on the forward's
+    path the backward raises or reads another iteration's loss, so which forward
+    trains is out of view.
 
     ## Why it matters
     The forward saves activations for a backward that will not use them: the
@@ -81,9 +82,9 @@ class UntrainedForwardInTraining(Rule):
             return "test code"
         if training_region(facts, call) is None:
             return "not training code (no backward in the scope or the loop around)"
-        unbound = facts.flow.unbound_backward_root(facts.flow.analysis_scope(call))
+        unbound = facts.flow.unbound_loss_arm(call)
         if unbound is not None:
-            return f"the backward's `{unbound}` may be unbound on some path: which forward it trains is out of view"
+            return f"the backward's `{unbound}` is bound only in another arm of a branch around this forward"
         fate = facts.flow.fate(call)
         if fate.reaches_backward:
             return "the output reaches a backward"
