@@ -190,3 +190,25 @@ def test_what_is_visibly_a_string():
 
     assert all(check(e) for e in ['"a"', 'f"{x}"', "str(x)", '"{}".format(x)', '"%d" % n', '"k" + str(i)'])
     assert not any(check(e) for e in ["x", "x + 1", "f(x)", "x.format(y)", "b'bytes'"])
+
+
+def test_a_local_bound_in_one_arm_only_reaches_its_reads_unbound():
+    module = ast.parse(textwrap.dedent("""
+        def step(model, x, fp16):
+            if fp16:
+                out = model(x)
+            else:
+                out = model(x)
+                loss = out[0]
+            loss = loss.mean()
+            use(loss, x)
+    """))
+    tree = Tree(module)
+    definitions = Definitions(tree, module.body[0])
+    reads = {n.lineno: definitions.read_keys(n) for n in ast.walk(module) if isinstance(n, ast.Name) and n.id == "loss"
+             and isinstance(n.ctx, ast.Load)}
+    # `loss.mean()` sees the else arm's binding and, on the fp16 path, no binding at all
+    assert {definitions.unbound_entry(key) for key in reads[8]} == {"loss", None}
+    # after `loss = loss.mean()` it is bound on every path; a parameter is never unbound
+    assert {definitions.unbound_entry(key) for key in reads[9]} == {None}
+    assert definitions.unbound_entry("x@in") is None

@@ -226,3 +226,16 @@ def test_a_reader_with_an_optional_logger_reads_only_where_the_call_leaves_it_ou
     # argument on to a guarded one: not readers
     for name in ("rebinds_logger", "default_object", "calls_guarded"):
         assert index.reader_guards(f"pkg.ops.{name}") is None, name
+
+
+def test_plain_classes_are_those_with_no_base_out_of_the_project(tmp_path):
+    index = index_of(tmp_path, {
+        "base.py": "class Dispatcher:\n    pass\n\nclass Typed(object):\n    pass\n",
+        "m.py": ("import torch\nfrom .base import Dispatcher\n\nclass Task(Dispatcher):\n    pass\n\n"
+                 "class Net(torch.nn.Module):\n    pass\n\nclass Wrapped(Net):\n    pass\n\n"
+                 "class Config(SomeFrameworkBase):\n    pass\n"),
+    })
+    plain = index.plain_classes
+    assert {"base.Dispatcher", "base.Typed"} <= plain
+    assert "Net" not in {name.rsplit(".", 1)[-1] for name in plain}
+    assert not {name for name in plain if name.endswith((".Net", ".Wrapped", ".Config"))}
