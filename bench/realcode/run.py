@@ -417,6 +417,28 @@ PACKAGES = [
      "9b3f8018865f7204cd98d48bc4e3f752de0678228813639ac5f177cdf074a9e4", PURE),
     ("torchsde", "0.2.6", "torchsde-0.2.6-py3-none-any.whl",
      "19bf7ff02eec7e8e46ba1cdb4aa0f9db1c51d492524a16975234b467f7fc463b", PURE),
+    # a sixteenth fresh read (2026-12-04): trainers and testers (fastNLP, Merlion, pythae, CogDL, DGL-LifeSci,
+    # MMPretrain), adversarial robustness (ART, TextAttack), optimizers (torch-optimizer, AdaBelief)
+    ("adabelief-pytorch", "0.2.1", "adabelief_pytorch-0.2.1-py3-none-any.whl",
+     "8db479a32afd211e033908db552397201af478d600d958ca0ca28c9b78d3cb62", PURE),
+    ("adversarial-robustness-toolbox", "1.20.1", "adversarial_robustness_toolbox-1.20.1-py3-none-any.whl",
+     "03b15b35d2a1a564a436b023ad90968d64542e3ff191c668bffb8207f38683f5", PURE),
+    ("cogdl", "0.6", "cogdl-0.6-py3-none-any.whl",
+     "4d7a526e92fa90edf964307955263b7f16dc595df93821ffd9d26643d4408a5f", PURE),
+    ("dgllife", "0.3.2", "dgllife-0.3.2-py3-none-any.whl",
+     "83147cf8972fd55f3bcbc9ab940c826fd8f85fd6c7973ae8daad2e472228e488", PURE),
+    ("fastNLP", "0.5.0", "FastNLP-0.5.0-py3-none-any.whl",
+     "7e8187ce4a9f6a6c770663f15e0550bc3ca26828962374a97fa4541317db3a9a", PURE),
+    ("mmpretrain", "1.2.0", "mmpretrain-1.2.0-py2.py3-none-any.whl",
+     "96156327c509cbf17fdc5867f7bc89142df6f63be38ecd67e91b41dc5e538933", PURE),
+    ("pythae", "0.1.2", "pythae-0.1.2-py3-none-any.whl",
+     "76eafe2f956a632b9d89fc899bb7018ef93f8a7a00a556d356bb0517befacb72", PURE),
+    ("salesforce-merlion", "2.0.4", "salesforce_merlion-2.0.4-py3-none-any.whl",
+     "3b50271ab371caa85c03b4a7ccb764c8e7eafb4b836d9e13026b49ee3ab06e89", PURE),
+    ("textattack", "0.3.11", "textattack-0.3.11-py3-none-any.whl",
+     "6b0282ee4468cbc3cf21fef0cea99b38b8e68104c307b234788026335963ca47", PURE),
+    ("torch-optimizer", "0.3.0", "torch_optimizer-0.3.0-py3-none-any.whl",
+     "7de8e57315e43561cdd0370a1b67303cc8ef1b053f9b5573de629a62390f2af9", PURE),
 ]
 
 
