@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from gradlint.analysis.bindings import Binding, holder_scope, seen_bindings
+from gradlint.analysis.bindings import Binding, element_source, holder_scope, seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import optimizer_step
 from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
@@ -116,7 +116,10 @@ class ParameterFacts:
             return None
         for source, path in self._lookup(group):
             kind, expr = source
-            if kind == "iter" and isinstance(expr, ast.Attribute) and expr.attr == "param_groups":
+            if kind == "iter":
+                # `for group, base_lr in zip(self.param_groups, self.base_lrs)`: through zip and enumerate
+                expr, path = element_source(expr, path) or (None, path)
+            if kind == "iter" and not path and isinstance(expr, ast.Attribute) and expr.attr == "param_groups":
                 return Param(dotted(expr.value) or "")
             if kind == "arg":
                 passed = self._passed(group)

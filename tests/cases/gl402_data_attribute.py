@@ -438,3 +438,11 @@ class LoRALinear(nn.Linear):
             self.weight.data += self.lora_B @ self.lora_A
             self.merged = True
         return self
+
+
+class BoundedSGD(torch.optim.Optimizer):
+    def step(self):
+        # the groups come through zip: each `p` is still a parameter the optimizer holds
+        for group, base_lr in zip(self.param_groups, self.base_lrs):
+            for p in group["params"]:
+                p.data.add_(p.grad, alpha=-base_lr)  # expect: GL402
