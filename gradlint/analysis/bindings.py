@@ -129,7 +129,7 @@ class ScopeBindings:
             for binding in bindings:
                 read: set[str] = set()
                 if binding.value is not None:
-                    for node in ast.walk(binding.value):
+                    for node in self.tree.walk(binding.value):
                         if isinstance(node, ast.Name):
                             read |= self.read_keys(node)
                 if binding.kind == "aug":
@@ -236,7 +236,11 @@ def assignments(tree) -> dict[tuple[ast.AST, str], list[Binding]]:
     `x: T = v`, `obj.a = v`, a leaf of an unpacking, of kind "value" or "part"; augmented ones as
     "aug"), read with the same enumeration as the tables (`statement_targets`, `unpacked`): the
     flow-insensitive view the module evidence of `modules.py` and the summaries weigh. Its keys
-    are paths, not reaching definitions."""
+    are paths, not reaching definitions. Computed once per tree."""
+    return tree.memo(assignments, lambda: _assignments(tree))
+
+
+def _assignments(tree) -> dict[tuple[ast.AST, str], list[Binding]]:
     found: dict[tuple[ast.AST, str], list[Binding]] = {}
     for node in tree.nodes(ast.Assign, ast.AnnAssign, ast.AugAssign):
         for target, value, kind in statement_targets(node):
@@ -270,8 +274,8 @@ def comprehension_target(tree, node: ast.Name) -> tuple[ast.AST, tuple] | None:
                 path = _path_in(generator.target, node.id)
                 if path is not None:
                     return generator.iter, path
-        if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda)):
-            return None
+        if isinstance(ancestor, (ast.stmt, ast.Lambda)):
+            return None  # (no comprehension holds a statement: none is further up)
         child, below = ancestor, child
     return None
 

@@ -17,7 +17,6 @@ name is one value, as before, and keeps its plain name as its key.
 from __future__ import annotations
 
 import ast
-from collections import Counter
 
 from gradlint.analysis.dataflow import ForwardAnalysis
 from gradlint.analysis.tree import FUNCTION_TYPES, NESTED_TYPES, assigned_names
@@ -68,6 +67,8 @@ def statement_targets(stmt: ast.stmt) -> list[tuple[ast.AST | str, ast.AST | Non
     (target op= value), "iter" (a loop target over the iterable value) or "opaque" (an import,
     def, class, `with`, `except` or `case` name: no value in view). A name bound without a target
     expression (import, def, class, except) comes as the name itself."""
+    if type(stmt) in _BINDS_NOTHING:
+        return []
     if isinstance(stmt, ast.Assign):
         return [(target, stmt.value, "value") for target in stmt.targets]
     if isinstance(stmt, ast.AnnAssign):
@@ -87,6 +88,11 @@ def statement_targets(stmt: ast.stmt) -> list[tuple[ast.AST | str, ast.AST | Non
     if isinstance(stmt, ast.Match):
         return [(case.pattern, None, "opaque") for case in stmt.cases]
     return []
+
+
+# the statements that bind no name (the commonest, answered first)
+_BINDS_NOTHING = frozenset({ast.Expr, ast.Return, ast.If, ast.While, ast.Pass, ast.Raise, ast.Break, ast.Continue,
+                            ast.Assert, ast.Delete, ast.Global, ast.Nonlocal})
 
 
 def bound_names(stmt: ast.stmt) -> list[str]:
@@ -125,11 +131,14 @@ class Definitions(ForwardAnalysis):
             self.run(self.scope.body, {name: frozenset([entry_key(name)]) for name in self.versioned})
 
     def _versioned_names(self) -> frozenset[str]:
-        counts: Counter[str] = Counter(_parameters(self.scope))
+        counts: dict[str, int] = {}  # name -> how many bindings (a plain dict: Counter.update is slow)
+        for name in _parameters(self.scope):
+            counts[name] = counts.get(name, 0) + 1
         excluded = self._excluded
         for node in self.tree.scope_nodes(self.scope):
             if isinstance(node, ast.stmt):
-                counts.update(bound_names(node))
+                for name in bound_names(node):
+                    counts[name] = counts.get(name, 0) + 1
                 if isinstance(node, (ast.Global, ast.Nonlocal)):
                     excluded.update(node.names)
                 elif isinstance(node, NESTED_TYPES) and node is not self.scope:

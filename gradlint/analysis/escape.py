@@ -149,7 +149,7 @@ class _RegionCheck:
 
     def _walk(self) -> Iterator[ast.AST]:
         for stmt in self.body:
-            yield from ast.walk(stmt)
+            yield from self.facts.tree.walk(stmt)
 
     def reason(self) -> str | None:
         has_forward = False

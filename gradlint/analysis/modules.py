@@ -168,9 +168,11 @@ class ModuleFacts:
             while not isinstance(scope, ast.Module):
                 scope = self.tree.scope_of(scope)
                 scopes.append(scope)
+        visible = False  # does the file assign path visibly, in one of those scopes?
         for scope in scopes:
             values = self._assigned(scope, path)
             if values:
+                visible = True
                 kinds = {self.kind_of(v, depth + 1) for v in values}
                 if "loss" in kinds:
                     return "loss"
@@ -193,7 +195,6 @@ class ModuleFacts:
             return None
         # a parameter or an attribute the analysed code never assigns visibly: trust a telling name
         last = path.split(".")[-1]
-        visible = any(self._assigned(s, path) for s in scopes)
         # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
         # not an attribute of an imported module or class: `TensorDict.from_module`)
         held = annotation is False or ("." in path and self.imports.resolve(expr.value) is None)

@@ -67,14 +67,25 @@ class ImportTable:
                     if tracked:
                         self.aliases[alias.asname or alias.name] = f"{source}.{alias.name}"
         self.torch_aliases = sorted(n for n, q in self.aliases.items() if q == "torch")
+        # what `qualname` and `resolve` found, per node (the tables above never change)
+        self._qualnames: dict[ast.AST, str | None] = {}
+        self._resolved: dict[ast.AST, str | None] = {}
 
     def qualname(self, node: ast.AST) -> str | None:
         """`th.no_grad` -> `torch.no_grad`; None for anything not from a tracked import."""
-        return self._qualify(node, self.aliases, canonical)
+        known = self._qualnames
+        if node in known:
+            return known[node]
+        found = known[node] = self._qualify(node, self.aliases, canonical)
+        return found
 
     def resolve(self, node: ast.AST) -> str | None:
         """The dotted path of any imported name (`utils.smart_inference_mode`); None when not imported."""
-        return self._qualify(node, self.everything, lambda name: name)
+        known = self._resolved
+        if node in known:
+            return known[node]
+        found = known[node] = self._qualify(node, self.everything, _same)
+        return found
 
     @staticmethod
     def _qualify(node: ast.AST, table: dict[str, str], spell) -> str | None:
@@ -104,6 +115,10 @@ class ImportTable:
     def uses_another_framework(self) -> bool:
         """Does the file import an array framework other than torch (MXNet, TensorFlow, JAX, ...)?"""
         return any(target.split(".")[0] in OTHER_FRAMEWORKS for target in self.everything.values())
+
+
+def _same(name: str) -> str:
+    return name
 
 
 def absolute_module(module: str | None, level: int, package: str) -> str | None:

@@ -107,7 +107,7 @@ class ScopeFlow:
                         self._edge(source, UNKNOWN)
             elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda)) and node is not self.scope:
                 # a nested function may do anything with what it reads from here
-                for inner in ast.walk(node):
+                for inner in facts.tree.walk(node):
                     if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
                         self._edge(inner.id, UNKNOWN)
 
@@ -232,12 +232,13 @@ def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str
     if expr is None:
         return []
     found: list[tuple[str, ast.AST]] = []
+    child_nodes = facts.tree.child_nodes
     stack = [expr]
     while stack:
         node = stack.pop()
         if node is not expr and is_cut(facts, node):
             continue
-        if isinstance(node, (ast.Lambda, *FUNCTION_TYPES)):
+        if isinstance(node, _DEFINITIONS):
             continue
         if isinstance(node, (ast.Name, ast.Attribute)) and (
                 isinstance(getattr(node, "ctx", None), ast.Load) or (not load and node is expr)):
@@ -264,8 +265,11 @@ def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str
         if isinstance(node, ast.Attribute):
             stack.append(node.value)
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return found
+
+
+_DEFINITIONS = (ast.Lambda, *FUNCTION_TYPES)
 
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)

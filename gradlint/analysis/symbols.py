@@ -28,6 +28,7 @@ class Symbols:
         self.globals: dict[str, str] = {}  # module-level name -> qualified name (defs, classes, assignments)
         self._locals: dict[ast.AST, frozenset[str]] = {}
         self.call_keys: dict[ast.Call, str | None] = {}  # what `summaries.call_key` found, per call
+        self._resolved: dict[tuple[ast.AST, ast.AST | None], str | None] = {}  # what `resolve` found
         self._name(tree.module.body, module, top=True)
 
     def _name(self, body: list[ast.stmt], prefix: str, top: bool) -> None:
@@ -65,6 +66,13 @@ class Symbols:
     def resolve(self, expr: ast.AST, scope: ast.AST | None = None) -> str | None:
         """What a name or attribute chain refers to, as a qualified name: a module-level definition
         or import, unless `scope` (the function the expression is in) binds the name itself."""
+        known = self._resolved
+        key = (expr, scope)
+        if key not in known:
+            known[key] = self._resolve(expr, scope)
+        return known[key]
+
+    def _resolve(self, expr: ast.AST, scope: ast.AST | None) -> str | None:
         parts = []
         node = expr
         while isinstance(node, ast.Attribute):

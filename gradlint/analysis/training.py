@@ -19,7 +19,11 @@ from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGI
 
 def mode_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str, str]]]:
     """(call, module path, 'eval' or 'train') of every `m.eval()`, `m.train(False)` and `m.train()`
-    / `m.train(mode)`, grouped by the scope whose code runs it."""
+    / `m.train(mode)`, grouped by the scope whose code runs it (once per tree)."""
+    return tree.memo(mode_calls_by_scope, lambda: _mode_calls_by_scope(tree))
+
+
+def _mode_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str, str]]]:
     found: dict[ast.AST, list[tuple[ast.Call, str, str]]] = {}
     for node in tree.calls:
         mode = mode_call(node)

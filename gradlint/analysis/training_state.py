@@ -117,9 +117,9 @@ def clears_gradients(node: ast.AST) -> bool:
     if kind is ast.keyword:
         return node.arg == "set_to_none"
     if kind is ast.Assign or kind is ast.Delete:
-        return any(_through_grad(t) for target in node.targets for t in ast.walk(target))
+        return any(_through_grad(t) for target in node.targets for t in walk(target))
     if kind is ast.AugAssign or kind is ast.AnnAssign:
-        return any(_through_grad(t) for t in ast.walk(node.target))
+        return any(_through_grad(t) for t in walk(node.target))
     return False
 
 
@@ -332,8 +332,9 @@ CLEARING_KINDS = (ast.Name, ast.Attribute, ast.Call, ast.keyword, ast.Assign, as
 
 
 def clearing_nodes(tree) -> list[ast.AST]:
-    """The file's nodes that clear gradients (`clears_gradients`), in one pass over its nodes."""
-    return [node for node in tree.nodes(*CLEARING_KINDS) if clears_gradients(node)]
+    """The file's nodes that clear gradients (`clears_gradients`), in one pass over its nodes
+    (once per tree)."""
+    return tree.memo(clearing_nodes, lambda: [node for node in tree.nodes(*CLEARING_KINDS) if clears_gradients(node)])
 
 
 def summarize(tree, imports, symbols) -> TrainingState:

@@ -27,24 +27,33 @@ class Tree:
         self.imports: list[ast.Import | ast.ImportFrom] = []
         self._by_type: dict[type, list[ast.AST]] = {}
         self._scope_of: dict[ast.AST, ast.AST] = {}  # what `scope_of` found, per node
+        self._function_of: dict[ast.AST, ast.AST | None] = {}  # what `function_of` found, per node
+        self._class_of: dict[ast.AST, ast.ClassDef | None] = {}  # what `class_of` found, per node
+        # node -> its child nodes (`ast.iter_child_nodes` order), read once here: `scope_nodes`
+        # and `walk` follow these lists instead of reading every node's fields again
+        self.children: dict[ast.AST, list[ast.AST]] = {}
         by_type = self._by_type
         parents = self.parents
+        children = self.children
         AST = ast.AST
         # one breadth-first pass (ast.walk order) that reads each field once: this is the hot loop of a run
         queue = deque([module])
-        pop, push = queue.popleft, queue.append
+        pop, extend = queue.popleft, queue.extend
         while queue:
             node = pop()
+            kids = []
             for name in node._fields:
                 value = getattr(node, name, None)
                 if isinstance(value, list):
                     for item in value:
                         if isinstance(item, AST):
                             parents[item] = node
-                            push(item)
+                            kids.append(item)
                 elif isinstance(value, AST):
                     parents[value] = node
-                    push(value)
+                    kids.append(value)
+            children[node] = kids
+            extend(kids)
             kind = type(node)
             found = by_type.get(kind)
             if found is None:
@@ -65,6 +74,17 @@ class Tree:
         self._scope_ids: dict[ast.AST, frozenset[int]] = {}
         self._names_within: dict[ast.AST, list[ast.Name]] = {}
         self._blocks: dict[ast.AST, tuple[list[ast.stmt], int] | None] = {}
+        self._memo: dict = {}
+
+    def memo(self, analysis, compute):
+        """compute()'s result, computed once per tree and kept under the key `analysis`: for the
+        analyses that read nothing but the tree and that both the file's summary and its rules
+        ask for (`bindings.assignments`, `training.mode_calls_by_scope`, ...). It lives as long as
+        the tree; its readers must not change it."""
+        memo = self._memo
+        if analysis not in memo:
+            memo[analysis] = compute()
+        return memo[analysis]
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of these exact types in the module (a cheap alternative to ast.walk)."""
@@ -98,20 +118,33 @@ class Tree:
         return scope
 
     def function_of(self, node: ast.AST):
+        """The innermost function (not a lambda) that contains node, or None."""
+        known = self._function_of
+        if node in known:
+            return known[node]
+        found = None
         for ancestor in self.ancestors(node):
             if isinstance(ancestor, FUNCTION_TYPES):
-                return ancestor
-        return None
+                found = ancestor
+                break
+        known[node] = found
+        return found
 
     def class_of(self, node: ast.AST) -> ast.ClassDef | None:
         """The class whose method (directly) contains node."""
+        known = self._class_of
+        if node in known:
+            return known[node]
+        found = None
         function = self.function_of(node)
         while function is not None:
             parent = self.parents.get(function)
             if isinstance(parent, ast.ClassDef):
-                return parent
+                found = parent
+                break
             function = self.function_of(function)
-        return None
+        known[node] = found
+        return found
 
     def statement_of(self, node: ast.AST) -> ast.stmt:
         while not isinstance(node, ast.stmt):
@@ -122,17 +155,22 @@ class Tree:
         """The function or lambda whose `scope_nodes` hold node; None for the module's nodes and for
         nodes no scope holds (a class body, an annotation, a keyword-only default)."""
         below, child = None, node
-        for ancestor in self.ancestors(node):
-            if isinstance(ancestor, FUNCTION_TYPES) and any(s is child for s in ancestor.body) \
-                    or isinstance(ancestor, ast.Lambda) and child is ancestor.body:
+        parents = self.parents
+        ancestor = parents.get(node)
+        while ancestor is not None:
+            kind = type(ancestor)
+            # (`in` on a list of nodes tests identity: nodes have no `==` of their own)
+            if (kind is ast.FunctionDef or kind is ast.AsyncFunctionDef) and child in ancestor.body \
+                    or kind is ast.Lambda and child is ancestor.body:
                 return ancestor
-            if isinstance(ancestor, NESTED_TYPES):
-                held = below if isinstance(child, ast.arguments) else child
-                if not any(part is held for part in _outer_parts(ancestor)):
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda or kind is ast.ClassDef:
+                held = below if type(child) is ast.arguments else child
+                if held not in _outer_parts(ancestor):
                     return None
-            elif isinstance(ancestor, ast.Module):
+            elif kind is ast.Module:
                 return None
             below, child = child, ancestor
+            ancestor = parents.get(ancestor)
         return None
 
     def calls_owned(self, scope: ast.AST) -> list[ast.Call]:
@@ -192,7 +230,7 @@ class Tree:
         """The Name nodes in container, nested scopes included, in `ast.walk` order."""
         found = self._names_within.get(container)
         if found is None:
-            found = self._names_within[container] = [n for n in ast.walk(container) if type(n) is ast.Name]
+            found = self._names_within[container] = [n for n in self.walk(container) if type(n) is ast.Name]
         return found
 
     def scope_nodes(self, scope: ast.AST) -> list[ast.AST]:
@@ -200,16 +238,36 @@ class Tree:
         nodes = self._scope_nodes.get(scope)
         if nodes is None:
             nodes = []
+            append = nodes.append
+            children = self.children
             stack = list(reversed(scope.body)) if isinstance(scope, (ast.Module, *FUNCTION_TYPES)) else [scope.body]
+            pop, extend = stack.pop, stack.extend
             while stack:
-                node = stack.pop()
-                nodes.append(node)
-                if isinstance(node, NESTED_TYPES):
-                    stack.extend(reversed(_outer_parts(node)))
+                node = pop()
+                append(node)
+                kind = type(node)
+                if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.Lambda or kind is ast.ClassDef:
+                    extend(reversed(_outer_parts(node)))  # NESTED_TYPES
                     continue
-                stack.extend(reversed(_children(node)))
+                kids = children.get(node)
+                extend(reversed(kids if kids is not None else _children(node)))
             self._scope_nodes[scope] = nodes
         return nodes
+
+    def child_nodes(self, node: ast.AST) -> list[ast.AST]:
+        """`ast.iter_child_nodes(node)` as a list (the tree's own: do not change it)."""
+        kids = self.children.get(node)
+        return kids if kids is not None else _children(node)
+
+    def walk(self, node: ast.AST) -> list[ast.AST]:
+        """`walk(node)` (ast.walk's nodes, in its order) over this tree's child lists."""
+        children = self.children
+        found = [node]
+        extend = found.extend
+        for current in found:  # breadth first, as ast.walk: the list is the queue
+            kids = children.get(current)
+            extend(kids if kids is not None else _children(current))
+        return found
 
     def loops_around(self, node: ast.AST, scope: ast.AST) -> list[ast.AST]:
         """Enclosing loops inside scope, innermost first (node in the loop's body, not its header)."""

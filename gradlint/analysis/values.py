@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from gradlint.analysis.bindings import Binding, element_source
+from gradlint.analysis.tree import walk
 from gradlint.analysis.vocabulary import (
     ARITHMETIC_BUILTINS,
     NON_TENSOR_ATTRIBUTES,
@@ -312,6 +313,5 @@ def _union(values) -> int:
 def region_nodes(body: list[ast.stmt]) -> set[int]:
     found = set()
     for stmt in body:
-        for node in ast.walk(stmt):
-            found.add(id(node))
+        found.update(map(id, walk(stmt)))
     return found
