@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from gradlint.analysis.backward import backward_of
 from gradlint.analysis.dataflow import ForwardAnalysis
 from gradlint.analysis.definitions import target_names
 from gradlint.analysis.names import dotted
@@ -142,6 +143,9 @@ class GraphStates(ForwardAnalysis):
 
     def _call_statement(self, call: ast.Call, env: dict) -> dict:
         func = call.func
+        backward = backward_of(self.facts.imports, call)
+        if backward is not None:
+            return self._backpropagated(call, backward, env)
         if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.endswith("__"):
             receiver = func.value
             while isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute) and receiver.func.attr.endswith("_"):
@@ -158,6 +162,22 @@ class GraphStates(ForwardAnalysis):
                     pass
                 else:
                     env[path] = combine([env.get(path, MAYBE), *(self.state(a, env) for a in call.args)])
+        return env
+
+    def _backpropagated(self, call: ast.Call, backward, env: dict) -> dict:
+        """After `loss.backward()` (or `accelerator.backward(loss)`, `torch.autograd.backward(loss)`)
+        the loss took part in autograd, or the backward would have raised: a value the analysis
+        could not tell is now a graph or a leaf that requires grad."""
+        roots = backward.roots
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "backward" and call.args:
+            roots = call.args[:1]  # `accelerator.backward(loss)`: the loss, not the accelerator
+        paths = [dotted(root) for root in roots if isinstance(root, (ast.Name, ast.Attribute))]
+        if not any(path and env.get(path, MAYBE) == MAYBE for path in paths):
+            return env
+        env = dict(env)
+        for path in paths:
+            if path and env.get(path, MAYBE) == MAYBE:
+                env[path] = TRACKED
         return env
 
     # -- expressions --

@@ -28,6 +28,7 @@ from gradlint.analysis.vocabulary import (
     GRAPH_CUTTING_METHODS,
     GRAPH_KEEPING_METHODS,
     METADATA_ATTRIBUTES,
+    SHAPE_ATTRIBUTES,
     is_tensor_op,
 )
 
@@ -53,6 +54,18 @@ def _detached(value: ast.AST) -> bool:
     """Is the stored value a detached copy (`out.detach()`, `out.cpu().detach()`)?"""
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in DETACH_METHODS
                for n in ast.walk(value))
+
+
+def _metadata_read(tree, name: ast.Name) -> bool:
+    """Is this read of a tensor (or of an item of a tuple of them) only of its metadata:
+    `inputs[0].shape`, `out.dtype`, `out.size(1)`?"""
+    node = name
+    parent = tree.parent(node)
+    while isinstance(parent, ast.Subscript) and parent.value is node:
+        node, parent = parent, tree.parent(parent)
+    if not (isinstance(parent, ast.Attribute) and parent.value is node):
+        return False
+    return parent.attr in METADATA_ATTRIBUTES or parent.attr in SHAPE_ATTRIBUTES
 
 
 def _positional(function) -> list[str]:
@@ -108,6 +121,22 @@ class HookFacts:
             if len(names) == 3 and OUTPUT_NAMES.match(names[2]):
                 found[id(function)] = Hook(function, "forward", (names[1], names[2]))
         return found, registrations, calls
+
+    def records_no_activations(self, hooks: list[Hook]) -> bool:
+        """Do these hooks read their tensor arguments for metadata at most (`modules.append(module)`,
+        `shapes.append(tuple(inputs[0].shape))`, `order.append(id(module))`)? Such hooks record
+        which modules ran and how, no activation: a forward run for them is no feature extraction."""
+        if not hooks:
+            return False
+        for hook in hooks:
+            function = hook.function
+            if isinstance(function, ast.Lambda) or function.args.vararg or function.args.kwarg:
+                return False
+            tensors = set(hook.tensors)
+            for name in self.tree.names_within(function):
+                if name.id in tensors and not _metadata_read(self.tree, name):
+                    return False
+        return True
 
     def _fires_without_grad(self, hook: Hook) -> bool:
         """Do the hook's modules run only with grad off: it is registered (only) on a module

@@ -24,7 +24,9 @@ class FeatureForwardWithGrad(Rule):
     the activations.
 
     Quiet when what the hooks store reaches a backward anywhere in the file
-    (feature-matching losses, distillation), or when the scope has a backward.
+    (feature-matching losses, distillation), when the scope has a backward, and
+    when the hooks read their tensors for metadata at most (recording which
+    modules ran, their order or their input shapes: no activation is captured).
 
     ## Why it matters
     The forward builds the whole autograd graph; hooks that store outputs keep it
@@ -67,7 +69,7 @@ class FeatureForwardWithGrad(Rule):
                 continue
             # the hooks this function registers, or else any in the file, may feed a loss
             relevant = hooks.registered_in(scope) or hooks.hooks
-            if hooks.stores_reach_backward(relevant):
+            if hooks.stores_reach_backward(relevant) or hooks.records_no_activations(relevant):
                 continue
             # a module's forward, or a function handing out graph-carrying captures: the caller may train on them
             if getattr(scope, "name", None) == "forward" or _hands_out_graphs(facts, hooks, relevant, scope):

@@ -28,3 +28,17 @@ def extract_no_grad(model, batch):
     with torch.no_grad():
         model(batch)
     return features["fc"]
+
+
+def layer_order(model, input_shape):
+    # the hooks record which modules ran and their input shapes, no activation
+    modules, shapes = [], []
+
+    def record(module, inputs, output):
+        modules.append(module)
+        shapes.append(tuple(inputs[0].shape))
+
+    for child in model.children():
+        child.register_forward_hook(record)
+    model(torch.rand(input_shape))
+    return modules, shapes

@@ -205,3 +205,27 @@ def train_with_a_loss_helper(model, loader, optimizer):
         optimizer.step()
         total += compute_loss(model, x, y)  # expect: GL201
     return total
+
+
+class Detector:
+    def fit(self, loader, optimizer):
+        for epoch in range(10):
+            total_loss = 0
+            for batch in loader:
+                # `self.model.loss` is out of view, but the backward proves its result took part in autograd
+                loss = self.model.loss(batch)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total_loss += loss  # expect: GL201
+            print(total_loss)
+
+    def fit_logged(self, loader, optimizer):
+        total_loss = 0
+        for batch in loader:
+            loss = self.model.loss(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item()
+        return total_loss
