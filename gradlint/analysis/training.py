@@ -191,6 +191,24 @@ def builds_no_graph(facts, call: ast.Call) -> bool:
     return not any(requires_grad(facts.flow.state_of(arg)) for arg in [*call.args, *(k.value for k in call.keywords)])
 
 
+def retried_with_grad(facts, call: ast.Call) -> bool:
+    """Is call in an `except` handler of a `try` whose body runs code with grad off (`try: with
+    torch.no_grad(): out = model(x)` / `except RuntimeError: out = model(x)`)? The code falls back
+    to grad on because the grad-off attempt raised: the model needs autograd in its forward (a
+    model that calls `torch.autograd.grad` inside it)."""
+    tree = facts.tree
+    scope = facts.flow.analysis_scope(call)
+    for ancestor in tree.ancestors(call):
+        if ancestor is scope:
+            return False
+        if isinstance(ancestor, ast.ExceptHandler):
+            attempt = tree.parent(ancestor)
+            if any(isinstance(node, ast.Call) and facts.grad_mode_at(node).grad_off
+                   for stmt in attempt.body for node in tree.walk(stmt)):
+                return True
+    return False
+
+
 def result_only_probed(facts, call: ast.Call) -> bool:
     """`model(x).shape[1]`, `net(x).size(-1)`, or `out = cnn(x)` whose every use is `out.shape`: a
     forward run to learn an output's shape (often the first forward of a model, which makes a lazy

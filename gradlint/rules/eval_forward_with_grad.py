@@ -11,6 +11,7 @@ from gradlint.analysis.training import (
     is_test_code,
     output_may_be_trained,
     result_discarded,
+    retried_with_grad,
 )
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import GRAD_ENABLING_CONTEXTS
@@ -46,7 +47,9 @@ class EvalForwardWithGrad(Rule):
     (a descriptor run in eval mode inside a differentiable pipeline). A forward whose result
     is thrown away (a warm-up, a check; hooks are GL103's) is not flagged either, nor one
     whose output goes into a callable handed in from outside (an argument, or `self.op`
-    stored from one), which may differentiate it (a PDE residual's derivatives).
+    stored from one), which may differentiate it (a PDE residual's derivatives), nor a
+    fallback in the `except` of a `try` that ran the work under `no_grad` first (the
+    model needs grad in its forward: it calls `torch.autograd.grad` there).
 
     ## Why it matters
     With grad enabled every forward saves its activations for a backward. In
@@ -118,6 +121,8 @@ class EvalForwardWithGrad(Rule):
             return "the result is discarded (a warm-up or check; hooks are GL103's)"
         if builds_no_graph(facts, call):
             return "a frozen module on inputs without a graph saves nothing"
+        if retried_with_grad(facts, call):
+            return "a fallback after the same work under no_grad raised: the model needs grad"
         return None
 
     def _fix(self, facts, scope, stmt, statements):

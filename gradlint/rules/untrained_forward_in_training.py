@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gradlint.analysis.grad_mode import GradMode
-from gradlint.analysis.training import builds_no_graph, is_test_code, result_discarded, training_region
+from gradlint.analysis.training import builds_no_graph, is_test_code, result_discarded, retried_with_grad, training_region
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -30,7 +30,8 @@ class UntrainedForwardInTraining(Rule):
     a forward in one arm of a branch whose other arm alone binds the loss the
     backward reads (`loss = out[0]` indented under the `else`): on the forward's
     path the backward raises or reads another iteration's loss, so which forward
-    trains is out of view.
+    trains is out of view. Nor a fallback in the `except` of a `try` that ran the
+    work under `no_grad` first (the model needs grad in its forward).
 
     ## Why it matters
     The forward saves activations for a backward that will not use them: the
@@ -97,6 +98,8 @@ class UntrainedForwardInTraining(Rule):
             return "the result is discarded"
         if builds_no_graph(facts, call):
             return "a frozen module on inputs without a graph saves nothing"
+        if retried_with_grad(facts, call):
+            return "a fallback after the same work under no_grad raised: the model needs grad"
         return None
 
     @staticmethod

@@ -227,3 +227,17 @@ def smoke_test(images):
     back = Backbone().eval().cuda()
     out = back(images)  # expect: GL101
     print(out.shape, out.mean().item())
+
+
+def evaluate_with_fallback(model, loader):
+    # models that call torch.autograd.grad in their forward fail under no_grad: the retry is deliberate
+    model.eval()
+    total = 0.0
+    for inputs in loader:
+        try:
+            with torch.no_grad():
+                output = model(inputs)
+        except RuntimeError:
+            output = model(inputs)
+        total += output.loss.item()
+    return total
