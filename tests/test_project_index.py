@@ -239,3 +239,18 @@ def test_plain_classes_are_those_with_no_base_out_of_the_project(tmp_path):
     assert {"base.Dispatcher", "base.Typed"} <= plain
     assert "Net" not in {name.rsplit(".", 1)[-1] for name in plain}
     assert not {name for name in plain if name.endswith((".Net", ".Wrapped", ".Config"))}
+
+
+def test_a_forward_that_computes_gradients_is_known_across_files_and_subclasses(tmp_path):
+    index = index_of(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/base.py": "import torch\n\nclass Base(torch.nn.Module):\n    def forward(self, x):\n        return x\n",
+        "pkg/penalised.py": ("import torch\nfrom torch.autograd import grad\nfrom .base import Base\n\n"
+                             "class Penalised(Base):\n    def forward(self, x):\n        return self._gp(x)\n\n"
+                             "    def _gp(self, x):\n        return grad(x.sum(), x, create_graph=True)[0]\n\n"
+                             "class Child(Penalised):\n    pass\n"),
+    })
+    assert index.forward_runs_autograd("pkg.penalised.Penalised")
+    assert index.forward_runs_autograd("pkg.penalised.Child")  # inherits the forward
+    assert not index.forward_runs_autograd("pkg.base.Base")
+    assert index.forward_runs_autograd("pkg.base.Base", or_subclass=True)  # a Base argument may be a Penalised

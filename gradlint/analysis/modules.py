@@ -265,6 +265,37 @@ class ModuleFacts:
         name = self.facts.symbols.qualname_of(cls) if cls is not None else None
         return name is not None and self.facts.index.self_call_runs_forward(name, call.func.attr)
 
+    def runs_autograd(self, call: ast.Call) -> bool:
+        """Is call a forward of a project module class whose `forward` computes gradients itself
+        (`ProjectIndex.forward_runs_autograd`)? Such a forward raises under no_grad. The class
+        is the one `self` belongs to (or a subclass), the one `self.x` is built from, or the
+        one a local name is built from or a parameter is annotated with (or a subclass)."""
+        callee = self.callee(call)
+        index = self.facts.index
+        if callee is None or not index.has_autograd_forwards:
+            return False
+        symbols = self.facts.symbols
+        cls = self.tree.class_of(call)
+        owner = symbols.qualname_of(cls) if cls is not None else None
+        if isinstance(callee, ast.Name) and callee.id == "self":
+            return owner is not None and index.forward_runs_autograd(owner, or_subclass=True)
+        path = dotted(callee)
+        if path is None:
+            return False
+        if path.startswith("self.") and path.count(".") == 1:
+            built = index.attribute_class(owner, path[len("self."):]) if owner is not None else None
+            return built is not None and index.forward_runs_autograd(built)
+        if "." in path:
+            return False
+        annotation = self._annotation(callee, path)
+        if annotation:
+            name = symbols.resolve(annotation, self.tree.scope_of(callee))
+            return name is not None and index.forward_runs_autograd(name, or_subclass=True)
+        scope = holder_scope(self.tree, callee, path)
+        built = [v.func for v in self._assigned(scope, path) if isinstance(v, ast.Call)]
+        return any(name is not None and index.forward_runs_autograd(name)
+                   for name in (symbols.resolve(func, scope) for func in built))
+
     def is_forward(self, call: ast.Call) -> bool:
         return self.callee(call) is not None
 

@@ -80,6 +80,7 @@ class ProjectIndex:
         self._imports: dict[str, set[str]] = {}
         self._methods: dict[str, set[str]] = {}  # bare method name -> qualified methods
         self._forward_delegates: dict[str, list[str]] = {}
+        self._autograd_forwards: set[str] = set()  # classes whose forward computes gradients itself
         self._training_states: list[dict] = []
         self._readers: dict[str, list[str]] = {}
         self._reader_guards: dict[str, dict[str, int]] = {}
@@ -101,6 +102,7 @@ class ProjectIndex:
             self._wrappers.update(summary.wrappers)
             self._decorators.update(summary.decorators)
             self._forward_delegates.update(summary.forward_methods)
+            self._autograd_forwards.update(summary.autograd_forwards)
             # names interned, not the states: each is JSON text of its own, decoded when asked
             self._training_states.append({part: {intern(name): text for name, text in states.items()}
                                           for part, states in summary.training_state.items()})
@@ -197,6 +199,25 @@ class ProjectIndex:
         if built in self._bases:
             return self._method(built, "forward") or self._method(built, "__call__") or name
         return f"{built}.__call__"
+
+    @property
+    def has_autograd_forwards(self) -> bool:
+        return bool(self._autograd_forwards)
+
+    def forward_runs_autograd(self, cls: str, or_subclass: bool = False) -> bool:
+        """Does the `forward` cls runs (its own or a project base's) compute gradients itself
+        (`torch.autograd.grad` in a loss's gradient penalty)? Then the forward raises under no_grad.
+        With or_subclass, the forward of any project class derived from cls counts too: an argument
+        typed by a base class may be any of them."""
+        if not self._autograd_forwards:
+            return False
+        cls = self.canonical(cls)
+        classes = [cls, *sorted(self._subclasses(lambda label: label == cls))] if or_subclass else [cls]
+        for name in classes:
+            owner = self._method(name, "forward")
+            if owner is not None and owner.rpartition(".")[0] in self._autograd_forwards:
+                return True
+        return False
 
     def lacks_method(self, cls: str, method: str) -> bool:
         """Is all of cls's hierarchy in the project (up to `object` or `abc.ABC`) and none of it

@@ -63,6 +63,9 @@ class FileSummary:
     # methods that run a forward of their module -> [] when they do so themselves, else the method names
     # they call on their submodules (`self.encoder.forward_masks(x)`), any of which must run one
     forward_methods: dict[str, list[str]] = field(default_factory=dict)
+    # classes whose `forward` computes gradients itself (`torch.autograd.grad`, a backward), directly or through
+    # the class's own methods: their forward raises under no_grad
+    autograd_forwards: list[str] = field(default_factory=list)
     # module-level functions that only read their arguments -> project functions they call (argument_effects)
     readers: dict[str, list[str]] = field(default_factory=dict)
     # readers that read only where a call leaves these arguments (constant defaults) out -> {argument: position}
@@ -138,6 +141,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     assigned = assignments(tree)
     summary.attributes = _attribute_classes(tree, imports, symbols, assigned)
     summary.forward_methods = _forward_methods(tree, symbols, resolver, assigned)
+    summary.autograd_forwards = _autograd_forwards(tree, imports, symbols)
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
         summary.readers, summary.reader_guards = argument_effects.summarize(tree, imports, symbols)
@@ -238,6 +242,32 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver, assigned) -> dict[s
             if name:
                 found[name] = sorted(delegated)
     return found
+
+
+def _autograd_forwards(tree: Tree, imports: ImportTable, symbols: Symbols) -> list[str]:
+    """Classes whose `forward` computes gradients (`torch.autograd.grad(...)`, `x.backward()`),
+    itself or through methods of the same class it calls as `self.m(...)` (a model whose loss
+    holds a gradient penalty, a Hamiltonian sampler's leapfrog steps)."""
+    found = []
+    for cls in tree.classes:
+        methods = {m.name: m for m in cls.body if isinstance(m, FUNCTION_TYPES)}
+        if "forward" not in methods:
+            continue
+        seen, pending = set(), ["forward"]
+        while pending:
+            method = methods.get(pending.pop())
+            if method is None or method.name in seen:
+                continue
+            seen.add(method.name)
+            calls = tree.calls_owned(method)
+            if any(backward_of(imports, call) is not None for call in calls):
+                name = symbols.qualname_of(cls)
+                if name:
+                    found.append(name)
+                break
+            pending.extend(call.func.attr for call in calls if isinstance(call.func, ast.Attribute)
+                           and isinstance(call.func.value, ast.Name) and call.func.value.id == "self")
+    return sorted(found)
 
 
 def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,

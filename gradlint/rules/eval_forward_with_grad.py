@@ -49,7 +49,9 @@ class EvalForwardWithGrad(Rule):
     whose output goes into a callable handed in from outside (an argument, or `self.op`
     stored from one), which may differentiate it (a PDE residual's derivatives), nor a
     fallback in the `except` of a `try` that ran the work under `no_grad` first (the
-    model needs grad in its forward: it calls `torch.autograd.grad` there).
+    model needs grad in its forward), nor a forward of a project module class whose
+    `forward` computes gradients itself (`torch.autograd.grad` for a gradient penalty;
+    for an argument typed by a base class, that of any subclass): under `no_grad` it raises.
 
     ## Why it matters
     With grad enabled every forward saves its activations for a backward. In
@@ -123,6 +125,8 @@ class EvalForwardWithGrad(Rule):
             return "a frozen module on inputs without a graph saves nothing"
         if retried_with_grad(facts, call):
             return "a fallback after the same work under no_grad raised: the model needs grad"
+        if facts.modules.runs_autograd(call):
+            return "the module's forward computes gradients itself (torch.autograd.grad): no_grad would make it raise"
         return None
 
     def _fix(self, facts, scope, stmt, statements):

@@ -31,7 +31,9 @@ class UntrainedForwardInTraining(Rule):
     backward reads (`loss = out[0]` indented under the `else`): on the forward's
     path the backward raises or reads another iteration's loss, so which forward
     trains is out of view. Nor a fallback in the `except` of a `try` that ran the
-    work under `no_grad` first (the model needs grad in its forward).
+    work under `no_grad` first, nor a forward of a project module class whose
+    `forward` computes gradients itself (`torch.autograd.grad`): under `no_grad`
+    it raises.
 
     ## Why it matters
     The forward saves activations for a backward that will not use them: the
@@ -100,6 +102,8 @@ class UntrainedForwardInTraining(Rule):
             return "a frozen module on inputs without a graph saves nothing"
         if retried_with_grad(facts, call):
             return "a fallback after the same work under no_grad raised: the model needs grad"
+        if facts.modules.runs_autograd(call):
+            return "the module's forward computes gradients itself (torch.autograd.grad): no_grad would make it raise"
         return None
 
     @staticmethod

@@ -241,3 +241,36 @@ def evaluate_with_fallback(model, loader):
             output = model(inputs)
         total += output.loss.item()
     return total
+
+
+class AutoEncoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class PenalisedAutoEncoder(AutoEncoder):
+    # its forward takes a gradient penalty: under no_grad it raises
+    def forward(self, x):
+        x = x.requires_grad_()
+        out = self.net(x)
+        return out + self._penalty(out, x)
+
+    def _penalty(self, out, x):
+        grads = torch.autograd.grad(out.sum(), x, create_graph=True)[0]
+        return grads.norm()
+
+
+def predict(model: AutoEncoder, x):
+    # `model` may be a PenalisedAutoEncoder: no_grad would break it
+    model.eval()
+    return model(x).argmax(1).tolist()
+
+
+def predict_plain(x):
+    model = AutoEncoder()
+    model.eval()
+    return model(x).argmax(1).tolist()  # expect: GL101
