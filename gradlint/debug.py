@@ -13,7 +13,7 @@ import os
 
 from gradlint.analysis.backward import backward_of
 from gradlint.analysis.facts import FileFacts
-from gradlint.analysis.grad_mode import LIGHTNING_NO_GRAD_HOOKS, context_effect, set_grad_statement
+from gradlint.analysis.grad_mode import context_effect, set_grad_statement
 from gradlint.analysis.training import eval_calls, is_test_code
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.rules.base import Rule
@@ -167,9 +167,9 @@ class _Report:
         for decorator in function.decorator_list:
             if facts.grad.effect(decorator, True, scope) is not None:
                 reasons.append(f"line {decorator.lineno}: @{facts.text(decorator)}" + self._wrapper_note(decorator, True))
-        cls = facts.tree.parent(function)
-        if isinstance(cls, ast.ClassDef) and function.name in LIGHTNING_NO_GRAD_HOOKS and facts.is_lightning_class(cls):
-            reasons.append(f"Lightning runs {function.name} with grad off")
+        entry = facts.framework_entry(function)
+        if entry is not None:
+            reasons.append(f"{entry[0]} runs {function.name} with grad off")
         qualified = facts.symbols.qualname_of(function)
         mode = facts.index.function_mode(qualified) if qualified else None
         if mode is not None:

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from gradlint.analysis.call_sites import CallSites
 from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comprehension_target
-from gradlint.analysis.grad_mode import GradMode, GradModeResolver, LIGHTNING_BASES, LIGHTNING_NO_GRAD_HOOKS, effect_of_mode
+from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import ProjectIndex
 from gradlint.analysis.summaries import summarize, wrapper_key
@@ -67,6 +67,24 @@ class FileFacts:
             return True
         qualified = self.symbols.qualname_of(cls)
         return qualified is not None and qualified in self.index.lightning_classes
+
+    def framework_entry(self, function: ast.AST) -> tuple[str, GradMode] | None:
+        """(framework base, mode) when function is a method that a framework runs with grad off
+        (`FRAMEWORK_NO_GRAD_METHODS`: Lightning's `validation_step`, MMEngine's `predict`), its
+        class derived from that base directly or through project classes; else None."""
+        cls = self.tree.parent(function)
+        if not isinstance(cls, ast.ClassDef):
+            return None
+        qualified = None
+        for base, (methods, mode) in FRAMEWORK_NO_GRAD_METHODS.items():
+            if function.name not in methods:
+                continue
+            if any(self.imports.qualname(b) == base for b in cls.bases):
+                return base, mode
+            qualified = qualified or self.symbols.qualname_of(cls)
+            if qualified is not None and qualified in self.index.framework_subclasses(base):
+                return base, mode
+        return None
 
     @cached_property
     def doctest_calls(self) -> frozenset[str]:
@@ -130,9 +148,9 @@ class FileFacts:
         """The mode a function starts in before its decorators: framework entry or the project index."""
         if not isinstance(function, FUNCTION_TYPES):
             return None
-        cls = self.tree.parent(function)
-        if isinstance(cls, ast.ClassDef) and function.name in LIGHTNING_NO_GRAD_HOOKS and self.is_lightning_class(cls):
-            return GradMode.INFERENCE
+        entry = self.framework_entry(function)
+        if entry is not None:
+            return entry[1]
         qualified = self.symbols.qualname_of(function)
         return self.index.function_mode(qualified) if qualified else None
 

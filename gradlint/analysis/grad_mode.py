@@ -29,9 +29,15 @@ class GradMode(str, enum.Enum):
         return self in (GradMode.DISABLED, GradMode.INFERENCE)
 
 
-# Lightning runs these with grad disabled (inference_mode by default in Lightning 2).
-LIGHTNING_NO_GRAD_HOOKS = frozenset({"validation_step", "test_step", "predict_step"})
 LIGHTNING_BASES = frozenset({"lightning.LightningModule", "lightning.pytorch.LightningModule"})
+MMENGINE_BASES = frozenset({"mmengine.model.BaseModel", "mmengine.model.base_model.BaseModel"})
+# methods a framework runs with grad off, by the base class whose protocol defines them, and the mode:
+# Lightning's evaluation hooks (inference_mode by default in Lightning 2); MMEngine's `val_step`,
+# `test_step` and the `predict` mode they dispatch to (its ValLoop/TestLoop run them under no_grad)
+FRAMEWORK_NO_GRAD_METHODS: dict[str, tuple[frozenset[str], "GradMode"]] = {
+    **{base: (frozenset({"validation_step", "test_step", "predict_step"}), GradMode.INFERENCE) for base in LIGHTNING_BASES},
+    **{base: (frozenset({"val_step", "test_step", "predict"}), GradMode.DISABLED) for base in MMENGINE_BASES},
+}
 
 Effect = Callable[[GradMode], GradMode]
 

@@ -129,6 +129,7 @@ class ProjectIndex:
         self._torch_users: dict[str, bool] = {}
         self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_CLASS_ROOTS) and label.split(".")[-1][:1].isupper())
         self.lightning_classes = self._subclasses(lambda label: label in LIGHTNING_BASES)
+        self._framework_classes: dict[str, frozenset[str]] = {}  # framework base -> its project subclasses
         self.optimizer_classes = self._subclasses(lambda label: label in OPTIMIZER_BASES)
 
     # -- names ---------------------------------------------------------------------
@@ -554,6 +555,12 @@ class ProjectIndex:
                     found.add(name)
                     changed = True
         return frozenset(found)
+
+    def framework_subclasses(self, base: str) -> frozenset[str]:
+        """The project classes derived, at any depth, from a framework's base class."""
+        if base not in self._framework_classes:
+            self._framework_classes[base] = self._subclasses(lambda label: label == base)
+        return self._framework_classes[base]
 
     def uses_torch(self, module: str) -> bool:
         """Does the module use torch, itself or through project modules it imports (transitively)?"""

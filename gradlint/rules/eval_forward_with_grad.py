@@ -39,7 +39,8 @@ class EvalForwardWithGrad(Rule):
 
     Quiet when grad is disabled there in any way, including a function whose every
     call site in the analysed files runs under `no_grad`, Lightning's
-    `validation_step`/`test_step`/`predict_step`, and test code (`test_*` files and functions, test helpers).
+    `validation_step`/`test_step`/`predict_step`, MMEngine's `val_step`/`test_step`/`predict`
+    (its loops run them under `no_grad`), and test code (`test_*` files and functions, test helpers).
     `eval()` in a function that also calls a backward only freezes BatchNorm and
     dropout: that forward is trained and not flagged. Nor is a forward whose output
     the function hands back to a caller that may train on it: a module's `forward`,

@@ -131,7 +131,8 @@ class GraphKeptAcrossIterations(Rule):
                     return self._report(facts, stmt, stmt.value, ACCUMULATE)
             elif isinstance(target, ast.Name) and trains:
                 path = target.id
-                if path in live_paths(facts, stmt.value) and _bound_before(facts, scope, loop, path):
+                if path in live_paths(facts, stmt.value) and _bound_before(facts, scope, loop, path) \
+                        and _survives_iteration(facts, scope, loop, stmt, path):
                     if facts.flow.state_of(stmt.value) == GRAPH and not self._backpropagated_after(facts, scope, loop, path) \
                             and not self._backpropagated_and_reset(facts, scope, loop, path):
                         return self._self_update(facts, scope, stmt, path)
@@ -259,6 +260,16 @@ def _grown(facts, value: ast.AST, name: str) -> bool:
 
 def _self_referencing(assign: ast.Assign) -> set[str]:
     return {n.id for n in ast.walk(assign.value) if isinstance(n, ast.Name)}
+
+
+def _survives_iteration(facts, scope, loop, stmt, name: str) -> bool:
+    """Can the value stmt binds to name reach the next iteration of loop? Not when every path to the
+    loop's end binds name again (`adv = adv + step` then `adv = project(adv)`: the new value is
+    replaced within the iteration; what survives is the projection's)."""
+    definitions = facts.bindings(scope).definitions
+    if name not in definitions.versioned:
+        return True
+    return definitions.store_key(name, stmt) in definitions.reaching(name, loop.body[0])
 
 
 def _bound_before(facts, scope, loop, name: str) -> bool:

@@ -229,3 +229,18 @@ class Detector:
             optimizer.step()
             total_loss += loss.item()
         return total_loss
+
+
+def pgd_with_projection(model, inputs, labels, steps, alpha):
+    def project(x, x0):
+        return torch.clamp(x, x0 - 0.1, x0 + 0.1).detach()
+
+    adv = inputs.detach()
+    for _ in range(steps):
+        adv.requires_grad_()
+        loss = F.cross_entropy(model(adv), labels)
+        grad = torch.autograd.grad(loss, [adv])[0]
+        # the new value is replaced within the iteration: what survives is the projection's
+        adv = adv + alpha * grad
+        adv = project(adv, inputs)
+    return adv
