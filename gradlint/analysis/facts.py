@@ -11,7 +11,7 @@ from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comp
 from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import ProjectIndex
-from gradlint.analysis.summaries import summarize, wrapper_key
+from gradlint.analysis.summaries import constructed_class, summarize, wrapper_key
 from gradlint.analysis.module_paths import module_identity
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
@@ -56,6 +56,11 @@ class FileFacts:
         name = self.symbols.qualname_of(cls) if cls is not None else None
         targets = self.index.self_call_targets(name, call.func.attr) if name is not None else None
         return [self.symbols.definitions_by_name.get(target) for target in sorted(targets or ())]
+
+    def constructed_class(self, name: ast.Name) -> str | None:
+        """The project class a local name was built from (`model = Net(...)`, then perhaps
+        `model = model.to(device)`), or None (`summaries.constructed_class`)."""
+        return constructed_class(self.tree, self.symbols, self.tree.scope_of(name), name.id)
 
     def names_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:
         """Does this name (a class, an annotation) refer to an `nn.Module` subclass of the project?"""

@@ -246,10 +246,22 @@ class ModuleFacts:
         if isinstance(func, ast.Attribute) and func.attr not in MODULE_API_METHODS \
                 and self.facts.index.runs_forward(func.attr) and self.kind_of(func.value) == "module":
             return func.value  # a method of the module that runs its forward (`agent.get_action(obs)`)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr not in MODULE_API_METHODS \
+                and self._built_method_runs_forward(func.value, func.attr):
+            return func.value  # `model = SDNE(...)`, then `model.get_emb(A)`, whose method runs `self.encode0(...)`
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
                 and func.attr not in MODULE_API_METHODS and self._self_method_runs_forward(call):
             return func.value  # `self.get_logits(x)` of an object whose method runs `self.model(x)`
         return None
+
+    def _built_method_runs_forward(self, receiver: ast.Name, method: str) -> bool:
+        """Does `receiver.method(...)` run a forward, receiver built from a project class whose
+        `method` (looked up its bases) runs one (`ProjectIndex.method_runs_forward`)?"""
+        index = self.facts.index
+        if not index.has_forward_methods:
+            return False
+        cls = self.facts.constructed_class(receiver)
+        return cls is not None and index.method_runs_forward(cls, method)
 
     def _plain_self(self, expr: ast.AST) -> bool:
         """Is expr the `self` of a plain project class (`ProjectIndex.plain_classes`), whose

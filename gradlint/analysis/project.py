@@ -277,6 +277,15 @@ class ProjectIndex:
         candidates = self._methods.get(method)
         return bool(candidates) and candidates <= self._forward_methods
 
+    @property
+    def has_forward_methods(self) -> bool:
+        return bool(self._forward_delegates)
+
+    def method_runs_forward(self, cls: str, method: str) -> bool:
+        """Does `method` of cls (its own or a project base's) run a forward of the module?"""
+        found = self._method(self.canonical(cls), method)
+        return found is not None and found in self._forward_methods
+
     def self_call_runs_forward(self, cls: str, method: str) -> bool:
         """Does `self.method()` in a method of cls run a forward: does every definition it may run
         (`self_call_targets`) run one? (`self.get_logits(x)` of an attack object holding a model.)"""

@@ -402,7 +402,11 @@ def constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -
         parent = tree.parent(node)
         if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
             return None
-        cls = symbols.resolve(parent.value.func, binder)
+        func = parent.value.func
+        if isinstance(func, ast.Attribute) and func.attr in MODULE_SELF_RETURNING and isinstance(func.value, ast.Name) \
+                and func.value.id == name:
+            continue  # `model = model.to(device)`: the same object
+        cls = symbols.resolve(func, binder)
         if cls is None or made not in (None, cls):
             return None
         made = cls

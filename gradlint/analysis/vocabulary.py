@@ -263,8 +263,8 @@ CONTAINER_MUTATORS = frozenset({
     "append", "extend", "insert", "add", "update", "setdefault", "appendleft", "extendleft", "put", "put_nowait", "push",
     "__setitem__",
 })
-# of those, the ones that add one element per call: their last argument
-ELEMENT_ADDERS = frozenset({"append", "insert", "add", "appendleft", "put", "put_nowait", "push"})
+# of those, the ones that add their last argument (or, for `extend`, its elements: a tensor's rows carry its graph)
+ELEMENT_ADDERS = frozenset({"append", "insert", "add", "appendleft", "put", "put_nowait", "push", "extend", "extendleft"})
 # list methods that add their last argument (or its elements) to the list
 LIST_GROWERS = frozenset({"append", "extend", "insert"})
 # Python container types: calling one builds a container (of its argument's elements)

@@ -150,3 +150,40 @@ def meta_step(policy, tasks, opt):
         opt.zero_grad()
         loss.backward()
         opt.step()
+
+
+class Embedder(torch.nn.Module):
+    def __init__(self, n, k):
+        super().__init__()
+        self.encode = torch.nn.Linear(n, k)
+        self.decode = torch.nn.Linear(k, n)
+
+    def forward(self, a):
+        return ((self.decode(self.encode(a)) - a) ** 2).mean()
+
+    def get_emb(self, a):
+        return self.encode(a)
+
+
+class Lookup(torch.nn.Module):
+    # another `get_emb`, which runs no layer: the method name alone proves nothing
+    def __init__(self, table):
+        super().__init__()
+        self.table = table
+
+    def get_emb(self, a):
+        return self.table
+
+
+def fit_embeddings(a, device, epochs):
+    model = Embedder(a.shape[1], 16)
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters())
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = model(a)
+        loss.backward()
+        opt.step()
+    # a method of the model built here, which runs its layers: a forward whose output is only detached
+    embeddings = model.get_emb(a)  # expect: GL102
+    return embeddings.detach().cpu().numpy()

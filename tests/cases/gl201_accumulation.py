@@ -244,3 +244,16 @@ def pgd_with_projection(model, inputs, labels, steps, alpha):
         adv = adv + alpha * grad
         adv = project(adv, inputs)
     return adv
+
+
+def train_with_accuracy(model, loader, optimizer):
+    predictions = []
+    for x, y in loader:
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        predictions.extend(logits)  # expect: GL201
+        predictions.extend(logits.argmax(1).tolist())
+    return predictions
