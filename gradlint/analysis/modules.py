@@ -84,7 +84,7 @@ class ModuleFacts:
             if MODEL_FACTORIES.match(name):
                 return "module"
             return None
-        if isinstance(func, (ast.Name, ast.Attribute)) and self.facts.names_module_class(func):
+        if isinstance(func, (ast.Name, ast.Attribute)) and self.facts.names_module_class(func, self.tree.scope_of(func)):
             return "module"
         return None
 

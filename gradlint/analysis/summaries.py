@@ -246,27 +246,38 @@ def _forward_methods(tree: Tree, symbols: Symbols, resolver, assigned) -> dict[s
 
 def _autograd_forwards(tree: Tree, imports: ImportTable, symbols: Symbols) -> list[str]:
     """Classes whose `forward` computes gradients (`torch.autograd.grad(...)`, `x.backward()`),
-    itself or through methods of the same class it calls as `self.m(...)` (a model whose loss
-    holds a gradient penalty, a Hamiltonian sampler's leapfrog steps)."""
+    itself or through what it calls in this file: methods of the same class as `self.m(...)`,
+    functions by name (a model whose loss holds a gradient penalty, a Hamiltonian sampler's
+    leapfrog steps, a gradient-matching attack's `_weight_grad` closure)."""
     found = []
     for cls in tree.classes:
         methods = {m.name: m for m in cls.body if isinstance(m, FUNCTION_TYPES)}
         if "forward" not in methods:
             continue
-        seen, pending = set(), ["forward"]
+        seen: set[int] = set()
+        pending = [methods["forward"]]
         while pending:
-            method = methods.get(pending.pop())
-            if method is None or method.name in seen:
+            function = pending.pop()
+            if id(function) in seen:
                 continue
-            seen.add(method.name)
-            calls = tree.calls_owned(method)
+            seen.add(id(function))
+            calls = tree.calls_owned(function)
             if any(backward_of(imports, call) is not None for call in calls):
                 name = symbols.qualname_of(cls)
                 if name:
                     found.append(name)
                 break
-            pending.extend(call.func.attr for call in calls if isinstance(call.func, ast.Attribute)
-                           and isinstance(call.func.value, ast.Name) and call.func.value.id == "self")
+            for call in calls:
+                func = call.func
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                    callee = methods.get(func.attr)
+                elif isinstance(func, ast.Name):
+                    resolved = symbols.resolve(func, tree.scope_of(call))
+                    callee = symbols.definitions_by_name.get(resolved) if resolved else None
+                else:
+                    callee = None
+                if isinstance(callee, FUNCTION_TYPES):
+                    pending.append(callee)
     return sorted(found)
 
 

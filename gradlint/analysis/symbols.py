@@ -82,8 +82,8 @@ class Symbols:
             return None
         while scope is not None and not isinstance(scope, ast.Module):
             if node.id in self.local_names(scope):
-                # a name the function (or one around it) binds: a nested function it defines, or unknown
-                nested = self._nested_function(scope, node.id)
+                # a name the function (or one around it) binds: a nested function or class it defines, or unknown
+                nested = self._nested_definition(scope, node.id)
                 return ".".join([nested, *reversed(parts)]) if nested is not None else None
             scope = self.tree.scope_of(scope)
         base = self.globals.get(node.id)
@@ -91,9 +91,10 @@ class Symbols:
             return self.imports.resolve(expr)
         return ".".join([base, *reversed(parts)])
 
-    def _nested_function(self, scope: ast.AST, name: str) -> str | None:
-        """The qualified name of the one function named `name` that scope defines, when that `def`
-        is the only way scope binds the name (no parameter, assignment or import of it)."""
+    def _nested_definition(self, scope: ast.AST, name: str) -> str | None:
+        """The qualified name of the one function or class named `name` that scope defines, when
+        that `def` or `class` is the only way scope binds the name (no parameter, assignment or
+        import of it)."""
         if not isinstance(scope, FUNCTION_TYPES):
             return None
         args = scope.args
@@ -102,7 +103,7 @@ class Symbols:
         if name in self.tree.scopes_storing().get(scope, ()) or name in self._imported_in.get(scope, ()):
             return None
         defs = [node for node in self._nested_defs.get(scope, ()) if node.name == name]
-        return self.qualified.get(defs[0]) if len(defs) == 1 and not isinstance(defs[0], ast.ClassDef) else None
+        return self.qualified.get(defs[0]) if len(defs) == 1 else None
 
     @cached_property
     def _nested_defs(self) -> dict[ast.AST, list[ast.AST]]:
