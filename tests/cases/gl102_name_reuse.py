@@ -119,3 +119,17 @@ def loss_from_if_elif(model, old_model, loader, optimizer, space):
         loss.backward()
         optimizer.step()
         print(reference.argmax().item())
+
+
+def loss_bound_in_each_arm(model, target, loader, optimizer, space):
+    # each arm binds the loss itself: the target forward's arm trains its own loss
+    for x in loader:
+        if space == "continuous":
+            loss = model(x).pow(2).mean()
+        elif space == "discrete":
+            reference = target(x)  # expect: GL102
+            loss = model(x).abs().mean()
+            print(reference.argmax().item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
