@@ -439,6 +439,31 @@ PACKAGES = [
      "6b0282ee4468cbc3cf21fef0cea99b38b8e68104c307b234788026335963ca47", PURE),
     ("torch-optimizer", "0.3.0", "torch_optimizer-0.3.0-py3-none-any.whl",
      "7de8e57315e43561cdd0370a1b67303cc8ef1b053f9b5573de629a62390f2af9", PURE),
+    # a seventeenth fresh read (2026-12-04): image restoration and detection (Real-ESRGAN, GFPGAN, EfficientDet,
+    # MMSegmentation), metrics and feature visualisation (pytorch-fid, clean-fid, Lucent), audio (Vocos), RL
+    # (Machin, RLLTE, RL Zoo)
+    ("clean-fid", "0.1.35", "clean_fid-0.1.35-py3-none-any.whl",
+     "757cf49d75debe9b07ab14955fe59c845a296deaf0616153b40c5e75b3cf87fb", PURE),
+    ("effdet", "0.4.1", "effdet-0.4.1-py3-none-any.whl",
+     "10889a226228d515c948e3fcf811e64c0d78d7aa94823a300045653b9c284cb7", PURE),
+    ("gfpgan", "1.3.8", "gfpgan-1.3.8-py3-none-any.whl",
+     "3d8386df6320aa9dfb0dd4cd09d9f8ed12ae0bbd9b2df257c3d21aefac5d8b85", PURE),
+    ("machin", "0.4.2", "machin-0.4.2-py3-none-any.whl",
+     "18e1e5455a11d35122f24f009ee08cee8ec2d11f1bc79d2d421ab425ff550bab", PURE),
+    ("mmsegmentation", "1.2.2", "mmsegmentation-1.2.2-py3-none-any.whl",
+     "dadf62bba00a65947d71b08471bc1fe2fee8e2d6eb740381eecd03991e204b47", PURE),
+    ("pytorch-fid", "0.3.0", "pytorch_fid-0.3.0-py3-none-any.whl",
+     "0e1d4fe66441a8dff2a2aca31394e9389fb197dfeff046f2f971f271d4137767", PURE),
+    ("realesrgan", "0.3.0", "realesrgan-0.3.0-py3-none-any.whl",
+     "59336c16c30dd5130eff350dd27424acb9b7281d18a6810130e265606c9a6088", PURE),
+    ("rl-zoo3", "2.9.2", "rl_zoo3-2.9.2-py3-none-any.whl",
+     "dcacaf62bec49a98160189d498517a7a70c106f6e7d6e6a9f3a159653dc99a05", PURE),
+    ("rllte-core", "1.0.1", "rllte_core-1.0.1-py3-none-any.whl",
+     "3a0ec99c27eae05def49fee79cf868bca298fbf2f7db9c3b90f9be3fd467d6b3", PURE),
+    ("torch-lucent", "0.1.8", "torch_lucent-0.1.8-py3-none-any.whl",
+     "ccd184a0447946dd55ba925046e39d43ad05e8067cf447730cf3bf6256ab4696", PURE),
+    ("vocos", "0.1.0", "vocos-0.1.0-py3-none-any.whl",
+     "0ac13eaef68596074301e912d781399b3defa4b4ca60b6bc52c8a4b9209ca235", PURE),
 ]
 
 
