@@ -263,13 +263,24 @@ def _self_referencing(assign: ast.Assign) -> set[str]:
 
 
 def _survives_iteration(facts, scope, loop, stmt, name: str) -> bool:
-    """Can the value stmt binds to name reach the next iteration of loop? Not when every path to the
-    loop's end binds name again (`adv = adv + step` then `adv = project(adv)`: the new value is
-    replaced within the iteration; what survives is the projection's)."""
+    """Can the graph of the value stmt binds to name reach the next iteration of loop? Yes when
+    the value itself does, or a later binding that does reads it and certainly carries a graph
+    (`x_adv = torch.max(torch.min(x_adv, hi), lo)`). Not when the iteration binds name again from
+    something the analysis cannot tell carries one (`adv = project(adv)`, a helper that may return
+    `adv.detach()`)."""
     definitions = facts.bindings(scope).definitions
     if name not in definitions.versioned:
         return True
-    return definitions.store_key(name, stmt) in definitions.reaching(name, loop.body[0])
+    surviving = definitions.reaching(name, loop.body[0])
+    if definitions.store_key(name, stmt) in surviving:
+        return True
+    for binding in facts.bindings(scope).names.get(name, ()):
+        later = binding.node
+        if binding.kind == "value" and later is not stmt and facts.tree.is_inside(later, loop) \
+                and definitions.store_key(name, later) in surviving and name in live_paths(facts, binding.value) \
+                and facts.flow.state_of(binding.value) == GRAPH:
+            return True
+    return False
 
 
 def _bound_before(facts, scope, loop, name: str) -> bool:

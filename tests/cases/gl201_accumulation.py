@@ -257,3 +257,14 @@ def train_with_accuracy(model, loader, optimizer):
         predictions.extend(logits)  # expect: GL201
         predictions.extend(logits.argmax(1).tolist())
     return predictions
+
+
+def pgd_with_torch_projection(model, inputs, labels, steps, alpha):
+    adv = inputs.clone().requires_grad_(True)
+    for _ in range(steps):
+        loss = F.cross_entropy(model(adv), labels)
+        grad = torch.autograd.grad(loss, [adv])[0]
+        # the clamp that replaces the new value carries its graph into the next iteration
+        adv = adv + alpha * grad.sign()  # expect: GL201
+        adv = torch.clamp(adv, inputs - 0.1, inputs + 0.1)  # expect: GL201
+    return adv
