@@ -601,7 +601,7 @@ def _elements_used_as_python(facts, generator: ast.comprehension, flags: ValueFl
     if not names or any(not isinstance(leaf, ast.Name) for leaf in assigned_names(target)):
         return False
     comprehension = facts.tree.parent(generator)
-    uses = [node for node in ast.walk(comprehension) if isinstance(node, ast.Name) and node.id in names
+    uses = [node for node in facts.tree.walk(comprehension) if isinstance(node, ast.Name) and node.id in names
             and isinstance(node.ctx, ast.Load)]
     return bool(uses) and all(is_python_use(facts, use, flags) for use in uses)
 

@@ -87,7 +87,7 @@ class FileFacts:
             if any(self.imports.qualname(b) == base for b in cls.bases):
                 return base, mode
             qualified = qualified or self.symbols.qualname_of(cls)
-            if qualified is not None and qualified in self.index.framework_subclasses(base):
+            if qualified is not None and qualified in self.index.subclasses_of(base):
                 return base, mode
         return None
 

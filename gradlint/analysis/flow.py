@@ -66,7 +66,7 @@ class FlowFacts:
         binds = [b.node for b in self.facts.bindings(scope).names.get(name, ()) if b.binds]
         for bound in binds:
             branch = tree.separating_branch(node, bound, scope)
-            if branch is not None and not any(tree.is_inside(other, arm) for arm in _arm_of(tree, branch, node)
+            if branch is not None and not any(tree.is_inside(other, arm) for arm in tree.arm_holding(branch, node)
                                               for other in binds):
                 return name
         return None
@@ -168,14 +168,6 @@ class FlowFacts:
             for path in flow.paths_reaching_backward():
                 found.add((cls if path.startswith("self.") else None, path))
         return found
-
-
-def _arm_of(tree, branch: ast.If | ast.Match, node: ast.AST) -> list[ast.AST]:
-    """The statements (or the `case`) of branch's arm that holds node."""
-    if isinstance(branch, ast.Match):
-        return [case for case in branch.cases if tree.is_inside(node, case)]
-    body = [stmt for stmt in branch.body if tree.is_inside(node, stmt)]
-    return branch.body if body else branch.orelse
 
 
 def _cut_between(facts, node: ast.AST, root: ast.AST) -> bool:

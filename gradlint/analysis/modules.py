@@ -303,10 +303,8 @@ class ModuleFacts:
         if annotation:
             name = symbols.resolve(annotation, self.tree.scope_of(callee))
             return name is not None and index.forward_runs_autograd(name, or_subclass=True)
-        scope = holder_scope(self.tree, callee, path)
-        built = [v.func for v in self._assigned(scope, path) if isinstance(v, ast.Call)]
-        return any(name is not None and index.forward_runs_autograd(name)
-                   for name in (symbols.resolve(func, scope) for func in built))
+        built = self.facts.constructed_class(callee)
+        return built is not None and index.forward_runs_autograd(built)
 
     def is_forward(self, call: ast.Call) -> bool:
         return self.callee(call) is not None

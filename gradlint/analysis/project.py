@@ -129,7 +129,7 @@ class ProjectIndex:
         self._torch_users: dict[str, bool] = {}
         self.module_classes = self._subclasses(lambda label: label.startswith(MODULE_CLASS_ROOTS) and label.split(".")[-1][:1].isupper())
         self.lightning_classes = self._subclasses(lambda label: label in LIGHTNING_BASES)
-        self._framework_classes: dict[str, frozenset[str]] = {}  # framework base -> its project subclasses
+        self._subclasses_of: dict[str, frozenset[str]] = {}  # base -> its project subclasses, as asked
         self.optimizer_classes = self._subclasses(lambda label: label in OPTIMIZER_BASES)
 
     # -- names ---------------------------------------------------------------------
@@ -213,7 +213,7 @@ class ProjectIndex:
         if not self._autograd_forwards:
             return False
         cls = self.canonical(cls)
-        classes = [cls, *sorted(self._subclasses(lambda label: label == cls))] if or_subclass else [cls]
+        classes = [cls, *sorted(self.subclasses_of(cls))] if or_subclass else [cls]
         for name in classes:
             owner = self._method(name, "forward")
             if owner is not None and owner.rpartition(".")[0] in self._autograd_forwards:
@@ -560,16 +560,17 @@ class ProjectIndex:
         while changed:
             changed = False
             for name, labels in self._bases.items():
-                if name not in found and all(label == "object" or self.canonical(label) in found for label in labels):
+                if name not in found and all(label in PLAIN_BASES or self.canonical(label) in found for label in labels):
                     found.add(name)
                     changed = True
         return frozenset(found)
 
-    def framework_subclasses(self, base: str) -> frozenset[str]:
-        """The project classes derived, at any depth, from a framework's base class."""
-        if base not in self._framework_classes:
-            self._framework_classes[base] = self._subclasses(lambda label: label == base)
-        return self._framework_classes[base]
+    def subclasses_of(self, base: str) -> frozenset[str]:
+        """The project classes derived, at any depth, from base (a framework's class or a project
+        one), each base worked out once."""
+        if base not in self._subclasses_of:
+            self._subclasses_of[base] = self._subclasses(lambda label: label == base)
+        return self._subclasses_of[base]
 
     def uses_torch(self, module: str) -> bool:
         """Does the module use torch, itself or through project modules it imports (transitively)?"""

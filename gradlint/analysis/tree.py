@@ -281,6 +281,13 @@ class Tree:
         branch = self.separating_branch(a, b, scope)
         return branch is not None and not self.loops_around(branch, scope)
 
+    def arm_holding(self, branch: ast.If | ast.Match, node: ast.AST) -> list[ast.AST]:
+        """The statements (or the `case`) of the arm of branch that holds node (an `elif` is in
+        its `if`'s `orelse` arm, as `separating_branch` has it)."""
+        if isinstance(branch, ast.Match):
+            return [case for case in branch.cases if self.is_inside(node, case)]
+        return branch.body if any(self.is_inside(node, stmt) for stmt in branch.body) else branch.orelse
+
     def separating_branch(self, a: ast.AST, b: ast.AST, scope: ast.AST) -> ast.If | ast.Match | None:
         """The `if` (an `elif` is an arm of the `if` above it) or `match` inside scope whose
         different arms hold a and b, or None when no branch separates them."""
