@@ -179,8 +179,10 @@ def lint_source(
                 result.errors.append(f"{path}: {rule.code} gave up: code too deeply nested")
             except Exception as exc:  # one broken rule must not stop the others
                 result.errors.append(f"{path}: internal error in {rule.code} ({rule.name}): {type(exc).__name__}: {exc}")
-    suppressions = parse_suppressions(text)
-    kept = [f for f in findings if f.code in codes and not suppressions.silences(f.start.line, f.code)]
+    kept = [f for f in findings if f.code in codes]
+    if kept:  # most files have no finding: their comments need not be tokenized
+        suppressions = parse_suppressions(text)
+        kept = [f for f in kept if not suppressions.silences(f.start.line, f.code)]
     result.findings = dedupe(kept)
     for finding in result.findings if settings.severity else ():
         finding.severity = settings.severity_of(finding.code)  # `[tool.gradlint] severity`
