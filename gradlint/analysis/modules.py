@@ -198,11 +198,20 @@ class ModuleFacts:
         # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
         # not an attribute of an imported module or class: `TensorDict.from_module`)
         held = annotation is False or ("." in path and self.imports.resolve(expr.value) is None)
-        if not visible and held and named_like_a_module(last):
+        if not visible and held and named_like_a_module(last) and not self._own_method(expr, path):
             return "module"
         if not visible and (annotation is False) and LOSS_NAME.search(last):
             return "loss"
         return None
+
+    def _own_method(self, expr: ast.AST, path: str) -> bool:
+        """Is path `self.m` where m is a method of self's class or of a project base
+        (`self.fix_network(self.backbone)` calls a method; its name says nothing of a module)?"""
+        if path.count(".") != 1 or not path.startswith("self."):
+            return False
+        cls = self.tree.class_of(expr)
+        name = self.facts.symbols.qualname_of(cls) if cls is not None else None
+        return name is not None and self.facts.index.self_call_targets(name, path[len("self."):]) is not None
 
     def may_be_lazy(self, call: ast.Call) -> bool:
         """Could this forward be the call on which a lazy module (`nn.LazyLinear`) creates its

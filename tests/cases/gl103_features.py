@@ -42,3 +42,20 @@ def layer_order(model, input_shape):
         child.register_forward_hook(record)
     model(torch.rand(input_shape))
     return modules, shapes
+
+
+class FrozenBackbone(torch.nn.Module):
+    # `fix_network` is a method of the class: calling it runs no forward, whatever its name says
+    def __init__(self, backbone):
+        super().__init__()
+        self.backbone = backbone
+        self.features = []
+        self.backbone.layer4.register_forward_hook(self.save)
+        self.fix_network(self.backbone)
+
+    def save(self, module, inputs, output):
+        self.features.append(output.detach())
+
+    def fix_network(self, network):
+        for p in network.parameters():
+            p.requires_grad = False
