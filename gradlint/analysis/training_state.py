@@ -117,9 +117,9 @@ def clears_gradients(node: ast.AST) -> bool:
     if kind is ast.keyword:
         return node.arg == "set_to_none"
     if kind is ast.Assign or kind is ast.Delete:
-        return any(_through_grad(t) for target in node.targets for t in walk(target))
+        return any(type(target) is not ast.Name and any(_through_grad(t) for t in walk(target)) for target in node.targets)
     if kind is ast.AugAssign or kind is ast.AnnAssign:
-        return any(_through_grad(t) for t in walk(node.target))
+        return type(node.target) is not ast.Name and any(_through_grad(t) for t in walk(node.target))
     return False
 
 
@@ -328,13 +328,28 @@ def _handed_in(tree, value: ast.AST) -> bool:
     return path is not None and path.split(".")[0] in params and path.split(".")[0] != "self"
 
 
-CLEARING_KINDS = (ast.Name, ast.Attribute, ast.Call, ast.keyword, ast.Assign, ast.Delete, ast.AugAssign, ast.AnnAssign)
+OTHER_CLEARING_KINDS = (ast.Call, ast.keyword, ast.Assign, ast.Delete, ast.AugAssign, ast.AnnAssign)  # besides names
 
 
 def clearing_nodes(tree) -> list[ast.AST]:
     """The file's nodes that clear gradients (`clears_gradients`), in one pass over its nodes
     (once per tree)."""
-    return tree.memo(clearing_nodes, lambda: [node for node in tree.nodes(*CLEARING_KINDS) if clears_gradients(node)])
+    return tree.memo(clearing_nodes, lambda: _clearing_nodes(tree))
+
+
+def _clearing_nodes(tree) -> list[ast.AST]:
+    # a file repeats its identifiers: each distinct one is matched once
+    found = [node for name, nodes in tree.names_by_id.items() if GRADIENT_CLEARING_NAME.search(name) for node in nodes]
+    attributes: dict[str, bool] = {}
+    for node in tree.nodes(ast.Attribute):
+        attr = node.attr
+        clears = attributes.get(attr)
+        if clears is None:
+            clears = attributes[attr] = GRADIENT_CLEARING_NAME.search(attr) is not None
+        if clears:
+            found.append(node)
+    found += [node for node in tree.nodes(*OTHER_CLEARING_KINDS) if clears_gradients(node)]
+    return found
 
 
 def summarize(tree, imports, symbols) -> TrainingState:
