@@ -61,6 +61,16 @@ def test_methods_resolve_by_receiver_class(tmp_path):
     assert index.function_mode("m.B.evaluate") is None  # never called: judged by its own body
 
 
+def test_lineage_climbs_project_bases_across_files(tmp_path):
+    index = index_of(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/base.py": "class Root:\n    pass\n\nclass Middle(Root):\n    pass\n",
+        "pkg/leaf.py": "import torch\nfrom .base import Middle\n\nclass Leaf(Middle, torch.nn.Module):\n    pass\n",
+    })
+    assert index.lineage("pkg.leaf.Leaf") == ["pkg.leaf.Leaf", "pkg.base.Middle", "pkg.base.Root"]
+    assert index.lineage("pkg.base.Root") == ["pkg.base.Root"]
+
+
 def test_a_closure_calls_a_method_of_the_object_its_enclosing_function_made(tmp_path):
     classes = "import torch\n\nclass A:\n    def evaluate(self):\n        pass\n\nclass B:\n    def evaluate(self):\n        pass\n\n"
     index = index_of(tmp_path, {

@@ -455,16 +455,27 @@ class HookFacts:
         if self._closure_container_leaves(store):
             return True
         cls = self.tree.class_of(store.statement) if store.container.startswith("self.") else None
+        # a base class of this file may hand the path out (`retrieve()` returning what the hooks gathered)
+        classes = [None, *self._lineage(cls)] if cls is not None else [None]
         reaching = self.facts.flow.file_paths_reaching_backward | self._returned_by_forward | self._handed_out
         path = store.container
         while True:
-            if (cls, path) in reaching or (None, path) in reaching:
+            if any((c, path) in reaching for c in classes):
                 return True
             if "." not in path:
                 return False
             path = path.rsplit(".", 1)[0]
             if path == "self":
                 return False
+
+    def _lineage(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
+        """cls and those of its project base classes this file defines."""
+        symbols = self.facts.symbols
+        name = symbols.qualname_of(cls)
+        if name is None:
+            return [cls]
+        found = [symbols.definitions_by_name.get(c) for c in self.facts.index.lineage(name)]
+        return [cls, *(c for c in found if isinstance(c, ast.ClassDef) and c is not cls)]
 
     def _closure_container_leaves(self, store: Store) -> bool:
         root = store.container.split(".")[0]

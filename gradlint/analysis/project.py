@@ -177,6 +177,12 @@ class ProjectIndex:
                     return found
         return None
 
+    def lineage(self, cls: str) -> list[str]:
+        """cls and its project base classes (any depth), in lookup order."""
+        found: list[str] = []
+        self._in_hierarchy(cls, lambda c: found.append(c))  # `find` never answers: every class is visited
+        return found
+
     def _method(self, cls: str, method: str) -> str | None:
         """`cls.method` looked up through the project's base classes."""
         return self._in_hierarchy(cls, lambda c: f"{c}.{method}" if f"{c}.{method}" in self.defined else None)
