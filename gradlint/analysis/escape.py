@@ -91,6 +91,8 @@ def unsafe_reason(facts, region: Region) -> str | None:
     checker = _RegionCheck(facts, region.body, region.scope, returns_escape=True)
     reason = checker.reason()
     if reason is None and region.with_node is not None:
+        reason = _items_entered_inside(facts, region, checker)
+    if reason is None and region.with_node is not None:
         reason = _later_uses(facts, region, checker.flags)
     if reason is None and checker.has_forward and facts.caching_module_classes:
         reason = f"`{facts.caching_module_classes[0]}` of this file keeps tensors it computes (a cache)"
@@ -492,6 +494,22 @@ def _registers_forward_hooks(facts) -> bool:
 
 
 # -- uses after a `with` block ----------------------------------------------------------
+
+
+def _items_entered_inside(facts, region: Region, checker: "_RegionCheck") -> str | None:
+    """The items after the no_grad one are entered and exited inside it: in `with torch.no_grad(),
+    calibration_mode(model):` calibration_mode's `__enter__` and `__exit__` run under no_grad, and
+    they are checked as calls of the body are (this one may update the model in place)."""
+    items = region.with_node.items
+    first = next((i for i, item in enumerate(items) if item.context_expr is region.anchor), len(items))
+    for item in items[first + 1:]:
+        for node in facts.tree.walk(item.context_expr):
+            found = checker._node(node)
+            if found:
+                entered = item.context_expr
+                label = f"{facts.text(entered.func)}(...)" if isinstance(entered, ast.Call) else facts.text(entered)
+                return f"`{label}`, entered inside: {found}"
+    return None
 
 
 def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:

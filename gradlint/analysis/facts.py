@@ -38,6 +38,7 @@ class FileFacts:
         self._comprehension_targets: dict[ast.Name, tuple | None] = {}
         self.python_returns: dict[ast.AST, bool] = {}  # values._returns_python by function
         self._foreign: dict[ast.AST, bool] = {}  # foreign_code, by function
+        self._nested_fills: dict[ast.AST, frozenset[str]] = {}
 
     # -- project ---------------------------------------------------------------
 
@@ -179,6 +180,23 @@ class FileFacts:
         if found is None:
             found = self._bindings[scope] = ScopeBindings(self.tree, scope)
         return found
+
+    def nested_fills(self, scope: ast.AST) -> frozenset[str]:
+        """Names of scope that a function or lambda nested in it (at any depth) fills without
+        binding them (`found.append(x)` in a hook closing over `found`): what the name holds
+        also depends on when that code runs."""
+        known = self._nested_fills.get(scope)
+        if known is None:
+            found: set[str] = set()
+            pending = [n for n in self.tree.scope_nodes(scope) if isinstance(n, (*FUNCTION_TYPES, ast.Lambda)) and n is not scope]
+            while pending:
+                inner = pending.pop()
+                for name, bindings in self.bindings(inner).names.items():
+                    if not any(b.binds for b in bindings):
+                        found.add(name)
+                pending.extend(n for n in self.tree.scope_nodes(inner) if isinstance(n, (*FUNCTION_TYPES, ast.Lambda)) and n is not inner)
+            known = self._nested_fills[scope] = frozenset(found)
+        return known
 
     @cached_property
     def call_sites(self) -> CallSites:

@@ -140,6 +140,8 @@ class ValueFlags:
             return self.of(source[0]) if source is not None else 0
         if not self.is_local(node.id):
             return OUTSIDE  # a global, a closure variable or a builtin
+        if node.id in self.facts.nested_fills(self.scope):
+            return BOTH  # a closure of the scope fills it (a hook's `found.append(t)`), whenever it runs
         return self._keys_flags(self.keys(node))
 
     def of(self, expr: ast.AST | None) -> int:
