@@ -10,10 +10,11 @@ from __future__ import annotations
 import ast
 import os
 
+from gradlint.analysis.bindings import element_source
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training_state import mode_call
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
-from gradlint.analysis.vocabulary import CLIPPING_METHODS, CONTAINER_TYPES, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES
+from gradlint.analysis.vocabulary import CLIPPING_METHODS, CONTAINER_TYPES, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES, SUBMODULE_ITERATORS
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 
 
@@ -286,11 +287,6 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return "training"
     if any(isinstance(n, ast.Attribute) and n.attr == "grad" for s in sources for n in ast.walk(s)):
         return "optimizer"
-    if method in CLIPPING_METHODS:
-        return "clipping"
-    if function is not None and (optimizer_step(function) or _run_only_by(facts, function, optimizer_step)
-                                 or _optimizer_method(facts, function)):
-        return "optimizer"
     params = facts.parameters
     edited = edit.value if isinstance(edit, ast.Attribute) else edit
     path = dotted(edited)
@@ -301,10 +297,15 @@ def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[
         return None  # a module this function just built is being initialised (model surgery)
     edited_param = params.parameter(edited)
     if function is not None and edited_param is not None and _hands_back(facts, function, edited_param.root):
-        return None  # it fills the module it returns (`preserve_parameters(old, new)`): building it
+        return None  # it fills (or converts) the module it returns (`preserve_parameters(old, new)`, a transform's `apply`)
     if function is not None and any(isinstance(c.func, ast.Attribute) and c.func.attr == "load_state_dict"
                                     and not _repeated_apart(facts, function, edit, c) for c in facts.tree.calls_owned(function)):
         return None  # it loads a checkpoint and copies from it (MOPED's priors): loading, no training
+    if method in CLIPPING_METHODS:
+        return "clipping"
+    if function is not None and (optimizer_step(function) or _run_only_by(facts, function, optimizer_step)
+                                 or _optimizer_method(facts, function)):
+        return "optimizer"
     receiver = _location(facts, edited)
     for source in sources:
         for node in ast.walk(source):
@@ -332,9 +333,27 @@ def _repeated_apart(facts, function: ast.AST, edit: ast.AST, load: ast.Call) -> 
 
 
 def _hands_back(facts, function: ast.AST, path: str) -> bool:
-    """Does function return the object at path (`return new_net`)?"""
-    return bool(path) and any(isinstance(node, ast.Return) and node.value is not None and dotted(node.value) == path
-                              for node in facts.tree.scope_nodes(function))
+    """Does function return the object at path (`return new_net`), or the module whose submodules
+    a loop variable at path runs over (`for m in model.modules(): ...`, then `return model`)?"""
+    if not path:
+        return False
+    held = {path, *_submodules_of(facts, function, path.split(".")[0])}
+    return any(isinstance(node, ast.Return) and node.value is not None and dotted(node.value) in held
+               for node in facts.tree.scope_nodes(function))
+
+
+def _submodules_of(facts, function: ast.AST, name: str) -> set[str]:
+    """The modules whose submodules name runs over, when every binding of it is such a loop."""
+    bound = [b for b in facts.bindings(function).names.get(name, ()) if b.binds]
+    found = set()
+    for binding in bound:
+        source = element_source(binding.value, binding.path) if binding.kind == "iter" and binding.value is not None else None
+        iterable = source[0] if source is not None else None
+        if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute)
+                and iterable.func.attr in SUBMODULE_ITERATORS and dotted(iterable.func.value)):
+            return set()
+        found.add(dotted(iterable.func.value))
+    return found
 
 
 def _location(facts, node: ast.AST) -> str | None:
@@ -363,7 +382,39 @@ def built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
     text = ast.unparse(target)
     return any(isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and not container_call(node.value)
                and any(ast.unparse(t) == text for t in node.targets)
-               for node in facts.tree.scope_nodes(scope))
+               for node in facts.tree.scope_nodes(scope)) or _element_of_built(facts, scope, target)
+
+
+def _element_of_built(facts, scope: ast.AST, target: ast.AST) -> bool:
+    """Is target a loop variable over modules this function builds (`chunks = [type(bn)(n) for n
+    in sizes]`, then `for i, chunk in enumerate(chunks)`), at each of its bindings?"""
+    if not isinstance(target, ast.Name):
+        return False
+    table = facts.bindings(scope).names
+    bound = [b for b in table.get(target.id, ()) if b.binds]
+    if not bound or any(b.kind != "iter" or b.value is None for b in bound):
+        return False
+    for binding in bound:
+        source = element_source(binding.value, binding.path)
+        iterable = source[0] if source is not None else None
+        if isinstance(iterable, ast.Name):
+            values = [b.value for b in table.get(iterable.id, ()) if b.binds]
+            if not values or any(b.kind != "value" for b in table.get(iterable.id, ())):
+                return False
+        else:
+            values = [iterable]
+        if not all(_builds_modules(value) for value in values):
+            return False
+    return True
+
+
+def _builds_modules(value: ast.AST | None) -> bool:
+    """A list of calls' results made here: `[Layer(n) for n in sizes]`, `[Layer(a), Layer(b)]`."""
+    def built(element):
+        return isinstance(element, ast.Call) and not container_call(element)
+    if isinstance(value, (ast.ListComp, ast.GeneratorExp)):
+        return built(value.elt)
+    return isinstance(value, (ast.List, ast.Tuple)) and bool(value.elts) and all(built(e) for e in value.elts)
 
 
 def container_call(value: ast.AST | None) -> bool:

@@ -67,7 +67,9 @@ class DataAttributeMutation(Rule):
     (`load_*`, `from_pretrained`), fusing and reparameterising (`fuse_*`,
     `reparameterize`, `switch_to_deploy`), a module merging its own parameters into
     its weight (a LoRA layer's `train()`/`eval()`), `p.data = p.data.half()` (a cast of its
-    own values); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
+    own values), a function that edits the model it returns (a conversion's `apply(model)`,
+    its submodules included) or modules it has just built (a list of new layers filled
+    from an old one); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
     `weight`/`bias` are buffers). Parameters are recognised as for GL301; `.data`
     of other tensors (a dataset's `.data`, `p.grad.data`) is not flagged.
 

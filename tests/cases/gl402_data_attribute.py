@@ -446,3 +446,41 @@ class BoundedSGD(torch.optim.Optimizer):
         for group, base_lr in zip(self.param_groups, self.base_lrs):
             for p in group["params"]:
                 p.data.add_(p.grad, alpha=-base_lr)  # expect: GL402
+
+
+class ClipWeights:
+    # a conversion transform: it clamps the weights of the model it hands back, once, before export
+    def __init__(self, threshold):
+        self.threshold = threshold
+
+    def apply(self, model):
+        for module in model.modules():
+            if isinstance(module, nn.Linear):
+                module.weight.data.clamp_(-self.threshold, self.threshold)
+        return model
+
+
+def clip_submodules(model, c):
+    # the same loop handing nothing back: WGAN-style clipping between steps
+    for module in model.modules():
+        if isinstance(module, nn.Linear):
+            module.weight.data.clamp_(-c, c)  # expect: GL402
+
+
+def split_batch_norm(bn, sizes):
+    # model surgery: each chunk is a BatchNorm built here, filled from slices of the original
+    chunks = [type(bn)(n) for n in sizes]
+    start = 0
+    for i, chunk in enumerate(chunks):
+        chunk.weight.data = bn.weight.data[start:start + sizes[i]]
+        chunk.bias.data = bn.bias.data[start:start + sizes[i]]
+        start += sizes[i]
+    return chunks
+
+
+def copy_into_existing(targets, bn, sizes):
+    # the chunks exist already (a target network's layers): an update from another network
+    start = 0
+    for i, chunk in enumerate(targets):
+        chunk.weight.data.copy_(bn.weight.data[start:start + sizes[i]])  # expect: GL402
+        start += sizes[i]
