@@ -23,7 +23,9 @@ class FeatureForwardWithGrad(Rule):
     a function without a backward: feature extraction, where the hooks capture
     the activations.
 
-    Quiet when what the hooks store reaches a backward anywhere in the file
+    Quiet for a method that runs a forward without being given an input
+    (`quantizer.init_scale()`: it computes from the module's own state), when what
+    the hooks store reaches a backward anywhere in the file
     (feature-matching losses, distillation), when the scope has a backward, and
     when the hooks read their tensors for metadata at most (recording which
     modules ran, their order or their input shapes: no activation is captured).
@@ -64,6 +66,8 @@ class FeatureForwardWithGrad(Rule):
         for call in facts.modules.forwards:
             if not result_discarded(facts, call) or facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
+            if not (call.args or call.keywords or facts.modules.gives_output(call)):
+                continue  # a method that runs a forward on the module's own state (`q.init_scale()`): no input, no features
             scope = facts.flow.analysis_scope(call)
             if is_test_code(facts, scope) or facts.flow.backwards(scope):
                 continue
