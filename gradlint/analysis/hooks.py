@@ -438,8 +438,7 @@ class HookFacts:
 
         found = set()
         for function in self.tree.functions:
-            parent = self.tree.parent(function)
-            cls = parent if isinstance(parent, ast.ClassDef) else self.tree.class_of(function)
+            cls = self._class_holding(function)
             if cls is None:
                 continue
             flow = self.facts.flow.scope(function)
@@ -447,6 +446,44 @@ class HookFacts:
                 if path.startswith("self.") and ESCAPE in flow.reach(path):
                     found.add((cls, plain(path)))
         return found
+
+    def hands_out_captures(self, hooks: list[Hook], function: ast.AST) -> bool:
+        """May function hand out what the hooks captured, graph and all (a caller may train on it)?
+        It returns a hook's container (or a path around it), or, as a method of a class that
+        registers hooks, it returns (or stores) what it read from `self` (AHIQ's
+        `get_vit_feature`: `torch.cat` of `self.save_output.outputs[...]`, filled by a hook object)."""
+        containers = {store.container for hook in hooks for store in self.stores(hook)}
+        returned = set()
+        for node in self.tree.scope_nodes(function):
+            if isinstance(node, ast.Return) and node.value is not None:
+                returned |= live_paths(self.facts, node.value)
+        if any(c == r or c.startswith(r + ".") or r.startswith(c + ".") for c in containers for r in returned):
+            return True
+        cls = self._class_holding(function)
+        if cls is None or cls not in self._registering_classes:
+            return False
+        flow = self.facts.flow.scope(function)
+        return any(path.startswith("self.") and ESCAPE in flow.reach(path) for path in list(flow.edges))
+
+    @cached_property
+    def _registering_classes(self) -> set[ast.ClassDef]:
+        """The classes whose methods register forward hooks (whatever the hook: a function, a
+        bound method, an object with `__call__`)."""
+        found = set()
+        for call in self.tree.calls:
+            method = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+            if method in FORWARD_HOOK_REGISTRATIONS:
+                cls = self._class_holding(self.facts.flow.analysis_scope(call))
+                if cls is not None:
+                    found.add(cls)
+        return found
+
+    def _class_holding(self, function: ast.AST | None) -> ast.ClassDef | None:
+        """The class function is a method of (or, for a function nested in a method, that method's)."""
+        if not isinstance(function, FUNCTION_TYPES):
+            return None
+        parent = self.tree.parent(function)
+        return parent if isinstance(parent, ast.ClassDef) else self.tree.class_of(function)
 
     def store_reaches_backward(self, store: Store) -> bool:
         """May the stored values reach a backward: they do in this file, they leave a module's

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.reach import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.hooks import HookFacts
 from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded
@@ -26,7 +25,10 @@ class FeatureForwardWithGrad(Rule):
     Quiet for a method that runs a forward without being given an input
     (`quantizer.init_scale()`: it computes from the module's own state), when what
     the hooks store reaches a backward anywhere in the file
-    (feature-matching losses, distillation), when the scope has a backward, and
+    (feature-matching losses, distillation), when the scope has a backward or is a
+    module's `forward`, when the function hands the captures out (returns a hook's
+    container, or, as a method of a class that registers hooks, returns or stores
+    what it read from `self`: a caller may train on it), and
     when the hooks read their tensors for metadata at most (recording which
     modules ran, their order or their input shapes: no activation is captured).
 
@@ -76,22 +78,9 @@ class FeatureForwardWithGrad(Rule):
             if hooks.stores_reach_backward(relevant) or hooks.records_no_activations(relevant):
                 continue
             # a module's forward, or a function handing out graph-carrying captures: the caller may train on them
-            if getattr(scope, "name", None) == "forward" or _hands_out_graphs(facts, hooks, relevant, scope):
+            if getattr(scope, "name", None) == "forward" or hooks.hands_out_captures(relevant, scope):
                 continue
             hits.append(call)
         statements = [facts.tree.statement_of(call) for call in hits]
         for call, stmt in zip(hits, statements):
             yield self.finding(facts, call, MESSAGE, wrap_in_no_grad(facts, stmt, statements))
-
-
-
-def _hands_out_graphs(facts, hooks, relevant, scope) -> bool:
-    """Does the function return what the hooks captured with its graph (a caller may train on it)?"""
-    containers = {store.container for hook in relevant for store in hooks.stores(hook)}
-    if not containers:
-        return False
-    returned = set()
-    for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Return) and node.value is not None:
-            returned |= live_paths(facts, node.value)
-    return any(c == r or c.startswith(r + ".") or r.startswith(c + ".") for c in containers for r in returned)

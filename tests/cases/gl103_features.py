@@ -81,3 +81,37 @@ def finalize(model, batches):
     for module in model.modules():
         if isinstance(module, Scaler):
             module.init_scale()
+
+
+class SaveOutput:
+    def __init__(self):
+        self.outputs = []
+
+    def __call__(self, module, inputs, output):
+        self.outputs.append(output)
+
+
+class FeatureScore(torch.nn.Module):
+    # the hook object's captures are concatenated and handed back: the score built on them trains
+    def __init__(self, backbone, head):
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+        self.saved = SaveOutput()
+        for layer in self.backbone.children():
+            layer.register_forward_hook(self.saved)
+
+    def features(self, x):
+        self.backbone(x)
+        feats = torch.cat(self.saved.outputs, dim=1)
+        self.saved.outputs = []
+        return feats
+
+    def shapes(self, x):
+        self.backbone(x)  # expect: GL103
+        found = [tuple(o.shape) for o in self.saved.outputs]
+        self.saved.outputs = []
+        return len(found)
+
+    def forward(self, x):
+        return self.head(self.features(x))
