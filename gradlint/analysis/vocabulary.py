@@ -321,7 +321,7 @@ OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "pa
 # torch's optimizer base class, as a project class names it among its bases
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
 # qualified-name prefixes of Module base classes (a project class deriving from one is a Module)
-MODULE_CLASS_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.")
+MODULE_CLASS_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.", "mmengine.model.", "mmcv.cnn.")
 # the words a file must contain to change the grad mode itself (a cheap text test)
 GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
 # decorators that turn a generator function into a context manager
