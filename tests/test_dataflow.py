@@ -212,3 +212,41 @@ def test_a_local_bound_in_one_arm_only_reaches_its_reads_unbound():
     # after `loss = loss.mean()` it is bound on every path; a parameter is never unbound
     assert {definitions.unbound_entry(key) for key in reads[9]} == {None}
     assert definitions.unbound_entry("x@in") is None
+
+
+def test_reach_built_on_demand_answers_as_the_whole_graph_does():
+    from gradlint.analysis.facts import FileFacts
+    from gradlint.analysis.reach import ScopeFlow
+    from gradlint.engine import parse
+    from gradlint.source import SourceText
+
+    text = textwrap.dedent("""
+        def step(model, teacher, x, y, opt, log, fp16):
+            feats = []
+            out = model(x)
+            soft = teacher(x)
+            probe = model(x[:1])
+            feats.append(probe)
+            if fp16:
+                loss = (out - y).pow(2).mean()
+            else:
+                loss = out.sum() + (lambda t: t * 2)(soft).mean()
+            total = loss
+            total += out.mean()
+            log(soft.detach(), [f for f in feats])
+            total.backward()
+            opt.step()
+            return probe.shape
+    """)
+    facts = FileFacts("case.py", SourceText(text), parse(text))
+    scope = facts.tree.functions[0]
+    lazy = ScopeFlow(facts, scope)
+    keys = sorted({key for path in ("out", "soft", "probe", "feats", "loss", "total", "x", "y") for key in lazy.keys_of(path)})
+    asked_first = {key: lazy.reach(key) for key in keys}
+    one = ScopeFlow(facts, scope)
+    one.reach(sorted(one.keys_of("soft"))[0])
+    assert len(one._edges) < len(ScopeFlow(facts, scope).edges)  # one question builds part of the graph
+    whole = ScopeFlow(facts, scope)
+    whole.edges  # noqa: B018 (built in full before any question)
+    assert asked_first == {key: whole.reach(key) for key in keys}
+    assert any(s.startswith("<backward>") for s in whole.reach(sorted(whole.keys_of("out"))[0]))

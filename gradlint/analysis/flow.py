@@ -59,16 +59,14 @@ class FlowFacts:
         scope = self.analysis_scope(node)
         if not self.backwards(scope):
             return None
-        name = self.scope(scope).unbound_backward_root()
-        if name is None:
-            return None
         tree = self.facts.tree
-        binds = [b.node for b in self.facts.bindings(scope).names.get(name, ()) if b.binds]
-        for bound in binds:
-            branch = tree.separating_branch(node, bound, scope)
-            if branch is not None and not any(tree.is_inside(other, arm) for arm in tree.arm_holding(branch, node)
-                                              for other in binds):
-                return name
+        for name in self.scope(scope).unbound_backward_roots():
+            binds = [b.node for b in self.facts.bindings(scope).names.get(name, ()) if b.binds]
+            for bound in binds:
+                branch = tree.separating_branch(node, bound, scope)
+                if branch is not None and not any(tree.is_inside(other, arm) for arm in tree.arm_holding(branch, node)
+                                                  for other in binds):
+                    return name
         return None
 
     def fate(self, node: ast.AST) -> Fate:

@@ -56,42 +56,90 @@ class Fate:
 
 
 class ScopeFlow:
-    """Reachability for one scope."""
+    """Reachability for one scope, built on demand: the edges out of a name's values are made
+    when a question first reaches that name, from the statements that read it (every edge's
+    source is a value the statement reads by name), so a question about one forward's output
+    looks at the few statements its value passes through, not at the whole function. Questions
+    about every node (`edges`, `paths_reaching_backward`) build the rest first."""
 
     def __init__(self, facts, scope: ast.AST):
         self.facts = facts
         self.scope = scope
-        self.edges: dict[str, set[str]] = {}
+        self._edges: dict[str, set[str]] = {}
         self.backwards: list[Backward] = facts.flow.backwards(scope)
         self.definitions = facts.bindings(scope).definitions
         self._backward_keys = {id(b.node): f"{BACKWARD}{i}" for i, b in enumerate(self.backwards)}
         self._key_to_node = {f"{BACKWARD}{i}": b.node for i, b in enumerate(self.backwards)}
-        self._build()
+        self._readers: dict[str, list[ast.stmt]] | None = None  # name -> the statements that name it
+        self._parts: dict[int, list[ast.AST]] = {}  # statement id -> its own walrus, comprehension and call nodes
+        self._built_statements: set[int] = set()
+        self._built_names: set[str] = set()
+        self._complete = False
         self._reach: dict[str, frozenset[str]] = {}
-
-    def _edge(self, source: str, sink: str) -> None:
-        self.edges.setdefault(source, set()).add(sink)
-
-    def _build(self) -> None:
-        facts = self.facts
         for backward in self.backwards:
             key = self._backward_keys[id(backward.node)]
             for root in backward.roots:
                 for source in self._read_keys(root):
                     self._edge(source, key)
-        for node in facts.tree.scope_nodes(self.scope):
-            if isinstance(node, ast.stmt):
-                for value, targets in statement_sinks(facts, node):
-                    sinks = [sink for target in targets for sink in self.target_keys(node, target)]
-                    for source in self._read_keys(value):
-                        for sink in sinks:
-                            self._edge(source, sink)
-                if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                    # `total += loss`: the old value flows into the new one
-                    for source in self._read_keys(node.target, load=False):
-                        for sink in self.target_keys(node, node.target.id):
-                            self._edge(source, sink)
-            elif isinstance(node, ast.NamedExpr):
+
+    @property
+    def edges(self) -> dict[str, set[str]]:
+        """Every edge of the scope (built in full on first use)."""
+        if not self._complete:
+            self._complete = True
+            for name in list(self._index()):
+                self._build_name(name)
+        return self._edges
+
+    def _edge(self, source: str, sink: str) -> None:
+        self._edges.setdefault(source, set()).add(sink)
+
+    def _index(self) -> dict[str, list[ast.stmt]]:
+        """Who names what, in one pass over the scope's nodes; a lambda's edges are made here (the
+        names it reads live in its own scope's nodes)."""
+        if self._readers is None:
+            tree = self.facts.tree
+            readers: dict[str, list[ast.stmt]] = {}
+            parts = self._parts
+            for node in tree.scope_nodes(self.scope):
+                kind = type(node)
+                if kind is ast.Name:
+                    readers.setdefault(node.id, []).append(tree.statement_of(node))
+                elif kind is ast.NamedExpr or kind is ast.comprehension or kind is ast.Call:
+                    parts.setdefault(id(tree.statement_of(node)), []).append(node)
+                elif kind is ast.Lambda and node is not self.scope:
+                    # a nested function may do anything with what it reads from here
+                    for inner in tree.walk(node):
+                        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+                            self._edge(inner.id, UNKNOWN)
+            self._readers = readers
+        return self._readers
+
+    def _build_name(self, name: str) -> None:
+        if name not in self._built_names:
+            self._built_names.add(name)
+            for stmt in self._index().get(name, ()):
+                self._build_statement(stmt)
+
+    def _build_statement(self, stmt: ast.stmt) -> None:
+        """The edges whose sources stmt reads: its own sinks and those of the walrus targets,
+        comprehension variables and handed-in callables in it."""
+        if id(stmt) in self._built_statements:
+            return
+        self._built_statements.add(id(stmt))
+        facts = self.facts
+        for value, targets in statement_sinks(facts, stmt):
+            sinks = [sink for target in targets for sink in self.target_keys(stmt, target)]
+            for source in self._read_keys(value):
+                for sink in sinks:
+                    self._edge(source, sink)
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            # `total += loss`: the old value flows into the new one
+            for source in self._read_keys(stmt.target, load=False):
+                for sink in self.target_keys(stmt, stmt.target.id):
+                    self._edge(source, sink)
+        for node in self._parts.get(id(stmt), ()):
+            if isinstance(node, ast.NamedExpr):
                 for source in self._read_keys(node.value):
                     self._edge(source, node.target.id)
             elif isinstance(node, ast.comprehension):
@@ -99,17 +147,12 @@ class ScopeFlow:
                     if isinstance(target, ast.Name):
                         for source in self._read_keys(node.iter):
                             self._edge(source, comprehension_key(target))
-            elif isinstance(node, ast.Call) and calls_handed_in(facts, node):
+            elif calls_handed_in(facts, node):
                 # `self.op(x, outputs)`, `metric_fn(out)`: the caller's code, which may run a backward
                 for arg in [*node.args, *(k.value for k in node.keywords)]:
                     for source in self._read_keys(arg):
                         self._edge(source, CALLBACK)
                         self._edge(source, UNKNOWN)
-            elif isinstance(node, (*FUNCTION_TYPES, ast.Lambda)) and node is not self.scope:
-                # a nested function may do anything with what it reads from here
-                for inner in facts.tree.walk(node):
-                    if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-                        self._edge(inner.id, UNKNOWN)
 
     def _read_keys(self, expr: ast.AST | None, load: bool = True) -> set[str]:
         """The nodes whose values expr reads: live paths, each local name at the definitions that reach it."""
@@ -148,10 +191,12 @@ class ScopeFlow:
             return self._reach[path]
         seen = {path}
         stack = [path]
+        edges = self._edges
         while stack:
             current = stack.pop()
-            for candidate in _related(current, self.edges):
-                for sink in self.edges.get(candidate, ()):
+            self._build_name(_head_name(current))
+            for candidate in _related(current, edges):
+                for sink in edges.get(candidate, ()):
                     if sink not in seen:
                         seen.add(sink)
                         stack.append(sink)
@@ -162,17 +207,25 @@ class ScopeFlow:
     def backward_nodes(self, sinks) -> set:
         return {self._key_to_node[s] for s in sinks if s in self._key_to_node}
 
-    def unbound_backward_root(self) -> str | None:
-        """A local name that reaches a backward from a path where it is never bound, or None."""
-        for key in list(self.edges):
-            name = self.definitions.unbound_entry(key)
-            if name is not None and any(s.startswith(BACKWARD) for s in self.reach(key)):
-                return name
-        return None
+    def unbound_backward_roots(self) -> list[str]:
+        """The local names that reach a backward from a path where they are never bound (sorted)."""
+        found = set()
+        for name in sorted(self.definitions.versioned):
+            self._build_name(name)
+            for key in [k for k in self._edges if _head_name(k) == name]:
+                if self.definitions.unbound_entry(key) is not None and any(s.startswith(BACKWARD) for s in self.reach(key)):
+                    found.add(name)
+                    break
+        return sorted(found)
 
     def paths_reaching_backward(self) -> set[str]:
         """Plain paths (definition marks removed) of every node that reaches a backward."""
         return {plain(path) for path in list(self.edges) if any(s.startswith(BACKWARD) for s in self.reach(path))}
+
+
+def _head_name(key: str) -> str:
+    """The name a node's key starts with (`out` of `out@12:8.logits`, `self` of `self.feats`)."""
+    return key.partition(".")[0].partition("@")[0]
 
 
 def _related(path: str, edges: dict) -> list[str]:
