@@ -27,6 +27,7 @@ from gradlint.analysis.vocabulary import (
     MODULE_SELF_RETURNING,
     MODULE_WRAPPERS,
     PARAMETERLESS_LAYERS,
+    PROPERTY_DECORATORS,
 )
 
 # a parameter or attribute named like this, called with tensors, is a module
@@ -205,13 +206,20 @@ class ModuleFacts:
         return None
 
     def _own_method(self, expr: ast.AST, path: str) -> bool:
-        """Is path `self.m` where m is a method of self's class or of a project base
-        (`self.fix_network(self.backbone)` calls a method; its name says nothing of a module)?"""
+        """Is path `self.m` where m is a method of self's class or of a project base in this file,
+        and no property (`self.fix_network(self.backbone)` calls a method; its name says nothing
+        of a module; a `student` property aliasing the architecture is the module it names)?"""
         if path.count(".") != 1 or not path.startswith("self."):
             return False
         cls = self.tree.class_of(expr)
         name = self.facts.symbols.qualname_of(cls) if cls is not None else None
-        return name is not None and self.facts.index.self_call_targets(name, path[len("self."):]) is not None
+        targets = self.facts.index.self_call_targets(name, path[len("self."):]) if name is not None else None
+        if not targets:
+            return False
+        definitions = [self.facts.symbols.definitions_by_name.get(target) for target in targets]
+        return all(isinstance(d, FUNCTION_TYPES) and not any(
+            isinstance(dec, ast.Name) and dec.id in PROPERTY_DECORATORS or isinstance(dec, ast.Attribute) and dec.attr in PROPERTY_DECORATORS
+            for dec in d.decorator_list) for d in definitions)
 
     def may_be_lazy(self, call: ast.Call) -> bool:
         """Could this forward be the call on which a lazy module (`nn.LazyLinear`) creates its

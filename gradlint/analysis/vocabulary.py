@@ -220,6 +220,8 @@ MODULE_API_METHODS = MODULE_SELF_RETURNING | MODULE_STATE_METHODS | frozenset(FO
     "register_full_backward_hook", "register_full_backward_pre_hook", "register_state_dict_pre_hook",
     "register_load_state_dict_post_hook",
 })
+# decorators that make a method an attribute read (`self.student` of a `@property def student`)
+PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
 # nn.Module methods that iterate its submodules (itself included for `modules`)
 SUBMODULE_ITERATORS = frozenset({"modules", "named_modules", "children", "named_children"})
 # module methods that build its state, run before any forward
