@@ -492,6 +492,8 @@ class HookFacts:
         if self._closure_container_leaves(store):
             return True
         cls = self.tree.class_of(store.statement) if store.container.startswith("self.") else None
+        if cls is not None and self._inherits_unseen(cls):
+            return True  # a project base in another file may hand the path out (mmrazor's recorders)
         # a base class of this file may hand the path out (`retrieve()` returning what the hooks gathered)
         classes = [None, *self._lineage(cls)] if cls is not None else [None]
         reaching = self.facts.flow.file_paths_reaching_backward | self._returned_by_forward | self._handed_out
@@ -504,6 +506,13 @@ class HookFacts:
             path = path.rsplit(".", 1)[0]
             if path == "self":
                 return False
+
+    def _inherits_unseen(self, cls: ast.ClassDef) -> bool:
+        """Does cls derive from a project class another file defines (whose methods this file's
+        flows cannot see)?"""
+        symbols = self.facts.symbols
+        name = symbols.qualname_of(cls)
+        return name is not None and any(symbols.definitions_by_name.get(c) is None for c in self.facts.index.lineage(name))
 
     def _lineage(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
         """cls and those of its project base classes this file defines."""

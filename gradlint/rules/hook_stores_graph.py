@@ -29,7 +29,10 @@ class HookStoresGraph(Rule):
     reach a backward (feature-matching losses, distillation), when a container
     local to the function that registers the hook is handed out by it (returned
     or passed on: `return captured[0]` gives the caller the activation, and the
-    caller may backpropagate through it), and when the hooked module is built in
+    caller may backpropagate through it), when the hook stores on `self` of a class
+    one of whose methods hands that path out (its own, a base's in the file) or
+    that derives from a project class in another file (whose methods this file's
+    flows cannot see: a distillation recorder's base), and when the hooked module is built in
     that function, never leaves it, and every forward of it there runs under
     `no_grad` or `inference_mode` (the hook then receives no graph). Quiet, too,
     when keeping the graph is a configured choice: another arm of an `if` around
