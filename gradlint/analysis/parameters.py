@@ -315,6 +315,9 @@ class ParameterFacts:
             param = self.parameter(expr)
             if param is not None and param.root:
                 roots.add((holder_scope(self.tree, expr, param.root), param.root))
+                container = self._iterated(expr, param.root)
+                if container:  # `for proto in self.prototypes: for p in proto.parameters(): p.requires_grad = False`
+                    roots.add((holder_scope(self.tree, expr, container), container))
             path = dotted(expr)
             if path:
                 roots.add((holder_scope(self.tree, expr, path), path))
@@ -359,12 +362,29 @@ class ParameterFacts:
         """Did the analysed code freeze this parameter, the module it came from, or a module that
         module is part of (`requires_grad_(False)` reaches every submodule)? Or does expr run only
         where the tensor needs no grad (`if not p.requires_grad:`)?"""
-        for path in (param.root, dotted(expr)):
+        for path in (param.root, dotted(expr), self._iterated(expr, param.root)):
             while path:
                 if (holder_scope(self.tree, expr, path), path) in self.frozen or (self.tree.module, path) in self.frozen:
                     return True
                 path = path.rpartition(".")[0]
         return self._guarded_frozen(expr)
+
+    def _iterated(self, expr: ast.AST, root: str | None) -> str | None:
+        """The container path a loop variable root runs over at every binding of it in expr's scope
+        (`self.prototypes` for `proto` in `for proto, c in zip(self.prototypes, centroids)`), or None."""
+        if not root or "." in root:
+            return None
+        scope = self.tree.scope_of(expr)
+        bound = [b for b in self.facts.bindings(scope).names.get(root, ()) if b.binds]
+        found = set()
+        for binding in bound:
+            source = element_source(binding.value, binding.path) if binding.kind == "iter" and binding.value is not None else None
+            iterable = source[0] if source is not None else None
+            path = dotted(iterable) if isinstance(iterable, (ast.Name, ast.Attribute)) else None
+            if path is None:
+                return None
+            found.add(path)
+        return found.pop() if len(found) == 1 else None
 
     def _guarded_frozen(self, expr: ast.AST) -> bool:
         """Does expr run only where it needs no grad: in the arm of an `if not p.requires_grad:`

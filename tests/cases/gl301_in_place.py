@@ -210,3 +210,22 @@ class Centers(nn.Module):
     def scale_trained(self, magnitude):
         if self.params.requires_grad:
             self.params.mul_(magnitude)  # expect: GL301
+
+
+class Prototypes(nn.Module):
+    # frozen element by element in __init__, then overwritten with centroids each epoch
+    def __init__(self, dims):
+        super().__init__()
+        self.prototypes = nn.ModuleList([nn.Linear(16, d, bias=False) for d in dims])
+        self.heads = nn.ModuleList([nn.Linear(16, d) for d in dims])
+        for proto in self.prototypes:
+            for params in proto.parameters():
+                params.requires_grad = False
+
+    def set_centroids(self, centroids):
+        for proto, centro in zip(self.prototypes, centroids):
+            proto.weight.copy_(centro)
+
+    def set_heads(self, weights):
+        for head, w in zip(self.heads, weights):
+            head.weight.copy_(w)  # expect: GL301
