@@ -320,8 +320,8 @@ class ModuleFacts:
         if annotation:
             name = symbols.resolve(annotation, self.tree.scope_of(callee))
             return name is not None and index.forward_runs_autograd(name, or_subclass=True)
-        built = self.facts.constructed_class(callee)
-        return built is not None and index.forward_runs_autograd(built)
+        # any class it may be built from (one of a table's) that computes gradients makes no_grad raise
+        return any(index.forward_runs_autograd(built) for built in self.facts.possible_classes(callee))
 
     def is_forward(self, call: ast.Call) -> bool:
         return self.callee(call) is not None

@@ -424,6 +424,33 @@ def constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -
     return made
 
 
+def possible_classes(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> set[str]:
+    """The classes any binding of `name` may build it from: `name = Cls(...)`, or a pick from a
+    table of classes (`models = {"a": A, "b": B}`, then `name = models[key](...)` or
+    `models.get(key)(...)`). A question of what name may be: bindings it cannot read add nothing."""
+    binder = _binding_scope(tree, symbols, scope, name)
+    if binder is None:
+        return set()
+    found = set()
+    for node in tree.stores_owned(binder).get(name, ()):
+        parent = tree.parent(node)
+        if not (isinstance(parent, ast.Assign) and isinstance(parent.value, ast.Call)):
+            continue
+        func = parent.value.func
+        cls = symbols.resolve(func, binder)
+        if cls is not None:
+            found.add(cls)
+            continue
+        table = func.value if isinstance(func, ast.Subscript) else func.func.value if (
+            isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "get") else None
+        if isinstance(table, ast.Name):
+            for store in tree.stores_owned(binder).get(table.id, ()):
+                made = tree.parent(store)
+                if isinstance(made, ast.Assign) and isinstance(made.value, ast.Dict):
+                    found.update(q for q in (symbols.resolve(v, binder) for v in made.value.values if v is not None) if q)
+    return found
+
+
 def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> ast.AST | None:
     """The scope that binds `name` as seen from `scope`: the function itself, for a closure
     (`def bar_update(...): pbar.update(n)` inside the function that made `pbar`) the nearest

@@ -274,3 +274,19 @@ def predict_plain(x):
     model = AutoEncoder()
     model.eval()
     return model(x).argmax(1).tolist()  # expect: GL101
+
+
+def predict_configured(name, x, model=None):
+    # a pick from a table of classes, one of which computes gradients in its forward: it may raise under no_grad
+    models = {"plain": AutoEncoder, "penalised": PenalisedAutoEncoder}
+    if model is None:
+        model = models.get(name)()
+    model.eval()
+    return model(x).argmax(1).tolist()
+
+
+def predict_configured_plain(name, x):
+    models = {"plain": AutoEncoder}
+    model = models[name]()
+    model.eval()
+    return model(x).argmax(1).tolist()  # expect: GL101
