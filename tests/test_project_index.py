@@ -105,8 +105,12 @@ def test_a_module_level_object_resolves_to_its_class(tmp_path):
 def test_recursion_and_very_deep_call_chains_end(tmp_path):
     chain = "".join(f"def f{i}(m):\n    f{i + 1}(m)\n\n" for i in range(3000)) + "def f3000(m):\n    f0(m)\n"
     index = index_of(tmp_path, {"deep.py": chain, "top.py": "import torch\nfrom deep import f0\n\nwith torch.no_grad():\n    f0(None)\n"})
-    # f0 is also called by f3000 (a cycle) whose only callers are in the cycle: the chain stays enabled
-    assert index.function_mode("deep.f2999") is None
+    # f0 is also called by f3000 (a cycle): every way into the cycle runs with grad off, so all of it does
+    assert index.function_mode("deep.f2999") is GradMode.DISABLED
+    index = index_of(tmp_path, {"deep.py": chain, "top.py": "import torch\nfrom deep import f0\n\nwith torch.no_grad():\n    f0(None)\nf0(None)\n"})
+    assert index.function_mode("deep.f2999") is None  # one way in runs with grad on
+    index = index_of(tmp_path, {"deep.py": chain, "top.py": "import torch\n"})
+    assert index.function_mode("deep.f2999") is None  # a cycle nothing outside calls: judged by its body
     lone = "".join(f"def g{i}(m):\n    g{i + 1}(m)\n\n" for i in range(3000)) + "def g3000(m):\n    pass\n"
     index = index_of(tmp_path, {"lone.py": lone, "run.py": "import torch\nfrom lone import g0\n\nwith torch.no_grad():\n    g0(None)\n"})
     assert index.function_mode("lone.g3000") is GradMode.DISABLED

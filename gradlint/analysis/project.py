@@ -257,9 +257,46 @@ class ProjectIndex:
 
     @cached_property
     def _sites_by_callee(self) -> dict[str, list]:
+        """The call sites of each definition. A call keyed `C.m` (`self.m()` in a method of C, or
+        of an object built from C) runs C's `m` or, for `self` of a subclass, its override: the
+        overrides in C's project subclasses get the site too (ParlAI's `TorchAgent.batch_act`
+        runs `self.eval_step(batch)` under no_grad for every agent class's `eval_step`)."""
         found: dict[str, list] = {}
+        children = self._direct_subclasses
         for key, sites in self._sites.items():
-            found.setdefault(key if key.startswith(MAYBE) else self._callee(key), []).extend(sites)
+            if key.startswith(MAYBE):
+                found.setdefault(key, []).extend(sites)
+                continue
+            found.setdefault(self._callee(key), []).extend(sites)
+            if not key.startswith("super:"):
+                cls, _, method = self.canonical(key).rpartition(".")
+                if cls in children:
+                    for override in self._overrides(cls, method):
+                        found.setdefault(override, []).extend(sites)
+        return found
+
+    @cached_property
+    def _direct_subclasses(self) -> dict[str, list[str]]:
+        """Project class -> the project classes that name it among their bases."""
+        found: dict[str, list[str]] = {}
+        for name, labels in self._bases.items():
+            for label in labels:
+                base = self.canonical(label)
+                if base in self._bases and base != name:
+                    found.setdefault(base, []).append(name)
+        return found
+
+    def _overrides(self, cls: str, method: str) -> list[str]:
+        """The definitions of method in cls's project subclasses, at any depth."""
+        found, seen, pending = [], {cls}, list(self._direct_subclasses.get(cls, ()))
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if f"{current}.{method}" in self.defined:
+                found.append(f"{current}.{method}")
+            pending.extend(self._direct_subclasses.get(current, ()))
         return found
 
     @cached_property
@@ -354,33 +391,51 @@ class ProjectIndex:
 
     @cached_property
     def _function_modes(self) -> dict[str, GradMode]:
-        """Every function's mode from its callers, to a fixpoint over the call graph.
+        """Every function's mode from its callers: the greatest fixpoint over the call graph.
 
-        All start as "grad enabled"; a function turns grad-off once every call site is, and its
-        callees are then looked at again. Modes only ever change from enabled to off, so this
-        ends; a cycle with no caller outside it that disables grad stays enabled. (A worklist,
-        not recursion: real call chains are deeper than Python's stack.)"""
+        Every function with call sites starts as "not reached yet" (no mode); its mode is then the
+        meet over the sites whose caller has one (an entry point, a function without call sites,
+        runs with grad on), and modes only go down (inference, disabled, enabled), so this ends.
+        A cycle of calls (agents' `eval_step` overrides calling `super().eval_step` and each
+        other's through unknown receivers) is as grad-off as every way into it; one no caller
+        outside reaches keeps no mode. A call from the function itself runs in its own mode and
+        is left out of the meet. (A worklist, not recursion: real call chains are deeper than
+        Python's stack.)"""
         sites = {name: found for name in self.defined if (found := self._call_sites(name)) is not None}
         dependents: dict[str, set[str]] = {}
+        outer: dict[str, list[Site]] = {}
         for name, found in sites.items():
+            outer[name] = [site for site in found if not (site.mode is None and site.enclosing is not None
+                                                          and self.canonical(site.enclosing) == name)] or found
             for site in found:
                 enclosing = site.enclosing
                 if enclosing is not None and enclosing != name:
                     dependents.setdefault(self.canonical(enclosing), set()).add(name)
-        modes: dict[str, GradMode] = {}
+        unreached = object()
+        state: dict[str, object] = dict.fromkeys(sites, unreached)
         pending = sorted(sites)
         queued = set(pending)
         while pending:
             name = pending.pop()
             queued.discard(name)
-            mode = meet_modes(self._site_mode(name, site, modes) for site in sites[name])
-            if mode is not None and modes.get(name) != mode:
-                modes[name] = mode
+            mode = unreached
+            for site in outer[name]:
+                if site.mode is None and site.enclosing is not None:
+                    caller = self.canonical(site.enclosing)
+                    if state.get(caller) is unreached and self._decorated_mode(caller) is None:
+                        continue  # its caller is not known to run yet
+                found = self._site_mode(name, site, state)
+                if not found.grad_off:
+                    mode = GradMode.ENABLED  # one site with grad on decides (a `?update` may have thousands)
+                    break
+                mode = found if mode in (unreached, found) else GradMode.DISABLED
+            if mode is not state[name]:
+                state[name] = mode
                 for dependent in dependents.get(name, ()):
                     if dependent not in queued:
                         queued.add(dependent)
                         pending.append(dependent)
-        return modes
+        return {name: mode for name, mode in state.items() if isinstance(mode, GradMode) and mode.grad_off}
 
     def _site_mode(self, callee: str, site: Site, modes: dict[str, GradMode]) -> GradMode:
         mode, enclosing, around = site.mode, site.enclosing, site.around
