@@ -16,6 +16,7 @@ from typing import Callable
 from gradlint.analysis.dataflow import ForwardAnalysis
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_false, is_true
+from gradlint.analysis.vocabulary import TORCHSCRIPT_ONLY_TESTS
 
 
 class GradMode(str, enum.Enum):
@@ -315,5 +316,25 @@ class GradModeResolver:
         return self.mode_before(stmt)
 
     def grad_mode_at(self, node: ast.AST) -> GradMode:
+        if self._scripting_arms and self._scripting_only(node):
+            return GradMode.UNKNOWN
         mode = self.mode_at(node)
         return GradMode.ENABLED if mode is None else mode
+
+    @cached_property
+    def _scripting_arms(self) -> frozenset[int]:
+        """The ids of the statements that run only while TorchScript compiles the code: the body
+        of `if torch.jit.is_scripting():` (the `else` of `if not ...`). Eager code never runs them,
+        so no eager grad mode holds there."""
+        arms = set()
+        for branch in self.tree.nodes(ast.If):
+            test, negated = branch.test, False
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                test, negated = test.operand, True
+            if isinstance(test, ast.Call) and self.imports.qualname(test.func) in TORCHSCRIPT_ONLY_TESTS:
+                arms.update(id(stmt) for stmt in (branch.orelse if negated else branch.body))
+        return frozenset(arms)
+
+    def _scripting_only(self, node: ast.AST) -> bool:
+        arms = self._scripting_arms
+        return id(node) in arms or any(id(a) in arms for a in self.tree.ancestors(node))

@@ -324,6 +324,8 @@ OTHER_FRAMEWORKS = frozenset({"mxnet", "tensorflow", "keras", "jax", "flax", "pa
 OPTIMIZER_BASES = frozenset({"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"})
 # qualified-name prefixes of Module base classes (a project class deriving from one is a Module)
 MODULE_CLASS_ROOTS = ("torch.nn.", "lightning.", "pytorch_lightning.", "transformers.", "timm.", "mmengine.model.", "mmcv.cnn.")
+# tests that are true only while TorchScript compiles the code (never in eager mode)
+TORCHSCRIPT_ONLY_TESTS = frozenset({"torch.jit.is_scripting", "torch._jit_internal.is_scripting"})
 # the words a file must contain to change the grad mode itself (a cheap text test)
 GRAD_MODE_WORDS = ("no_grad", "inference_mode", "set_grad_enabled", "enable_grad")
 # decorators that turn a generator function into a context manager

@@ -229,3 +229,17 @@ class Prototypes(nn.Module):
     def set_heads(self, weights):
         for head, w in zip(self.heads, weights):
             head.weight.copy_(w)  # expect: GL301
+
+
+class FakeQuantize(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def load_scale(self, val):
+        if torch.jit.is_scripting():
+            self.scale.copy_(val)  # TorchScript only: eager code never runs it
+
+    def load_scale_eager(self, val):
+        if not torch.jit.is_scripting():
+            self.scale.copy_(val)  # expect: GL301
