@@ -449,9 +449,11 @@ class HookFacts:
 
     def hands_out_captures(self, hooks: list[Hook], function: ast.AST) -> bool:
         """May function hand out what the hooks captured, graph and all (a caller may train on it)?
-        It returns a hook's container (or a path around it), or, as a method of a class that
-        registers hooks, it returns (or stores) what it read from `self` (AHIQ's
-        `get_vit_feature`: `torch.cat` of `self.save_output.outputs[...]`, filled by a hook object)."""
+        It returns a hook's container (or a path around it), or a value made from what a hook
+        object its class registers on `self` holds (AHIQ's `get_vit_feature`: `torch.cat` of
+        `self.save_output.outputs[...]`, filled by the object's `__call__`)."""
+        from gradlint.analysis.definitions import plain
+
         containers = {store.container for hook in hooks for store in self.stores(hook)}
         returned = set()
         for node in self.tree.scope_nodes(function):
@@ -459,23 +461,25 @@ class HookFacts:
                 returned |= live_paths(self.facts, node.value)
         if any(c == r or c.startswith(r + ".") or r.startswith(c + ".") for c in containers for r in returned):
             return True
-        cls = self._class_holding(function)
-        if cls is None or cls not in self._registering_classes:
+        hooks_on_self = self._registered_on_self.get(self._class_holding(function), ())
+        if not returned or not hooks_on_self:
             return False
         flow = self.facts.flow.scope(function)
-        return any(path.startswith("self.") and ESCAPE in flow.reach(path) for path in list(flow.edges))
+        return any(any(path == hook or path.startswith(hook + ".") for hook in hooks_on_self)
+                   and {plain(key) for key in flow.reach(path)} & returned for path in list(flow.edges))
 
     @cached_property
-    def _registering_classes(self) -> set[ast.ClassDef]:
-        """The classes whose methods register forward hooks (whatever the hook: a function, a
-        bound method, an object with `__call__`)."""
-        found = set()
+    def _registered_on_self(self) -> dict[ast.ClassDef, set[str]]:
+        """Class -> the `self.` paths its methods register as forward hooks (`self.save_output`, an
+        object with `__call__`; `self.record`, a bound method): what they capture lives under them."""
+        found: dict[ast.ClassDef, set[str]] = {}
         for call in self.tree.calls:
             method = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
-            if method in FORWARD_HOOK_REGISTRATIONS:
-                cls = self._class_holding(self.facts.flow.analysis_scope(call))
-                if cls is not None:
-                    found.add(cls)
+            target = call.args[0] if call.args else keyword(call, "hook")
+            path = dotted(target) if method in FORWARD_HOOK_REGISTRATIONS and target is not None else None
+            cls = self._class_holding(self.facts.flow.analysis_scope(call)) if path and path.startswith("self.") else None
+            if cls is not None:
+                found.setdefault(cls, set()).add(path)
         return found
 
     def _class_holding(self, function: ast.AST | None) -> ast.ClassDef | None:

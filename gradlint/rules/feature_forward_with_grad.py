@@ -27,8 +27,8 @@ class FeatureForwardWithGrad(Rule):
     the hooks store reaches a backward anywhere in the file
     (feature-matching losses, distillation), when the scope has a backward or is a
     module's `forward`, when the function hands the captures out (returns a hook's
-    container, or, as a method of a class that registers hooks, returns or stores
-    what it read from `self`: a caller may train on it), and
+    container, or returns a value made from what a hook object registered on
+    `self` holds: `torch.cat(self.saved.outputs)`; a caller may train on it), and
     when the hooks read their tensors for metadata at most (recording which
     modules ran, their order or their input shapes: no activation is captured).
 
