@@ -16,6 +16,7 @@ from gradlint.analysis.training_state import mode_call
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
 from gradlint.analysis.vocabulary import CLIPPING_METHODS, CONTAINER_TYPES, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES, SUBMODULE_ITERATORS
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
+from gradlint.analysis.modules import LOSS_NAME
 
 
 def mode_calls_by_scope(tree) -> dict[ast.AST, list[tuple[ast.Call, str, str]]]:
@@ -87,13 +88,14 @@ def _evaluated_by_callers(facts, function: ast.AST, callee_path: str) -> bool:
 
 def output_may_be_trained(facts, function: ast.AST) -> bool:
     """May a caller backpropagate through what this function returns? True for the `forward` or
-    `__call__` of an `nn.Module` (whoever calls the module), and for a function with a call site
+    `__call__` of an `nn.Module` (whoever calls the module) or of a class named as a loss, and for a function with a call site
     in the project that keeps its result with grad on, outside evaluation code."""
     if not isinstance(function, FUNCTION_TYPES):
         return False
     cls = facts.tree.parent(function)
-    if function.name in ("forward", "__call__") and isinstance(cls, ast.ClassDef) and facts.modules.is_module_class(cls):
-        return True
+    if function.name in ("forward", "__call__") and isinstance(cls, ast.ClassDef) and (
+            facts.modules.is_module_class(cls) or LOSS_NAME.search(cls.name)):
+        return True  # a module's output, or what a loss object gives (mmrazor's `SumPseudoLoss`): a caller's to train on
     name = facts.symbols.qualname_of(function)
     return name is not None and facts.index.result_may_be_trained(name)
 

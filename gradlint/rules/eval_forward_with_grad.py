@@ -44,6 +44,7 @@ class EvalForwardWithGrad(Rule):
     `eval()` in a function that also calls a backward only freezes BatchNorm and
     dropout: that forward is trained and not flagged. Nor is a forward whose output
     the function hands back to a caller that may train on it: a module's `forward`,
+    the `__call__` of a class named as a loss (`SumPseudoLoss`),
     or a helper whose result a caller keeps with grad on outside evaluation code
     (a descriptor run in eval mode inside a differentiable pipeline). A forward whose result
     is thrown away (a warm-up, a check; hooks are GL103's) is not flagged either, nor one

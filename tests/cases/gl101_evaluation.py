@@ -290,3 +290,18 @@ def predict_configured_plain(name, x):
     model = models[name]()
     model.eval()
     return model(x).argmax(1).tolist()  # expect: GL101
+
+
+class SumPseudoLoss:
+    # a loss object: what it returns is a loss for its caller to backpropagate (a topology tracer's)
+    def __call__(self, model):
+        model.eval()
+        out = model(torch.rand(2, 3))
+        return out.sum()
+
+
+class ShapeProbe:
+    def __call__(self, model):
+        model.eval()
+        out = model(torch.rand(2, 3))  # expect: GL101
+        return out.shape[1]
