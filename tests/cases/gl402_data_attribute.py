@@ -484,3 +484,24 @@ def copy_into_existing(targets, bn, sizes):
     for i, chunk in enumerate(targets):
         chunk.weight.data.copy_(bn.weight.data[start:start + sizes[i]])  # expect: GL402
         start += sizes[i]
+
+
+def switch_player_actor(player, actor_task, optimizer, batches):
+    # the player's actor shares the trained actor's storage from here on: tying, not an update
+    for agent_p, p in zip(actor_task.parameters(), player.actor.parameters()):
+        p.data = agent_p.data
+    for batch in batches:
+        optimizer.zero_grad()
+        loss = actor_task(batch).mean()
+        loss.backward()
+        optimizer.step()
+
+
+def copy_actor_weights(player, actor_task, optimizer, batches):
+    for batch in batches:
+        optimizer.zero_grad()
+        loss = actor_task(batch).mean()
+        loss.backward()
+        optimizer.step()
+        for agent_p, p in zip(actor_task.parameters(), player.actor.parameters()):
+            p.data = agent_p.data.clone()  # expect: GL402
