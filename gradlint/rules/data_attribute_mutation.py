@@ -67,8 +67,7 @@ class DataAttributeMutation(Rule):
     (`load_*`, `from_pretrained`), fusing and reparameterising (`fuse_*`,
     `reparameterize`, `switch_to_deploy`), a module merging its own parameters into
     its weight (a LoRA layer's `train()`/`eval()`), `p.data = p.data.half()` (a cast of its
-    own values), `p.data = q.data` of another parameter (the two then share one
-    storage: tying, which `p.copy_(q)` would undo), a function that edits the model it returns (a conversion's `apply(model)`,
+    own values), a function that edits the model it returns (a conversion's `apply(model)`,
     its submodules included) or modules it has just built (a list of new layers filled
     from an old one); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
     `weight`/`bias` are buffers). Parameters are recognised as for GL301; `.data`
@@ -145,8 +144,6 @@ class DataAttributeMutation(Rule):
             return f"grad mode is {facts.grad_mode_at(edit.stmt).value}", None
         if _recast(edit):
             return "the parameter's own values, moved or cast", None
-        if _ties_storage(facts, edit):
-            return "it ties the parameter to another's storage (`p.data = q.data`): sharing, not an update", None
         scope = facts.flow.analysis_scope(edit.stmt)
         if is_test_code(facts, scope):
             return "test code", None
@@ -161,13 +158,6 @@ def _recast(edit: DataEdit) -> bool:
     value = edit.sources[0] if edit.replaces and edit.sources else None
     return (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in CASTS
             and _through_data(value.func.value) is not None)
-
-
-def _ties_storage(facts, edit: DataEdit) -> bool:
-    """`p.data = q.data` of another parameter: p now shares q's storage (a player's actor tied to
-    the trained one). `p.copy_(q)` would end the sharing, so the rule's advice does not apply."""
-    value = edit.sources[0] if edit.replaces and edit.sources else None
-    return isinstance(value, ast.Attribute) and value.attr == "data" and facts.parameters.parameter(value.value) is not None
 
 
 def _through_data(expr: ast.AST) -> ast.Attribute | None:
