@@ -27,7 +27,7 @@ from functools import cached_property
 from gradlint.analysis.definitions import Definitions, entry_key, statement_targets, target_names
 from gradlint.analysis.names import dotted
 from gradlint.analysis.tree import FUNCTION_TYPES
-from gradlint.analysis.vocabulary import CONTAINER_MUTATORS
+from gradlint.analysis.vocabulary import CONTAINER_MUTATORS, SAME_ELEMENTS_BUILTINS
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
@@ -282,12 +282,15 @@ def comprehension_target(tree, node: ast.Name) -> tuple[ast.AST, tuple] | None:
 
 def element_source(iterable: ast.AST, path: tuple) -> tuple[ast.AST, tuple] | None:
     """Where a variable bound at path in each element of iterable comes from, looking through
-    `zip` and `enumerate`: `o` in `for t, o in zip(targets, outputs)` is an element of `outputs`;
-    None for enumerate's index (an int)."""
+    `zip` and `enumerate` (and `list(...)`, `sorted(...)` and the like around them): `o` in
+    `for t, o in zip(targets, outputs)` is an element of `outputs`; None for enumerate's index
+    (an int)."""
     while path and isinstance(path[0], int) and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) \
-            and not iterable.keywords and not any(isinstance(a, ast.Starred) for a in iterable.args):
+            and all(k.arg in ("strict", "start") for k in iterable.keywords) and not any(isinstance(a, ast.Starred) for a in iterable.args):
         index = path[0]
-        if iterable.func.id == "zip" and index < len(iterable.args):
+        if iterable.func.id in SAME_ELEMENTS_BUILTINS and len(iterable.args) == 1:
+            iterable = iterable.args[0]
+        elif iterable.func.id == "zip" and index < len(iterable.args):
             iterable, path = iterable.args[index], path[1:]
         elif iterable.func.id == "enumerate" and len(iterable.args) == 1:
             if index == 0:

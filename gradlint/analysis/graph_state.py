@@ -15,7 +15,7 @@ from gradlint.analysis.backward import backward_of
 from gradlint.analysis.dataflow import ForwardAnalysis
 from gradlint.analysis.definitions import target_names
 from gradlint.analysis.names import dotted
-from gradlint.analysis.parameters import Many, Param
+from gradlint.analysis.parameters import Param
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
     GRAPH_CUTTING_FUNCTIONS,
@@ -111,7 +111,7 @@ class GraphStates(ForwardAnalysis):
             return env
         env = dict(env)
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
-            self._assign_element(target, self.params.element_of(stmt.iter), env)
+            self._assign_element(target, stmt.iter, (), env)
         elif isinstance(target, ast.pattern):
             for name in target_names(target):
                 self._assign(ast.Name(id=name, ctx=ast.Store()), MAYBE, env)
@@ -128,13 +128,14 @@ class GraphStates(ForwardAnalysis):
                 for key in [k for k in env if k.startswith(path + ".")]:
                     del env[key]
 
-    def _assign_element(self, target, descriptor, env: dict) -> None:
-        """Loop targets: parameters carry a graph (unless frozen), tuples are matched element by element."""
-        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(descriptor, Many):
+    def _assign_element(self, target, iterable: ast.AST, path: tuple, env: dict) -> None:
+        """Loop targets: parameters carry a graph (unless frozen); a tuple target is matched
+        element by element, each by where it sits in the iterable's elements."""
+        if isinstance(target, (ast.Tuple, ast.List)):
             for index, element in enumerate(target.elts):
-                item = descriptor.items[index] if index < len(descriptor.items) else None
-                self._assign_element(element, item, env)
+                self._assign_element(element, iterable, (*path, index), env)
             return
+        descriptor = self.params.element_at(iterable, path)
         state = MAYBE
         if isinstance(descriptor, Param):
             frozen = bool(descriptor.root) and any(path == descriptor.root for _, path in self.params.frozen)

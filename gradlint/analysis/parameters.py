@@ -90,10 +90,6 @@ class ParameterFacts:
                         if isinstance(element, Param):
                             return ParamGroup(element.root)
                     return None
-                if func.id == "zip":
-                    return Many(tuple(self.element_of(arg, depth + 1) for arg in iterable.args))
-                if func.id == "enumerate" and iterable.args:
-                    return Many((None, self.element_of(iterable.args[0], depth + 1)))
                 if func.id in SAME_ELEMENTS_BUILTINS and iterable.args:
                     return self.element_of(iterable.args[0], depth + 1)
             return None
@@ -108,6 +104,15 @@ class ParameterFacts:
                 if isinstance(gen.target, ast.Name) and gen.target.id == iterable.elt.id:
                     return self.element_of(gen.iter, depth + 1)
         return None
+
+    def element_at(self, iterable: ast.AST, path: tuple, depth: int = 0):
+        """What sits at path in each element of iterable: through `zip` and `enumerate`
+        (`bindings.element_source`), then the descriptor of the iterable reached."""
+        source = element_source(iterable, path)
+        if source is None:
+            return None  # enumerate's index
+        inner, rest = source
+        return _select(self.element_of(inner, depth), rest)
 
     def _param_group_owner(self, group: ast.AST, depth: int) -> Param | None:
         """`group` is an element of an optimizer's `param_groups`: bound by a loop over them, or an
@@ -148,7 +153,7 @@ class ParameterFacts:
             return self.element_of(expr, depth + 1)
         if kind == "iter":
             # `for ps in zip(*[m.parameters() for m in models])`: each ps is a tuple of parameters
-            element = _select(self.element_of(expr, depth + 1), path)
+            element = self.element_at(expr, path, depth + 1)
             if isinstance(element, ParamGroup):
                 return Param(element.root)
         if kind == "arg":
@@ -172,7 +177,7 @@ class ParameterFacts:
             for source, path in bindings:
                 kind, value = source
                 if kind == "iter":
-                    results.append(_select(self.element_of(value, depth + 1), path))
+                    results.append(self.element_at(value, path, depth + 1))
                 elif kind == "value" and value is not None and not path:
                     results.append(self._value_parameter(value, expr.id, depth))
                 elif kind == "arg":
@@ -206,8 +211,7 @@ class ParameterFacts:
         if kind != "value" or path or not isinstance(value, ast.Call) or not isinstance(value.func, ast.Name) \
                 or value.func.id != "dict" or len(value.args) != 1 or value.keywords:
             return None
-        pairs = self.element_of(value.args[0], depth + 1)
-        return _select(pairs, (1,)) if isinstance(pairs, Many) and len(pairs.items) == 2 else None
+        return self.element_at(value.args[0], (1,), depth + 1)
 
     def _value_parameter(self, value: ast.AST, name: str, depth: int) -> Param | None:
         if isinstance(value, ast.Call):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import ast
-
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.hooks import HookFacts
 from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded

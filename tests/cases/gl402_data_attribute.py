@@ -487,9 +487,10 @@ def copy_into_existing(targets, bn, sizes):
 
 
 def switch_player_actor(player, actor_task, optimizer, batches):
-    # the player's actor shares the trained actor's storage from here on: tying, not an update
+    # storage tying and a hard target update look the same (`p.data = q.data`): reported, since
+    # whether a backward may be pending through p is beyond the analysis
     for agent_p, p in zip(actor_task.parameters(), player.actor.parameters()):
-        p.data = agent_p.data
+        p.data = agent_p.data  # expect: GL402
     for batch in batches:
         optimizer.zero_grad()
         loss = actor_task(batch).mean()
@@ -505,3 +506,8 @@ def copy_actor_weights(player, actor_task, optimizer, batches):
         optimizer.step()
         for agent_p, p in zip(actor_task.parameters(), player.actor.parameters()):
             p.data = agent_p.data.clone()  # expect: GL402
+
+
+def polyak_strict(tgt, src, tau):
+    for tgt_param, src_param in zip(tgt.parameters(), src.parameters(), strict=True):
+        tgt_param.data.copy_(tau * src_param.data + (1 - tau) * tgt_param.data)  # expect: GL402
