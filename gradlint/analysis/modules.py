@@ -26,6 +26,7 @@ from gradlint.analysis.vocabulary import (
     MODULE_API_METHODS,
     MODULE_SELF_RETURNING,
     MODULE_WRAPPERS,
+    OPTIMIZER_SHARED_METHODS,
     PARAMETERLESS_LAYERS,
     PROPERTY_DECORATORS,
 )
@@ -93,10 +94,12 @@ class ModuleFacts:
 
     @cached_property
     def _method_evidence(self) -> set[tuple[ast.AST, str]]:
-        """(scope, dotted path) pairs on which a Module-only method is called."""
+        """(scope, dotted path) pairs on which a Module-only method is called (not one an
+        optimizer has too: `optimizer = optimizer_cls(params)`, then `optimizer.zero_grad()`)."""
         found = set()
         for call in self.tree.calls:
-            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_API_METHODS:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_API_METHODS \
+                    and call.func.attr not in OPTIMIZER_SHARED_METHODS:
                 path = dotted(call.func.value)
                 if path:
                     found.add((holder_scope(self.tree, call, path), path))

@@ -224,3 +224,23 @@ class GradientMatcher:
         score = self.matcher(x)
         shown = self.perturb(x)  # expect: GL102
         return score.detach().item(), shown.detach()
+
+
+def fit_temperature(logits, labels, temperature, optimizer=torch.optim.LBFGS, steps=50):
+    # `optimizer` is an optimizer class: calling it builds an optimizer, whose zero_grad is no module's
+    optimizer = optimizer([temperature])
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(logits / temperature, labels)
+        loss.backward()
+        optimizer.step()
+    return temperature
+
+
+def fit_with_probe(model, x, y, opt):
+    opt.zero_grad()
+    probe = model(x[:1])  # expect: GL102
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()
+    return probe.shape
