@@ -45,7 +45,9 @@ class GraphKeptAcrossIterations(Rule):
 
     Quiet when the stored value is cut (`.item()`, `.detach()`, `float()`), when
     the accumulator is itself backpropagated after the loop (a loss summed on
-    purpose), and under any grad-disabled region.
+    purpose), when a collection filled in the loop is itself trained on, in the loop
+    or after it (a PPO rollout's log-probabilities stacked into the loss), and under
+    any grad-disabled region.
 
     ## Why it matters
     Each stored tensor references its graph. Measured: `total += loss` in a
@@ -121,7 +123,8 @@ class GraphKeptAcrossIterations(Rule):
             if isinstance(call.func, ast.Attribute) and call.func.attr in ELEMENT_ADDERS and call.args:
                 path = dotted(call.func.value)
                 value = call.args[-1]
-                if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(value) == GRAPH:
+                if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(value) == GRAPH \
+                        and not self._trained_on(facts, scope, path):
                     return self._report(facts, stmt, value, ACCUMULATE)
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
@@ -171,6 +174,13 @@ class GraphKeptAcrossIterations(Rule):
         if not _bound_before(facts, scope, loop, base):
             return False
         return not self._backpropagated_after(facts, scope, loop, path)
+
+    @staticmethod
+    def _trained_on(facts, scope, path: str) -> bool:
+        """Does the collection itself reach a backward, in the loop or after it (a rollout's
+        `memory.logprobs` stacked into the PPO loss)? Its graphs are then needed, and a backward
+        frees them; were it kept across iterations unreset, that backward would raise instead."""
+        return bool(facts.flow.path_fate(path, scope).backwards)
 
     @staticmethod
     def _backpropagated_after(facts, scope, loop, path: str) -> bool:

@@ -268,3 +268,29 @@ def pgd_with_torch_projection(model, inputs, labels, steps, alpha):
         adv = adv + alpha * grad.sign()  # expect: GL201
         adv = torch.clamp(adv, inputs - 0.1, inputs + 0.1)  # expect: GL201
     return adv
+
+
+def ppo_rollouts(policy, env, optimizer, memory, updates, n_step):
+    # the rollout's log-probabilities are the collection the PPO loss is stacked from: trained on
+    for _ in range(updates):
+        memory.clear()
+        for _ in range(n_step):
+            out = policy(env.state())
+            memory.logprobs.append(out["log_likelihood"].clone())
+        loss = -torch.stack(memory.logprobs).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def rollouts_logged(policy, env, optimizer, memory, updates, n_step):
+    history = []
+    for _ in range(updates):
+        for _ in range(n_step):
+            out = policy(env.state())
+            loss = -out["log_likelihood"].mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append(out["log_likelihood"])  # expect: GL201
+    return torch.stack(history).mean().item()
