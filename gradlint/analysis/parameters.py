@@ -15,7 +15,7 @@ from functools import cached_property
 from gradlint.analysis.bindings import Binding, element_source, holder_scope, seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import optimizer_step
-from gradlint.analysis.tree import FUNCTION_TYPES, is_false, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_false, is_true, keyword
 from gradlint.analysis.vocabulary import (
     LAYER_PARAMETER_ATTRIBUTES,
     LEAVING_ATTRIBUTES,
@@ -191,7 +191,7 @@ class ParameterFacts:
             if expr.attr in LAYER_PARAMETER_ATTRIBUTES and self._module_like(expr.value):
                 return Param(dotted(expr.value) or "")
             if isinstance(expr.value, ast.Name) and expr.value.id == "self":
-                if dotted(expr) in self._self_parameters(expr):
+                if dotted(expr) in self._self_parameters(expr) and not self._plain_tensor_here(expr):
                     return Param(dotted(expr))
             elif self._submodule_parameter(expr):
                 return Param(dotted(expr))
@@ -286,6 +286,30 @@ class ParameterFacts:
             # trusted in torch code; a file that never imports torch (plain Python handed objects
             # from elsewhere: `sum(split.weight for split in splits)`) needs the holder known as a module
             return self.imports.uses_torch() or self.facts.modules.kind_of(base) == "module"
+        return False
+
+    def _plain_tensor_here(self, expr: ast.Attribute) -> bool:
+        """Does `self.x` hold something else than a parameter where expr reads it: the nearest
+        assignment of `self.x` before it, in the statements that certainly run first in its
+        function, binds no `nn.Parameter` (`self.table = torch.rand(n) * 2 - 1; self.table *= s`,
+        then `self.table = nn.Parameter(self.table)`)?"""
+        path = dotted(expr)
+        stmt = self.tree.statement_of(expr)
+        function = self.tree.function_of(expr)
+        while stmt is not None and stmt is not function:
+            found = block_of(self.tree, stmt)
+            if found is None:
+                return False
+            block, index = found
+            for before in reversed(block[:index]):
+                if isinstance(before, ast.Assign) and any(dotted(t) == path for t in before.targets):
+                    value = before.value
+                    return not (isinstance(value, ast.Call) and self.imports.qualname(value.func) == "torch.nn.Parameter")
+            stmt = self.tree.parent(stmt)
+            while stmt is not None and not isinstance(stmt, ast.stmt):
+                stmt = self.tree.parent(stmt)
+            if isinstance(stmt, LOOP_TYPES):
+                return False  # a later iteration may see the parameter bound below
         return False
 
     def _self_parameters(self, node: ast.AST) -> frozenset[str]:

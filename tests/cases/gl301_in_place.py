@@ -243,3 +243,15 @@ class FakeQuantize(nn.Module):
     def load_scale_eager(self, val):
         if not torch.jit.is_scripting():
             self.scale.copy_(val)  # expect: GL301
+
+
+class HashEncoding(nn.Module):
+    def __init__(self, size, scale):
+        super().__init__()
+        # a plain tensor until the last line makes it a parameter: scaling it in place is fine
+        self.hash_table = torch.rand(size) * 2 - 1
+        self.hash_table *= scale
+        self.hash_table = nn.Parameter(self.hash_table)
+
+    def rescale(self, scale):
+        self.hash_table *= scale  # expect: GL301
