@@ -371,7 +371,7 @@ class ParameterFacts:
         self_freezing = set()
         for cls in self.tree.classes:
             init = next((n for n in cls.body if isinstance(n, FUNCTION_TYPES) and n.name == "__init__"), None)
-            if init is not None and (init, "self") in roots and symbols.qualname_of(cls):
+            if init is not None and symbols.qualname_of(cls) and ((init, "self") in roots or self._freezes_every_part(cls, roots)):
                 self_freezing.add(symbols.qualname_of(cls))
         if self_freezing:
             for binding in assigned:
@@ -379,6 +379,13 @@ class ParameterFacts:
                 if isinstance(value, ast.Call) and symbols.resolve(value.func, self.tree.scope_of(binding.node)) in self_freezing:
                     freeze(binding.target)  # `model = _SNN(...)`, whose __init__ calls self.requires_grad_(False)
         return frozenset(roots)
+
+    def _freezes_every_part(self, cls: ast.ClassDef, roots: set) -> bool:
+        """Does the class freeze every module or parameter it builds on `self` (`self.features =
+        nn.Sequential(...)`, then `self.features.requires_grad_(False)`): is all of it frozen?"""
+        built = [path for (holder, path), bindings in self.facts.assignments.items()
+                 if holder is cls and path.count(".") == 1 and any(isinstance(b.value, ast.Call) for b in bindings)]
+        return bool(built) and all((cls, path) in roots for path in built)
 
     def _frozen_parameter(self, value: ast.AST) -> bool:
         if not (isinstance(value, ast.Call) and self.facts.imports.qualname(value.func) == "torch.nn.Parameter"):

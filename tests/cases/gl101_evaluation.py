@@ -305,3 +305,39 @@ class ShapeProbe:
         model.eval()
         out = model(torch.rand(2, 3))  # expect: GL101
         return out.shape[1]
+
+
+class FrozenFeatures(torch.nn.Module):
+    def __init__(self, backbone):
+        super().__init__()
+        self.features = torch.nn.Sequential(*list(backbone.children()))
+        self.features.requires_grad_(False)
+
+    def forward(self, x):
+        return self.features(x)
+
+
+class PartlyFrozen(torch.nn.Module):
+    def __init__(self, backbone):
+        super().__init__()
+        self.features = torch.nn.Sequential(*list(backbone.children()))
+        self.features.requires_grad_(False)
+        self.head = torch.nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def feature_distance(pred, gt):
+    # every part of FrozenFeatures is frozen: on a target without a graph its forward builds none
+    model = FrozenFeatures(torch.nn.Sequential(torch.nn.Linear(8, 8)))
+    model.eval()
+    target = model(gt).detach()
+    return (model(pred) - target).abs().mean()
+
+
+def partly_frozen_distance(pred, gt):
+    model = PartlyFrozen(torch.nn.Sequential(torch.nn.Linear(8, 8)))
+    model.eval()
+    target = model(gt).detach()  # expect: GL101
+    return (model(pred) - target).abs().mean()  # expect: GL101
