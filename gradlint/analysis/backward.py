@@ -2,7 +2,8 @@
 
 `t.backward()`, `scaler.scale(loss).backward()`, `accelerator.backward(loss)`,
 `torch.autograd.backward(...)`, `torch.autograd.grad(outputs, ...)`,
-`torch.distributed.autograd.backward(context_id, roots)`, `manual_backward(loss)`; the values a Lightning `training_step` returns,
+`torch.distributed.autograd.backward(context_id, roots)`, `manual_backward(loss)`, an
+optimizer wrapper's `update_params(loss)` (MMEngine); the values a Lightning `training_step` returns,
 which the framework backpropagates; and calls of a module-level function of the file that
 backpropagates one of its arguments (`def backward(loss, scaler): scaler.scale(loss).backward()`,
 then `backward(total_loss, scaler)`): the call backpropagates what it passes for it.
@@ -14,6 +15,7 @@ import ast
 from dataclasses import dataclass
 
 from gradlint.analysis.tree import FUNCTION_TYPES, keyword
+from gradlint.analysis.vocabulary import OPTIMIZER_NAME, WRAPPER_BACKWARD_METHODS
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ def backward_of(imports, call: ast.Call) -> Backward | None:
         # `loss.backward()`; `accelerator.backward(loss)` / `fabric.backward(loss)` pass the loss as argument
         roots = [func.value, *call.args[:1]]
         return Backward(call, tuple(roots))
+    if isinstance(func, ast.Attribute) and func.attr in WRAPPER_BACKWARD_METHODS and len(call.args) == 1 \
+            and OPTIMIZER_NAME.search(func.value.attr if isinstance(func.value, ast.Attribute) else getattr(func.value, "id", "")):
+        return Backward(call, (call.args[0],))  # `optim_wrapper.update_params(loss)`
     if (isinstance(func, ast.Attribute) and func.attr == "manual_backward") or (isinstance(func, ast.Name) and func.id == "manual_backward"):
         return Backward(call, tuple(call.args[:1])) if call.args else None
     return None

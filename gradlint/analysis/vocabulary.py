@@ -159,6 +159,9 @@ GRAD_ENABLING_CONTEXTS = frozenset({"torch.enable_grad", "torch.set_grad_enabled
 NOT_NO_GRAD_CONTEXTS = GRAD_MODE_CONTEXTS - {"torch.no_grad"}
 # method (and bare function) spellings of a backward: `loss.backward()`, `accelerator.backward(loss)`, `self.manual_backward(loss)`
 BACKWARD_METHODS = frozenset({"backward", "manual_backward"})
+# optimizer wrappers' methods that backpropagate the loss they are given, then step (MMEngine's
+# `optim_wrapper.update_params(loss)`): a backward when the receiver is named as an optimizer
+WRAPPER_BACKWARD_METHODS = frozenset({"update_params"})
 # qualified functions that backpropagate their outputs (roots)
 BACKWARD_FUNCTIONS = frozenset({"torch.autograd.backward", "torch.autograd.grad", "torch.distributed.autograd.backward"})
 # methods that need autograd on, or turn it on for a tensor: backwards, optimizer steps, `requires_grad_`,
