@@ -17,6 +17,7 @@ from gradlint.analysis.bindings import Binding, element_source
 from gradlint.analysis.tree import walk
 from gradlint.analysis.vocabulary import (
     ARITHMETIC_BUILTINS,
+    COMPUTING_METHODS,
     NON_TENSOR_ATTRIBUTES,
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
@@ -91,7 +92,8 @@ class ValueFlags:
         while pending:
             key = pending.pop()
             queued.discard(key)
-            flags = OUTSIDE if name_of[key] in outer else 0
+            # declared global, or only filled here (`activations[k] = v` on a module-level dict): the object is an outside one
+            flags = OUTSIDE if name_of[key] in outer or not any(b.binds for b in by_key[key]) else 0
             for binding in by_key[key]:
                 value_flags = self._binding_flags(binding, name_of[key])
                 if self.in_region(binding.node):
@@ -218,6 +220,8 @@ class ValueFlags:
                 if func.attr in STRING_FORMATTERS:
                     return 0  # `msg.format(loss)`, `sep.join(parts)`: a string
                 return self._arguments(call)  # a method of a Python value
+            if func.attr in COMPUTING_METHODS:
+                return INSIDE  # a new tensor from the receiver's values (`w = sim[:, :bs].clone()`), no alias of it
             # a method of an outside object may hand back that object's own tensors
             return INSIDE | (receiver_flags & OUTSIDE)
         if isinstance(func, ast.Name):

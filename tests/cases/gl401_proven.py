@@ -300,3 +300,18 @@ def embed_frame(encoder, inputs):
     with torch.no_grad():  # expect: GL401
         outputs = encoder(inputs)
     return {name: value.detach().cpu().numpy() for name, value in outputs.items()}
+
+
+def negative_weights(sim_i2t, bs):
+    # the clone is made inside: filling its diagonal in place edits no outside tensor
+    with torch.no_grad():  # expect: GL401
+        weights = sim_i2t[:, :bs].clone()
+        weights.fill_diagonal_(0)
+    return torch.multinomial(weights[0].float(), 1).item()
+
+
+def negative_weights_view(sim_i2t, bs):
+    with torch.no_grad():
+        weights = sim_i2t[:, :bs]
+        weights.fill_diagonal_(0)
+    return torch.multinomial(weights[0].float(), 1).item()
