@@ -26,7 +26,7 @@ from gradlint.analysis.vocabulary import (
     MODULE_API_METHODS,
     MODULE_SELF_RETURNING,
     MODULE_WRAPPERS,
-    OPTIMIZER_SHARED_METHODS,
+    OPTIMIZER_NAME,
     PARAMETERLESS_LAYERS,
     PROPERTY_DECORATORS,
 )
@@ -94,12 +94,10 @@ class ModuleFacts:
 
     @cached_property
     def _method_evidence(self) -> set[tuple[ast.AST, str]]:
-        """(scope, dotted path) pairs on which a Module-only method is called (not one an
-        optimizer has too: `optimizer = optimizer_cls(params)`, then `optimizer.zero_grad()`)."""
+        """(scope, dotted path) pairs on which a Module-only method is called."""
         found = set()
         for call in self.tree.calls:
-            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_API_METHODS \
-                    and call.func.attr not in OPTIMIZER_SHARED_METHODS:
+            if isinstance(call.func, ast.Attribute) and call.func.attr in MODULE_API_METHODS:
                 path = dotted(call.func.value)
                 if path:
                     found.add((holder_scope(self.tree, call, path), path))
@@ -184,7 +182,8 @@ class ModuleFacts:
                     return "parameterless"
                 if "module" in kinds:
                     return "module"
-            if (scope, path) in self._method_evidence:
+            if (scope, path) in self._method_evidence and not OPTIMIZER_NAME.search(path.rpartition(".")[2]):
+                # (an optimizer has zero_grad and state_dict too: `optimizer = optimizer_cls(params)`)
                 return "module"
         if path.count(".") > 1 and path.startswith("self.") and self._built_as_module(expr, path):
             return "module"

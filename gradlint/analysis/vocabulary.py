@@ -227,8 +227,6 @@ MODULE_API_METHODS = MODULE_SELF_RETURNING | MODULE_STATE_METHODS | frozenset(FO
 PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
 # nn.Module methods that iterate its submodules (itself included for `modules`)
 SUBMODULE_ITERATORS = frozenset({"modules", "named_modules", "children", "named_children"})
-# the part of the Module API an optimizer shares (`opt.zero_grad()`, `opt.state_dict()`): no evidence of a module
-OPTIMIZER_SHARED_METHODS = frozenset({"zero_grad", "state_dict", "load_state_dict"})
 # module methods that build its state, run before any forward
 MODULE_SETUP_METHODS = frozenset({"__init__", "reset_parameters", "_reset_parameters"})
 # module methods that, by convention, compute from their inputs like a forward
