@@ -124,7 +124,7 @@ class GraphKeptAcrossIterations(Rule):
                 path = dotted(call.func.value)
                 value = call.args[-1]
                 if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(value) == GRAPH \
-                        and not self._trained_on(facts, scope, path):
+                        and not self._trained_on(facts, scope, stmt, path):
                     return self._report(facts, stmt, value, ACCUMULATE)
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
@@ -176,11 +176,14 @@ class GraphKeptAcrossIterations(Rule):
         return not self._backpropagated_after(facts, scope, loop, path)
 
     @staticmethod
-    def _trained_on(facts, scope, path: str) -> bool:
-        """Does the collection itself reach a backward, in the loop or after it (a rollout's
-        `memory.logprobs` stacked into the PPO loss)? Its graphs are then needed, and a backward
-        frees them; were it kept across iterations unreset, that backward would raise instead."""
-        return bool(facts.flow.path_fate(path, scope).backwards)
+    def _trained_on(facts, scope, stmt, path: str) -> bool:
+        """Does the collection itself reach a backward that comes after the statement filling it,
+        in the loop or after it (a rollout's `memory.logprobs` stacked into the PPO loss)? Its
+        graphs are then needed, and a backward frees them; were it kept across iterations
+        unreset, that backward would raise instead. (A backward earlier in the loop body that
+        the flow reaches only through a container it is stored into later is no such use.)"""
+        start = (stmt.lineno, stmt.col_offset)
+        return any((node.lineno, node.col_offset) > start for node in facts.flow.path_fate(path, scope).backwards)
 
     @staticmethod
     def _backpropagated_after(facts, scope, loop, path: str) -> bool:

@@ -294,3 +294,16 @@ def rollouts_logged(policy, env, optimizer, memory, updates, n_step):
             optimizer.step()
             history.append(out["log_likelihood"])  # expect: GL201
     return torch.stack(history).mean().item()
+
+
+def losses_logged_into_output(model, batches, optimizer):
+    # the list goes into the output dict only after the loop; the backward above it trains the batch
+    losses = []
+    for batch in batches:
+        output = model(batch)
+        optimizer.zero_grad()
+        output["loss"].backward()
+        optimizer.step()
+        losses.append(output["loss"])  # expect: GL201
+    output["mean_loss"] = torch.mean(torch.stack(losses))
+    return output
