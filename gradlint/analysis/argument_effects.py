@@ -36,6 +36,7 @@ from gradlint.analysis.vocabulary import (
     PASSING_BUILTINS,
     PYTHON_BUILTINS,
     PYTHON_VALUE_METHODS,
+    MODULE_REWRITING_FUNCTIONS,
     STATEFUL_TORCH_FUNCTIONS,
     STATEFUL_TORCH_NAMESPACES,
     STRING_FORMATTERS,
@@ -175,7 +176,7 @@ def _reading_torch_call(qualified: str) -> bool:
     last = qualified.rsplit(".", 1)[-1]
     if last.endswith("_") or last[:1].isupper():
         return False  # in place, or a class (a module, a parameter, a grad-mode object)
-    return not (qualified in GRAD_MODE_CONTEXTS or qualified in STATEFUL_TORCH_FUNCTIONS
+    return not (qualified in GRAD_MODE_CONTEXTS or qualified in STATEFUL_TORCH_FUNCTIONS or qualified.startswith(MODULE_REWRITING_FUNCTIONS)
                 or qualified.startswith(GRAD_NEEDING_FUNCTIONS) or qualified.startswith(STATEFUL_TORCH_NAMESPACES))
 
 

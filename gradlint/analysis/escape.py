@@ -33,6 +33,7 @@ from gradlint.analysis.vocabulary import (
     ITERATOR_BUILTINS,
     LOGGING_METHODS,
     MODEL_FACTORIES,
+    MODULE_REWRITING_FUNCTIONS,
     MODULE_SETUP_METHODS,
     MODULE_STATE_METHODS,
     NON_DIFFERENTIABLE_METHODS,
@@ -325,6 +326,11 @@ class _RegionCheck:
             return "sets an attribute"
         if self._creates_module(call, qualified):
             return "creates a module, parameter or optimizer"
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" \
+                and None in facts.self_call_definitions(call):
+            # an override in another file's subclass (an abstract `update_mask` whose subclasses
+            # rewrite the masks through `.data`): code out of view that may update self's tensors
+            return f"`self.{func.attr}()` may run an override another file defines"
         callee_reason = self._local_callee(call)
         if callee_reason:
             return callee_reason
@@ -375,6 +381,8 @@ class _RegionCheck:
             return "leaves inference mode"
         if qualified.startswith("torch.distributed."):
             return f"calls `{qualified}` (collectives write into their tensors)"
+        if qualified.startswith(MODULE_REWRITING_FUNCTIONS):
+            return f"calls `{qualified}`, which rewrites a module's parameters in place"
         if last.endswith("_") and not last.endswith("__") and call.args and self.flags.of(call.args[0]) & OUTSIDE:
             return f"updates `{self.facts.text(call.args[0])}` (made outside) in place"
         return None

@@ -146,6 +146,12 @@ DTYPE_NAMES = frozenset(f"torch.{name}" for name in (
 STATEFUL_TORCH_NAMESPACES = ("torch.nn.init.", "torch.distributed.", "torch.autograd.", "torch.optim.", "torch.cuda.",
                              "torch.random.")
 STATEFUL_TORCH_FUNCTIONS = frozenset({"torch.set_grad_enabled", "torch.save", "torch.load", "torch.manual_seed"})
+# torch functions that rewrite a module's parameters or swap its submodules in place (prefixes)
+MODULE_REWRITING_FUNCTIONS = (
+    "torch.nn.utils.parametrize.", "torch.nn.utils.prune.", "torch.nn.utils.weight_norm", "torch.nn.utils.remove_weight_norm",
+    "torch.nn.utils.spectral_norm", "torch.nn.utils.remove_spectral_norm", "torch.ao.quantization.prepare",
+    "torch.ao.quantization.convert", "torch.quantization.prepare", "torch.quantization.convert",
+)
 # standard-library modules whose functions compute a value from their arguments and keep none
 VALUE_MODULES = ("math.",)
 

@@ -39,3 +39,10 @@ def evaluate_with_autocast(model, loader):
         for x, y in loader:
             hits += (model(x).argmax(1) == y).sum().item()
     return hits
+
+
+def prune_bias(module):
+    # removing a parametrization rewrites the module's parameters in place
+    with torch.no_grad():
+        torch.nn.utils.parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
+        print(module.weight.abs().sum().item())
