@@ -345,7 +345,8 @@ CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextlib
 # functions that build, load, convert or fuse weights: edits there run before (or outside) training
 SETUP_FUNCTION_NAME = re.compile(
     r"^_*(init|initiali[sz]e|reset|load|from_pretrained|convert|fuse|reparam|switch_to_deploy|deploy|merge|prune|"
-    r"quantize|build|make|create|setup|set_up|copy_weights|transfer|restore|remap|tie|resize)"
+    r"quantize|build|make|create|setup|set_up|copy_weights|transfer|restore|remap|tie|resize|"
+    r"calculate_qparams)"  # (a fake-quantizer's qparams: torch.ao's convert asks for them)
     r"|(init|initiali[sz]e|_init_weights|init_weights|weight_init|load_state_dict|pretrained|reparameteri[sz]e)_*$",
     re.I,
 )

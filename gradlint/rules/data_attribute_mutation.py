@@ -64,7 +64,8 @@ class DataAttributeMutation(Rule):
 
     Quiet where weights are made, loaded or converted rather than trained:
     `__init__`, `_init_weights`, `reset_parameters`, `init_*`/`*_init`, loading
-    (`load_*`, `from_pretrained`), fusing and reparameterising (`fuse_*`,
+    (`load_*`, `from_pretrained`), a fake quantizer's `calculate_qparams` (asked for
+    when a model is converted), fusing and reparameterising (`fuse_*`,
     `reparameterize`, `switch_to_deploy`), a module merging its own parameters into
     its weight (a LoRA layer's `train()`/`eval()`), `p.data = p.data.half()` (a cast of its
     own values), a function that edits the model it returns (a conversion's `apply(model)`,

@@ -511,3 +511,14 @@ def copy_actor_weights(player, actor_task, optimizer, batches):
 def polyak_strict(tgt, src, tau):
     for tgt_param, src_param in zip(tgt.parameters(), src.parameters(), strict=True):
         tgt_param.data.copy_(tau * src_param.data + (1 - tau) * tgt_param.data)  # expect: GL402
+
+
+class LearnableFakeQuantize(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+    def calculate_qparams(self):
+        # asked for by torch.ao's convert, when the model is converted: no training step
+        self.scale.data.clamp_(min=1e-6)
+        return self.scale.detach()
