@@ -302,6 +302,8 @@ class ParameterFacts:
                 return False
             block, index = found
             for before in reversed(block[:index]):
+                if self._leaves_if_parameter(before, path):
+                    return True  # `if isinstance(self.x, nn.Parameter): return` came first
                 if isinstance(before, ast.Assign) and any(dotted(t) == path for t in before.targets):
                     value = before.value
                     return not (isinstance(value, ast.Call) and self.imports.qualname(value.func) == "torch.nn.Parameter")
@@ -311,6 +313,14 @@ class ParameterFacts:
             if isinstance(stmt, LOOP_TYPES):
                 return False  # a later iteration may see the parameter bound below
         return False
+
+    def _leaves_if_parameter(self, stmt: ast.stmt, path: str) -> bool:
+        """`if isinstance(path, nn.Parameter) [or ...]: return` (or raise): past it, path is none."""
+        if not (isinstance(stmt, ast.If) and not stmt.orelse and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise))):
+            return False
+        tests = stmt.test.values if isinstance(stmt.test, ast.BoolOp) and isinstance(stmt.test.op, ast.Or) else [stmt.test]
+        return any(isinstance(t, ast.Call) and isinstance(t.func, ast.Name) and t.func.id == "isinstance" and len(t.args) == 2
+                   and dotted(t.args[0]) == path and self.imports.qualname(t.args[1]) == "torch.nn.Parameter" for t in tests)
 
     def _self_parameters(self, node: ast.AST) -> frozenset[str]:
         cls = self.tree.class_of(node)

@@ -255,3 +255,20 @@ class HashEncoding(nn.Module):
 
     def rescale(self, scale):
         self.hash_table *= scale  # expect: GL301
+
+
+class RangeLearning(nn.Module):
+    def __init__(self, zero_point, learn):
+        super().__init__()
+        self.zero_point = zero_point
+        self.learn = learn
+
+    def make_learnable(self):
+        # past the early return the zero point is no parameter yet: zeroing it in place is fine
+        if not self.learn or isinstance(self.zero_point, torch.nn.Parameter):
+            return
+        self.zero_point.zero_()
+        self.zero_point = nn.Parameter(self.zero_point)
+
+    def reset(self):
+        self.zero_point.zero_()  # expect: GL301
