@@ -150,6 +150,19 @@ class ScopeBindings:
         """Does the scope give name a value (not only fill the object it names)?"""
         return any(binding.binds for binding in self.names.get(name, ()))
 
+    def loop_sources(self, name: str) -> list[ast.AST] | None:
+        """What a loop variable runs over, at each binding of it (through `zip`, `enumerate`,
+        `list(...)`: `element_source`), or None unless every binding of name is such a loop target
+        (enumerate's index included: None)."""
+        bound = [b for b in self.names.get(name, ()) if b.binds]
+        found = []
+        for binding in bound:
+            source = element_source(binding.value, binding.path) if binding.kind == "iter" and binding.value is not None else None
+            if source is None:
+                return None
+            found.append(source[0])
+        return found or None
+
     def reaching(self, name: ast.Name) -> list[Binding]:
         """The bindings (fills excluded) a read of name in this scope sees."""
         keys = self.read_keys(name)

@@ -419,17 +419,9 @@ class ParameterFacts:
         (`self.prototypes` for `proto` in `for proto, c in zip(self.prototypes, centroids)`), or None."""
         if not root or "." in root:
             return None
-        scope = self.tree.scope_of(expr)
-        bound = [b for b in self.facts.bindings(scope).names.get(root, ()) if b.binds]
-        found = set()
-        for binding in bound:
-            source = element_source(binding.value, binding.path) if binding.kind == "iter" and binding.value is not None else None
-            iterable = source[0] if source is not None else None
-            path = dotted(iterable) if isinstance(iterable, (ast.Name, ast.Attribute)) else None
-            if path is None:
-                return None
-            found.add(path)
-        return found.pop() if len(found) == 1 else None
+        sources = self.facts.bindings(self.tree.scope_of(expr)).loop_sources(root)
+        paths = {dotted(s) if isinstance(s, (ast.Name, ast.Attribute)) else None for s in sources or ()}
+        return paths.pop() if len(paths) == 1 and None not in paths else None
 
     def _guarded_frozen(self, expr: ast.AST) -> bool:
         """Does expr run only where it needs no grad: in the arm of an `if not p.requires_grad:`

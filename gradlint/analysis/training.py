@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import os
 
-from gradlint.analysis.bindings import element_source
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training_state import mode_call
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
@@ -346,11 +345,8 @@ def _hands_back(facts, function: ast.AST, path: str) -> bool:
 
 def _submodules_of(facts, function: ast.AST, name: str) -> set[str]:
     """The modules whose submodules name runs over, when every binding of it is such a loop."""
-    bound = [b for b in facts.bindings(function).names.get(name, ()) if b.binds]
     found = set()
-    for binding in bound:
-        source = element_source(binding.value, binding.path) if binding.kind == "iter" and binding.value is not None else None
-        iterable = source[0] if source is not None else None
+    for iterable in facts.bindings(function).loop_sources(name) or ():
         if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute)
                 and iterable.func.attr in SUBMODULE_ITERATORS and dotted(iterable.func.value)):
             return set()
@@ -390,24 +386,19 @@ def built_here(facts, scope: ast.AST, target: ast.AST) -> bool:
 def _element_of_built(facts, scope: ast.AST, target: ast.AST) -> bool:
     """Is target a loop variable over modules this function builds (`chunks = [type(bn)(n) for n
     in sizes]`, then `for i, chunk in enumerate(chunks)`), at each of its bindings?"""
-    if not isinstance(target, ast.Name):
-        return False
-    table = facts.bindings(scope).names
-    bound = [b for b in table.get(target.id, ()) if b.binds]
-    if not bound or any(b.kind != "iter" or b.value is None for b in bound):
-        return False
-    for binding in bound:
-        source = element_source(binding.value, binding.path)
-        iterable = source[0] if source is not None else None
+    table = facts.bindings(scope)
+    sources = table.loop_sources(target.id) if isinstance(target, ast.Name) else None
+    for iterable in sources or ():
         if isinstance(iterable, ast.Name):
-            values = [b.value for b in table.get(iterable.id, ()) if b.binds]
-            if not values or any(b.kind != "value" for b in table.get(iterable.id, ())):
+            bindings = table.names.get(iterable.id, ())
+            values = [b.value for b in bindings if b.binds]
+            if not values or any(b.kind != "value" for b in bindings):
                 return False
         else:
             values = [iterable]
         if not all(_builds_modules(value) for value in values):
             return False
-    return True
+    return bool(sources)
 
 
 def _builds_modules(value: ast.AST | None) -> bool:
