@@ -56,16 +56,34 @@ def _detached(value: ast.AST) -> bool:
                for n in ast.walk(value))
 
 
-def _metadata_read(tree, name: ast.Name) -> bool:
-    """Is this read of a tensor (or of an item of a tuple of them) only of its metadata:
-    `inputs[0].shape`, `out.dtype`, `out.size(1)`?"""
+def _metadata_read(tree, name: ast.Name, tensors: set[str]) -> bool:
+    """Is this use of a tensor (or of an item of a tuple of them) only of its metadata:
+    `inputs[0].shape`, `out.dtype`, `out.size(1)`, `len(inputs)`? Taking an item under the
+    same kind of name (`input = input[0]`) passes too: its own reads are checked in turn."""
+    if isinstance(name.ctx, ast.Store):
+        parent = tree.parent(name)
+        return (isinstance(parent, ast.Assign) and parent.targets == [name]
+                and _item_of(parent.value, tensors))
     node = name
     parent = tree.parent(node)
     while isinstance(parent, ast.Subscript) and parent.value is node:
         node, parent = parent, tree.parent(parent)
+    if isinstance(parent, ast.Call) and parent.args == [node] and not parent.keywords:
+        return isinstance(parent.func, ast.Name) and parent.func.id == "len"
+    if isinstance(parent, ast.Assign) and parent.value is node and node is not name:
+        return len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name) and parent.targets[0].id in tensors
     if not (isinstance(parent, ast.Attribute) and parent.value is node):
         return False
     return parent.attr in METADATA_ATTRIBUTES or parent.attr in SHAPE_ATTRIBUTES
+
+
+def _item_of(value: ast.AST, tensors: set[str]) -> bool:
+    """Is value an item of one of these names (`inputs[0]`, `outputs[0][1]`)?"""
+    if not isinstance(value, ast.Subscript):
+        return False
+    while isinstance(value, ast.Subscript):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id in tensors
 
 
 def _positional(function) -> list[str]:
@@ -134,7 +152,7 @@ class HookFacts:
                 return False
             tensors = set(hook.tensors)
             for name in self.tree.names_within(function):
-                if name.id in tensors and not _metadata_read(self.tree, name):
+                if name.id in tensors and not _metadata_read(self.tree, name, tensors):
                     return False
         return True
 

@@ -44,6 +44,18 @@ def layer_order(model, input_shape):
     return modules, shapes
 
 
+def first_inputs(model, batch):
+    # `input = input[0]` keeps an activation under the same name: it is stored
+    def save_first(module, input, output):
+        if len(input) > 0:
+            input = input[0]
+        features["first"] = input.detach()
+
+    model.register_forward_hook(save_first)
+    model(batch)  # expect: GL103
+    return features["first"].shape
+
+
 class FrozenBackbone(torch.nn.Module):
     # `fix_network` is a method of the class: calling it runs no forward, whatever its name says
     def __init__(self, backbone):
