@@ -193,7 +193,7 @@ class GraphStates(ForwardAnalysis):
             if path in env:
                 return env[path]
             param = self.params.parameter(expr)
-            if param is not None and not self.params.is_frozen(param, expr):
+            if param is not None and not self.params.is_frozen(param, expr) and not self.params.is_rewritten(param, expr):
                 return LEAF
             return MAYBE
         if isinstance(expr, (ast.Compare, ast.JoinedStr)):

@@ -19,6 +19,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_fals
 from gradlint.analysis.vocabulary import (
     LAYER_PARAMETER_ATTRIBUTES,
     LEAVING_ATTRIBUTES,
+    MODULE_REWRITING_FUNCTIONS,
     MODULE_SELF_RETURNING,
     SAME_ELEMENTS_BUILTINS,
     TENSOR_FACTORIES,
@@ -402,6 +403,39 @@ class ParameterFacts:
             return False
         flag = value.args[1] if len(value.args) > 1 else keyword(value, "requires_grad")
         return is_false(flag)
+
+    @cached_property
+    def rewritten(self) -> frozenset[tuple[ast.AST, str]]:
+        """(scope, path) pairs of modules handed to a function that swaps their parameters or
+        submodules in place: torch's pruning, parametrization and quantization preparation
+        (MODULE_REWRITING_FUNCTIONS) and, by the trailing-underscore naming of in-place functions,
+        a project's or library's `convert_(model, ...)` given a module (torchao's `quantize_`).
+        Whether such a module's `.weight` still requires grad afterwards is not known."""
+        found = set()
+        for call in self.tree.calls:
+            if not call.args or not isinstance(call.args[0], (ast.Name, ast.Attribute)):
+                continue
+            func, module = call.func, call.args[0]
+            name = self.imports.qualname(func) or ""
+            last = name.rpartition(".")[2] if name else getattr(func, "id", "")
+            by_name = last.endswith("_") and not last.endswith("__") and not name.startswith("torch.") \
+                and (name or isinstance(func, ast.Name)) and self.facts.modules.kind_of(module) == "module"
+            if name.startswith(MODULE_REWRITING_FUNCTIONS) or by_name:
+                path = dotted(module)
+                if path:
+                    found.add((holder_scope(self.tree, module, path), path))
+        return frozenset(found)
+
+    def is_rewritten(self, param: Param, expr: ast.AST) -> bool:
+        """Was the module this parameter belongs to (or one it is part of) handed to a rewriting function?"""
+        if not self.rewritten:
+            return False
+        for path in (param.root, dotted(expr)):
+            while path:
+                if (holder_scope(self.tree, expr, path), path) in self.rewritten:
+                    return True
+                path = path.rpartition(".")[0]
+        return False
 
     def is_frozen(self, param: Param, expr: ast.AST) -> bool:
         """Did the analysed code freeze this parameter, the module it came from, or a module that

@@ -73,7 +73,7 @@ class InPlaceParameterUpdate(Rule):
         hits = []
         for node, target in flagged:
             param = params.parameter(target)
-            if param is None or params.is_frozen(param, target):
+            if param is None or params.is_frozen(param, target) or params.is_rewritten(param, target):
                 continue
             if facts.grad_mode_at(node) is not GradMode.ENABLED or _called_with_grad_off(facts, node):
                 continue

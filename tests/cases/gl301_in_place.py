@@ -272,3 +272,31 @@ class RangeLearning(nn.Module):
 
     def reset(self):
         self.zero_point.zero_()  # expect: GL301
+
+
+class ToyLinear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear1 = nn.Linear(8, 8)
+
+
+def load_quantized(state_dict, quantize_, config):
+    # `quantize_` swaps every Linear for one whose weight needs no grad (weight loading in vLLM style)
+    model = ToyLinear()
+    quantize_(model, config)
+    model.linear1.weight.copy_(state_dict["linear1.weight"])
+    return model
+
+
+def pruned_then_loaded(state_dict):
+    model = ToyLinear()
+    torch.nn.utils.prune.l1_unstructured(model.linear1, "weight", amount=0.5)
+    model.linear1.weight.copy_(state_dict["linear1.weight"])  # `weight` is computed from `weight_orig` now
+    return model
+
+
+def loaded_unquantized(state_dict, config):
+    model = ToyLinear()
+    model.eval()
+    model.linear1.weight.copy_(state_dict["linear1.weight"])  # expect: GL301
+    return model
