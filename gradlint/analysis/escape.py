@@ -183,8 +183,9 @@ class _RegionCheck:
             return False
         return isinstance(call.func, ast.Name) and self.facts.symbols.resolve(call.func, self.scope) is None
 
-    def computes(self) -> bool:
-        """Does the region run any tensor op? Blocks that only move references gain nothing."""
+    def computes(self, seen: frozenset = frozenset()) -> bool:
+        """Does the region run any tensor op, itself or in the functions of this file it calls?
+        Blocks that only move references (or clear Python containers) gain nothing."""
         for node in self._walk():
             if isinstance(node, (ast.BinOp, ast.Compare, ast.UnaryOp)) and not _python_operator(node) and any(
                     self.flags.of(child) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)):
@@ -195,10 +196,25 @@ class _RegionCheck:
             if qualified is not None:
                 if qualified.startswith("torch.") and not torch_not_op(qualified):
                     return True
-            elif self.facts.modules.is_forward(node) or self.facts.modules.is_loss_call(node) or self._callee_functions(node):
+            elif self.facts.modules.is_forward(node) or self.facts.modules.is_loss_call(node):
                 return True
+            elif callees := self._callee_functions(node):
+                if self._callees_compute(callees, seen):
+                    return True
             # (formatting a tensor into a message, `msg.format(loss)`, is no tensor op worth a mode)
             elif isinstance(node.func, ast.Attribute) and (node.func.attr in TENSOR_OP_METHODS or node.func.attr in OPERAND_READING_METHODS):
+                return True
+        return False
+
+    def _callees_compute(self, callees: list[ast.AST], seen: frozenset) -> bool:
+        for function in callees:
+            if function in seen:
+                continue
+            if self.depth >= 3 or isinstance(function, ast.AsyncFunctionDef):
+                return True  # not followed further: taken to compute
+            inner = _RegionCheck(self.facts, function.body, function, returns_escape=False, depth=self.depth + 1,
+                                 visiting=self.visiting)
+            if inner.computes(seen | {function}):
                 return True
         return False
 

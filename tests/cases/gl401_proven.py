@@ -315,3 +315,13 @@ def negative_weights_view(sim_i2t, bs):
         weights = sim_i2t[:, :bs]
         weights.fill_diagonal_(0)
     return torch.multinomial(weights[0].float(), 1).item()
+
+
+class Tracker:
+    @torch.no_grad()  # expect: GL401
+    def score(self, frames):
+        # the block itself only calls a helper; the helper computes
+        return self._mean_score(frames)
+
+    def _mean_score(self, frames):
+        return frames.float().mean().item()

@@ -239,6 +239,19 @@ def moves_references_only(dst, src):
         dst.bias = src.bias
 
 
+class VideoPredictor:
+    @torch.no_grad()
+    def reset_state(self, state):
+        # the helper, like the block, only clears Python containers: nothing to gain
+        self._reset_results(state)
+        state["obj_ids"].clear()
+
+    def _reset_results(self, state):
+        for v in state["outputs_per_obj"].values():
+            v.clear()
+        state["tracking_has_started"] = False
+
+
 class Frozen(nn.Module):
     @torch.no_grad()
     def train(self, mode=True):
