@@ -311,7 +311,11 @@ class GradModeResolver:
         """The grad mode node runs in (None: inherited from an unknown caller)."""
         if isinstance(node, ast.stmt):
             return self.mode_before(node)
-        # a lambda's body runs where it is called; judge it where it is defined
+        # a lambda's body runs where it is called; judge it where it is defined, in a function (`model.apply(lambda
+        # m: ...)`). One made outside any function (a module-level table of callbacks) runs whenever its holder
+        # calls it: no mode is known there
+        if isinstance(self.tree.scope_of(node), ast.Lambda) and self.tree.function_of(node) is None:
+            return GradMode.UNKNOWN
         stmt = self.tree.statement_of(node)
         return self.mode_before(stmt)
 

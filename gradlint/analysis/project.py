@@ -358,11 +358,13 @@ class ProjectIndex:
         return self._function_modes.get(self.canonical(name))
 
     def called_with_grad_off(self, function: str) -> bool:
-        """Does some call site run the function with grad off (so that the code it runs with grad
-        on may be only what the other call sites reach)?"""
+        """May some call site run the function with grad off (so that the code it runs with grad
+        on may be only what the other call sites reach)? A site of unknown mode (in a module-level
+        table of lambdas) may."""
         name = self.canonical(function)
         modes = self._function_modes
-        return any(self._site_mode(name, site, modes).grad_off for site in self._call_sites(name) or ())
+        return any((found := self._site_mode(name, site, modes)).grad_off or found is GradMode.UNKNOWN
+                   for site in self._call_sites(name) or ())
 
     def entry_mode(self, function: str) -> GradMode | None:
         """The mode a function's body starts in: what its project decorators set, else its callers'.

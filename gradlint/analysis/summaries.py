@@ -153,8 +153,11 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         enclosing = tree.function_of(call)
         if resolver is not None:
             mode = resolver.mode_at(call)
+        elif enclosing is None:
+            # module-level code runs at import with grad on; a lambda made there, whenever it is called
+            mode = GradMode.UNKNOWN if isinstance(tree.scope_of(call), ast.Lambda) else GradMode.ENABLED
         else:
-            mode = None if enclosing is not None else GradMode.ENABLED
+            mode = None
         around = _project_contexts(tree, imports, symbols, call, local_wrappers)
         summary.calls.append((key, mode.value if mode is not None else None,
                               symbols.qualname_of(enclosing) if enclosing is not None else None, around,
