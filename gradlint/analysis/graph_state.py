@@ -247,7 +247,7 @@ class GraphStates(ForwardAnalysis):
                 return combine(self.state(a, env) for a in args) if args else MAYBE
             return MAYBE
         if facts.modules.is_forward(call):
-            return GRAPH if facts.modules.gives_output(call) else MAYBE
+            return GRAPH if facts.modules.gives_output(call) and not facts.modules.may_run_without_grad(call) else MAYBE
         if facts.modules.is_loss_call(call):
             return combine(self.state(a, env) for a in args) if args else MAYBE
         if isinstance(func, ast.Attribute) and requires_grad(self.state(func.value, env)) and not func.attr[:1].isupper():

@@ -298,32 +298,43 @@ class ModuleFacts:
 
     def runs_autograd(self, call: ast.Call) -> bool:
         """Is call a forward of a project module class whose `forward` computes gradients itself
-        (`ProjectIndex.forward_runs_autograd`)? Such a forward raises under no_grad. The class
-        is the one `self` belongs to (or a subclass), the one `self.x` is built from, or the
-        one a local name is built from or a parameter is annotated with (or a subclass)."""
+        (`ProjectIndex.forward_runs_autograd`)? Such a forward raises under no_grad."""
+        return self._forward_class_has(call, self.facts.index.forward_runs_autograd)
+
+    def may_run_without_grad(self, call: ast.Call) -> bool:
+        """Is call a forward of a project module class whose `forward` may turn grad off itself
+        (`ProjectIndex.forward_may_turn_grad_off`)? Such a forward may build no graph."""
+        return self._forward_class_has(call, self.facts.index.forward_may_turn_grad_off)
+
+    def _forward_class_has(self, call: ast.Call, has) -> bool:
+        """Does has(class, or_subclass) hold for the class whose instance call runs: the one `self`
+        belongs to (or a subclass), the one `self.x` (or `self.x.y`) is built from, or the one a local name is built
+        from or a parameter is annotated with (or a subclass)?"""
         callee = self.callee(call)
         index = self.facts.index
-        if callee is None or not index.has_autograd_forwards:
+        if callee is None or not index.has_special_forwards:
             return False
         symbols = self.facts.symbols
         cls = self.tree.class_of(call)
         owner = symbols.qualname_of(cls) if cls is not None else None
         if isinstance(callee, ast.Name) and callee.id == "self":
-            return owner is not None and index.forward_runs_autograd(owner, or_subclass=True)
+            return owner is not None and has(owner, or_subclass=True)
         path = dotted(callee)
         if path is None:
             return False
-        if path.startswith("self.") and path.count(".") == 1:
-            built = index.attribute_class(owner, path[len("self."):]) if owner is not None else None
-            return built is not None and index.forward_runs_autograd(built)
+        if path.startswith("self."):
+            built = owner  # `self.model.encoder`: the class each attribute is built from, in turn
+            for attribute in path.split(".")[1:]:
+                built = index.attribute_class(built, attribute) if built is not None else None
+            return built is not None and has(built)
         if "." in path:
             return False
         annotation = self._annotation(callee, path)
         if annotation:
             name = symbols.resolve(annotation, self.tree.scope_of(callee))
-            return name is not None and index.forward_runs_autograd(name, or_subclass=True)
-        # any class it may be built from (one of a table's) that computes gradients makes no_grad raise
-        return any(index.forward_runs_autograd(built) for built in self.facts.possible_classes(callee))
+            return name is not None and has(name, or_subclass=True)
+        # any class it may be built from (one of a table's) counts
+        return any(has(built) for built in self.facts.possible_classes(callee))
 
     def is_forward(self, call: ast.Call) -> bool:
         return self.callee(call) is not None

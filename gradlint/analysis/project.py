@@ -81,6 +81,7 @@ class ProjectIndex:
         self._methods: dict[str, set[str]] = {}  # bare method name -> qualified methods
         self._forward_delegates: dict[str, list[str]] = {}
         self._autograd_forwards: set[str] = set()  # classes whose forward computes gradients itself
+        self._grad_off_forwards: set[str] = set()  # classes whose forward may turn grad off itself
         self._training_states: list[dict] = []
         self._readers: dict[str, list[str]] = {}
         self._reader_guards: dict[str, dict[str, int]] = {}
@@ -103,6 +104,7 @@ class ProjectIndex:
             self._decorators.update(summary.decorators)
             self._forward_delegates.update(summary.forward_methods)
             self._autograd_forwards.update(summary.autograd_forwards)
+            self._grad_off_forwards.update(summary.grad_off_forwards)
             # names interned, not the states: each is JSON text of its own, decoded when asked
             self._training_states.append({part: {intern(name): text for name, text in states.items()}
                                           for part, states in summary.training_state.items()})
@@ -208,21 +210,31 @@ class ProjectIndex:
         return f"{built}.__call__"
 
     @property
-    def has_autograd_forwards(self) -> bool:
-        return bool(self._autograd_forwards)
+    def has_special_forwards(self) -> bool:
+        """Does any project class's forward compute gradients or turn grad off itself?"""
+        return bool(self._autograd_forwards or self._grad_off_forwards)
 
     def forward_runs_autograd(self, cls: str, or_subclass: bool = False) -> bool:
         """Does the `forward` cls runs (its own or a project base's) compute gradients itself
         (`torch.autograd.grad` in a loss's gradient penalty)? Then the forward raises under no_grad.
         With or_subclass, the forward of any project class derived from cls counts too: an argument
         typed by a base class may be any of them."""
-        if not self._autograd_forwards:
+        return self._forward_in(self._autograd_forwards, cls, or_subclass)
+
+    def forward_may_turn_grad_off(self, cls: str, or_subclass: bool = False) -> bool:
+        """May the `forward` cls runs turn grad off by its own choice (decorated with no_grad, or
+        `if self.requires_grad: ... else: with torch.no_grad(): ...`)? Then a forward of it may build
+        no graph. or_subclass as for forward_runs_autograd."""
+        return self._forward_in(self._grad_off_forwards, cls, or_subclass)
+
+    def _forward_in(self, classes_with: set[str], cls: str, or_subclass: bool) -> bool:
+        if not classes_with:
             return False
         cls = self.canonical(cls)
         classes = [cls, *sorted(self.subclasses_of(cls))] if or_subclass else [cls]
         for name in classes:
             owner = self._method(name, "forward")
-            if owner is not None and owner.rpartition(".")[0] in self._autograd_forwards:
+            if owner is not None and owner.rpartition(".")[0] in classes_with:
                 return True
         return False
 

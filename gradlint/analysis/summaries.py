@@ -66,6 +66,9 @@ class FileSummary:
     # classes whose `forward` computes gradients itself (`torch.autograd.grad`, a backward), directly or through
     # the class's own methods: their forward raises under no_grad
     autograd_forwards: list[str] = field(default_factory=list)
+    # classes whose `forward` may run its submodules with grad off by its own choice: a forward of them may
+    # build no graph
+    grad_off_forwards: list[str] = field(default_factory=list)
     # module-level functions that only read their arguments -> project functions they call (argument_effects)
     readers: dict[str, list[str]] = field(default_factory=dict)
     # readers that read only where a call leaves these arguments (constant defaults) out -> {argument: position}
@@ -142,6 +145,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary.attributes = _attribute_classes(tree, imports, symbols, assigned)
     summary.forward_methods = _forward_methods(tree, symbols, resolver, assigned)
     summary.autograd_forwards = _autograd_forwards(tree, imports, symbols)
+    summary.grad_off_forwards = _grad_off_forwards(tree, imports, symbols)
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
         summary.readers, summary.reader_guards = argument_effects.summarize(tree, imports, symbols)
@@ -282,6 +286,50 @@ def _autograd_forwards(tree: Tree, imports: ImportTable, symbols: Symbols) -> li
                 if isinstance(callee, FUNCTION_TYPES):
                     pending.append(callee)
     return sorted(found)
+
+
+def _grad_off_forwards(tree: Tree, imports: ImportTable, symbols: Symbols) -> list[str]:
+    """Classes whose `forward` may run its submodules with grad off by its own choice: it is
+    decorated with no_grad or inference_mode, or an arm of an `if` in it turns grad off around a
+    call of a submodule (a feature extractor's `if self.requires_grad: ... else: with
+    torch.no_grad(): features = self.backbone(x)`). Whether a forward of such a module builds
+    a graph depends on its state, which the analysis does not follow."""
+    found = []
+    for cls in tree.classes:
+        forward = next((m for m in cls.body if isinstance(m, FUNCTION_TYPES) and m.name == "forward"), None)
+        if forward is None:
+            continue
+        decorated = any(_turns_grad_off(context_effect(imports, d, as_decorator=True)) for d in forward.decorator_list)
+        if decorated or any(_conditional_grad_off(tree, imports, forward, w) for w in tree.nodes(ast.With)):
+            name = symbols.qualname_of(cls)
+            if name:
+                found.append(name)
+    return sorted(found)
+
+
+def _turns_grad_off(effect) -> bool:
+    return effect is not None and effect(GradMode.ENABLED).grad_off
+
+
+def _conditional_grad_off(tree: Tree, imports: ImportTable, forward: ast.AST, block: ast.With) -> bool:
+    """Is block a grad-disabling `with` of forward, in an arm of an `if`, around a call of a
+    submodule (`self.backbone(x)`)?"""
+    if tree.function_of(block) is not forward or not any(
+            _turns_grad_off(context_effect(imports, item.context_expr)) for item in block.items):
+        return False
+    if not any(isinstance(a, ast.If) for a in tree.ancestors(block) if tree.function_of(a) is forward):
+        return False
+    return any(_submodule_call(node) for stmt in block.body for node in tree.walk(stmt))
+
+
+def _submodule_call(node: ast.AST) -> bool:
+    """`self.x(...)` or `self.x.forward(...)`."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "forward":
+        func = func.value
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
 
 
 def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,

@@ -125,6 +125,8 @@ class EvalForwardWithGrad(Rule):
             return "the result is discarded (a warm-up or check; hooks are GL103's)"
         if builds_no_graph(facts, call):
             return "a frozen module on inputs without a graph saves nothing"
+        if facts.modules.may_run_without_grad(call):
+            return "the module's own forward may turn grad off (its class decides): no graph is proven"
         if retried_with_grad(facts, call):
             return "a fallback after the same work under no_grad raised: the model needs grad"
         if facts.modules.runs_autograd(call):

@@ -66,6 +66,8 @@ class FeatureForwardWithGrad(Rule):
         for call in facts.modules.forwards:
             if not result_discarded(facts, call) or facts.grad_mode_at(call) is not GradMode.ENABLED:
                 continue
+            if facts.modules.may_run_without_grad(call):
+                continue  # the module's own forward may turn grad off: no graph is proven
             if not (call.args or call.keywords or facts.modules.gives_output(call)):
                 continue  # a method that runs a forward on the module's own state (`q.init_scale()`): no input, no features
             scope = facts.flow.analysis_scope(call)
