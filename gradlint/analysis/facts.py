@@ -177,6 +177,14 @@ class FileFacts:
         """Which grad mode node runs in: ENABLED, DISABLED, INFERENCE or UNKNOWN."""
         return self.grad.grad_mode_at(node)
 
+    def some_caller_disables_grad(self, node: ast.AST) -> bool:
+        """Is node in a function some of whose call sites may run it with grad off? Then which of
+        its statements the grad-on callers reach may depend on the arguments (`from_linear(...,
+        init_only=True)` returns early), so what node does with grad on is not proven."""
+        function = self.tree.function_of(node)
+        name = self.symbols.qualname_of(function) if function is not None else None
+        return name is not None and self.index.called_with_grad_off(name)
+
     # -- bindings --------------------------------------------------------------
 
     def bindings(self, scope: ast.AST) -> ScopeBindings:

@@ -75,18 +75,10 @@ class InPlaceParameterUpdate(Rule):
             param = params.parameter(target)
             if param is None or params.is_frozen(param, target) or params.is_rewritten(param, target):
                 continue
-            if facts.grad_mode_at(node) is not GradMode.ENABLED or _called_with_grad_off(facts, node):
+            if facts.grad_mode_at(node) is not GradMode.ENABLED or facts.some_caller_disables_grad(node):
                 continue
             hits.append(node)
         statements = [facts.tree.statement_of(node) for node in hits]
         for node, stmt in zip(hits, statements):
             yield self.finding(facts, node, MESSAGE, wrap_in_no_grad(facts, stmt, statements))
 
-
-def _called_with_grad_off(facts, node: ast.AST) -> bool:
-    """Is node in a function some of whose callers run it under no_grad? Then which of its
-    statements the grad-on callers reach depends on the arguments (`convert(model, to_te=False)`):
-    a crash claimed there would not be proven."""
-    function = facts.tree.function_of(node)
-    name = facts.symbols.qualname_of(function) if function is not None else None
-    return name is not None and facts.index.called_with_grad_off(name)

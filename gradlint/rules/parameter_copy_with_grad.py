@@ -30,7 +30,10 @@ class ParameterCopyWithGrad(Rule):
     method, in a Module's own computations on `self.weight`, in functions
     that backpropagate (or whose callers in the file do), and in
     meta-learning code (`create_graph=True`, `functional_call`), where the
-    copies are functional weights that need their graph.
+    copies are functional weights that need their graph; and in a function
+    some of whose callers run it with grad disabled (which statements the others
+    reach depends on the arguments: `from_linear(..., init_only=True)` returns
+    before it copies).
 
     ## Why it matters
     Each copy records how it was made: `{k: v.clone() for k, v in
@@ -68,7 +71,7 @@ class ParameterCopyWithGrad(Rule):
         copies = CopyFacts(facts)
         hits = []
         for copy in copies.copies:
-            if facts.grad_mode_at(copy.node) is not GradMode.ENABLED:
+            if facts.grad_mode_at(copy.node) is not GradMode.ENABLED or facts.some_caller_disables_grad(copy.node):
                 continue
             if copies.params.is_frozen(copy.param, copy.source) or copies.in_module_code(copy):
                 continue

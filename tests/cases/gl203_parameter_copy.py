@@ -238,3 +238,23 @@ class DeepLinear(nn.Module):
             self.weights.append(weight)
             self.named[f"w{i}"] = layer.weight.clone()
             self.kept.append(layer.weight.clone())  # expect: GL203
+
+
+class PackedLinear(nn.Module):
+    @classmethod
+    def from_linear(cls, linear, init_only=False):
+        packed = cls()
+        if init_only:  # only a shell to load a state dict into
+            return packed
+        # quiet: the converting caller runs this under no_grad; the grad-on caller returns above
+        packed.bias = linear.bias.clone().half()
+        return packed
+
+
+def prepare_for_loading(linear):
+    return PackedLinear.from_linear(linear, init_only=True)
+
+
+@torch.no_grad()
+def convert(linear):
+    return PackedLinear.from_linear(linear)
