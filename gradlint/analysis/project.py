@@ -262,6 +262,8 @@ class ProjectIndex:
             return key
         name = self.canonical(key)
         if name not in self.defined:
+            if name in self._bases:  # `Cls(...)` runs the class's `__init__` (its own or a base's)
+                return self._method(name, "__init__") or name
             cls, _, method = name.rpartition(".")
             if cls in self._bases:
                 return self._method(cls, method) or name

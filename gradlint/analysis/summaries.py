@@ -430,7 +430,7 @@ def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
         return None
     scope = tree.scope_of(call)
     if isinstance(func, ast.Name):
-        return symbols.resolve(func, scope)
+        return symbols.resolve(func, scope) or _parameter_default(tree, symbols, scope, func.id)
     receiver = func.value
     cls = tree.class_of(call)
     if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and cls is not None:
@@ -450,6 +450,64 @@ def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
         if resolved is not None:
             return resolved  # `module.function()` through an import
     return MAYBE + method
+
+
+def _parameter_default(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
+    """What a call of a parameter runs when the caller leaves it out: the project class or
+    function its default names (`quantizer_cls=AwqQuantizer`, then `quantizer_cls(...)`), if the
+    function only calls it. (A caller may pass another; the default's site is one of them.)"""
+    if not isinstance(scope, FUNCTION_TYPES):
+        return None
+    default = next((d for a, d in _defaults(scope) if a.arg == name), None)
+    if not isinstance(default, (ast.Name, ast.Attribute)) or not _only_called(tree, scope, name):
+        return None
+    return symbols.resolve(default, tree.scope_of(scope))
+
+
+def _defaults(function: ast.AST) -> list[tuple[ast.arg, ast.expr]]:
+    """(parameter, default) of each parameter of function that has one."""
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    return pairs + [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+
+
+def _only_called(tree: Tree, function: ast.AST, name: str) -> bool:
+    """Is every use of the name in function (nested code included) a call of it, and no code rebinds it?"""
+    if tree.stores_owned(function).get(name):
+        return False
+    for node in tree.names_within(function):
+        if node.id == name:
+            parent = tree.parent(node)
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                return False
+    return True
+
+
+def _in_annotation(tree: Tree, node: ast.AST) -> bool:
+    """Is node part of a parameter's, a return's or an assignment's annotation?"""
+    child = node
+    for ancestor in tree.ancestors(node):
+        if isinstance(ancestor, ast.arg):
+            return ancestor.annotation is child
+        if isinstance(ancestor, (*FUNCTION_TYPES, ast.AnnAssign)):
+            return child is (ancestor.returns if isinstance(ancestor, FUNCTION_TYPES) else ancestor.annotation)
+        if isinstance(ancestor, ast.stmt):
+            return False
+        child = ancestor
+    return False
+
+
+def _called_default(tree: Tree, node: ast.AST) -> bool:
+    """Is node the default of a parameter its function only calls? That use is the call's site."""
+    holder = tree.parent(node)
+    if not isinstance(holder, ast.arguments):
+        return False
+    function = tree.parent(holder)
+    if not isinstance(function, FUNCTION_TYPES):
+        return False
+    parameter = next((a for a, d in _defaults(function) if d is node), None)
+    return parameter is not None and _only_called(tree, function, parameter.arg)
 
 
 def constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
@@ -542,6 +600,10 @@ def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[st
             continue  # a local, a builtin or an unknown name: it resolves to nothing
         if not isinstance(node.ctx, ast.Load) or (type(parent) is ast.Call and parent.func is node):
             continue
+        if type(parent) is ast.arguments and _called_default(tree, node):
+            continue  # `cls=Quantizer`, then `cls(...)`: a call site (`_parameter_default`), not a value passed on
+        if _in_annotation(tree, node):
+            continue  # a type hint names a class; it passes nothing on
         if type(parent) is ast.Attribute:
             continue  # `a.b` of `a.b.c`: the chain's end is what is used
         key = None

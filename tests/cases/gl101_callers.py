@@ -120,3 +120,35 @@ class Collector:
         loss = sum(o.sum() for o in self._collect(batches))
         loss.backward()
         optimizer.step()
+
+
+class Quantizer:
+    def __init__(self, model, batch):
+        self.model = model
+        self.inputs = self.init_quant(batch)
+
+    def init_quant(self, batch):
+        # quiet: every construction of Quantizer runs under no_grad (through the default of `quantizer_cls`)
+        self.model.eval()
+        return self.model(batch).detach()
+
+
+class QuantizedModel:
+    @torch.no_grad()
+    def quantize(self, model, batch, quantizer_cls: Quantizer = Quantizer):
+        self.quantizer = quantizer_cls(model, batch)
+
+
+class Probe:
+    def __init__(self, model, batch):
+        model.eval()
+        self.shape = model(batch).detach().shape  # expect: GL101
+
+
+def probe(model, batch):
+    return Probe(model, batch)
+
+
+@torch.no_grad()
+def probe_quietly(model, batch):
+    return Probe(model, batch)
