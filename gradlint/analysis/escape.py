@@ -12,6 +12,7 @@ tensor in place.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -111,6 +112,22 @@ def inference_mode_proven(facts, function: ast.AST) -> bool:
     if not isinstance(function, ast.FunctionDef):
         return False  # a coroutine leaves the decorator's mode at its first await
     return unsafe_reason(facts, Region(function, function.body, function, function=function)) is None
+
+
+def calls_unseen_code(facts, function: ast.AST) -> bool:
+    """Does function call, or enter as a context manager, an object the analysis cannot name (a
+    callable handed in, or one made from it: an attribution's `attributor(x, target)`), other
+    than a module forward or a builtin? Such code may compute gradients, so turning grad off for
+    the whole function would turn it off there too."""
+    symbols = facts.symbols
+
+    def unseen(expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Name) and not hasattr(builtins, expr.id) and symbols.resolve(expr, function) is None
+
+    if any(unseen(call.func) and not facts.modules.is_forward(call) for call in facts.tree.calls_owned(function)):
+        return True
+    return any(unseen(item.context_expr) for block in facts.tree.nodes(ast.With, ast.AsyncWith)
+               if facts.tree.function_of(block) is function for item in block.items)
 
 
 def _python_operator(node: ast.AST) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.escape import inference_mode_proven
+from gradlint.analysis.escape import calls_unseen_code, inference_mode_proven
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import (
@@ -78,7 +78,10 @@ class EvalForwardWithGrad(Rule):
     def evaluate(model, loader):
         ...
     ```
-    Module-level code is wrapped in `with torch.no_grad():` instead.
+    Module-level code is wrapped in `with torch.no_grad():` instead, and so are
+    the flagged statements alone in a function that calls an object the analysis
+    cannot name (a callable handed in, such as an attribution method, may compute
+    gradients that a decorator would turn off).
 
     ## Fix safety
     Safe: the function has no backward, so no gradient it computes is used.
@@ -134,6 +137,8 @@ class EvalForwardWithGrad(Rule):
         return None
 
     def _fix(self, facts, scope, stmt, statements):
+        if isinstance(scope, FUNCTION_TYPES) and calls_unseen_code(facts, scope):
+            return wrap_in_no_grad(facts, stmt, statements)  # that code may need grad: turn it off around the forwards only
         if isinstance(scope, FUNCTION_TYPES):
             if isinstance(scope, ast.AsyncFunctionDef) or _turns_grad_on(facts, scope):
                 return None
