@@ -497,22 +497,33 @@ class _RegionCheck:
 
 
 def find_caching_module_classes(facts) -> list[str]:
-    """Module classes of this file whose methods (other than `__init__`) store non-Python values on `self`.
+    """Module classes of this file whose forward, or a method of theirs it calls (`self.m(...)`,
+    transitively), stores non-Python values on `self`.
 
     A forward of such a module under inference_mode may cache inference tensors
     (attention-bias or rotary caches) that a later training forward saves for backward.
+    What other methods store (`fit` keeping its conditioning input) happens only where they
+    are called, and a region that calls them is checked through the call.
     """
     found = []
     for cls in facts.tree.classes:
         if not facts.modules.is_module_class(cls):
             continue
-        for method in cls.body:
-            if not isinstance(method, FUNCTION_TYPES) or method.name in MODULE_SETUP_METHODS:
+        methods = {m.name: m for m in cls.body if isinstance(m, FUNCTION_TYPES)}
+        pending = [methods[name] for name in ("forward", "__call__") if name in methods]
+        seen: set[ast.AST] = set()
+        while pending:
+            method = pending.pop()
+            if method in seen or method.name in MODULE_SETUP_METHODS:
                 continue
+            seen.add(method)
             flags = ValueFlags(facts, method, region_nodes(method.body))
             if any(_stores_on_self(node, flags) for node in facts.tree.scope_nodes(method)):
                 found.append(cls.name)
                 break
+            pending.extend(methods[call.func.attr] for call in facts.tree.calls_owned(method)
+                           if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                           and call.func.value.id == "self" and call.func.attr in methods)
     return found
 
 

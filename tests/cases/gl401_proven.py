@@ -2,6 +2,7 @@
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torch.nn as nn
 
 
 def accuracy(model, loader):
@@ -325,3 +326,21 @@ class Tracker:
 
     def _mean_score(self, frames):
         return frames.float().mean().item()
+
+
+class ConditionalGenerator(nn.Module):
+    # `fit` keeps its conditioning input on self, the forward stores nothing: no cache for inference tensors
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(4, 4)
+
+    def fit(self, cond):
+        self._original_cond = cond
+        return self
+
+    def forward(self, count):
+        return self.net(self._original_cond[:count])
+
+    def generate(self, count):
+        with torch.no_grad():  # expect: GL401
+            return self(count).detach().cpu().numpy()
