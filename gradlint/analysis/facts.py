@@ -15,7 +15,7 @@ from gradlint.analysis.summaries import possible_classes, constructed_class, sum
 from gradlint.analysis.module_paths import module_identity
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
-from gradlint.analysis.vocabulary import OTHER_FRAMEWORKS
+from gradlint.analysis.vocabulary import NUMERIC_LIBRARIES, OTHER_FRAMEWORKS
 from gradlint.finding import Position
 from gradlint.source import SourceText
 
@@ -299,8 +299,10 @@ class FileFacts:
 
     @cached_property
     def numeric_modules(self) -> frozenset[str]:
-        """Local names bound to numpy or math (their results are not tensors)."""
-        return frozenset(local for local, target in self.imports.everything.items() if target in ("numpy", "math"))
+        """Local names bound to numpy, math, pandas and the like, or their submodules (NUMERIC_LIBRARIES:
+        their results are not tensors)."""
+        return frozenset(local for local, target in self.imports.everything.items()
+                         if target.partition(".")[0] in NUMERIC_LIBRARIES)
 
     @cached_property
     def flow(self):

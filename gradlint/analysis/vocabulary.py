@@ -154,6 +154,9 @@ MODULE_REWRITING_FUNCTIONS = (
 )
 # standard-library modules whose functions compute a value from their arguments and keep none
 VALUE_MODULES = ("math.",)
+# libraries whose functions give arrays, data frames and numbers, never tensors (a tensor handed to them is
+# read through `__array__`: what they keep holds no graph and no autograd state)
+NUMERIC_LIBRARIES = frozenset({"numpy", "math", "pandas", "scipy", "sklearn"})
 
 # -- grad mode and backward ------------------------------------------------------------------
 
