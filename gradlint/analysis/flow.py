@@ -129,14 +129,26 @@ class FlowFacts:
         reached = set().union(*(flow.reach(key) for key in flow.keys_of(path)))
         return Fate(flow.backward_nodes(reached), ESCAPE in reached, UNKNOWN in reached)
 
-    def returns_graph(self, name: ast.Name) -> bool:
-        """Is `name` a module-level function of this file whose every return statement gives a value
-        that certainly carries a graph (with grad on where it runs)? Recursion counts as no."""
+    def returns_graph(self, call: ast.Call) -> bool:
+        """Does the call run a function of this file whose every return statement gives a value that
+        certainly carries a graph (with grad on where it runs): a module-level function called by
+        name, or every definition `self.m(...)` may run (`valid_loss += self.total_loss(x, t)`)?
+        Recursion counts as no."""
         facts = self.facts
-        qualified = facts.symbols.resolve(name, facts.tree.scope_of(name))
-        function = facts.symbols.definitions_by_name.get(qualified) if qualified else None
-        if not isinstance(function, FUNCTION_TYPES) or not isinstance(facts.tree.parent(function), ast.Module):
-            return False
+        func = call.func
+        if isinstance(func, ast.Name):
+            qualified = facts.symbols.resolve(func, facts.tree.scope_of(func))
+            function = facts.symbols.definitions_by_name.get(qualified) if qualified else None
+            return isinstance(function, FUNCTION_TYPES) and isinstance(facts.tree.parent(function), ast.Module) \
+                and self._function_returns_graph(function)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            definitions = facts.self_call_definitions(call)
+            return bool(definitions) and all(isinstance(d, FUNCTION_TYPES) and self._function_returns_graph(d)
+                                             for d in definitions)
+        return False
+
+    def _function_returns_graph(self, function: ast.AST) -> bool:
+        facts = self.facts
         known = self._returns_graph.get(function)
         if known is not None:
             return known

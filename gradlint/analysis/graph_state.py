@@ -247,13 +247,16 @@ class GraphStates(ForwardAnalysis):
                 return combine(self.state(a, env) for a in args) if args else MAYBE
             return MAYBE
         if facts.modules.is_forward(call):
-            return GRAPH if facts.modules.gives_output(call) and not facts.modules.may_run_without_grad(call) else MAYBE
+            if facts.modules.gives_output(call):
+                return MAYBE if facts.modules.may_run_without_grad(call) else GRAPH
+            # a method that runs forwards hands back what it likes, a forward's graph where all its returns do
+            return GRAPH if facts.flow.returns_graph(call) else MAYBE
         if facts.modules.is_loss_call(call):
             return combine(self.state(a, env) for a in args) if args else MAYBE
         if isinstance(func, ast.Attribute) and requires_grad(self.state(func.value, env)) and not func.attr[:1].isupper():
             # a tensor method on a graph-carrying tensor (mean, sum, view, ...) keeps the graph
             return GRAPH
-        if isinstance(func, ast.Name) and facts.flow.returns_graph(func):
+        if facts.flow.returns_graph(call):
             return GRAPH  # `loss = compute_loss(model, x)`, a function of this file that returns a forward's graph
         return MAYBE
 

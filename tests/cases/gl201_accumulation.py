@@ -307,3 +307,20 @@ def losses_logged_into_output(model, batches, optimizer):
         losses.append(output["loss"])  # expect: GL201
     output["mean_loss"] = torch.mean(torch.stack(losses))
     return output
+
+
+class SurvivalTrainer:
+    def __init__(self, model):
+        self.model = model
+
+    def total_loss(self, x, t):
+        prediction = self.model(x)  # expect: GL101
+        return F.mse_loss(prediction, t)
+
+    def validation_loss(self, batches):
+        # the method returns the forward's graph: every batch's graph stays in the sum
+        self.model.eval()
+        valid_loss = 0
+        for x, t in batches:
+            valid_loss += self.total_loss(x, t)  # expect: GL201
+        return valid_loss.item()
