@@ -4,7 +4,7 @@
 `torch.autograd.backward(...)`, `torch.autograd.grad(outputs, ...)`,
 `torch.distributed.autograd.backward(context_id, roots)`, `manual_backward(loss)`, an
 optimizer wrapper's `update_params(loss)` (MMEngine); the values a Lightning `training_step` returns,
-which the framework backpropagates; and calls of a module-level function of the file that
+which the framework backpropagates (unless the class optimizes manually); and calls of a module-level function of the file that
 backpropagates one of its arguments (`def backward(loss, scaler): scaler.scale(loss).backward()`,
 then `backward(total_loss, scaler)`): the call backpropagates what it passes for it.
 """
@@ -54,6 +54,29 @@ def is_training_step(facts, function: ast.AST) -> bool:
     return isinstance(cls, ast.ClassDef) and facts.is_lightning_class(cls)
 
 
+def _optimizes_manually(facts, function: ast.AST) -> bool:
+    """Does the training_step's class turn Lightning's automatic optimization off
+    (`self.automatic_optimization = False`), or does the step call `manual_backward` itself?
+    Then what it returns is only logged: Lightning backpropagates nothing of it."""
+    if any(backward_of(facts.imports, call) is not None and _named(call.func) == "manual_backward"
+           for call in facts.tree.calls_owned(function)):
+        return True
+    cls = facts.tree.parent(function)
+    for method in cls.body:
+        if not isinstance(method, FUNCTION_TYPES):
+            continue
+        for node in facts.tree.scope_nodes(method):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value is False \
+                    and any(isinstance(t, ast.Attribute) and t.attr == "automatic_optimization"
+                            and isinstance(t.value, ast.Name) and t.value.id == "self" for t in node.targets):
+                return True
+    return False
+
+
+def _named(func: ast.AST) -> str | None:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
+
 def backwards_by_scope(facts) -> dict[ast.AST, list[Backward]]:
     """Every backward of the file, grouped by the function (or module) whose code runs it."""
     found: dict[ast.AST, list[Backward]] = {}
@@ -62,7 +85,7 @@ def backwards_by_scope(facts) -> dict[ast.AST, list[Backward]]:
         if backward is not None:
             found.setdefault(facts.flow.analysis_scope(call), []).append(backward)
     for function in facts.tree.functions:
-        if is_training_step(facts, function):
+        if is_training_step(facts, function) and not _optimizes_manually(facts, function):
             for node in facts.tree.scope_nodes(function):
                 if isinstance(node, ast.Return) and node.value is not None:
                     found.setdefault(function, []).append(Backward(node, (node.value,)))

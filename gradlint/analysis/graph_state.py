@@ -18,6 +18,7 @@ from gradlint.analysis.names import dotted
 from gradlint.analysis.parameters import Param
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
+    COMPUTING_METHODS,
     GRAPH_CUTTING_FUNCTIONS,
     GRAPH_CUTTING_METHODS,
     IDENTITY_METHODS,
@@ -28,6 +29,20 @@ from gradlint.analysis.vocabulary import (
 
 GRAPH, LEAF, TRACKED, NO_GRAPH, MAYBE = "graph", "leaf", "tracked", "no-graph", "unknown"
 AUTOGRAD_STATES = frozenset({GRAPH, LEAF, TRACKED})
+
+
+def _sole_operand(root: ast.AST) -> ast.AST:
+    """The tensor a backpropagated expression is computed from alone: `loss` of `loss.mean()`,
+    `-loss.sum(dim=0)` (a method with constant arguments, a negation). It takes part in autograd
+    whenever the expression does."""
+    while True:
+        if isinstance(root, ast.UnaryOp) and isinstance(root.op, ast.USub):
+            root = root.operand
+        elif isinstance(root, ast.Call) and isinstance(root.func, ast.Attribute) and root.func.attr in COMPUTING_METHODS \
+                and all(isinstance(a, ast.Constant) for a in [*root.args, *(k.value for k in root.keywords)]):
+            root = root.func.value
+        else:
+            return root
 
 
 def requires_grad(state: str) -> bool:
@@ -172,6 +187,7 @@ class GraphStates(ForwardAnalysis):
         roots = backward.roots
         if isinstance(call.func, ast.Attribute) and call.func.attr == "backward" and call.args:
             roots = call.args[:1]  # `accelerator.backward(loss)`: the loss, not the accelerator
+        roots = [_sole_operand(root) for root in roots]
         paths = [dotted(root) for root in roots if isinstance(root, (ast.Name, ast.Attribute))]
         if not any(path and env.get(path, MAYBE) == MAYBE for path in paths):
             return env
