@@ -147,14 +147,37 @@ class HookFacts:
         if not hooks:
             return False
         for hook in hooks:
-            function = hook.function
-            if isinstance(function, ast.Lambda) or function.args.vararg or function.args.kwarg:
+            if not self._reads_metadata_only(hook.function, set(hook.tensors), 0):
                 return False
-            tensors = set(hook.tensors)
-            for name in self.tree.names_within(function):
-                if name.id in tensors and not _metadata_read(self.tree, name, tensors):
-                    return False
         return True
+
+    def _reads_metadata_only(self, function: ast.AST, tensors: set[str], depth: int) -> bool:
+        """Does function read these parameters of its for metadata at most, itself or in the method
+        of its class it hands them to (`return self.update_compute_cost(module, inputs, output)`,
+        which reads `output.shape`)?"""
+        if isinstance(function, ast.Lambda) or function.args.vararg or function.args.kwarg:
+            return False
+        for name in self.tree.names_within(function):
+            if name.id not in tensors or _metadata_read(self.tree, name, tensors):
+                continue
+            call = self.tree.parent(name)
+            method = self._self_method(call, function) if depth < 2 and isinstance(call, ast.Call) else None
+            if method is None or name not in call.args or call.keywords:
+                return False
+            received = _positional(method)
+            position = call.args.index(name)
+            if position >= len(received) or not self._reads_metadata_only(method, {received[position]}, depth + 1):
+                return False
+        return True
+
+    def _self_method(self, call: ast.Call, function: ast.AST) -> ast.AST | None:
+        """The method of the class around function that `self.m(...)` calls, if that class defines it."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+            return None
+        cls = self.tree.class_of(function)
+        found = [m for m in cls.body if isinstance(m, FUNCTION_TYPES) and m.name == func.attr] if cls is not None else []
+        return found[0] if len(found) == 1 else None
 
     def _fires_without_grad(self, hook: Hook) -> bool:
         """Do the hook's modules run only with grad off: it is registered (only) on a module

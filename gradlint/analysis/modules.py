@@ -299,17 +299,19 @@ class ModuleFacts:
     def runs_autograd(self, call: ast.Call) -> bool:
         """Is call a forward of a project module class whose `forward` computes gradients itself
         (`ProjectIndex.forward_runs_autograd`)? Such a forward raises under no_grad."""
-        return self._forward_class_has(call, self.facts.index.forward_runs_autograd)
+        return self._forward_class_has(call, self.facts.index.forward_runs_autograd, subclasses=True)
 
     def may_run_without_grad(self, call: ast.Call) -> bool:
         """Is call a forward of a project module class whose `forward` may turn grad off itself
-        (`ProjectIndex.forward_may_turn_grad_off`)? Such a forward may build no graph."""
-        return self._forward_class_has(call, self.facts.index.forward_may_turn_grad_off)
+        (`ProjectIndex.forward_may_turn_grad_off`)? Such a forward may build no graph. The class
+        must be the one named: a parameter typed `nn.Module` may be any module, and says nothing."""
+        return self._forward_class_has(call, self.facts.index.forward_may_turn_grad_off, subclasses=False)
 
-    def _forward_class_has(self, call: ast.Call, has) -> bool:
+    def _forward_class_has(self, call: ast.Call, has, subclasses: bool) -> bool:
         """Does has(class, or_subclass) hold for the class whose instance call runs: the one `self`
-        belongs to (or a subclass), the one `self.x` (or `self.x.y`) is built from, or the one a local name is built
-        from or a parameter is annotated with (or a subclass)?"""
+        belongs to, the one `self.x` (or `self.x.y`) is built from, or the one a local name is built
+        from or a parameter is annotated with? With subclasses, those of `self`'s class and of the
+        annotation count too (an argument typed by a base class may be any of them)."""
         callee = self.callee(call)
         index = self.facts.index
         if callee is None or not index.has_special_forwards:
@@ -318,7 +320,7 @@ class ModuleFacts:
         cls = self.tree.class_of(call)
         owner = symbols.qualname_of(cls) if cls is not None else None
         if isinstance(callee, ast.Name) and callee.id == "self":
-            return owner is not None and has(owner, or_subclass=True)
+            return owner is not None and has(owner, or_subclass=subclasses)
         path = dotted(callee)
         if path is None:
             return False
@@ -332,7 +334,7 @@ class ModuleFacts:
         annotation = self._annotation(callee, path)
         if annotation:
             name = symbols.resolve(annotation, self.tree.scope_of(callee))
-            return name is not None and has(name, or_subclass=True)
+            return name is not None and has(name, or_subclass=subclasses)
         # any class it may be built from (one of a table's) counts
         return any(has(built) for built in self.facts.possible_classes(callee))
 

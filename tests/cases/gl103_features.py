@@ -159,3 +159,18 @@ class CountingProbe(torch.nn.Module):
         self.backbone(x)  # expect: GL103
         self.calls += 1
         return self.calls
+
+
+class Recorder:
+    def __init__(self):
+        self.outputs = []
+
+    def attach(self, model, batch):
+        def hook(module, inputs, output):
+            return self.keep(module, output)
+
+        model.register_forward_hook(hook)
+        model(batch)  # expect: GL103
+
+    def keep(self, module, output):
+        self.outputs.append(output.flatten(1).detach())
