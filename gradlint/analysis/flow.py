@@ -134,18 +134,42 @@ class FlowFacts:
         certainly carries a graph (with grad on where it runs): a module-level function called by
         name, or every definition `self.m(...)` may run (`valid_loss += self.total_loss(x, t)`)?
         Recursion counts as no."""
+        definitions = self._definitions_run(call)
+        return bool(definitions) and all(self._function_returns_graph(d) for d in definitions)
+
+    def returned_elements(self, call: ast.Call, count: int) -> list[bool] | None:
+        """For `loss, preds, targets = self.training_step(...)`: does each position of what the call
+        returns certainly carry a graph? Only when every definition it may run returns tuples of
+        `count` items at every return; None otherwise."""
+        definitions = self._definitions_run(call)
+        if not definitions:
+            return None
+        found = [True] * count
+        for function in definitions:
+            returns = [n for n in self.facts.tree.scope_nodes(function) if isinstance(n, ast.Return)]
+            if not returns or not all(isinstance(r.value, ast.Tuple) and len(r.value.elts) == count for r in returns):
+                return None
+            states = self.states(function)
+            for r in returns:
+                for index, element in enumerate(r.value.elts):
+                    found[index] = found[index] and states.state_at(element) == GRAPH
+        return found
+
+    def _definitions_run(self, call: ast.Call) -> list[ast.AST] | None:
+        """The functions of this file a call runs: a module-level function called by name, or every
+        definition `self.m(...)` may run; None when any is unknown or elsewhere."""
         facts = self.facts
         func = call.func
         if isinstance(func, ast.Name):
             qualified = facts.symbols.resolve(func, facts.tree.scope_of(func))
             function = facts.symbols.definitions_by_name.get(qualified) if qualified else None
-            return isinstance(function, FUNCTION_TYPES) and isinstance(facts.tree.parent(function), ast.Module) \
-                and self._function_returns_graph(function)
+            ok = isinstance(function, FUNCTION_TYPES) and isinstance(facts.tree.parent(function), ast.Module)
+            return [function] if ok else None
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
             definitions = facts.self_call_definitions(call)
-            return bool(definitions) and all(isinstance(d, FUNCTION_TYPES) and self._function_returns_graph(d)
-                                             for d in definitions)
-        return False
+            if definitions and all(isinstance(d, FUNCTION_TYPES) for d in definitions):
+                return definitions
+        return None
 
     def _function_returns_graph(self, function: ast.AST) -> bool:
         facts = self.facts
