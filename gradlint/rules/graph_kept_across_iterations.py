@@ -9,6 +9,7 @@ from gradlint.analysis.inplace import inplace_receiver
 from gradlint.analysis.bindings import holder_scope
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import built_here, eval_calls, loop_scopes
+from gradlint.analysis.training_queries import optimizer_steps
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import CONCATENATING_FUNCTIONS, ELEMENT_ADDERS
 from gradlint.finding import Applicability
@@ -46,8 +47,10 @@ class GraphKeptAcrossIterations(Rule):
     Quiet when the stored value is cut (`.item()`, `.detach()`, `float()`), when
     the accumulator is itself backpropagated after the loop (a loss summed on
     purpose), when a collection filled in the loop is itself trained on, in the loop
-    or after it (a PPO rollout's log-probabilities stacked into the loss), and under
-    any grad-disabled region.
+    or after it (a PPO rollout's log-probabilities stacked into the loss), when a
+    gradient-accumulation loop (backwards, no optimizer step) fills a collection the
+    loop around it makes anew for every optimizer step, and under any grad-disabled
+    region.
 
     ## Why it matters
     Each stored tensor references its graph. Measured: `total += loss` in a
@@ -169,7 +172,7 @@ class GraphKeptAcrossIterations(Rule):
     def _outlives(self, facts, scope, loop, path: str) -> bool:
         """Was the accumulator made before the loop (not re-made inside it), and not backpropagated after it?"""
         base = path.split(".")[0]
-        if _assigned_in(facts, scope, loop, path):
+        if _assigned_in(facts, scope, loop, path) or _one_step_of_micro_batches(facts, scope, loop, path):
             return False
         if not _bound_before(facts, scope, loop, base):
             return False
@@ -259,6 +262,17 @@ def _assigned_in(facts, scope, loop, path: str) -> bool:
             if "." in path or path not in _self_referencing(binding.node):
                 return True
     return False
+
+
+def _one_step_of_micro_batches(facts, scope, loop, path: str) -> bool:
+    """Gradient accumulation: the loop backpropagates micro-batches but steps no optimizer, and
+    the loop around it steps one and makes the collection anew every iteration (AllenNLP's batch
+    group outputs, handed to its callbacks). The collection holds one optimizer step's
+    micro-batches, not the run's."""
+    outer = next(iter(facts.tree.loops_around(loop, scope)), None)
+    if outer is None or optimizer_steps(facts, loop) or not optimizer_steps(facts, outer):
+        return False
+    return _assigned_in(facts, scope, outer, path)
 
 
 def _grown(facts, value: ast.AST, name: str) -> bool:

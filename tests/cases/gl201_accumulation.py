@@ -342,3 +342,29 @@ class StepTrainer:
             all_targets.append(targets)  # quiet: the labels, the step's third result, carry no graph
             all_logits.append(logits)  # expect: GL201
         return torch.cat(all_logits).argmax(-1), torch.cat(all_targets)
+
+
+def accumulate_micro_batches(model, batch_groups, optimizer, callbacks):
+    # quiet: the list is made anew for every optimizer step and holds that step's micro-batches
+    for group in batch_groups:
+        optimizer.zero_grad()
+        group_outputs = []
+        for batch in group:
+            outputs = model(batch)
+            group_outputs.append(outputs)
+            (outputs["loss"] / len(group)).backward()
+        optimizer.step()
+        for callback in callbacks:
+            callback.on_batch(group, group_outputs)
+
+
+def keep_every_step(model, epochs, loader, optimizer):
+    for epoch in range(epochs):
+        epoch_outputs = []
+        for batch in loader:
+            outputs = model(batch)
+            optimizer.zero_grad()
+            outputs["loss"].backward()
+            optimizer.step()
+            epoch_outputs.append(outputs)  # expect: GL201
+        print(epoch, len(epoch_outputs))
