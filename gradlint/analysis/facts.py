@@ -38,6 +38,7 @@ class FileFacts:
         self._comprehension_targets: dict[ast.Name, tuple | None] = {}
         self.python_returns: dict[ast.AST, bool] = {}  # values._returns_python by function
         self._foreign: dict[ast.AST, bool] = {}  # foreign_code, by function
+        self._foreign_arms: dict[tuple[int, bool], bool] = {}  # foreign_code, by (if, which arm)
         self._nested_fills: dict[ast.AST, frozenset[str]] = {}
 
     # -- project ---------------------------------------------------------------
@@ -121,11 +122,35 @@ class FileFacts:
         names PaddlePaddle, TensorFlow, JAX, ... (the module itself, or a project module that
         re-exports it: `from ..backend import paddle`) and never torch? A multi-backend library
         writes one such branch per framework; only the torch branch is torch code."""
+        if self._framework_names and self._in_foreign_arm(node):
+            return True
         function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node
         while function is not None:
             if self._foreign_function(function):
                 return True
             function = self.tree.function_of(function)
+        return False
+
+    def _in_foreign_arm(self, node: ast.AST) -> bool:
+        """Is node in an arm of an `if` (within its function) that names another framework and
+        never torch: `elif self.model_type == "tf": import tensorflow as tf; ...`?"""
+        frameworks = self._framework_names
+        child = node
+        for ancestor in self.tree.ancestors(node):
+            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
+                return False
+            if isinstance(ancestor, ast.If) and child is not ancestor.test:
+                arm = ancestor.body if child in ancestor.body else ancestor.orelse
+                key = (id(ancestor), arm is ancestor.body)
+                known = self._foreign_arms.get(key)
+                if known is None:
+                    named = {n.id for stmt in arm for n in self.tree.names_within(stmt)}
+                    named |= {alias.asname or alias.name.split(".")[0] for stmt in arm for n in self.tree.walk(stmt)
+                              if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
+                    known = self._foreign_arms[key] = bool(named & frameworks["other"]) and not named & frameworks["torch"]
+                if known:
+                    return True
+            child = ancestor
         return False
 
     def _foreign_function(self, function: ast.AST) -> bool:
