@@ -19,6 +19,9 @@ from gradlint.analysis.parameters import Param
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
     COMPUTING_METHODS,
+    INTEGER_CONVERSIONS,
+    INTEGER_DTYPE_BUILTINS,
+    INTEGER_DTYPE_NAMES,
     GRAPH_CUTTING_FUNCTIONS,
     GRAPH_CUTTING_METHODS,
     IDENTITY_METHODS,
@@ -29,6 +32,23 @@ from gradlint.analysis.vocabulary import (
 
 GRAPH, LEAF, TRACKED, NO_GRAPH, MAYBE = "graph", "leaf", "tracked", "no-graph", "unknown"
 AUTOGRAD_STATES = frozenset({GRAPH, LEAF, TRACKED})
+
+
+def makes_integer_tensor(imports, value: ast.AST) -> bool:
+    """Is value a new integer or boolean tensor: a factory given such a dtype
+    (`torch.zeros(n, dtype=torch.long)`, `dtype=int`) or an integer conversion (`x.long()`)?"""
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr in INTEGER_CONVERSIONS and not value.args and not value.keywords:
+        return True
+    name = imports.qualname(func)
+    if not (name and name.startswith("torch.") and name.rsplit(".", 1)[-1] in TENSOR_FACTORIES):
+        return False
+    dtype = keyword(value, "dtype")
+    if isinstance(dtype, ast.Name) and dtype.id in INTEGER_DTYPE_BUILTINS:
+        return True
+    return dtype is not None and imports.qualname(dtype) in INTEGER_DTYPE_NAMES
 
 
 def _sole_operand(root: ast.AST) -> ast.AST:

@@ -140,6 +140,12 @@ DTYPE_NAMES = frozenset(f"torch.{name}" for name in (
     "float16", "half", "float32", "float", "float64", "double", "bfloat16", "int8", "int16", "int32", "int64", "long",
     "int", "uint8", "bool", "complex64", "complex128",
 ))
+# the integer and boolean ones (and the Python types that stand for them, `dtype=int`): such a tensor
+# never requires grad, and a value written into it leaves its graph behind
+INTEGER_DTYPE_NAMES = frozenset(f"torch.{name}" for name in (
+    "int8", "int16", "int32", "int64", "long", "int", "uint8", "bool", "short",
+))
+INTEGER_DTYPE_BUILTINS = frozenset({"int", "bool"})
 
 # torch namespaces whose functions change state, build modules or need grad, and single functions that
 # change global state or touch files: none of them only reads its arguments (argument_effects)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gradlint.analysis.graph_state import GRAPH, requires_grad
+from gradlint.analysis.graph_state import GRAPH, makes_integer_tensor, requires_grad
 from gradlint.analysis.reach import live_paths
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.inplace import inplace_receiver
@@ -44,7 +44,8 @@ class GraphKeptAcrossIterations(Rule):
     - a tensor that needs no grad (frozen with `requires_grad_(False)`) updated in
       place from live parameters outside `no_grad` (a Polyak/EMA target).
 
-    Quiet when the stored value is cut (`.item()`, `.detach()`, `float()`), when
+    Quiet when the stored value is cut (`.item()`, `.detach()`, `float()`) or
+    written into an integer tensor (`torch.zeros(n, dtype=int)` keeps no graph), when
     the accumulator is itself backpropagated after the loop (a loss summed on
     purpose), when a collection filled in the loop is itself trained on, in the loop
     or after it (a PPO rollout's log-probabilities stacked into the loss), when a
@@ -133,7 +134,8 @@ class GraphKeptAcrossIterations(Rule):
             target = stmt.targets[0]
             if isinstance(target, ast.Subscript):
                 path = dotted(target.value)
-                if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(stmt.value) == GRAPH:
+                if path and self._outlives(facts, scope, loop, path) and facts.flow.state_of(stmt.value) == GRAPH \
+                        and not _integer_tensor(facts, scope, path):
                     return self._report(facts, stmt, stmt.value, ACCUMULATE)
             elif isinstance(target, ast.Name) and trains:
                 path = target.id
@@ -262,6 +264,13 @@ def _assigned_in(facts, scope, loop, path: str) -> bool:
             if "." in path or path not in _self_referencing(binding.node):
                 return True
     return False
+
+
+def _integer_tensor(facts, scope, path: str) -> bool:
+    """Is the name bound, every time, to a new integer or boolean tensor (`best = torch.zeros(n,
+    dtype=int)`)? What is written into it keeps no graph."""
+    bindings = [b for b in facts.bindings(scope).names.get(path, ()) if b.binds] if "." not in path else []
+    return bool(bindings) and all(b.kind == "value" and makes_integer_tensor(facts.imports, b.value) for b in bindings)
 
 
 def _one_step_of_micro_batches(facts, scope, loop, path: str) -> bool:

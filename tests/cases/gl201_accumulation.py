@@ -368,3 +368,18 @@ def keep_every_step(model, epochs, loader, optimizer):
             optimizer.step()
             epoch_outputs.append(outputs)  # expect: GL201
         print(epoch, len(epoch_outputs))
+
+
+def active_search(policy, env, optimizer, steps, size):
+    best_solutions = torch.zeros(1, size, dtype=int)
+    best_scores = torch.zeros(1, size)
+    for _ in range(steps):
+        out = policy(env.state())
+        # quiet: an integer tensor keeps no graph of what is written into it
+        best_solutions[0, : out["actions"].shape[0]] = out["actions"][0]
+        best_scores[0, : out["reward"].shape[0]] = out["reward"]  # expect: GL201
+        loss = -(out["reward"] * out["log_likelihood"]).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return best_solutions, best_scores.detach()
