@@ -25,6 +25,7 @@ from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, is_string, reg
 from gradlint.analysis.vocabulary import (
     ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
+    CONCATENATING_FUNCTIONS,
     BACKWARD_METHODS,
     CONTAINER_MUTATORS,
     FORWARD_LIKE_METHODS,
@@ -635,6 +636,9 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
         if isinstance(parent, ast.Compare) and not any(isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for op in parent.ops):
             node = parent  # `kl > threshold`: a comparison saves nothing, whatever the other operand
             continue
+        if isinstance(parent, ast.Call) and parent.args == [node] and isinstance(parent.func, ast.Attribute) \
+                and parent.func.attr == "append" and isinstance(parent.func.value, ast.Name):
+            return _joined_into_new_tensor(facts, parent.func.value)
         if isinstance(parent, ast.Call) and node in parent.args:
             qualified = facts.imports.qualname(parent.func)
             if qualified == "torch.tensor":
@@ -656,6 +660,32 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
         if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
             return True
         return False
+
+
+def _joined_into_new_tensor(facts, listed: ast.Name) -> bool:
+    """Is the list a tensor is appended to a local list (`batches = []`) whose only other uses are
+    more appends, `len`, and being joined by `torch.cat`/`torch.stack`? Joining copies the
+    elements into a new, normal tensor (made outside inference mode), and the list goes nowhere
+    else."""
+    scope = facts.tree.scope_of(listed)
+    bindings = facts.bindings(scope).names.get(listed.id, ())
+    if not bindings or not all(b.kind == "mutate" or (b.kind == "value" and isinstance(b.value, ast.List) and not b.value.elts)
+                               for b in bindings):
+        return False
+    for use in facts.tree.names_within(scope):
+        if use.id != listed.id or not isinstance(use.ctx, ast.Load) or facts.tree.scope_of(use) is not scope:
+            if use.id == listed.id and facts.tree.scope_of(use) is not scope:
+                return False  # a nested function reads it
+            continue
+        parent = facts.tree.parent(use)
+        if isinstance(parent, ast.Attribute) and parent.attr == "append" and isinstance(facts.tree.parent(parent), ast.Call):
+            continue
+        if isinstance(parent, ast.Call) and parent.args[:1] == [use] and (
+                facts.imports.qualname(parent.func) in CONCATENATING_FUNCTIONS
+                or isinstance(parent.func, ast.Name) and parent.func.id == "len"):
+            continue
+        return False
+    return True
 
 
 def _elements_used_as_python(facts, generator: ast.comprehension, flags: ValueFlags) -> bool:

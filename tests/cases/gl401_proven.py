@@ -355,3 +355,23 @@ def validation_report(generator, val_loader):
         predicted = pd.Series(generator(x).detach().cpu().numpy().squeeze(), index=truth.index)
         error = float((truth - predicted).abs().mean())
     return error
+
+
+def embed_items(item_net, dataloader):
+    # the batches go into a local list that only torch.cat reads: a new, normal tensor
+    batches = []
+    for batch in dataloader:
+        with torch.no_grad():  # expect: GL401
+            vectors = item_net(batch)
+        batches.append(vectors)
+    return torch.cat(batches, dim=0).cpu().numpy()
+
+
+def embed_items_kept(item_net, dataloader, store):
+    batches = []
+    for batch in dataloader:
+        with torch.no_grad():
+            vectors = item_net(batch)
+        batches.append(vectors)
+    store.extend(batches)  # the list itself goes elsewhere: its elements stay inference tensors
+    return torch.cat(batches).cpu().numpy()
