@@ -8,7 +8,7 @@ from functools import cached_property
 
 from gradlint.analysis.call_sites import CallSites
 from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comprehension_target
-from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode
+from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import ProjectIndex
 from gradlint.analysis.summaries import possible_classes, constructed_class, summarize, wrapper_key
@@ -188,7 +188,29 @@ class FileFacts:
         if entry is not None:
             return entry[1]
         qualified = self.symbols.qualname_of(function)
-        return self.index.function_mode(qualified) if qualified else None
+        mode = self.index.function_mode(qualified) if qualified else None
+        return mode if mode is not None else self._callback_mode(function)
+
+    def _callback_mode(self, function: ast.AST) -> GradMode | None:
+        """A nested function its enclosing function only hands to calls it makes (`model.apply(
+        apply_masks)`, `sorted(xs, key=rank)`) runs while those calls run: in their grad mode when
+        it is off at every one. (A nested function returned or stored runs later: not judged so.)"""
+        enclosing = self.tree.function_of(function)
+        if enclosing is None:
+            return None
+        uses = [n for n in self.tree.names_within(enclosing) if n.id == function.name and isinstance(n.ctx, ast.Load)]
+        if not uses or any(self.tree.function_of(use) is not enclosing for use in uses):
+            return None
+        if self.tree.stores_owned(enclosing).get(function.name):
+            return None  # the name is bound again
+        for use in uses:
+            parent = self.tree.parent(use)
+            if isinstance(parent, ast.keyword):
+                parent = self.tree.parent(parent)
+            if not (isinstance(parent, ast.Call) and parent.func is not use):
+                return None
+        modes = [self.grad_mode_at(use) for use in uses]
+        return meet_modes(modes)
 
     def _project_effect(self, expr: ast.AST, as_decorator: bool, scope: ast.AST):
         key = wrapper_key(self.symbols, expr, as_decorator, scope)
