@@ -279,6 +279,8 @@ class GraphStates(ForwardAnalysis):
             if func.attr == "requires_grad_":
                 flag = call.args[0] if call.args else keyword(call, "requires_grad")
                 return LEAF if flag is None or is_true(flag) else MAYBE
+            if func.attr == "state_dict" and not is_true(keyword(call, "keep_vars")):
+                return NO_GRAPH  # detached copies of the parameters and buffers
         if isinstance(func, ast.Name) and func.id in PYTHON_BUILTINS:
             return NO_GRAPH
         name = facts.imports.qualname(func)

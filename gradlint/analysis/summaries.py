@@ -312,14 +312,29 @@ def _turns_grad_off(effect) -> bool:
 
 
 def _conditional_grad_off(tree: Tree, imports: ImportTable, forward: ast.AST, block: ast.With) -> bool:
-    """Is block a grad-disabling `with` of forward, in an arm of an `if`, around a call of a
-    submodule (`self.backbone(x)`)?"""
-    if tree.function_of(block) is not forward or not any(
-            _turns_grad_off(context_effect(imports, item.context_expr)) for item in block.items):
+    """Is block a grad-disabling `with` of forward, in an arm of an `if` (or one whose item picks
+    no_grad by a condition), around a call of a submodule (`self.backbone(x)`)?"""
+    if tree.function_of(block) is not forward:
         return False
-    if not any(isinstance(a, ast.If) for a in tree.ancestors(block) if tree.function_of(a) is forward):
-        return False
+    chosen = any(_picks_grad_off(tree, imports, forward, item.context_expr) for item in block.items)
+    if not chosen:
+        if not any(_turns_grad_off(context_effect(imports, item.context_expr)) for item in block.items):
+            return False
+        if not any(isinstance(a, ast.If) for a in tree.ancestors(block) if tree.function_of(a) is forward):
+            return False
     return any(_submodule_call(node) for stmt in block.body for node in tree.walk(stmt))
+
+
+def _picks_grad_off(tree: Tree, imports: ImportTable, forward: ast.AST, expr: ast.AST) -> bool:
+    """`torch.no_grad() if not self.unfold else nullcontext()`, itself or as the one value of a local
+    name of forward (`context = (...)`, then `with context:`): a condition picks no_grad."""
+    if isinstance(expr, ast.Name):
+        stores = tree.stores_owned(forward).get(expr.id, [])
+        assigned = [tree.parent(s) for s in stores]
+        if len(assigned) != 1 or not isinstance(assigned[0], ast.Assign) or assigned[0].targets != stores:
+            return False
+        expr = assigned[0].value
+    return isinstance(expr, ast.IfExp) and any(_turns_grad_off(context_effect(imports, arm)) for arm in (expr.body, expr.orelse))
 
 
 def _submodule_call(node: ast.AST) -> bool:

@@ -1,5 +1,7 @@
 """A feature extractor that decides its own grad mode: by default its backbone runs under
 no_grad, so a forward of it builds no graph whatever the caller's mode."""
+import contextlib
+
 import torch
 from torch import nn
 
@@ -32,3 +34,18 @@ class Projector(nn.Module):
         with torch.no_grad():
             goal = self.target(x)
         return self.online(x) - goal
+
+
+class UnfoldedSolver(nn.Module):
+    """Runs its iterations under no_grad unless unfolded for training: a condition picks the context."""
+
+    def __init__(self, step: nn.Module, unfold: bool = False):
+        super().__init__()
+        self.step = step
+        self.unfold = unfold
+
+    def forward(self, y):
+        context = torch.no_grad() if not self.unfold else contextlib.nullcontext()
+        with context:
+            x = self.step(y)
+        return x

@@ -1,7 +1,7 @@
 import torch
 from torch import nn
 
-from .extractor import FeatureExtractor, Projector
+from .extractor import FeatureExtractor, Projector, UnfoldedSolver
 
 
 class DensityModel(nn.Module):
@@ -35,3 +35,10 @@ class Trainer:
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
+
+
+def reconstruct(step, measurements):
+    # quiet: the solver turns grad off itself unless unfolded
+    solver = UnfoldedSolver(step)
+    solver.eval()
+    return [solver(y).detach() for y in measurements]
