@@ -630,6 +630,33 @@ PACKAGES = [
      "bb038a9ba9772f63cddc2faa5fdd7150be436d51c5655567769cda6abd719bfb", PURE),
     ("vit-pytorch", "1.26.14", "vit_pytorch-1.26.14-py3-none-any.whl",
      "419f16be5718c6e50073caaefbbef05797b518708fd4e8467818655fa658ce68", PURE),
+    # a twenty-third fresh read (2026-12-07): robot learning (LeRobot), LLM evaluation (lm-eval) and compression
+    # (LLM Compressor, Optimum Quanto), adapters, span NER (SpanMarker), training loops (TorchTNT), differentiable
+    # optimizers (TorchOpt), inverse problems (DeepInv), atomistic models (Orb), RL (PufferLib), optimal transport (POT)
+    ("adapters", "1.3.0", "adapters-1.3.0-py3-none-any.whl",
+     "c0620b1b98df4af3876aa1e053ba43d0a19d82e62fc6a3ebc67d158183e07919", PURE),
+    ("deepinv", "0.5.0", "deepinv-0.5.0-py3-none-any.whl",
+     "180b7f97e6e271dcc08320002fc2b614882db5b665b425e758ac3f08a9db3b7c", PURE),
+    ("lerobot", "0.4.4", "lerobot-0.4.4-py3-none-any.whl",
+     "e53800ead8216861540ad3aebaf12e3cf87a399b3c1f234eeead33716c9c24fd", PURE),
+    ("llmcompressor", "0.14.0.1", "llmcompressor-0.14.0.1-py3-none-any.whl",
+     "fedc804a45bf3e353b84b8181147474c324ffba3356c9ecebceae29dfc3c5f00", PURE),
+    ("lm-eval", "0.4.13", "lm_eval-0.4.13-py3-none-any.whl",
+     "5daaa1973bf874005f64f28d3834b875f6886f0d6475878e6a6c821994a5286a", PURE),
+    ("optimum-quanto", "0.2.7", "optimum_quanto-0.2.7-py3-none-any.whl",
+     "1369b1d9a4a197f88c0d1c67e8d950694e5b86ce4c9f3878e178d5be35339f61", PURE),
+    ("orb-models", "0.5.5", "orb_models-0.5.5-py3-none-any.whl",
+     "4a6a94f32bfb3e0cc84392dd68aff6ddc2bdcf7f24a590a09874584fa628ec5f", PURE),
+    ("POT", "0.9.7.post1", "pot-0.9.7.post1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+     "daff93ca510e36513d2cd8757b1928643673e4aa427c661785b536b9f8484859", PURE),
+    ("pufferlib", "2.0.2", "pufferlib-2.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+     "18c5e74f9a7790aad4bffe223f4de79d363cb6a8b7e3e9988d5bf6a525e0e3a5", PURE),
+    ("span-marker", "1.8.1", "span_marker-1.8.1-py3-none-any.whl",
+     "68ec2f8fa3fa4afff9c0a6e7db5e619ed204d0107aede41d4e964cc6ed106927", PURE),
+    ("torchopt", "0.7.3", "torchopt-0.7.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+     "410256eec84ff0cd6ba6cc89ea18b23bed5fad082e50f9cbb3c9b5016c49feb1", PURE),
+    ("torchtnt", "0.2.4", "torchtnt-0.2.4-py3-none-any.whl",
+     "c9b738232090c5e3453f202b1feb45e23d5cd2f23a04ca8b53e9b28ad3755ddb", PURE),
 ]
 
 
