@@ -615,12 +615,10 @@ def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[st
             continue  # a local, a builtin or an unknown name: it resolves to nothing
         if not isinstance(node.ctx, ast.Load) or (type(parent) is ast.Call and parent.func is node):
             continue
-        if type(parent) is ast.arguments and _called_default(tree, node):
-            continue  # `cls=Quantizer`, then `cls(...)`: a call site (`_parameter_default`), not a value passed on
-        if _in_annotation(tree, node):
-            continue  # a type hint names a class; it passes nothing on
         if type(parent) is ast.Attribute:
             continue  # `a.b` of `a.b.c`: the chain's end is what is used
+        if type(parent) is ast.arguments and _called_default(tree, node):
+            continue  # `cls=Quantizer`, then `cls(...)`: a call site (`_parameter_default`), not a value passed on
         key = None
         if kind is ast.Attribute and node.attr in methods:
             cls = tree.class_of(node)
@@ -630,7 +628,7 @@ def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[st
                 key = MAYBE + node.attr
         else:
             key = symbols.resolve(node, tree.scope_of(node))
-        if key is not None:
+        if key is not None and not _in_annotation(tree, node):  # a type hint names a class; it passes nothing on
             enclosing = tree.function_of(node)
             keys.add((key, symbols.qualname_of(enclosing) if enclosing is not None else None))
     return keys
