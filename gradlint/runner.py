@@ -244,7 +244,7 @@ DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 
 def _names(text: str) -> set[str]:
     """The functions a file defines: other files' call sites of them are what the index needs."""
-    from gradlint.analysis.summaries import UNINDEXED
+    from gradlint.analysis.call_keys import UNINDEXED
 
     return {name for name in DEFINED.findall(text) if name not in UNINDEXED and not name.startswith("__")}
 

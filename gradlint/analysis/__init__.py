@@ -27,9 +27,12 @@
   answered across files; `training_queries`: the questions GL501-GL503 ask about one file's loops.
 - `argument_effects`: which module-level functions only read their arguments (summarised per file,
   closed over the call graph by the index), so that another file's helper is no obstacle to GL401.
+- `call_keys`: what a call (or a function used as a value) reaches, by qualified name: the call
+  graph's edges as one file sees them (`call_key`, `constructed_class`, `possible_classes`).
 - `summaries`: what one file contributes to the project index (plain data, cached with the file):
-  definitions, call sites by qualified name (`call_key`), class bases, imports, grad-disabling
-  wrappers, methods that run forwards, and the argument-effect and training-state summaries.
+  definitions, call sites by their keys, class bases, imports, grad-disabling wrappers, methods
+  that run forwards, classes whose forward computes gradients or turns grad off itself, and the
+  argument-effect and training-state summaries.
 - `project`: the project index merged from the summaries, by qualified name: the grad mode of every
   function (to a fixpoint over its call sites), wrappers' modes, Module/Lightning subclasses, methods
   that run forwards (directly or through a submodule's method), setup-only functions, torch use.

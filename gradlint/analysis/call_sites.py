@@ -31,7 +31,7 @@ class CallSites:
 
     def to(self, qualified: str) -> list[ast.Call]:
         """This file's calls that reach the function `qualified` (as the project index keys them)."""
-        from gradlint.analysis.summaries import call_key
+        from gradlint.analysis.call_keys import call_key
 
         facts = self.facts
         index = facts.index

@@ -11,7 +11,8 @@ from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comp
 from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.project import ProjectIndex
-from gradlint.analysis.summaries import possible_classes, constructed_class, summarize, wrapper_key
+from gradlint.analysis.call_keys import constructed_class, possible_classes
+from gradlint.analysis.summaries import summarize, wrapper_key
 from gradlint.analysis.module_paths import module_identity
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
@@ -61,12 +62,12 @@ class FileFacts:
 
     def constructed_class(self, name: ast.Name) -> str | None:
         """The project class a local name was built from (`model = Net(...)`, then perhaps
-        `model = model.to(device)`), or None (`summaries.constructed_class`)."""
+        `model = model.to(device)`), or None (`call_keys.constructed_class`)."""
         return constructed_class(self.tree, self.symbols, self.tree.scope_of(name), name.id)
 
     def possible_classes(self, name: ast.Name) -> set[str]:
         """Every project class a local name may have been built from, a pick from a table of
-        classes included (`summaries.possible_classes`)."""
+        classes included (`call_keys.possible_classes`)."""
         return possible_classes(self.tree, self.symbols, self.tree.scope_of(name), name.id)
 
     def names_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:

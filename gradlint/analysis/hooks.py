@@ -18,7 +18,7 @@ from functools import cached_property
 from gradlint.analysis.bindings import root_name
 from gradlint.analysis.names import dotted
 from gradlint.analysis.reach import ESCAPE, UNKNOWN, live_paths
-from gradlint.analysis.summaries import constructed_class
+from gradlint.analysis.call_keys import constructed_class
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
     BACKWARD_HOOK_REGISTRATIONS,

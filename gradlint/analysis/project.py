@@ -26,7 +26,8 @@ from sys import intern
 
 from gradlint.analysis import training_state
 from gradlint.analysis.grad_mode import LIGHTNING_BASES, GradMode, meet_modes
-from gradlint.analysis.summaries import MAYBE, FileSummary
+from gradlint.analysis.call_keys import MAYBE
+from gradlint.analysis.summaries import FileSummary
 from gradlint.analysis.training import setup_name, test_function_name
 from gradlint.analysis.vocabulary import MODULE_CLASS_ROOTS, OPTIMIZER_BASES
 

@@ -1,10 +1,7 @@
 """What one file contributes to the project index: its summary, plain data cached with the file.
 
-A file's summary says what it defines, the calls it makes (resolved to qualified
-names where the analysis can: a function of this file or an import, `self.m()`,
-`super().m()`, `Cls(...).m()` and `x.m()` for `x = Cls(...)` in the same function
-or the function a closure is in; any other `obj.m()` may call every method named
-`m`), its classes' bases, its imports (re-exports of a package's `__init__`), the
+A file's summary says what it defines, the calls it makes and the functions it uses as
+values (by their call keys, `call_keys`), its classes' bases, its imports (re-exports of a package's `__init__`), the
 grad-mode wrappers it defines (a decorator factory returning `torch.no_grad()` or
 `torch.inference_mode()`, a module-level `evaluating = torch.no_grad()`, a
 `@contextmanager` that yields inside a grad-disabled block, a class whose
@@ -20,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 from gradlint.analysis.bindings import Binding, assignments
+from gradlint.analysis.call_keys import call_key, referenced
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.modules import named_like_a_module
 from gradlint.analysis.names import ImportTable
@@ -37,9 +35,6 @@ from gradlint.analysis.vocabulary import (
     NON_TENSOR_ATTRIBUTES,
 )
 
-# methods whose calls never reach a project function we could judge
-UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
-MAYBE = "?"  # prefix of a call key whose receiver is unknown: `?evaluate` may be any method `evaluate`
 
 
 @dataclass
@@ -166,7 +161,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
         summary.calls.append((key, mode.value if mode is not None else None,
                               symbols.qualname_of(enclosing) if enclosing is not None else None, around,
                               evaluating(call), _result_kept(tree, call)))
-    summary.referenced = sorted(_referenced(tree, symbols, methods), key=lambda r: (r[0], r[1] or ""))
+    summary.referenced = sorted(referenced(tree, symbols, methods), key=lambda r: (r[0], r[1] or ""))
     return summary
 
 
@@ -430,165 +425,6 @@ def _base_label(imports: ImportTable, symbols: Symbols, base: ast.AST) -> str | 
     return None
 
 
-def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
-    """The qualified name a call reaches, `?m` for a method of an unknown receiver, None for neither."""
-    known = symbols.call_keys
-    if call not in known:
-        known[call] = _call_key(tree, symbols, call)
-    return known[call]
-
-
-def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
-    func = call.func
-    method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-    if method is None or method in UNINDEXED or method.startswith("__"):
-        return None
-    scope = tree.scope_of(call)
-    if isinstance(func, ast.Name):
-        return symbols.resolve(func, scope) or _parameter_default(tree, symbols, scope, func.id)
-    receiver = func.value
-    cls = tree.class_of(call)
-    if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and cls is not None:
-        return f"{symbols.class_qualname(cls)}.{method}"
-    if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super" and cls is not None:
-        return f"super:{symbols.class_qualname(cls)}.{method}"
-    if isinstance(receiver, ast.Call):
-        made = symbols.resolve(receiver.func, scope)
-        if made is not None:
-            return f"{made}.{method}"
-    elif isinstance(receiver, ast.Name) and (made := constructed_class(tree, symbols, scope, receiver.id)) is not None:
-        return f"{made}.{method}"
-    elif isinstance(receiver, ast.Name) and receiver.id in tree.stores_owned(tree.module):
-        pass  # a module-level object of no one known class: below
-    else:
-        resolved = symbols.resolve(func, scope)
-        if resolved is not None:
-            return resolved  # `module.function()` through an import
-    return MAYBE + method
-
-
-def _parameter_default(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
-    """What a call of a parameter runs when the caller leaves it out: the project class or
-    function its default names (`quantizer_cls=AwqQuantizer`, then `quantizer_cls(...)`), if the
-    function only calls it. (A caller may pass another; the default's site is one of them.)"""
-    if not isinstance(scope, FUNCTION_TYPES):
-        return None
-    default = next((d for a, d in _defaults(scope) if a.arg == name), None)
-    if not isinstance(default, (ast.Name, ast.Attribute)) or not _only_called(tree, scope, name):
-        return None
-    return symbols.resolve(default, tree.scope_of(scope))
-
-
-def _defaults(function: ast.AST) -> list[tuple[ast.arg, ast.expr]]:
-    """(parameter, default) of each parameter of function that has one."""
-    args = function.args
-    positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    return pairs + [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
-
-
-def _only_called(tree: Tree, function: ast.AST, name: str) -> bool:
-    """Is every use of the name in function (nested code included) a call of it, and no code rebinds it?"""
-    if tree.stores_owned(function).get(name):
-        return False
-    for node in tree.names_within(function):
-        if node.id == name:
-            parent = tree.parent(node)
-            if not (isinstance(parent, ast.Call) and parent.func is node):
-                return False
-    return True
-
-
-def _in_annotation(tree: Tree, node: ast.AST) -> bool:
-    """Is node part of a parameter's, a return's or an assignment's annotation?"""
-    child = node
-    for ancestor in tree.ancestors(node):
-        if isinstance(ancestor, ast.arg):
-            return ancestor.annotation is child
-        if isinstance(ancestor, (*FUNCTION_TYPES, ast.AnnAssign)):
-            return child is (ancestor.returns if isinstance(ancestor, FUNCTION_TYPES) else ancestor.annotation)
-        if isinstance(ancestor, ast.stmt):
-            return False
-        child = ancestor
-    return False
-
-
-def _called_default(tree: Tree, node: ast.AST) -> bool:
-    """Is node the default of a parameter its function only calls? That use is the call's site."""
-    holder = tree.parent(node)
-    if not isinstance(holder, ast.arguments):
-        return False
-    function = tree.parent(holder)
-    if not isinstance(function, FUNCTION_TYPES):
-        return False
-    parameter = next((a for a, d in _defaults(function) if d is node), None)
-    return parameter is not None and _only_called(tree, function, parameter.arg)
-
-
-def constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:
-    """The class `name`, read in scope, was built from: every assignment to it in the scope that
-    binds it is `name = Cls(...)` of one class (`observer = _ChannelObserver(...)`, then
-    `observer.update(x)`). None when a `global` or `nonlocal` statement lets other code rebind it."""
-    binder = _binding_scope(tree, symbols, scope, name)
-    if binder is None:
-        return None
-    made = None
-    for node in tree.stores_owned(binder).get(name, ()):
-        parent = tree.parent(node)
-        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.value, ast.Call)):
-            return None
-        func = parent.value.func
-        if isinstance(func, ast.Attribute) and func.attr in MODULE_SELF_RETURNING and isinstance(func.value, ast.Name) \
-                and func.value.id == name:
-            continue  # `model = model.to(device)`: the same object
-        cls = symbols.resolve(func, binder)
-        if cls is None or made not in (None, cls):
-            return None
-        made = cls
-    return made
-
-
-def possible_classes(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> set[str]:
-    """The classes any binding of `name` may build it from: `name = Cls(...)`, or a pick from a
-    table of classes (`models = {"a": A, "b": B}`, then `name = models[key](...)` or
-    `models.get(key)(...)`). A question of what name may be: bindings it cannot read add nothing."""
-    binder = _binding_scope(tree, symbols, scope, name)
-    if binder is None:
-        return set()
-    found = set()
-    for node in tree.stores_owned(binder).get(name, ()):
-        parent = tree.parent(node)
-        if not (isinstance(parent, ast.Assign) and isinstance(parent.value, ast.Call)):
-            continue
-        func = parent.value.func
-        cls = symbols.resolve(func, binder)
-        if cls is not None:
-            found.add(cls)
-            continue
-        table = func.value if isinstance(func, ast.Subscript) else func.func.value if (
-            isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute) and func.func.attr == "get") else None
-        if isinstance(table, ast.Name):
-            for store in tree.stores_owned(binder).get(table.id, ()):
-                made = tree.parent(store)
-                if isinstance(made, ast.Assign) and isinstance(made.value, ast.Dict):
-                    found.update(q for q in (symbols.resolve(v, binder) for v in made.value.values if v is not None) if q)
-    return found
-
-
-def _binding_scope(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> ast.AST | None:
-    """The scope that binds `name` as seen from `scope`: the function itself, for a closure
-    (`def bar_update(...): pbar.update(n)` inside the function that made `pbar`) the nearest
-    enclosing function that binds it, else the module when its own code stores it; None when
-    none does, or when a `global` or `nonlocal` statement lets other code rebind it."""
-    if any(name in declared.names for declared in tree.nodes(ast.Global, ast.Nonlocal)):
-        return None
-    while isinstance(scope, (*FUNCTION_TYPES, ast.Lambda)):
-        if name in symbols.local_names(scope):
-            return scope
-        scope = tree.scope_of(scope)
-    return tree.module if name in tree.stores_owned(tree.module) else None
-
-
 def _project_contexts(tree: Tree, imports: ImportTable, symbols: Symbols, call: ast.Call, local: dict[str, str]) -> list[str]:
     """Keys of the project wrappers from other files around a call, up to its function's decorators."""
     keys = []
@@ -600,37 +436,6 @@ def _project_contexts(tree: Tree, imports: ImportTable, symbols: Symbols, call: 
                     keys.append(key)
         elif isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
             break  # the function's own decorators are in `decorators`
-    return keys
-
-
-def _referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[str, str | None]]:
-    """(call key, enclosing function) of functions used as values (passed around, they may be
-    called anywhere)."""
-    keys = set()
-    named = symbols.globals.keys() | symbols.imports.everything.keys()  # what a module-level name can resolve through
-    for node in tree.nodes(ast.Name, ast.Attribute):
-        parent = tree.parents.get(node)
-        kind = type(node)
-        if kind is ast.Name and node.id not in named:
-            continue  # a local, a builtin or an unknown name: it resolves to nothing
-        if not isinstance(node.ctx, ast.Load) or (type(parent) is ast.Call and parent.func is node):
-            continue
-        if type(parent) is ast.Attribute:
-            continue  # `a.b` of `a.b.c`: the chain's end is what is used
-        if type(parent) is ast.arguments and _called_default(tree, node):
-            continue  # `cls=Quantizer`, then `cls(...)`: a call site (`_parameter_default`), not a value passed on
-        key = None
-        if kind is ast.Attribute and node.attr in methods:
-            cls = tree.class_of(node)
-            if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None:
-                key = f"{symbols.class_qualname(cls)}.{node.attr}"
-            else:
-                key = MAYBE + node.attr
-        else:
-            key = symbols.resolve(node, tree.scope_of(node))
-        if key is not None and not _in_annotation(tree, node):  # a type hint names a class; it passes nothing on
-            enclosing = tree.function_of(node)
-            keys.add((key, symbols.qualname_of(enclosing) if enclosing is not None else None))
     return keys
 
 

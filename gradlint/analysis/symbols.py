@@ -27,7 +27,7 @@ class Symbols:
         self.qualified: dict[ast.AST, str] = {}  # def / class node -> qualified name
         self.globals: dict[str, str] = {}  # module-level name -> qualified name (defs, classes, assignments)
         self._locals: dict[ast.AST, frozenset[str]] = {}
-        self.call_keys: dict[ast.Call, str | None] = {}  # what `summaries.call_key` found, per call
+        self.call_keys: dict[ast.Call, str | None] = {}  # what `call_keys.call_key` found, per call
         self._resolved: dict[tuple[ast.AST, ast.AST | None], str | None] = {}  # what `resolve` found
         self._name(tree.module.body, module, top=True)
 

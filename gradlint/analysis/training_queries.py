@@ -156,7 +156,7 @@ def out_of_view_touches(facts, call: ast.Call, held: set[str]) -> bool:
 
 
 def project_key(facts, call: ast.Call) -> str | None:
-    from gradlint.analysis.summaries import call_key
+    from gradlint.analysis.call_keys import call_key
 
     return call_key(facts.tree, facts.symbols, call)
 

@@ -203,7 +203,7 @@ class _Occurrences:
 
 
 def _function_summary(tree, symbols, function, found: _Occurrences) -> dict:
-    from gradlint.analysis.summaries import call_key
+    from gradlint.analysis.call_keys import call_key
 
     params = positional_parameters(function)
     names = set(params) | {"self"}
