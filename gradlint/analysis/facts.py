@@ -16,7 +16,7 @@ from gradlint.analysis.summaries import summarize, wrapper_key
 from gradlint.analysis.module_paths import module_identity
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
-from gradlint.analysis.vocabulary import NUMERIC_LIBRARIES, OTHER_FRAMEWORKS
+from gradlint.analysis.vocabulary import CALLBACK_RUNNING_BUILTINS, CALLBACK_RUNNING_METHODS, NUMERIC_LIBRARIES, OTHER_FRAMEWORKS
 from gradlint.finding import Position
 from gradlint.source import SourceText
 
@@ -193,9 +193,10 @@ class FileFacts:
         return mode if mode is not None else self._callback_mode(function)
 
     def _callback_mode(self, function: ast.AST) -> GradMode | None:
-        """A nested function its enclosing function only hands to calls it makes (`model.apply(
-        apply_masks)`, `sorted(xs, key=rank)`) runs while those calls run: in their grad mode when
-        it is off at every one. (A nested function returned or stored runs later: not judged so.)"""
+        """A nested function its enclosing function only hands to calls that run it at once and
+        leave the grad mode alone (`model.apply(apply_masks)`, `sorted(xs, key=rank)`) runs in
+        their grad mode, when it is off at every one. (One handed elsewhere may run later, or under
+        a mode its runner sets: an optimizer's `step(closure)` turns grad on for the closure.)"""
         enclosing = self.tree.function_of(function)
         if enclosing is None:
             return None
@@ -208,7 +209,7 @@ class FileFacts:
             parent = self.tree.parent(use)
             if isinstance(parent, ast.keyword):
                 parent = self.tree.parent(parent)
-            if not (isinstance(parent, ast.Call) and parent.func is not use):
+            if not (isinstance(parent, ast.Call) and parent.func is not use and _runs_callback_now(parent)):
                 return None
         modes = [self.grad_mode_at(use) for use in uses]
         return meet_modes(modes)
@@ -371,3 +372,10 @@ class FileFacts:
     def text(self, node: ast.AST) -> str:
         start, end = self.source.offset(self.start(node)), self.source.offset(self.end(node))
         return self.source.text[start:end]
+
+
+def _runs_callback_now(call: ast.Call) -> bool:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in CALLBACK_RUNNING_METHODS
+    return isinstance(func, ast.Name) and func.id in CALLBACK_RUNNING_BUILTINS

@@ -297,6 +297,10 @@ PARAMETER_CONTAINERS = frozenset({"torch.nn.ParameterList", "torch.nn.ParameterD
 MAPPING_COPIES = frozenset({"dict", "OrderedDict"})
 # builtins whose result iterates over exactly their argument's elements
 SAME_ELEMENTS_BUILTINS = frozenset({"list", "tuple", "reversed", "iter", "sorted"})
+# calls that run a function they are handed at once and leave the grad mode alone: `nn.Module.apply(fn)`
+# and the builtins that call a key or mapping function (an optimizer's `step(closure)` turns grad back on)
+CALLBACK_RUNNING_METHODS = frozenset({"apply"})
+CALLBACK_RUNNING_BUILTINS = frozenset({"map", "filter", "sorted", "min", "max"})
 
 # -- Python builtins and the ecosystem -------------------------------------------------------------
 

@@ -244,3 +244,18 @@ def fit_with_probe(model, x, y, opt):
     loss.backward()
     opt.step()
     return probe.shape
+
+
+class ClosureStep:
+    @torch.no_grad()
+    def step(self, model, x, optimizer):
+        # the optimizer runs the closure under enable_grad: the extra forward builds a graph there
+        def closure():
+            optimizer.zero_grad()
+            loss = model(x).sum()
+            loss.backward()
+            extra = model(x * 2)  # expect: GL102
+            print(extra.argmax().item())
+            return loss
+
+        optimizer.step(closure)
