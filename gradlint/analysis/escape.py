@@ -120,15 +120,22 @@ def calls_unseen_code(facts, function: ast.AST) -> bool:
     callable handed in, or one made from it: an attribution's `attributor(x, target)`), other
     than a module forward or a builtin? Such code may compute gradients, so turning grad off for
     the whole function would turn it off there too."""
-    symbols = facts.symbols
-
-    def unseen(expr: ast.AST) -> bool:
-        return isinstance(expr, ast.Name) and not hasattr(builtins, expr.id) and symbols.resolve(expr, function) is None
-
-    if any(unseen(call.func) and not facts.modules.is_forward(call) for call in facts.tree.calls_owned(function)):
+    if any(_unnamed(facts, call.func, function) and not facts.modules.is_forward(call)
+           for call in facts.tree.calls_owned(function)):
         return True
-    return any(unseen(item.context_expr) for block in facts.tree.nodes(ast.With, ast.AsyncWith)
+    return any(_unnamed(facts, item.context_expr, function) for block in facts.tree.nodes(ast.With, ast.AsyncWith)
                if facts.tree.function_of(block) is function for item in block.items)
+
+
+def _unnamed(facts, expr: ast.AST, scope: ast.AST) -> bool:
+    """Is expr a name the analysis cannot resolve (a parameter, a local made from one): not a
+    builtin, not torch's, not a project function or class?"""
+    if not isinstance(expr, ast.Name) or hasattr(builtins, expr.id):
+        return False
+    name = facts.imports.qualname(expr)
+    if name is not None and name.split(".")[0] in TORCH_ROOTS:
+        return False
+    return facts.symbols.resolve(expr, scope) is None
 
 
 def _python_operator(node: ast.AST) -> bool:
@@ -167,6 +174,7 @@ class _RegionCheck:
         self.nodes = region_nodes(body)
         self.flags = ValueFlags(facts, scope, self.nodes)
         self.has_forward = False
+        self.callees: dict[ast.AST, _RegionCheck] = {}  # `_inner`
 
     def _walk(self) -> Iterator[ast.AST]:
         for stmt in self.body:
@@ -196,10 +204,7 @@ class _RegionCheck:
 
     def _opaque(self, call: ast.Call) -> bool:
         """A call of an object the analysis cannot name (not torch's, not a project function's)."""
-        name = self.facts.imports.qualname(call.func)
-        if name is not None and name.split(".")[0] in TORCH_ROOTS:
-            return False
-        return isinstance(call.func, ast.Name) and self.facts.symbols.resolve(call.func, self.scope) is None
+        return _unnamed(self.facts, call.func, self.scope)
 
     def computes(self, seen: frozenset = frozenset()) -> bool:
         """Does the region run any tensor op, itself or in the functions of this file it calls?
@@ -230,11 +235,17 @@ class _RegionCheck:
                 continue
             if self.depth >= 3 or isinstance(function, ast.AsyncFunctionDef):
                 return True  # not followed further: taken to compute
-            inner = _RegionCheck(self.facts, function.body, function, returns_escape=False, depth=self.depth + 1,
-                                 visiting=self.visiting)
-            if inner.computes(seen | {function}):
+            if self._inner(function).computes(seen | {function}):
                 return True
         return False
+
+    def _inner(self, function: ast.AST) -> "_RegionCheck":
+        """The check of a function this region calls, made once for `reason` and `computes`."""
+        inner = self.callees.get(function)
+        if inner is None:
+            inner = self.callees[function] = _RegionCheck(self.facts, function.body, function, returns_escape=False,
+                                                          depth=self.depth + 1, visiting=self.visiting)
+        return inner
 
     def _node(self, node: ast.AST) -> str | None:
         flags = self.flags
@@ -490,8 +501,7 @@ class _RegionCheck:
                 if name in NOT_NO_GRAD_CONTEXTS:
                     return f"calls `{function.name}`, decorated with `{name}`"
             self.visiting.add(function)
-            inner = _RegionCheck(self.facts, function.body, function, returns_escape=False, depth=self.depth + 1, visiting=self.visiting)
-            found = inner.reason()
+            found = self._inner(function).reason()
             if found:
                 return f"calls `{function.name}`, which {found}"
         return None
@@ -673,10 +683,10 @@ def _joined_into_new_tensor(facts, listed: ast.Name) -> bool:
                                for b in bindings):
         return False
     for use in facts.tree.names_within(scope):
-        if use.id != listed.id or not isinstance(use.ctx, ast.Load) or facts.tree.scope_of(use) is not scope:
-            if use.id == listed.id and facts.tree.scope_of(use) is not scope:
-                return False  # a nested function reads it
+        if use.id != listed.id or isinstance(use.ctx, ast.Store):
             continue
+        if facts.tree.scope_of(use) is not scope:
+            return False  # a nested function reads it
         parent = facts.tree.parent(use)
         if isinstance(parent, ast.Attribute) and parent.attr == "append" and isinstance(facts.tree.parent(parent), ast.Call):
             continue

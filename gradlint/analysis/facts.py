@@ -146,8 +146,6 @@ class FileFacts:
                 known = self._foreign_arms.get(key)
                 if known is None:
                     named = {n.id for stmt in arm for n in self.tree.names_within(stmt)}
-                    named |= {alias.asname or alias.name.split(".")[0] for stmt in arm for n in self.tree.walk(stmt)
-                              if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
                     known = self._foreign_arms[key] = bool(named & frameworks["other"]) and not named & frameworks["torch"]
                 if known:
                     return True

@@ -128,8 +128,9 @@ class GraphStates(ForwardAnalysis):
                 if isinstance(target, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) and len(target.elts) == len(stmt.value.elts):
                     for t, v in zip(target.elts, stmt.value.elts):
                         self._assign(t, self.state(v, env), env)
-                elif isinstance(target, (ast.Tuple, ast.List)) and self._unpacks_returned_tuple(target, stmt.value, env):
-                    pass
+                elif isinstance(target, (ast.Tuple, ast.List)) and (parts := self._returned_parts(target, stmt.value, env)):
+                    for t, state in zip(target.elts, parts):
+                        self._assign(t, state, env)
                 else:
                     self._assign(target, self.state(stmt.value, env), env)
             return env
@@ -165,19 +166,18 @@ class GraphStates(ForwardAnalysis):
                 for key in [k for k in env if k.startswith(path + ".")]:
                     del env[key]
 
-    def _unpacks_returned_tuple(self, target, value: ast.AST, env: dict) -> bool:
+    def _returned_parts(self, target, value: ast.AST, env: dict) -> list[str] | None:
         """`loss, preds, targets = self.training_step(batch)` of a function of this file that returns
-        tuples: each name gets what its position certainly is (a graph, or unknown), not the
-        state of the whole tuple. False (nothing assigned) when the call is no such function's."""
+        tuples: the state of each position (a graph where every return certainly has one there),
+        not the whole tuple's; None when the call is no such function's."""
         if not isinstance(value, ast.Call) or any(isinstance(e, ast.Starred) for e in target.elts):
-            return False
+            return None
         positions = self.facts.flow.returned_elements(value, len(target.elts))
         if positions is None:
-            return False
+            return None
         whole = self.state(value, env)
-        for element, graph in zip(target.elts, positions):
-            self._assign(element, GRAPH if graph else (MAYBE if requires_grad(whole) else whole), env)
-        return True
+        other = MAYBE if requires_grad(whole) else whole
+        return [GRAPH if graph else other for graph in positions]
 
     def _assign_element(self, target, iterable: ast.AST, path: tuple, env: dict) -> None:
         """Loop targets: parameters carry a graph (unless frozen); a tuple target is matched

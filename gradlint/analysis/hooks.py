@@ -86,6 +86,11 @@ def _item_of(value: ast.AST, tensors: set[str]) -> bool:
     return isinstance(value, ast.Name) and value.id in tensors
 
 
+def _self_call(call: ast.Call) -> bool:
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+
+
 def _positional(function) -> list[str]:
     args = function.args
     names = [a.arg for a in [*args.posonlyargs, *args.args]]
@@ -161,23 +166,17 @@ class HookFacts:
             if name.id not in tensors or _metadata_read(self.tree, name, tensors):
                 continue
             call = self.tree.parent(name)
-            method = self._self_method(call, function) if depth < 2 and isinstance(call, ast.Call) else None
-            if method is None or name not in call.args or call.keywords:
+            if depth >= 2 or not isinstance(call, ast.Call) or name not in call.args or call.keywords \
+                    or not _self_call(call):
                 return False
-            received = _positional(method)
+            methods = self.facts.self_call_definitions(call)  # every definition it may run, in this file
             position = call.args.index(name)
-            if position >= len(received) or not self._reads_metadata_only(method, {received[position]}, depth + 1):
+            if not methods or not all(
+                    method is not None and position < len(_positional(method))
+                    and self._reads_metadata_only(method, {_positional(method)[position]}, depth + 1)
+                    for method in methods):
                 return False
         return True
-
-    def _self_method(self, call: ast.Call, function: ast.AST) -> ast.AST | None:
-        """The method of the class around function that `self.m(...)` calls, if that class defines it."""
-        func = call.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
-            return None
-        cls = self.tree.class_of(function)
-        found = [m for m in cls.body if isinstance(m, FUNCTION_TYPES) and m.name == func.attr] if cls is not None else []
-        return found[0] if len(found) == 1 else None
 
     def _fires_without_grad(self, hook: Hook) -> bool:
         """Do the hook's modules run only with grad off: it is registered (only) on a module

@@ -290,12 +290,15 @@ def _grad_off_forwards(tree: Tree, imports: ImportTable, symbols: Symbols) -> li
     torch.no_grad(): features = self.backbone(x)`). Whether a forward of such a module builds
     a graph depends on its state, which the analysis does not follow."""
     found = []
+    blocks: dict[ast.AST, list[ast.With]] = {}
+    for block in tree.nodes(ast.With):
+        blocks.setdefault(tree.function_of(block), []).append(block)
     for cls in tree.classes:
         forward = next((m for m in cls.body if isinstance(m, FUNCTION_TYPES) and m.name == "forward"), None)
         if forward is None:
             continue
         decorated = any(_turns_grad_off(context_effect(imports, d, as_decorator=True)) for d in forward.decorator_list)
-        if decorated or any(_conditional_grad_off(tree, imports, forward, w) for w in tree.nodes(ast.With)):
+        if decorated or any(_conditional_grad_off(tree, imports, forward, w) for w in blocks.get(forward, ())):
             name = symbols.qualname_of(cls)
             if name:
                 found.append(name)
@@ -309,8 +312,6 @@ def _turns_grad_off(effect) -> bool:
 def _conditional_grad_off(tree: Tree, imports: ImportTable, forward: ast.AST, block: ast.With) -> bool:
     """Is block a grad-disabling `with` of forward, in an arm of an `if` (or one whose item picks
     no_grad by a condition), around a call of a submodule (`self.backbone(x)`)?"""
-    if tree.function_of(block) is not forward:
-        return False
     chosen = any(_picks_grad_off(tree, imports, forward, item.context_expr) for item in block.items)
     if not chosen:
         if not any(_turns_grad_off(context_effect(imports, item.context_expr)) for item in block.items):
