@@ -268,3 +268,28 @@ def test_a_forward_that_computes_gradients_is_known_across_files_and_subclasses(
     assert index.forward_runs_autograd("pkg.penalised.Child")  # inherits the forward
     assert not index.forward_runs_autograd("pkg.base.Base")
     assert index.forward_runs_autograd("pkg.base.Base", or_subclass=True)  # a Base argument may be a Penalised
+
+
+def test_a_files_questions_keep_their_answer_when_other_files_do_not_matter(tmp_path):
+    """The questions a file asks of the index are put so that its own index and the project's
+    answer them alike unless another file changes the finding: a first-pass lint then stands."""
+    files = {
+        "pkg/__init__.py": "from .util import Plain, helper\nfrom .nets import Net\n",
+        "pkg/nets.py": "import torch\n\nclass Net(torch.nn.Module):\n    pass\n",
+        "pkg/util.py": "class Plain:\n    pass\n\ndef helper(x):\n    return x\n\ndef run(x):\n    return helper(x)\n",
+        "pkg/train.py": "from pkg import Plain, Net\n",
+    }
+    project = index_of(tmp_path, files)  # written first: the package's __init__.py names the modules
+    own = index_of(tmp_path, {"pkg/util.py": files["pkg/util.py"]})
+    # a function only this file calls: the same callers either way
+    assert own.local_callers("pkg.util.helper", "pkg.util") == ["pkg.util.run"]
+    assert project.local_callers("pkg.util.helper", "pkg.util") == ["pkg.util.run"]
+    # the re-exported names: canonical differs, but only the module class's answer changes
+    train_own = index_of(tmp_path, {"pkg/train.py": files["pkg/train.py"]})
+    assert train_own.canonical("pkg.Plain") != project.canonical("pkg.Plain")
+    assert train_own.is_module_class("pkg.Plain") is project.is_module_class("pkg.Plain") is False
+    assert not train_own.is_module_class("pkg.Net") and project.is_module_class("pkg.Net")
+    assert project.refers_to("pkg.helper", "pkg.util.helper") and not train_own.refers_to("pkg.helper", "pkg.util.helper")
+    # once another file calls it too, the file no longer follows the function's callers
+    files["pkg/train.py"] += "from pkg.util import helper\n\ndef go():\n    helper(1)\n"
+    assert index_of(tmp_path, files).local_callers("pkg.util.helper", "pkg.util") is None

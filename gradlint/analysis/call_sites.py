@@ -36,7 +36,7 @@ class CallSites:
         facts = self.facts
         index = facts.index
         return [call for call in self._by_name.get(qualified.rpartition(".")[2], ())
-                if (key := call_key(facts.tree, facts.symbols, call)) is not None and index.canonical(key) == qualified]
+                if (key := call_key(facts.tree, facts.symbols, call)) is not None and index.refers_to(key, qualified)]
 
     def argument(self, function: ast.AST, call: ast.Call, name: str) -> ast.AST | None:
         """What call (of function) passes for its parameter `name`: by keyword or by position

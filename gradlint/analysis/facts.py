@@ -73,7 +73,7 @@ class FileFacts:
     def names_module_class(self, name: ast.AST, scope: ast.AST | None = None) -> bool:
         """Does this name (a class, an annotation) refer to an `nn.Module` subclass of the project?"""
         qualified = self.symbols.resolve(name, scope)
-        return qualified is not None and self.index.canonical(qualified) in self.index.module_classes
+        return qualified is not None and self.index.is_module_class(qualified)
 
     def is_lightning_class(self, cls: ast.ClassDef) -> bool:
         if any(self.imports.qualname(base) in LIGHTNING_BASES for base in cls.bases):

@@ -276,11 +276,8 @@ class ModuleFacts:
     def _built_method_runs_forward(self, receiver: ast.Name, method: str) -> bool:
         """Does `receiver.method(...)` run a forward, receiver built from a project class whose
         `method` (looked up its bases) runs one (`ProjectIndex.method_runs_forward`)?"""
-        index = self.facts.index
-        if not index.has_forward_methods:
-            return False
         cls = self.facts.constructed_class(receiver)
-        return cls is not None and index.method_runs_forward(cls, method)
+        return cls is not None and self.facts.index.method_runs_forward(cls, method)
 
     def _plain_self(self, expr: ast.AST) -> bool:
         """Is expr the `self` of a plain project class (`ProjectIndex.plain_classes`), whose
@@ -314,7 +311,7 @@ class ModuleFacts:
         annotation count too (an argument typed by a base class may be any of them)."""
         callee = self.callee(call)
         index = self.facts.index
-        if callee is None or not index.has_special_forwards:
+        if callee is None:
             return False
         symbols = self.facts.symbols
         cls = self.tree.class_of(call)

@@ -246,9 +246,8 @@ class ParameterFacts:
         qualified = self.facts.symbols.qualname_of(function)
         if qualified is None:
             return None
-        callers = self.facts.index.callers(qualified)
-        module = self.facts.module_name
-        if not callers or any(c is None or not c.startswith(module + ".") for c in callers):
+        callers = self.facts.index.local_callers(qualified, self.facts.module_name)
+        if callers is None:
             return None
         call_sites = self.facts.call_sites
         sites = call_sites.to(qualified)

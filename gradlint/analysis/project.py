@@ -144,6 +144,16 @@ class ProjectIndex:
             found = self._canonical[name] = self._follow_aliases(name)
         return found
 
+    def refers_to(self, name: str, definition: str) -> bool:
+        """Does name, followed through imports and re-exports, refer to `definition`? (One question
+        to the index rather than `canonical` and a comparison: its answer changes with other files
+        only where the comparison does.)"""
+        return self.canonical(name) == definition
+
+    def is_module_class(self, name: str) -> bool:
+        """Does name, followed through imports and re-exports, refer to an `nn.Module` class of the project?"""
+        return self.canonical(name) in self.module_classes
+
     def _follow_aliases(self, name: str) -> str:
         for _ in range(MAX_ALIAS_STEPS):
             if name in self.defined or name in self._bases or name in self._wrappers_by_name:
@@ -209,11 +219,6 @@ class ProjectIndex:
         if built in self._bases:
             return self._method(built, "forward") or self._method(built, "__call__") or name
         return f"{built}.__call__"
-
-    @property
-    def has_special_forwards(self) -> bool:
-        """Does any project class's forward compute gradients or turn grad off itself?"""
-        return bool(self._autograd_forwards or self._grad_off_forwards)
 
     def forward_runs_autograd(self, cls: str, or_subclass: bool = False) -> bool:
         """Does the `forward` cls runs (its own or a project base's) compute gradients itself
@@ -335,12 +340,10 @@ class ProjectIndex:
         candidates = self._methods.get(method)
         return bool(candidates) and candidates <= self._forward_methods
 
-    @property
-    def has_forward_methods(self) -> bool:
-        return bool(self._forward_delegates)
-
     def method_runs_forward(self, cls: str, method: str) -> bool:
         """Does `method` of cls (its own or a project base's) run a forward of the module?"""
+        if not self._forward_delegates:
+            return False
         found = self._method(self.canonical(cls), method)
         return found is not None and found in self._forward_methods
 
@@ -493,6 +496,16 @@ class ProjectIndex:
         None when it is passed around as a value or never called."""
         sites = self._call_sites(self.canonical(function))
         return None if sites is None else [site.enclosing for site in sites]
+
+    def local_callers(self, function: str, module: str) -> list[str] | None:
+        """`callers`, when every one of them is a function of `module` (none at module level);
+        None otherwise. The question a file asks to follow a function called from it alone: its
+        answer is the same from the file's own index and the project's unless another file calls."""
+        callers = self.callers(function)
+        prefix = module + "."
+        if not callers or any(c is None or not c.startswith(prefix) for c in callers):
+            return None
+        return callers
 
     # -- setup code ------------------------------------------------------------------
 

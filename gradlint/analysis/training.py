@@ -434,7 +434,7 @@ def _run_only_by(facts, function: ast.AST, judge, depth: int = 0) -> bool:
     `_replace_params_data`; `DCTAdam.step` calling `self._step_param(group, p)`)? Setup callers
     (`__init__`, `reset_parameters`) never count."""
     name = facts.symbols.qualname_of(function)
-    callers = facts.index.callers(name) if name is not None else None
+    callers = facts.index.local_callers(name, facts.module_name) if name is not None else None
     if not callers or depth > 3:
         return False
     by_name = facts.symbols.definitions_by_name
