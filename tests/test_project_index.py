@@ -293,3 +293,15 @@ def test_a_files_questions_keep_their_answer_when_other_files_do_not_matter(tmp_
     # once another file calls it too, the file no longer follows the function's callers
     files["pkg/train.py"] += "from pkg.util import helper\n\ndef go():\n    helper(1)\n"
     assert index_of(tmp_path, files).local_callers("pkg.util.helper", "pkg.util") is None
+
+
+def test_methods_that_keep_a_tensor_they_make_on_their_object(tmp_path):
+    index = index_of(tmp_path, {
+        "m.py": ("import torch\n\nclass Base:\n    def pick(self):\n        self.count = self.count + 1\n\n"
+                 "class Chooser(Base):\n    def __init__(self):\n        self.ids = torch.zeros(3)\n"
+                 "    def pick(self):\n        self.ids = self._rank()[:2]\n    def _rank(self):\n        return torch.argsort(self.ids)\n"),
+    })
+    assert index.caches_tensors("m.Chooser.pick")  # through `self._rank()`, which makes the tensor
+    assert index.caches_tensors("m.Base.pick")  # a Base may be a Chooser, whose override keeps one
+    assert index.caches_tensors("?pick") and not index.caches_tensors("?count")
+    assert not index.caches_tensors("m.Chooser.__init__")  # setup code builds what the object holds

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from gradlint.analysis.argument_effects import passes_guarded
+from gradlint.analysis.call_keys import call_key
 from gradlint.analysis.training import container_call, result_discarded, result_only_probed
 from gradlint.analysis.inplace import inplace_receiver, is_inplace_method
 from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, assigned_names, is_false, is_true, keyword
@@ -379,6 +380,10 @@ class _RegionCheck:
         callee_reason = self._local_callee(call)
         if callee_reason:
             return callee_reason
+        if method is not None and qualified is None and flags.of(func.value) & OUTSIDE and self._caches_tensors(call):
+            # `verbalizer.optimize_to_initialize()` keeping `self.ids = torch.vstack(...)`: under inference_mode
+            # an inference tensor, which a later training forward may save for backward (an index)
+            return f"calls `{facts.text(func)}`, a project method that keeps a tensor it makes on its object"
         if method is not None and qualified is None:
             return None if self._project_reader(call) else self._hands_out(call, method)
         if isinstance(func, ast.Name) and qualified is None:
@@ -389,6 +394,10 @@ class _RegionCheck:
                 if flags.of(argument) & OUTSIDE:
                     return f"passes `{facts.text(argument)}` (made outside) to `{facts.text(func)}`, which the analysis cannot resolve"
         return None
+
+    def _caches_tensors(self, call: ast.Call) -> bool:
+        key = call_key(self.facts.tree, self.facts.symbols, call)
+        return key is not None and self.facts.index.caches_tensors(key)
 
     def _unseen_function(self, call: ast.Call, name: str) -> str | None:
         """A function this file does not define, given outside tensors or modules, may update or train them."""

@@ -83,6 +83,7 @@ class ProjectIndex:
         self._forward_delegates: dict[str, list[str]] = {}
         self._autograd_forwards: set[str] = set()  # classes whose forward computes gradients itself
         self._grad_off_forwards: set[str] = set()  # classes whose forward may turn grad off itself
+        self._tensor_caching: set[str] = set()  # methods that store a tensor they make on self
         self._training_states: list[dict] = []
         self._readers: dict[str, list[str]] = {}
         self._reader_guards: dict[str, dict[str, int]] = {}
@@ -106,6 +107,7 @@ class ProjectIndex:
             self._forward_delegates.update(summary.forward_methods)
             self._autograd_forwards.update(summary.autograd_forwards)
             self._grad_off_forwards.update(summary.grad_off_forwards)
+            self._tensor_caching.update(summary.tensor_caching)
             # names interned, not the states: each is JSON text of its own, decoded when asked
             self._training_states.append({part: {intern(name): text for name, text in states.items()}
                                           for part, states in summary.training_state.items()})
@@ -232,6 +234,22 @@ class ProjectIndex:
         `if self.requires_grad: ... else: with torch.no_grad(): ...`)? Then a forward of it may build
         no graph. or_subclass as for forward_runs_autograd."""
         return self._forward_in(self._grad_off_forwards, cls, or_subclass)
+
+    def caches_tensors(self, key: str) -> bool:
+        """May the call keyed `key` store a tensor it makes on its object (`summaries._tensor_caching`)?
+        For a method of an unknown receiver (`?m`), whether any project method of that name does;
+        for `C.m`, C's method (its own or a base's) or an override in a project subclass."""
+        caching = self._tensor_caching
+        if not caching:
+            return False
+        if key.startswith(MAYBE):
+            bare = key[len(MAYBE):]
+            return any(name in caching for name in self._methods.get(bare, ()))
+        name = self._callee(key)
+        if name in caching:
+            return True
+        cls, _, method = name.rpartition(".")
+        return not key.startswith("super:") and any(o in caching for o in self._overrides(cls, method))
 
     def _forward_in(self, classes_with: set[str], cls: str, or_subclass: bool) -> bool:
         if not classes_with:

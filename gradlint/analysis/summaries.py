@@ -16,7 +16,7 @@ import ast
 import json
 from dataclasses import dataclass, field
 
-from gradlint.analysis.bindings import Binding, assignments
+from gradlint.analysis.bindings import Binding, assignments, root_name
 from gradlint.analysis.call_keys import call_key, referenced
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.modules import named_like_a_module
@@ -32,7 +32,10 @@ from gradlint.analysis.vocabulary import (
     GRAD_MODE_WORDS,
     GRADIENT_CUTTING_METHODS,
     MODULE_SELF_RETURNING,
+    MODULE_SETUP_METHODS,
     NON_TENSOR_ATTRIBUTES,
+    TENSOR_OP_METHODS,
+    is_tensor_op,
 )
 
 
@@ -64,6 +67,9 @@ class FileSummary:
     # classes whose `forward` may run its submodules with grad off by its own choice: a forward of them may
     # build no graph
     grad_off_forwards: list[str] = field(default_factory=list)
+    # methods (not `__init__`) that store a tensor they make on their object (`self.ids = torch.vstack(...)`): called
+    # under inference_mode, they keep an inference tensor that later training code may save for backward
+    tensor_caching: list[str] = field(default_factory=list)
     # module-level functions that only read their arguments -> project functions they call (argument_effects)
     readers: dict[str, list[str]] = field(default_factory=dict)
     # readers that read only where a call leaves these arguments (constant defaults) out -> {argument: position}
@@ -141,6 +147,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary.forward_methods = _forward_methods(tree, symbols, resolver, assigned)
     summary.autograd_forwards = _autograd_forwards(tree, imports, symbols)
     summary.grad_off_forwards = _grad_off_forwards(tree, imports, symbols)
+    summary.tensor_caching = _tensor_caching(tree, imports, symbols) if summary.uses_torch else []
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
         summary.readers, summary.reader_guards = argument_effects.summarize(tree, imports, symbols)
@@ -303,6 +310,65 @@ def _grad_off_forwards(tree: Tree, imports: ImportTable, symbols: Symbols) -> li
             if name:
                 found.append(name)
     return sorted(found)
+
+
+def _tensor_caching(tree: Tree, imports: ImportTable, symbols: Symbols) -> list[str]:
+    """Methods (setup methods aside) whose own body stores on `self` (an attribute or an item of
+    one) a value that makes a tensor there: a torch op or a tensor method (`torch.vstack(...)`,
+    `ids.to(device)`), or what a method of the class that makes tensors returns
+    (`self.ids = self._find_ids(...)`). What a method stores that it was handed was made by its
+    caller, whose own region check sees it handed over."""
+    found = []
+    for cls in tree.classes:
+        methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
+        making = _making_methods(tree, imports, methods)
+        for method in methods:
+            if method.name in MODULE_SETUP_METHODS or not making:
+                continue
+            if any(_stores_made_tensor(imports, node, making) for node in tree.scope_nodes(method)):
+                name = symbols.qualname_of(method)
+                if name:
+                    found.append(name)
+    return sorted(found)
+
+
+def _making_methods(tree: Tree, imports: ImportTable, methods: list) -> set[str]:
+    """The methods of a class that make tensors: with a torch op or tensor method in their body, or
+    calling `self.m(...)` for such an m (to a fixpoint: `_find_ids` -> `self._top_words(...)`)."""
+    making = {m.name for m in methods if any(_makes_tensor(imports, n) for n in tree.scope_nodes(m))}
+    calls = {m.name: {c.func.attr for c in tree.calls_owned(m) if isinstance(c.func, ast.Attribute)
+                      and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"} for m in methods}
+    changed = True
+    while changed:
+        changed = False
+        for name, called in calls.items():
+            if name not in making and called & making:
+                making.add(name)
+                changed = True
+    return making
+
+
+def _makes_tensor(imports: ImportTable, node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and (is_tensor_op(imports.qualname(node.func)) or isinstance(node.func, ast.Attribute)
+                                           and node.func.attr in TENSOR_OP_METHODS)
+
+
+def _stores_made_tensor(imports: ImportTable, node: ast.AST, making: set[str]) -> bool:
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if not any(isinstance(t, (ast.Attribute, ast.Subscript)) and root_name(t) == "self" for t in targets):
+        return False
+    for inner in ast.walk(value):
+        if _makes_tensor(imports, inner):
+            return True
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in making \
+                and isinstance(inner.func.value, ast.Name) and inner.func.value.id == "self":
+            return True
+    return False
 
 
 def _turns_grad_off(effect) -> bool:
