@@ -55,6 +55,20 @@ def optimizer_steps(facts, container: ast.AST) -> list[tuple[ast.Call, ast.AST]]
     return found
 
 
+def steps_in_view(facts, scope: ast.AST) -> bool:
+    """Does the code around a training loop step an optimizer anywhere (`opt.step()`,
+    `scaler.step(opt)`, `opt.step(closure)`): the function, for a method its whole class (the
+    step may sit in `self._update()`), for module-level code the whole file? A backward with no
+    step in view may only want gradients of the inputs (Langevin sampling, an attack)."""
+    region = facts.tree.module if isinstance(scope, ast.Module) else owner_class(facts.tree, scope) or scope
+    for node in ast.walk(region):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
+            receiver = dotted(node.func.value)
+            if receiver is not None and (OPTIMIZER_NAME.search(receiver.split(".")[-1]) or receiver in facts.built_optimizers):
+                return True
+    return False
+
+
 def step_clears(facts, scope: ast.AST, optimizer: ast.AST) -> bool:
     """Is the optimizer built in view from a project class whose `step` clears the gradients
     (through its own code, its project base classes, the functions it calls)?"""

@@ -12,6 +12,7 @@ from gradlint.analysis.training_queries import (
     may_train_in,
     module_aliases,
     module_sensitivity,
+    steps_in_view,
 )
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.training_state import covers, mode_call
@@ -38,7 +39,10 @@ class TrainingInEvalMode(Rule):
     `model.train()`, directly or through the functions it calls, in any file of the project).
     Nothing in the loop may put the model back in train mode: no `.train()` call on anything, no
     project function that may call one, no code out of view handed the model. Reported at the
-    first training forward of the loop.
+    first training forward of the loop. The loop must train: an optimizer step (`opt.step()`,
+    `scaler.step(opt)`) is in view, in the function, its class or, for a script, the file; a
+    backward with none may only want gradients of the inputs (Langevin sampling from a loaded
+    model, an attack), for which eval mode is what the code means.
 
     The training forward may sit in a step the loop calls (`train_one_epoch(model, loader)`,
     `self._train_step(batch)`): a function or method of the same file with no evaluation loop of
@@ -121,6 +125,9 @@ class TrainingInEvalMode(Rule):
             # `torch.autograd.grad(loss, params)` returns the gradients (influence functions, saliency):
             # nothing is trained, and eval mode is what such code wants
             return "not a training forward: its output reaches only torch.autograd.grad"
+        if not steps_in_view(facts, scope):
+            # Langevin sampling from a loaded model, an attack: eval mode on purpose, gradients for the inputs
+            return "not a training loop: no optimizer step in view"
         callee = facts.modules.callee(call)
         path = dotted(callee)
         if path is None:

@@ -346,3 +346,17 @@ def influence_scores(model, loss_fn, params, test_batches):
         grads = torch.autograd.grad(loss, params)
         scores.append(sum(g.norm().item() for g in grads))
     return scores
+
+
+def langevin_samples(energy, loader, steps, step_size):
+    # sampling from a trained energy model: eval mode on purpose; the backward only gives the inputs' gradients
+    samples = []
+    for batch in loader:
+        x = batch.clone().requires_grad_(True)
+        for _ in range(steps):
+            energy.eval()
+            energy(x).sum().backward()
+            x.data.add_(x.grad.data, alpha=-step_size)
+            x.grad.zero_()
+        samples.append(x.detach())
+    return samples
