@@ -196,6 +196,8 @@ class _Report:
             out.append(f"  reaches_backward: {_yes(fate.reaches_backward)}"
                        + (f" (line {', '.join(str(n.lineno) for n in sorted(fate.backwards, key=_position))})" if fate.backwards else ""))
             out.append(f"  escapes: {_yes(fate.escapes)}")
+            if fate.kept:
+                out.append("  kept: yes (stored on self where no file of the project reads it back)")
             out.append(f"  unknown: {_yes(fate.unknown)}")
         return out
 

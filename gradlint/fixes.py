@@ -195,11 +195,18 @@ def consecutive_run(facts, stmt: ast.stmt, flagged_statements) -> list[ast.stmt]
     return block[first: last + 1]
 
 
-def wrap_in_no_grad(facts, stmt: ast.stmt, flagged_statements, message: str = "Wrap in `with torch.no_grad():`") -> Fix | None:
+def wrap_in_no_grad(facts, stmt: ast.stmt, flagged_statements, message: str = "Wrap in `with torch.no_grad():`",
+                    applicability: Applicability = Applicability.SAFE) -> Fix | None:
     """The common fix: the statement (and flagged neighbours) under `with torch.no_grad():`."""
     run = consecutive_run(facts, stmt, flagged_statements)
     header, import_edits = torch_callable(facts, "no_grad")
     edits = wrap_statements(facts, run, f"{header}()")
     if edits is None:
         return None
-    return make_fix(Applicability.SAFE, message, [*import_edits, *edits])
+    return make_fix(applicability, message, [*import_edits, *edits])
+
+
+def kept_applicability(facts, call: ast.Call) -> Applicability:
+    """A no_grad fix for a forward whose output is stored on `self` where no file of the project
+    reads it back (`Fate.kept`) is unsafe: code outside the project could read it and backpropagate."""
+    return Applicability.UNSAFE if facts.flow.fate(call).kept else Applicability.SAFE

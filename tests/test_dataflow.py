@@ -250,3 +250,25 @@ def test_reach_built_on_demand_answers_as_the_whole_graph_does():
     whole.edges  # noqa: B018 (built in full before any question)
     assert asked_first == {key: whole.reach(key) for key in keys}
     assert any(s.startswith("<backward>") for s in whole.reach(sorted(whole.keys_of("out"))[0]))
+
+
+def test_attributes_read_as_values():
+    from gradlint.analysis.names import ImportTable
+    from gradlint.analysis.reach import read_attributes
+
+    source = textwrap.dedent("""
+        import torch
+        def use(model, log):
+            labels = model.output.argmax(1)        # cut at once: indices only
+            if model.cache is None:                # a comparison reads no value on
+                pass
+            model.history.append(labels)           # filling, not reading
+            model.table[0] = labels                # filling an item
+            model.fit(labels)                      # a method call
+            loss = torch.nn.functional.mse_loss(model.logits, labels)
+            log(getattr(model, "features"))
+            return model.hidden[0]
+    """)
+    tree = Tree(ast.parse(source))
+    assert read_attributes(tree, ImportTable(tree.module)) >= {"logits", "features", "hidden", "functional"}
+    assert not read_attributes(tree, ImportTable(tree.module)) & {"output", "cache", "history", "table", "fit"}

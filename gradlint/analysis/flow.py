@@ -11,7 +11,7 @@ from functools import cached_property
 
 from gradlint.analysis.backward import Backward, backwards_by_scope
 from gradlint.analysis.graph_state import GRAPH, GraphStates
-from gradlint.analysis.reach import CALLBACK, ESCAPE, UNKNOWN, Fate, ScopeFlow, calls_handed_in, comprehension_key, is_cut, statement_sinks
+from gradlint.analysis.reach import CALLBACK, ESCAPE, KEPT, UNKNOWN, Fate, ScopeFlow, calls_handed_in, comprehension_key, is_cut, statement_sinks
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 
 
@@ -117,6 +117,8 @@ class FlowFacts:
             fate.backwards |= flow.backward_nodes(reached)
             if ESCAPE in reached:
                 fate.escapes = True
+            if KEPT in reached:
+                fate.kept = True
             if UNKNOWN in reached:
                 fate.unknown = True
             if CALLBACK in reached:
@@ -127,7 +129,7 @@ class FlowFacts:
         """Where a path's value can go, over every definition of its name."""
         flow = self.scope(scope)
         reached = set().union(*(flow.reach(key) for key in flow.keys_of(path)))
-        return Fate(flow.backward_nodes(reached), ESCAPE in reached, UNKNOWN in reached)
+        return Fate(flow.backward_nodes(reached), ESCAPE in reached, UNKNOWN in reached, kept=KEPT in reached)
 
     def returns_graph(self, call: ast.Call) -> bool:
         """Does the call run a function of this file whose every return statement gives a value that

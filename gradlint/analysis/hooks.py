@@ -17,7 +17,7 @@ from functools import cached_property
 
 from gradlint.analysis.bindings import root_name
 from gradlint.analysis.names import dotted
-from gradlint.analysis.reach import ESCAPE, UNKNOWN, live_paths
+from gradlint.analysis.reach import ESCAPE, KEPT, UNKNOWN, live_paths
 from gradlint.analysis.call_keys import constructed_class
 from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, is_true, keyword
 from gradlint.analysis.vocabulary import (
@@ -199,7 +199,7 @@ class HookFacts:
         if not bindings or not all(b.kind == "value" and isinstance(b.value, ast.Call) for b in bindings):
             return False  # an argument, or bound another way: callers may run it with grad
         fate = facts.flow.path_fate(root, scope)
-        if fate.escapes or fate.unknown or fate.reaches_backward:
+        if fate.escapes or fate.kept or fate.unknown or fate.reaches_backward:
             return False
         forwards = [call for call in facts.modules.forwards if facts.flow.analysis_scope(call) is scope
                     and root_name(facts.modules.callee(call)) == root]
@@ -367,7 +367,7 @@ class HookFacts:
             return True
         flow = self.facts.flow.scope(method)
         reached = set().union(*(flow.reach(key) for key in flow.keys_of(slot)))
-        return ESCAPE in reached or UNKNOWN in reached
+        return ESCAPE in reached or KEPT in reached or UNKNOWN in reached
 
     def _lambda_stores(self, hook: Hook) -> list[Store]:
         body = hook.function.body
@@ -577,7 +577,7 @@ class HookFacts:
         if not isinstance(scope, FUNCTION_TYPES):
             return False  # a module-level container: judged by where its paths go in the file
         fate = self.facts.flow.path_fate(root, scope)
-        return bool(fate.backwards) or fate.escapes or fate.unknown
+        return bool(fate.backwards) or fate.escapes or fate.kept or fate.unknown
 
     def stores_reach_backward(self, hooks) -> bool:
         return any(self.store_reaches_backward(s) for hook in hooks for s in self.stores(hook))

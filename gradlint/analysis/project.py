@@ -84,6 +84,7 @@ class ProjectIndex:
         self._autograd_forwards: set[str] = set()  # classes whose forward computes gradients itself
         self._grad_off_forwards: set[str] = set()  # classes whose forward may turn grad off itself
         self._tensor_caching: set[str] = set()  # methods that store a tensor they make on self
+        self._read_attributes: set[str] = set()  # attribute names some file reads a value through
         self._training_states: list[dict] = []
         self._readers: dict[str, list[str]] = {}
         self._reader_guards: dict[str, dict[str, int]] = {}
@@ -108,6 +109,7 @@ class ProjectIndex:
             self._autograd_forwards.update(summary.autograd_forwards)
             self._grad_off_forwards.update(summary.grad_off_forwards)
             self._tensor_caching.update(summary.tensor_caching)
+            self._read_attributes.update(map(intern, summary.read_attributes))
             # names interned, not the states: each is JSON text of its own, decoded when asked
             self._training_states.append({part: {intern(name): text for name, text in states.items()}
                                           for part, states in summary.training_state.items()})
@@ -234,6 +236,11 @@ class ProjectIndex:
         `if self.requires_grad: ... else: with torch.no_grad(): ...`)? Then a forward of it may build
         no graph. or_subclass as for forward_runs_autograd."""
         return self._forward_in(self._grad_off_forwards, cls, or_subclass)
+
+    def reads_attribute(self, name: str) -> bool:
+        """Does some file of the project read a value through an attribute of this name
+        (`reach.read_attributes`)? When none does, `self.name = out` keeps `out` for nobody."""
+        return name in self._read_attributes
 
     def caches_tensors(self, key: str) -> bool:
         """May the call keyed `key` store a tensor it makes on its object (`summaries._tensor_caching`)?

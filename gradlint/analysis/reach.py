@@ -39,6 +39,7 @@ BACKWARD = "<backward>"
 ESCAPE = "<escape>"
 UNKNOWN = "<unknown>"
 CALLBACK = "<callback>"  # a callable handed in from outside (also unknown code)
+KEPT = "<kept>"  # stored on self where no file reads it back: kept alive, for no backward and no caller
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Fate:
     escapes: bool = False
     unknown: bool = False
     callback: bool = False  # into a callable handed in from outside, which may differentiate it
+    kept: bool = False  # stored on self where nothing reads it back (alive, but for nobody)
 
     @property
     def reaches_backward(self) -> bool:
@@ -240,19 +242,24 @@ def _related(path: str, edges: dict) -> list[str]:
 
 def is_cut(facts, node: ast.AST) -> bool:
     """Is node's value cut from the graph by its immediate parent?"""
-    parent = facts.tree.parent(node)
+    return cut_by_parent(facts.tree, facts.imports, node)
+
+
+def cut_by_parent(tree, imports, node: ast.AST) -> bool:
+    """`is_cut` from the tree and the imports alone (what a file's summary can ask)."""
+    parent = tree.parent(node)
     if isinstance(parent, ast.Attribute) and parent.value is node:
         if parent.attr in NON_TENSOR_ATTRIBUTES:
             return True
-        grand = facts.tree.parent(parent)
+        grand = tree.parent(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in GRADIENT_CUTTING_METHODS:
             return True
-        return isinstance(grand, ast.Call) and grand.func is parent and _indices_taken(facts, grand)
+        return isinstance(grand, ast.Call) and grand.func is parent and _indices_taken(tree, grand)
     if isinstance(parent, ast.Call) and parent.func is not node:
         func = parent.func
         if isinstance(func, ast.Name) and func.id in GRADIENT_CUTTING_BUILTINS:
             return True
-        if facts.imports.qualname(func) in GRADIENT_CUTTING_FUNCTIONS:
+        if imports.qualname(func) in GRADIENT_CUTTING_FUNCTIONS:
             return True
     if isinstance(parent, ast.Compare):
         return True
@@ -263,7 +270,7 @@ def is_cut(facts, node: ast.AST) -> bool:
     return False
 
 
-def _indices_taken(facts, call: ast.Call) -> bool:
+def _indices_taken(tree, call: ast.Call) -> bool:
     """`x.sort(dim=1)[1]`, `x.topk(k).indices`, `x.max(1)[1]`: only the indices of a (values,
     indices) pair are kept."""
     method = call.func.attr
@@ -271,11 +278,47 @@ def _indices_taken(facts, call: ast.Call) -> bool:
             method in VALUES_INDICES_WITH_DIM and (keyword(call, "dim") is not None or len(call.args) == 1
                                                    and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, int))):
         return False
-    taker = facts.tree.parent(call)
+    taker = tree.parent(call)
     if isinstance(taker, ast.Attribute):
         return taker.attr == "indices"
     return isinstance(taker, ast.Subscript) and taker.value is call and isinstance(taker.slice, ast.Constant) \
         and taker.slice.value == 1
+
+
+def read_attributes(tree, imports) -> set[str]:
+    """The attribute names this file reads a value through (`x.name` loaded and not cut at once,
+    `getattr(x, "name")`): what a file's summary says so that a store into `self.name` that no
+    file of the project reads back (`self.output = output` kept for a caller to print) is known to
+    reach no backward. Method calls (`x.name(...)`), filling (`x.name.append(v)`, `x.name[k] = v`)
+    and cut reads (`x.name.item()`, `x.name.argmax(1)`, `x.name is None`) read no value on."""
+    found = set()
+    for node in tree.nodes(ast.Attribute):
+        if not isinstance(node.ctx, ast.Load) or node.attr in found:
+            continue
+        parent = tree.parent(node)
+        if isinstance(parent, ast.Call) and parent.func is node:
+            continue
+        if isinstance(parent, ast.Subscript) and parent.value is node and not isinstance(parent.ctx, ast.Load):
+            continue
+        if isinstance(parent, ast.Attribute) and parent.attr in CONTAINER_MUTATORS and isinstance(tree.parent(parent), ast.Call):
+            continue
+        if not cut_by_parent(tree, imports, node):
+            found.add(node.attr)
+    for call in tree.calls:
+        if isinstance(call.func, ast.Name) and call.func.id == "getattr" and len(call.args) >= 2 \
+                and isinstance(call.args[1], ast.Constant) and isinstance(call.args[1].value, str):
+            found.add(call.args[1].value)
+    return found
+
+
+def _unread_self_attribute(facts, target: ast.AST) -> bool:
+    """Is target `self.name` (or an item of it) for a name no file of the project reads a value
+    through (`read_attributes`)? What is stored there is kept alive (KEPT) but reaches no
+    backward and no caller: reading `self` (`self.forward(x)`) does not read it back."""
+    while isinstance(target, ast.Subscript):
+        target = target.value
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self" \
+        and not facts.index.reads_attribute(target.attr)
 
 
 def live_reads(facts, expr: ast.AST | None, load: bool = True) -> list[tuple[str, ast.AST]]:
@@ -386,6 +429,9 @@ def store_targets(facts, target: ast.AST) -> list[str]:
     out = []
     for leaf in assigned_names(target):
         path = dotted(leaf)
+        if path and _unread_self_attribute(facts, leaf):
+            out.append(KEPT)
+            continue
         if path:
             out.append(path)
             if isinstance(leaf, (ast.Attribute, ast.Subscript)) and "." in path or path.startswith("self"):
@@ -436,6 +482,10 @@ def _call_statement_sinks(facts, call: ast.Call):
     if isinstance(func, ast.Attribute):
         receiver = dotted(func.value)
         if func.attr in CONTAINER_MUTATORS and receiver:
+            if _unread_self_attribute(facts, func.value):
+                for arg in args:  # `self.outputs.append(out)` of a list nothing reads back
+                    yield arg, [KEPT]
+                return
             sinks = [receiver]
             if "." in receiver or not _is_local(facts, func.value):
                 sinks.append(ESCAPE)

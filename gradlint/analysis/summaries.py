@@ -26,6 +26,7 @@ from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_true, keyword
 from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
+from gradlint.analysis.reach import read_attributes
 from gradlint.analysis.training import mode_calls_by_scope, retrained_between
 from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
@@ -70,6 +71,8 @@ class FileSummary:
     # methods (not `__init__`) that store a tensor they make on their object (`self.ids = torch.vstack(...)`): called
     # under inference_mode, they keep an inference tensor that later training code may save for backward
     tensor_caching: list[str] = field(default_factory=list)
+    # attribute names the file reads a value through (`reach.read_attributes`)
+    read_attributes: list[str] = field(default_factory=list)
     # module-level functions that only read their arguments -> project functions they call (argument_effects)
     readers: dict[str, list[str]] = field(default_factory=dict)
     # readers that read only where a call leaves these arguments (constant defaults) out -> {argument: position}
@@ -148,6 +151,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     summary.autograd_forwards = _autograd_forwards(tree, imports, symbols)
     summary.grad_off_forwards = _grad_off_forwards(tree, imports, symbols)
     summary.tensor_caching = _tensor_caching(tree, imports, symbols) if summary.uses_torch else []
+    summary.read_attributes = sorted(read_attributes(tree, imports))
     summary.training_state = training_state.summarize(tree, imports, symbols)
     if summary.uses_torch:
         summary.readers, summary.reader_guards = argument_effects.summarize(tree, imports, symbols)

@@ -16,7 +16,7 @@ from gradlint.analysis.training import (
 from gradlint.analysis.tree import FUNCTION_TYPES
 from gradlint.analysis.vocabulary import GRAD_ENABLING_CONTEXTS
 from gradlint.finding import Applicability
-from gradlint.fixes import add_decorator, make_fix, torch_callable, wrap_in_no_grad
+from gradlint.fixes import add_decorator, kept_applicability, make_fix, torch_callable, wrap_in_no_grad
 from gradlint.rules.base import Rule
 
 MESSAGE = (
@@ -84,7 +84,9 @@ class EvalForwardWithGrad(Rule):
     gradients that a decorator would turn off).
 
     ## Fix safety
-    Safe: the function has no backward, so no gradient it computes is used.
+    Safe: the function has no backward, so no gradient it computes is used. Unsafe when the output
+    is stored on `self` under a name no file of the project reads back: code outside the
+    project could still read it and backpropagate.
     No fix is offered for `async` functions or when the function turns grad back
     on (`enable_grad`, `requires_grad_`).
     """
@@ -100,7 +102,7 @@ class EvalForwardWithGrad(Rule):
                 if self.why_quiet(facts, call) is None]
         statements = [facts.tree.statement_of(call) for call, _ in hits]
         for (call, scope), stmt in zip(hits, statements):
-            yield self.finding(facts, call, MESSAGE, self._fix(facts, scope, stmt, statements))
+            yield self.finding(facts, call, MESSAGE, self._fix(facts, scope, stmt, statements, kept_applicability(facts, call)))
 
     def why_quiet(self, facts, call):
         mode = facts.grad_mode_at(call)
@@ -136,9 +138,10 @@ class EvalForwardWithGrad(Rule):
             return "the module's forward computes gradients itself (torch.autograd.grad): no_grad would make it raise"
         return None
 
-    def _fix(self, facts, scope, stmt, statements):
+    def _fix(self, facts, scope, stmt, statements, applicability):
         if isinstance(scope, FUNCTION_TYPES) and calls_unseen_code(facts, scope):
-            return wrap_in_no_grad(facts, stmt, statements)  # that code may need grad: turn it off around the forwards only
+            # that code may need grad: turn it off around the forwards only
+            return wrap_in_no_grad(facts, stmt, statements, applicability=applicability)
         if isinstance(scope, FUNCTION_TYPES):
             if isinstance(scope, ast.AsyncFunctionDef) or _turns_grad_on(facts, scope):
                 return None
@@ -150,8 +153,8 @@ class EvalForwardWithGrad(Rule):
             else:
                 name, imports = torch_callable(facts, "no_grad")
                 message = "Decorate the function with `@torch.no_grad()`"
-            return make_fix(Applicability.SAFE, message, [*imports, *add_decorator(facts, scope, f"{name}()")])
-        return wrap_in_no_grad(facts, stmt, statements)
+            return make_fix(applicability, message, [*imports, *add_decorator(facts, scope, f"{name}()")])
+        return wrap_in_no_grad(facts, stmt, statements, applicability=applicability)
 
 
 def _turns_grad_on(facts, function) -> bool:

@@ -4,7 +4,7 @@ import ast
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.training import builds_no_graph, is_test_code, result_discarded, retried_with_grad, training_region
-from gradlint.fixes import wrap_in_no_grad
+from gradlint.fixes import kept_applicability, wrap_in_no_grad
 from gradlint.rules.base import Rule
 
 MESSAGE = (
@@ -58,7 +58,9 @@ class UntrainedForwardInTraining(Rule):
     ```
 
     ## Fix safety
-    Safe: the output does not reach the backward, so no gradient changes.
+    Safe: the output does not reach the backward, so no gradient changes. Unsafe when the output
+    is stored on `self` under a name no file of the project reads back: code outside the
+    project could still read it.
     No fix is offered when the statement also computes something that does.
     """
 
@@ -74,7 +76,7 @@ class UntrainedForwardInTraining(Rule):
         for call, stmt in zip(hits, statements):
             fix = None
             if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)) and not self._statement_trains(facts, stmt):
-                fix = wrap_in_no_grad(facts, stmt, statements)
+                fix = wrap_in_no_grad(facts, stmt, statements, applicability=kept_applicability(facts, call))
             yield self.finding(facts, call, MESSAGE, fix)
 
     def why_quiet(self, facts, call):
