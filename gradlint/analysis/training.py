@@ -12,7 +12,7 @@ import os
 
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training_state import mode_call
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, is_true, keyword
 from gradlint.analysis.vocabulary import CLIPPING_METHODS, CONTAINER_TYPES, MODULE_SELF_RETURNING, OPTIMIZER_NAME, OPTIMIZER_STEP_NAME, SETUP_FUNCTION_NAME, SHAPE_ATTRIBUTES, SUBMODULE_ITERATORS
 from gradlint.analysis.vocabulary import FORWARD_HOOK_REGISTRATIONS as HOOK_REGISTRATIONS
 from gradlint.analysis.modules import LOSS_NAME
@@ -259,14 +259,36 @@ def trains_with(facts, scope: ast.AST, node: ast.AST) -> bool:
 
 
 def _training_calls(facts, scope: ast.AST):
-    """The scope's backwards, then its optimizer steps."""
+    """The scope's backwards, then its optimizer steps. `torch.autograd.grad` of inputs the scope
+    itself made require grad (`x.requires_grad_(True)`: saliency, LRP, an attack) trains nothing."""
     for backward in facts.flow.backwards(scope):
-        yield backward.node
+        if not _input_gradients(facts, scope, backward.node):
+            yield backward.node
     for node in facts.tree.scope_nodes(scope):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
             name = dotted(node.func.value) or ""
             if OPTIMIZER_NAME.search(name.split(".")[-1]):
                 yield node
+
+
+def _input_gradients(facts, scope: ast.AST, call: ast.AST) -> bool:
+    """Is call `torch.autograd.grad(out, inputs)` whose inputs are names only, each made to require
+    grad in this scope (`x.requires_grad_(True)`, `h = x.requires_grad_()`, `x.requires_grad = True`)?"""
+    if not (isinstance(call, ast.Call) and facts.imports.qualname(call.func) == "torch.autograd.grad"):
+        return False
+    inputs = call.args[1] if len(call.args) > 1 else keyword(call, "inputs")
+    elements = inputs.elts if isinstance(inputs, (ast.Tuple, ast.List)) else [inputs]
+    if not elements or not all(isinstance(e, ast.Name) for e in elements):
+        return False
+    enabled = set()
+    for node in facts.tree.scope_nodes(scope):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_" \
+                and isinstance(node.func.value, ast.Name) and (not node.args or is_true(node.args[0])):
+            enabled.add(node.func.value.id)
+        elif isinstance(node, ast.Assign) and is_true(node.value):
+            enabled.update(t.value.id for t in node.targets if isinstance(t, ast.Attribute) and t.attr == "requires_grad"
+                           and isinstance(t.value, ast.Name))
+    return all(e.id in enabled for e in elements)
 
 
 def updates_during_training(facts, scope: ast.AST, edit: ast.AST, sources: list[ast.AST], method: str | None) -> str | None:

@@ -70,7 +70,9 @@ class DataAttributeMutation(Rule):
     its weight (a LoRA layer's `train()`/`eval()`), `p.data = p.data.half()` (a cast of its
     own values), a function that edits the model it returns (a conversion's `apply(model)`,
     its submodules included) or modules it has just built (a list of new layers filled
-    from an old one); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
+    from an old one), or a function whose only gradients are those of inputs it made require grad
+    (`x.requires_grad_(True)`, then `torch.autograd.grad(out, x)`: saliency, LRP on a reweighted
+    copy); also under `no_grad`, in test code, and on buffers (FrozenBatchNorm's
     `weight`/`bias` are buffers). Parameters are recognised as for GL301; `.data`
     of other tensors (a dataset's `.data`, `p.grad.data`) is not flagged.
 

@@ -1,5 +1,7 @@
 """GL402: `.data` edits of parameters where a model trains (manual updates, clipping, optimizer
 steps, soft/EMA/hard target updates); initialisation, loading, fusing, no_grad and tests are quiet."""
+import copy
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -522,3 +524,19 @@ class LearnableFakeQuantize(nn.Module):
         # asked for by torch.ao's convert, when the model is converted: no training step
         self.scale.data.clamp_(min=1e-6)
         return self.scale.detach()
+
+
+def lrp_gamma_relevance(layer, x, gamma):
+    # explaining, not training: a copy's weights are reparameterised, and the only gradients are the input's
+    h = x.requires_grad_(True)
+    gamma_layer = copy.deepcopy(layer)
+    gamma_layer.weight.data = layer.weight.data + gamma * layer.weight.data.relu()
+    out = gamma_layer(h)
+    (grad,) = torch.autograd.grad(out.sum(), x)
+    return x * grad
+
+
+def inner_loop_update(model, loss, lr):
+    grads = torch.autograd.grad(loss, list(model.parameters()))  # gradients of the weights: training
+    for p, g in zip(model.parameters(), grads):
+        p.data.sub_(lr * g)  # expect: GL402
