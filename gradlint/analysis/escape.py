@@ -385,6 +385,8 @@ class _RegionCheck:
             # an inference tensor, which a later training forward may save for backward (an index)
             return f"calls `{facts.text(func)}`, a project method that keeps a tensor it makes on its object"
         if method is not None and qualified is None:
+            if method in ITERATION_WRAPPERS and (facts.imports.resolve(func) or "").partition(".")[0] == "tqdm":
+                return None  # `tqdm.tqdm(loader)`, `tqdm.auto.tqdm(loader)`: the progress bar iterates, as `tqdm(loader)` does
             return None if self._project_reader(call) else self._hands_out(call, method)
         if isinstance(func, ast.Name) and qualified is None:
             return self._unseen_function(call, func.id)

@@ -4,6 +4,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 import torch.nn as nn
+import tqdm
 
 
 def accuracy(model, loader):
@@ -375,3 +376,14 @@ def embed_items_kept(item_net, dataloader, store):
         batches.append(vectors)
     store.extend(batches)  # the list itself goes elsewhere: its elements stay inference tensors
     return torch.cat(batches).cpu().numpy()
+
+
+def evaluate_with_progress(model, loader, device):
+    model.eval()
+    targets, predictions = [], []
+    with torch.no_grad():  # expect: GL401
+        bar = tqdm.tqdm(loader, desc="validation")  # the module's own spelling of `tqdm(loader)`
+        for x, y in bar:
+            targets.extend(y.tolist())
+            predictions.extend(model(x.to(device)).tolist())
+    return targets, predictions
