@@ -22,7 +22,7 @@ from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effe
 from gradlint.analysis.modules import named_like_a_module
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
-from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_none, is_true, keyword
 from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
@@ -424,7 +424,7 @@ def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,
         if not isinstance(holder, ast.ClassDef) or path.count(".") != 1:
             continue
         # a placeholder `self.x = None` (set before the object is built) builds nothing
-        kept = [b for b in bindings if not (b.kind == "value" and isinstance(b.value, ast.Constant) and b.value.value is None)]
+        kept = [b for b in bindings if not (b.kind == "value" and is_none(b.value))]
         values = [_unchained(b.value) if b.kind == "value" else None for b in kept]
         built = {imports.qualname(v.func) or symbols.resolve(v.func, tree.scope_of(b.node))
                  if isinstance(v, ast.Call) and not _frozen_parameter(imports, v) else None
@@ -578,7 +578,7 @@ def _function_wrapper(tree: Tree, imports: ImportTable, symbols: Symbols, functi
             mode = _applies_grad_object(tree, imports, node)
             if mode is not None:
                 nested[node.name] = mode
-    returned = [r for r in _returns(tree, function) if not (isinstance(r, ast.Constant) and r.value is None)]
+    returned = [r for r in _returns(tree, function) if not is_none(r)]
     if returned and None not in returned:
         call = meet_modes([_grad_object(imports, r, nested) for r in returned])
         if call is not None:

@@ -402,6 +402,10 @@ def is_false(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is False
 
 
+def is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def assigned_names(target: ast.AST) -> Iterator[ast.AST]:
     """The store targets inside an assignment target (tuples unpacked)."""
     if isinstance(target, (ast.Tuple, ast.List)):

@@ -540,3 +540,20 @@ def inner_loop_update(model, loss, lr):
     grads = torch.autograd.grad(loss, list(model.parameters()))  # gradients of the weights: training
     for p, g in zip(model.parameters(), grads):
         p.data.sub_(lr * g)  # expect: GL402
+
+
+class WeightedTasks:
+    def __init__(self, model, n_task, adaptive):
+        self.model = model
+        self.loss_weight = None
+        if adaptive:
+            self.loss_weight = nn.ParameterList(nn.Parameter(torch.ones(1)) for _ in range(n_task))
+
+    def step(self, losses, optimizer):
+        loss = sum(w * l for w, l in zip(self.loss_weight, losses))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total = sum(w.item() for w in self.loss_weight)
+        for w in self.loss_weight:
+            w.data = w.data * len(self.loss_weight) / total  # expect: GL402
