@@ -26,6 +26,7 @@ from gradlint.analysis.values import INSIDE, OUTSIDE, ValueFlags, is_string, reg
 from gradlint.analysis.vocabulary import (
     ARGUMENT_READING_METHODS,
     ARITHMETIC_BUILTINS,
+    COMPUTING_METHODS,
     CONCATENATING_FUNCTIONS,
     BACKWARD_METHODS,
     CONTAINER_MUTATORS,
@@ -621,9 +622,11 @@ def _later_uses(facts, region: Region, flags: ValueFlags) -> str | None:
 def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
     """The use converts the tensor to a Python value or prints it: `x.item()`, `int(x)`, `f"{x}"`, `print(x)`.
 
-    On the way it may pass through methods and arithmetic whose other operands
-    are Python values (`x.argmax(1)`, `x * 100`): with no tensor that requires
-    grad among their inputs, those ops save nothing for backward.
+    On the way it may pass through views and methods whose other operands are Python
+    values: with no tensor that requires grad among their inputs, those ops save nothing
+    for backward. An op that computes a new tensor from it that way (`torch.softmax(scores,
+    0)`, `x.argmax(1)`, `x * 100`) ends the question: outside inference mode its result is a
+    normal tensor, free to go anywhere (a view or `.to()` is still the inference tensor).
     """
     node = name
     while True:
@@ -637,6 +640,8 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
                     return True
                 if parent.attr.endswith("_") or parent.attr in GRAD_NEEDING_METHODS:
                     return False
+                if flags._arguments(grand) == 0 and parent.attr in COMPUTING_METHODS:
+                    return True
                 if flags._arguments(grand) == 0 or parent.attr in NON_DIFFERENTIABLE_METHODS:
                     node = grand
                     continue
@@ -649,8 +654,7 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
             node = parent
             continue
         if isinstance(parent, ast.BinOp) and flags.of(parent.right if parent.left is node else parent.left) == 0:
-            node = parent
-            continue
+            return True  # `x * 100`: a new tensor
         if isinstance(parent, (ast.UnaryOp, ast.BoolOp)):
             node = parent  # (`a and b` is one of its operands: where it goes decides)
             continue
@@ -669,6 +673,8 @@ def is_python_use(facts, name: ast.Name, flags: ValueFlags) -> bool:
                 continue
             if is_tensor_op(qualified) and not any(
                     flags.of(other) for other in [*parent.args, *(k.value for k in parent.keywords)] if other is not node):
+                if qualified.split(".")[-1] in COMPUTING_METHODS:
+                    return True  # `torch.softmax(scores, 0)`: a new tensor
                 node = parent  # `torch.stack(norms).sum()`: with Python values only beside it, saves nothing
                 continue
             return isinstance(parent.func, ast.Name) and parent.func.id in PYTHON_BUILTINS

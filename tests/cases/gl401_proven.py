@@ -387,3 +387,24 @@ def evaluate_with_progress(model, loader, device):
             targets.extend(y.tolist())
             predictions.extend(model(x.to(device)).tolist())
     return targets, predictions
+
+
+def next_sentence_probability(model, encoded):
+    with torch.no_grad():  # expect: GL401
+        scores = model(encoded).logits[0]
+    probabilities = torch.softmax(scores, dim=0)  # an op of the tensor alone: it saves nothing
+    return probabilities[0].item()
+
+
+def probabilities_returned(model, encoded):
+    with torch.no_grad():  # expect: GL401
+        scores = model(encoded).logits[0]
+    return torch.softmax(scores, dim=0)  # computed outside inference mode from it alone: a normal tensor
+
+
+def normalised_then_trained_on(model, head, encoded, opt):
+    with torch.no_grad():  # expect: GL401
+        features = model(encoded)
+    loss = head(features * 2.0).sum()  # `features * 2.0` is a new, normal tensor: backward may save it
+    loss.backward()
+    opt.step()

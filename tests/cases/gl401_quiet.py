@@ -542,3 +542,18 @@ def embed_frame_scaled(encoder, inputs, scale):
     with torch.no_grad():
         outputs = encoder(inputs)
     return [value * scale for value in outputs.values()]
+
+
+
+def view_returned(model, encoded):
+    with torch.no_grad():
+        scores = model(encoded).logits
+    return scores[0].view(-1)  # a view of an inference tensor is one: a caller may save it for backward
+
+
+def moved_then_trained_on(model, head, encoded, opt):
+    with torch.no_grad():
+        features = model(encoded)
+    loss = head(features.to("cpu")).sum()  # `.to()` may hand back the same tensor, which backward would save
+    loss.backward()
+    opt.step()
