@@ -61,7 +61,8 @@ def evaluation_phase(facts, scope: ast.AST, call: ast.Call, callee_path: str) ->
     backwards = facts.flow.backwards(scope)
     if backwards and not isinstance(scope, ast.Module):
         return False
-    if isinstance(scope, FUNCTION_TYPES) and _evaluated_by_callers(facts, scope, callee_path):
+    if isinstance(scope, FUNCTION_TYPES) and (_evaluated_by_callers(facts, scope, callee_path)
+                                              or _evaluated_since_init(facts, scope, callee_path)):
         return True
     position = (call.lineno, call.col_offset)
     for eval_call, path in eval_calls(facts, scope):
@@ -83,6 +84,21 @@ def _evaluated_by_callers(facts, function: ast.AST, callee_path: str) -> bool:
     if name is None:
         return False
     return any(covers(path, callee_path) for path in facts.index.evaluated_paths(name))
+
+
+def _evaluated_since_init(facts, function: ast.AST, callee_path: str) -> bool:
+    """A method of a class whose `__init__` puts `self.model` in eval mode and none of whose
+    methods puts anything back in train mode or runs a backward (an explainer holding the model
+    it explains)."""
+    cls = facts.tree.parent(function)
+    if not (callee_path.startswith("self.") and isinstance(cls, ast.ClassDef)):
+        return False
+    methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
+    init = next((m for m in methods if m.name == "__init__"), None)
+    if init is None or not any(covers(path, callee_path) for _, path in eval_calls(facts, init)):
+        return False
+    return not any(mode != "eval" for m in methods for _, _, mode in facts.mode_calls.get(m, ())) \
+        and not any(facts.flow.backwards(m) for m in methods)
 
 
 def output_may_be_trained(facts, function: ast.AST) -> bool:

@@ -341,3 +341,37 @@ def partly_frozen_distance(pred, gt):
     model.eval()
     target = model(gt).detach()  # expect: GL101
     return (model(pred) - target).abs().mean()  # expect: GL101
+
+
+class Explainer:
+    """Holds the model it explains in eval mode from the start."""
+
+    def __init__(self, model, samples):
+        self.model = model
+        self.model.eval()
+        self.samples = samples
+
+    def explain(self, x, target):
+        scores = []
+        for mask in self.samples:
+            probs = self.model(x * mask).softmax(-1)  # expect: GL101
+            scores.append(probs[:, target].mean().item())
+        return scores
+
+
+class FineTuner:
+    """Starts in eval mode (frozen BatchNorm) but trains later: not evaluation code."""
+
+    def __init__(self, model, opt):
+        self.model = model
+        self.model.eval()
+        self.opt = opt
+
+    def score(self, x):
+        return self.model(x).softmax(-1)[:, 0].mean().item()
+
+    def step(self, x, y):
+        self.model.train()
+        loss = torch.nn.functional.cross_entropy(self.model(x), y)
+        loss.backward()
+        self.opt.step()
