@@ -399,8 +399,15 @@ class _RegionCheck:
         return None
 
     def _caches_tensors(self, call: ast.Call) -> bool:
-        key = call_key(self.facts.tree, self.facts.symbols, call)
-        return key is not None and self.facts.index.caches_tensors(key)
+        """May `obj.m()` keep a tensor it makes on obj (`ProjectIndex.caches_tensors`)? `self.x.m()`
+        asks about the class `self.x` is built from when the analysis knows it (`Mean.update`
+        keeps floats), by the method's name only when it does not."""
+        facts = self.facts
+        built = facts.attribute_path_class(call.func.value)
+        if built is not None:
+            return facts.index.caches_tensors(f"{built}.{call.func.attr}")
+        key = call_key(facts.tree, facts.symbols, call)
+        return key is not None and facts.index.caches_tensors(key)
 
     def _unseen_function(self, call: ast.Call, name: str) -> str | None:
         """A function this file does not define, given outside tensors or modules, may update or train them."""

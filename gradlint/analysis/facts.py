@@ -9,7 +9,7 @@ from functools import cached_property
 from gradlint.analysis.call_sites import CallSites
 from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comprehension_target
 from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode, meet_modes
-from gradlint.analysis.names import ImportTable
+from gradlint.analysis.names import ImportTable, dotted
 from gradlint.analysis.project import ProjectIndex
 from gradlint.analysis.call_keys import constructed_class, possible_classes
 from gradlint.analysis.summaries import summarize, wrapper_key
@@ -64,6 +64,21 @@ class FileFacts:
         """The project class a local name was built from (`model = Net(...)`, then perhaps
         `model = model.to(device)`), or None (`call_keys.constructed_class`)."""
         return constructed_class(self.tree, self.symbols, self.tree.scope_of(name), name.id)
+
+    def attribute_path_class(self, expr: ast.AST) -> str | None:
+        """The class `self.a` (or `self.a.b`) holds, each attribute followed from the class of
+        `self` through what its methods build there (`ProjectIndex.attribute_class`): a project
+        class or a torch one (`torch.nn.Linear`); None when not known."""
+        path = dotted(expr)
+        cls = self.tree.class_of(expr)
+        built = self.symbols.qualname_of(cls) if cls is not None else None
+        if path is None or not path.startswith("self.") or built is None:
+            return None
+        for attribute in path.split(".")[1:]:
+            built = self.index.attribute_class(built, attribute)
+            if built is None:
+                return None
+        return built
 
     def possible_classes(self, name: ast.Name) -> set[str]:
         """Every project class a local name may have been built from, a pick from a table of

@@ -107,18 +107,12 @@ class ModuleFacts:
         """The values the file assigns to path in scope (`self.x`: in its class)."""
         return [b.value for b in self.facts.assignments.get((scope, path), ()) if b.kind == "value"]
 
-    def _built_as_module(self, expr: ast.AST, path: str) -> bool:
+    def _built_as_module(self, expr: ast.AST) -> bool:
         """`self.GAN.D_aug`: the class each attribute is built from, followed from the class of
         `self` (`self.GAN = StyleGAN2(...)`, whose `__init__` does `self.D_aug = AugWrapper(...)`),
         ends at a module class of the project or a torch layer."""
-        cls = self.tree.class_of(expr)
-        name = self.facts.symbols.qualname_of(cls) if cls is not None else None
-        index = self.facts.index
-        for attribute in path.split(".")[1:]:
-            if name is None:
-                return False
-            name = index.attribute_class(name, attribute)
-        return name is not None and (name in index.module_classes or name.startswith("torch.nn.")
+        name = self.facts.attribute_path_class(expr)
+        return name is not None and (name in self.facts.index.module_classes or name.startswith("torch.nn.")
                                      and name.split(".")[-1][:1].isupper() and name != "torch.nn.Parameter")
 
     def _annotation(self, node: ast.AST, path: str) -> ast.AST | None:
@@ -185,7 +179,7 @@ class ModuleFacts:
             if (scope, path) in self._method_evidence and not OPTIMIZER_NAME.search(path.rpartition(".")[2]):
                 # (an optimizer has zero_grad and state_dict too: `optimizer = optimizer_cls(params)`)
                 return "module"
-        if path.count(".") > 1 and path.startswith("self.") and self._built_as_module(expr, path):
+        if path.count(".") > 1 and path.startswith("self.") and self._built_as_module(expr):
             return "module"
         annotation = self._annotation(expr, path) if "." not in path else None
         if annotation:
@@ -310,7 +304,6 @@ class ModuleFacts:
         from or a parameter is annotated with? With subclasses, those of `self`'s class and of the
         annotation count too (an argument typed by a base class may be any of them)."""
         callee = self.callee(call)
-        index = self.facts.index
         if callee is None:
             return False
         symbols = self.facts.symbols
@@ -322,9 +315,7 @@ class ModuleFacts:
         if path is None:
             return False
         if path.startswith("self."):
-            built = owner  # `self.model.encoder`: the class each attribute is built from, in turn
-            for attribute in path.split(".")[1:]:
-                built = index.attribute_class(built, attribute) if built is not None else None
+            built = self.facts.attribute_path_class(callee)  # `self.model.encoder`
             return built is not None and has(built)
         if "." in path:
             return False

@@ -31,3 +31,11 @@ class Counter:
 
     def tick(self):
         self.seen = self.seen + 1  # a Python number: nothing autograd ever meets
+
+
+class TensorTicker:
+    def __init__(self):
+        self.seen = None
+
+    def tick(self):
+        self.seen = torch.ones(1) if self.seen is None else self.seen + 1  # a `tick` that keeps a tensor
