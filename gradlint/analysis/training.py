@@ -87,15 +87,16 @@ def _evaluated_by_callers(facts, function: ast.AST, callee_path: str) -> bool:
 
 
 def _evaluated_since_init(facts, function: ast.AST, callee_path: str) -> bool:
-    """A method of a class whose `__init__` puts `self.model` in eval mode and none of whose
-    methods puts anything back in train mode or runs a backward (an explainer holding the model
-    it explains)."""
+    """A method of a class whose `__init__` puts a model it holds (`self.model`, not `self`) in
+    eval mode and none of whose methods puts anything back in train mode or runs a backward (an
+    explainer holding the model it explains)."""
     cls = facts.tree.parent(function)
     if not (callee_path.startswith("self.") and isinstance(cls, ast.ClassDef)):
         return False
     methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
     init = next((m for m in methods if m.name == "__init__"), None)
-    if init is None or not any(covers(path, callee_path) for _, path in eval_calls(facts, init)):
+    # (`self.eval()` after loading weights says nothing: a module is still trained by whoever calls it)
+    if init is None or not any(path != "self" and covers(path, callee_path) for _, path in eval_calls(facts, init)):
         return False
     return not any(mode != "eval" for m in methods for _, _, mode in facts.mode_calls.get(m, ())) \
         and not any(facts.flow.backwards(m) for m in methods)

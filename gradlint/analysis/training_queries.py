@@ -56,11 +56,30 @@ def optimizer_steps(facts, container: ast.AST) -> list[tuple[ast.Call, ast.AST]]
 
 
 def steps_in_view(facts, scope: ast.AST) -> bool:
-    """Does the code around a training loop step an optimizer anywhere (`opt.step()`,
-    `scaler.step(opt)`, `opt.step(closure)`): the function, for a method its whole class (the
-    step may sit in `self._update()`), for module-level code the whole file? A backward with no
-    step in view may only want gradients of the inputs (Langevin sampling, an attack)."""
-    region = facts.tree.module if isinstance(scope, ast.Module) else owner_class(facts.tree, scope) or scope
+    """Does the code around a training forward step an optimizer (`opt.step()`, `scaler.step(opt)`,
+    `opt.step(closure)`): the function or one it calls in this file (`self._update()`, a helper),
+    for module-level code the whole file? A backward with no step in view may only want gradients
+    of the inputs (Langevin sampling from a loaded model, an attack)."""
+    if isinstance(scope, ast.Module):
+        return _steps(facts, scope)
+    pending, seen = [scope], set()
+    while pending and len(seen) < 20:
+        function = pending.pop()
+        if function in seen:
+            continue
+        seen.add(function)
+        if _steps(facts, function):
+            return True
+        for call in facts.tree.calls_owned(function):
+            func = call.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                pending.extend(f for f in facts.self_call_definitions(call) if isinstance(f, FUNCTION_TYPES))
+            elif isinstance(func, ast.Name):
+                pending.extend(f for f in facts.tree.functions if f.name == func.id and isinstance(facts.tree.parent(f), ast.Module))
+    return False
+
+
+def _steps(facts, region: ast.AST) -> bool:
     for node in ast.walk(region):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
             receiver = dotted(node.func.value)

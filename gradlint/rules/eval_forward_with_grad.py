@@ -33,8 +33,9 @@ class EvalForwardWithGrad(Rule):
     the module in eval mode (`model.eval()`, `model.train(False)`) and has no
     backward anywhere, a method that every caller runs in such code after putting
     its module in eval mode (`self.net.eval()` then `self._predict_batch(x)`), a method
-    of a class whose `__init__` puts `self.model` in eval mode and none of whose methods
-    trains or backpropagates (an explainer holding the model it explains), or
+    of a class whose `__init__` puts a model it holds in eval mode (`self.model.eval()`; not
+    `self.eval()` after loading weights) and none of whose methods trains or backpropagates
+    (an explainer holding the model it explains), or
     module-level script code after `model.eval()`, with no `.train()` of the module
     between the two (`if freeze: m.eval() else: m.train()` may leave it training).
     The outputs never reach a backward.

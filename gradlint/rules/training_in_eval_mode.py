@@ -40,9 +40,10 @@ class TrainingInEvalMode(Rule):
     Nothing in the loop may put the model back in train mode: no `.train()` call on anything, no
     project function that may call one, no code out of view handed the model. Reported at the
     first training forward of the loop. The loop must train: an optimizer step (`opt.step()`,
-    `scaler.step(opt)`) is in view, in the function, its class or, for a script, the file; a
-    backward with none may only want gradients of the inputs (Langevin sampling from a loaded
-    model, an attack), for which eval mode is what the code means.
+    `scaler.step(opt)`) is in view, in the function or one it calls in the file (`self._update()`)
+    or, for a script, anywhere in the file; a backward with none may only want gradients of the
+    inputs (Langevin sampling from a loaded model, an attack), for which eval mode is what the
+    code means.
 
     The training forward may sit in a step the loop calls (`train_one_epoch(model, loader)`,
     `self._train_step(batch)`): a function or method of the same file with no evaluation loop of

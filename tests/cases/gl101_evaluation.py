@@ -375,3 +375,28 @@ class FineTuner:
         loss = torch.nn.functional.cross_entropy(self.model(x), y)
         loss.backward()
         self.opt.step()
+
+
+class PretrainedDenoiser(torch.nn.Module):
+    """Put in eval mode after loading weights; whoever calls it may still train it."""
+
+    def __init__(self, path=None):
+        super().__init__()
+        self.encoder = torch.nn.Conv2d(3, 8, 3)
+        self.decoder = torch.nn.Conv2d(8, 3, 3)
+        if path is not None:
+            self.load_state_dict(torch.load(path))
+            self.eval()
+
+    def run_layers(self, x):
+        hidden = self.encoder(x)
+        return self.decoder(hidden)
+
+    def forward(self, x):
+        if self.training:
+            return self.run_layers(x)
+        return padded_run(self.run_layers, x)
+
+
+def padded_run(function, x):
+    return function(torch.nn.functional.pad(x, (0, 1)))

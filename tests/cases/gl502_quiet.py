@@ -360,3 +360,27 @@ def langevin_samples(energy, loader, steps, step_size):
             x.grad.zero_()
         samples.append(x.detach())
     return samples
+
+
+class EnergyModel:
+    """Trains in one method and samples in another: the sampler's backward trains nothing."""
+
+    def __init__(self, energy, opt):
+        self.energy = energy
+        self.opt = opt
+
+    def train_epoch(self, loader):
+        self.energy.train()
+        for x in loader:
+            self.opt.zero_grad()
+            self.energy(x).mean().backward()
+            self.opt.step()
+
+    def sample(self, x, steps, step_size):
+        x = x.clone().requires_grad_(True)
+        for _ in range(steps):
+            self.energy.eval()
+            self.energy(x).sum().backward()
+            x.data.add_(x.grad.data, alpha=-step_size)
+            x.grad.zero_()
+        return x.detach()
