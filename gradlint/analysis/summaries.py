@@ -322,31 +322,43 @@ def _tensor_caching(tree: Tree, imports: ImportTable, symbols: Symbols) -> list[
     `ids.to(device)`), or what a method of the class that makes tensors returns
     (`self.ids = self._find_ids(...)`). What a method stores that it was handed was made by its
     caller, whose own region check sees it handed over."""
+    stores: dict[ast.AST, list[ast.stmt]] = {}  # method -> its stores on self
+    for node in tree.nodes(ast.Assign, ast.AugAssign, ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None or not any(isinstance(t, (ast.Attribute, ast.Subscript)) and root_name(t) == "self" for t in targets):
+            continue
+        method = tree.function_of(node)
+        if method is not None and isinstance(tree.parent(method), ast.ClassDef) and method.name not in MODULE_SETUP_METHODS:
+            stores.setdefault(method, []).append(node)
+    if not stores:
+        return []
     found = []
-    for cls in tree.classes:
-        methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
-        making = _making_methods(tree, imports, methods)
-        for method in methods:
-            if method.name in MODULE_SETUP_METHODS or not making:
-                continue
-            if any(_stores_made_tensor(imports, node, making) for node in tree.scope_nodes(method)):
-                name = symbols.qualname_of(method)
-                if name:
-                    found.append(name)
+    making_by_class: dict[ast.ClassDef, set[str]] = {}
+    for method, nodes in stores.items():
+        cls = tree.parent(method)
+        if cls not in making_by_class:
+            making_by_class[cls] = _making_methods(tree, imports, cls)
+        making = making_by_class[cls]
+        if any(_stores_made_tensor(imports, node.value, making) for node in nodes):
+            name = symbols.qualname_of(method)
+            if name:
+                found.append(name)
     return sorted(found)
 
 
-def _making_methods(tree: Tree, imports: ImportTable, methods: list) -> set[str]:
+def _making_methods(tree: Tree, imports: ImportTable, cls: ast.ClassDef) -> set[str]:
     """The methods of a class that make tensors: with a torch op or tensor method in their body, or
     calling `self.m(...)` for such an m (to a fixpoint: `_find_ids` -> `self._top_words(...)`)."""
-    making = {m.name for m in methods if any(_makes_tensor(imports, n) for n in tree.scope_nodes(m))}
-    calls = {m.name: {c.func.attr for c in tree.calls_owned(m) if isinstance(c.func, ast.Attribute)
-                      and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"} for m in methods}
+    methods = [m for m in cls.body if isinstance(m, FUNCTION_TYPES)]
+    calls = {m.name: tree.calls_owned(m) for m in methods}
+    making = {name for name, owned in calls.items() if any(_makes_tensor(imports, c) for c in owned)}
+    called = {name: {c.func.attr for c in owned if isinstance(c.func, ast.Attribute)
+                     and isinstance(c.func.value, ast.Name) and c.func.value.id == "self"} for name, owned in calls.items()}
     changed = True
     while changed:
         changed = False
-        for name, called in calls.items():
-            if name not in making and called & making:
+        for name, targets in called.items():
+            if name not in making and targets & making:
                 making.add(name)
                 changed = True
     return making
@@ -357,15 +369,7 @@ def _makes_tensor(imports: ImportTable, node: ast.AST) -> bool:
                                            and node.func.attr in TENSOR_OP_METHODS)
 
 
-def _stores_made_tensor(imports: ImportTable, node: ast.AST, making: set[str]) -> bool:
-    if isinstance(node, ast.Assign):
-        targets, value = node.targets, node.value
-    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
-        targets, value = [node.target], node.value
-    else:
-        return False
-    if not any(isinstance(t, (ast.Attribute, ast.Subscript)) and root_name(t) == "self" for t in targets):
-        return False
+def _stores_made_tensor(imports: ImportTable, value: ast.AST, making: set[str]) -> bool:
     for inner in ast.walk(value):
         if _makes_tensor(imports, inner):
             return True
