@@ -168,6 +168,9 @@ def call_slots(call: ast.Call, names: set[str] | None = None) -> list[list]:
     return slots
 
 
+_CONTAINERS = (*FUNCTION_TYPES, ast.ClassDef)
+
+
 class _Occurrences:
     """What the summaries look for, found in one pass over the file's indexed nodes and filed
     under every function and class that contains each node (a nested function's nodes count for
@@ -178,18 +181,30 @@ class _Occurrences:
         self.mode_calls: dict[ast.AST, list[ast.Call]] = {}  # function -> `.eval()`/`.train()` calls in it
         self.own_calls: dict[ast.AST, list[ast.Call]] = {}  # function -> calls directly in its body
         self.class_nodes: dict[ast.AST, list[ast.AST]] = {}  # class -> its `.training` reads, calls, attribute stores
-        containers = (*FUNCTION_TYPES, ast.ClassDef)
+        chains: dict[ast.AST, list[ast.AST]] = {}  # function or class -> it and the ones around it, innermost first
+
+        def around(node: ast.AST) -> list[ast.AST]:
+            parent = tree.parent(node)
+            while parent is not None and not isinstance(parent, _CONTAINERS):
+                parent = tree.parent(parent)
+            if parent is None:
+                return []
+            found = chains.get(parent)
+            if found is None:
+                found = chains[parent] = [parent, *around(parent)]
+            return found
+
         for node in clearing_nodes(tree):
-            self.clearing.update(a for a in tree.ancestors(node) if isinstance(a, FUNCTION_TYPES))
+            self.clearing.update(a for a in around(node) if isinstance(a, FUNCTION_TYPES))
         for call in tree.calls:
-            around = [a for a in tree.ancestors(call) if isinstance(a, containers)]
-            functions = [a for a in around if not isinstance(a, ast.ClassDef)]
+            containers = around(call)
+            functions = [a for a in containers if not isinstance(a, ast.ClassDef)]
             if mode_call(call) is not None:
                 for function in functions:
                     self.mode_calls.setdefault(function, []).append(call)
             elif functions:
                 self.own_calls.setdefault(functions[0], []).append(call)
-            for cls in around:
+            for cls in containers:
                 if isinstance(cls, ast.ClassDef):
                     self.class_nodes.setdefault(cls, []).append(call)
         for node in tree.nodes(ast.Attribute, ast.Assign):
@@ -197,7 +212,7 @@ class _Occurrences:
                 continue
             if isinstance(node, ast.Assign) and not any(isinstance(t, ast.Attribute) for t in node.targets):
                 continue
-            for cls in tree.ancestors(node):
+            for cls in around(node):
                 if isinstance(cls, ast.ClassDef):
                     self.class_nodes.setdefault(cls, []).append(node)
 
