@@ -185,6 +185,7 @@ def referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[str
     called anywhere)."""
     keys = set()
     named = symbols.globals.keys() | symbols.imports.everything.keys()  # what a module-level name can resolve through
+    roots = named | {d.name for d in symbols.qualified if isinstance(d, (*FUNCTION_TYPES, ast.ClassDef))}  # and nested ones
     for node in tree.nodes(ast.Name, ast.Attribute):
         parent = tree.parents.get(node)
         kind = type(node)
@@ -204,6 +205,12 @@ def referenced(tree: Tree, symbols: Symbols, methods: set[str]) -> set[tuple[str
             else:
                 key = MAYBE + node.attr
         else:
+            if kind is ast.Attribute:
+                root = node.value
+                while type(root) is ast.Attribute:
+                    root = root.value
+                if type(root) is not ast.Name or root.id not in roots:
+                    continue  # `self.cache`, `x.shape`: no definition or import to resolve through
             key = symbols.resolve(node, tree.scope_of(node))
         if key is not None and not _in_annotation(tree, node):  # a type hint names a class; it passes nothing on
             enclosing = tree.function_of(node)
