@@ -305,3 +305,15 @@ def test_methods_that_keep_a_tensor_they_make_on_their_object(tmp_path):
     assert index.caches_tensors("m.Base.pick")  # a Base may be a Chooser, whose override keeps one
     assert index.caches_tensors("?pick") and not index.caches_tensors("?count")
     assert not index.caches_tensors("m.Chooser.__init__")  # setup code builds what the object holds
+
+
+def test_a_plain_objects_forward_has_call_sites_and_a_modules_has_not(tmp_path):
+    source = ("import torch\n\nclass Ensemble:\n    def forward(self, x):\n        return x\n\n"
+              "class Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n\n"
+              "class Trainer:\n    def __init__(self):\n        self.ensemble = None\n        self.net = Net()\n"
+              "    def setup(self):\n        self.ensemble = Ensemble()\n"
+              "    def test(self, x):\n        with torch.no_grad():\n            self.ensemble.forward(x)\n            self.net.forward(x)\n")
+    index = index_of(tmp_path, {"m.py": source})
+    assert index.function_mode("m.Ensemble.forward") is GradMode.DISABLED  # its one call site, through what `self.ensemble` holds
+    # a module's forward also runs from every `net(x)`, which no call key names: its explicit calls are not all
+    assert index.function_mode("m.Net.forward") is not GradMode.DISABLED

@@ -13,11 +13,15 @@ from __future__ import annotations
 import ast
 
 from gradlint.analysis.symbols import Symbols
-from gradlint.analysis.tree import FUNCTION_TYPES, Tree
+from gradlint.analysis.bindings import assignments
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_none, is_true, keyword
 from gradlint.analysis.vocabulary import MODULE_SELF_RETURNING
 
 # methods whose calls never reach a project function we could judge
 UNINDEXED = frozenset({"forward", "__call__", "__init__", "backward", "step", "zero_grad", "eval", "train", "to", "item"})
+# ... but for `forward` on a receiver whose class is known: a plain class's `forward` is its own method,
+# called that way only (the index keeps such sites for plain classes alone, `ProjectIndex._sites_by_callee`)
+KNOWN_RECEIVER_ONLY = frozenset({"forward"})
 MAYBE = "?"  # prefix of a call key whose receiver is unknown: `?evaluate` may be any method `evaluate`
 
 
@@ -32,17 +36,31 @@ def call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
 def _call_key(tree: Tree, symbols: Symbols, call: ast.Call) -> str | None:
     func = call.func
     method = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if method in KNOWN_RECEIVER_ONLY and isinstance(func, ast.Attribute):
+        key = _receiver_key(tree, symbols, call, method)
+        return key if key is not None and not key.startswith(MAYBE) else None
     if method is None or method in UNINDEXED or method.startswith("__"):
         return None
-    scope = tree.scope_of(call)
     if isinstance(func, ast.Name):
-        return symbols.resolve(func, scope) or _parameter_default(tree, symbols, scope, func.id)
+        return symbols.resolve(func, tree.scope_of(call)) or _parameter_default(tree, symbols, tree.scope_of(call), func.id)
+    return _receiver_key(tree, symbols, call, method)
+
+
+def _receiver_key(tree: Tree, symbols: Symbols, call: ast.Call, method: str) -> str:
+    """The key of `receiver.method(...)`: by the receiver's class where the file shows it."""
+    func = call.func
+    scope = tree.scope_of(call)
     receiver = func.value
     cls = tree.class_of(call)
     if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls") and cls is not None:
         return f"{symbols.class_qualname(cls)}.{method}"
     if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super" and cls is not None:
         return f"super:{symbols.class_qualname(cls)}.{method}"
+    if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and receiver.value.id == "self" \
+            and cls is not None:
+        held = held_classes(tree, symbols).get(symbols.class_qualname(cls), {}).get(receiver.attr)
+        if held is not None and held != "torch.nn.Parameter":
+            return f"{held}.{method}"  # `self.ensemble.forward(x)`, `self.ensemble = SnapshotEns(...)` in a method
     if isinstance(receiver, ast.Call):
         made = symbols.resolve(receiver.func, scope)
         if made is not None:
@@ -114,6 +132,49 @@ def _called_default(tree: Tree, node: ast.AST) -> bool:
         return False
     parameter = next((a for a, d in _defaults(function) if d is node), None)
     return parameter is not None and _only_called(tree, function, parameter.arg)
+
+
+def held_classes(tree: Tree, symbols: Symbols) -> dict[str, dict[str, str]]:
+    """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods
+    (but a `None` placeholder) is a call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`,
+    `self.contrastive_loss = InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances,
+    and `self.attribute.m(...)` X's `m`; `torch.nn.Parameter` for an attribute that is a parameter
+    (not one made with `requires_grad=False`). What the file's summary says (`attributes`)."""
+    return tree.memo("held_classes", lambda: _held_classes(tree, symbols))
+
+
+def _held_classes(tree: Tree, symbols: Symbols) -> dict[str, dict[str, str]]:
+    imports = symbols.imports
+    found: dict[str, dict[str, str]] = {}
+    for (holder, path), bindings in assignments(tree).items():
+        if not isinstance(holder, ast.ClassDef) or path.count(".") != 1:
+            continue
+        # a placeholder `self.x = None` (set before the object is built) builds nothing
+        kept = [b for b in bindings if not (b.kind == "value" and is_none(b.value))]
+        values = [_unchained(b.value) if b.kind == "value" else None for b in kept]
+        built = {imports.qualname(v.func) or symbols.resolve(v.func, tree.scope_of(b.node))
+                 if isinstance(v, ast.Call) and not _frozen_parameter(imports, v) else None
+                 for v, b in zip(values, kept)}
+        name = symbols.qualname_of(holder)
+        if name is not None and len(built) == 1 and None not in built:
+            found.setdefault(name, {})[path[len("self."):]] = next(iter(built))
+    return found
+
+
+def _unchained(value: ast.AST | None) -> ast.AST | None:
+    """`Decoder(...)` for `Decoder(...).to(device)`: module methods that hand back the module itself."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_SELF_RETURNING \
+            and isinstance(value.func.value, ast.Call):
+        value = value.func.value
+    return value
+
+
+def _frozen_parameter(imports, call: ast.Call) -> bool:
+    """`nn.Parameter(t, requires_grad=False)`: a tensor that needs no grad."""
+    if imports.qualname(call.func) != "torch.nn.Parameter":
+        return False
+    flag = call.args[1] if len(call.args) > 1 else keyword(call, "requires_grad")
+    return flag is not None and not is_true(flag)
 
 
 def constructed_class(tree: Tree, symbols: Symbols, scope: ast.AST, name: str) -> str | None:

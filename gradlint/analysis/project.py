@@ -305,14 +305,19 @@ class ProjectIndex:
         """The call sites of each definition. A call keyed `C.m` (`self.m()` in a method of C, or
         of an object built from C) runs C's `m` or, for `self` of a subclass, its override: the
         overrides in C's project subclasses get the site too (ParlAI's `TorchAgent.batch_act`
-        runs `self.eval_step(batch)` under no_grad for every agent class's `eval_step`)."""
+        runs `self.eval_step(batch)` under no_grad for every agent class's `eval_step`). A `forward`
+        site counts for a plain class only (`plain_classes`)."""
         found: dict[str, list] = {}
         children = self._direct_subclasses
+        plain = self.plain_classes
         for key, sites in self._sites.items():
             if key.startswith(MAYBE):
                 found.setdefault(key, []).extend(sites)
                 continue
-            found.setdefault(self._callee(key), []).extend(sites)
+            callee = self._callee(key)
+            if key.endswith(".forward") and callee.rpartition(".")[0] not in plain:
+                continue  # a module's forward runs from every `module(x)` too: its explicit calls are not all
+            found.setdefault(callee, []).extend(sites)
             if not key.startswith("super:"):
                 cls, _, method = self.canonical(key).rpartition(".")
                 if cls in children:

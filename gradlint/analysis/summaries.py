@@ -17,12 +17,12 @@ import json
 from dataclasses import dataclass, field
 
 from gradlint.analysis.bindings import Binding, assignments, root_name
-from gradlint.analysis.call_keys import call_key, referenced
+from gradlint.analysis.call_keys import call_key, held_classes, referenced
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.modules import named_like_a_module
 from gradlint.analysis.names import ImportTable
 from gradlint.analysis.symbols import Symbols
-from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_none, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, Tree, is_none
 from gradlint.analysis import argument_effects, training_state
 from gradlint.analysis.training_state import TrainingState
 from gradlint.analysis.backward import backward_of
@@ -32,7 +32,6 @@ from gradlint.analysis.vocabulary import (
     CONTEXT_MANAGER_DECORATORS,
     GRAD_MODE_WORDS,
     GRADIENT_CUTTING_METHODS,
-    MODULE_SELF_RETURNING,
     MODULE_SETUP_METHODS,
     NON_TENSOR_ATTRIBUTES,
     TENSOR_OP_METHODS,
@@ -146,7 +145,7 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
             summary.classes[name] = [b for b in (_base_label(imports, symbols, base) for base in definition.bases) if b]
     summary.defined.sort()
     assigned = assignments(tree)
-    summary.attributes = _attribute_classes(tree, imports, symbols, assigned)
+    summary.attributes = held_classes(tree, symbols)
     summary.forward_methods = _forward_methods(tree, symbols, resolver, assigned)
     summary.autograd_forwards = _autograd_forwards(tree, imports, symbols)
     summary.grad_off_forwards = _grad_off_forwards(tree, imports, symbols)
@@ -415,44 +414,6 @@ def _submodule_call(node: ast.AST) -> bool:
     if isinstance(func, ast.Attribute) and func.attr == "forward":
         func = func.value
     return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
-
-
-def _attribute_classes(tree: Tree, imports: ImportTable, symbols: Symbols,
-                       assigned: dict[tuple[ast.AST, str], list[Binding]]) -> dict[str, dict[str, str]]:
-    """Class -> {attribute: X} where every assignment of `self.attribute` in the class's methods
-    (but a `None` placeholder) is a call of the one class X (`self.loss_fn = nn.CrossEntropyLoss()`,
-    `self.contrastive_loss = InfoNCELoss(t)`): calling `self.attribute(...)` runs X's instances;
-    `torch.nn.Parameter` for an attribute that is a parameter (not one made with `requires_grad=False`)."""
-    found: dict[str, dict[str, str]] = {}
-    for (holder, path), bindings in assigned.items():
-        if not isinstance(holder, ast.ClassDef) or path.count(".") != 1:
-            continue
-        # a placeholder `self.x = None` (set before the object is built) builds nothing
-        kept = [b for b in bindings if not (b.kind == "value" and is_none(b.value))]
-        values = [_unchained(b.value) if b.kind == "value" else None for b in kept]
-        built = {imports.qualname(v.func) or symbols.resolve(v.func, tree.scope_of(b.node))
-                 if isinstance(v, ast.Call) and not _frozen_parameter(imports, v) else None
-                 for v, b in zip(values, kept)}
-        name = symbols.qualname_of(holder)
-        if name is not None and len(built) == 1 and None not in built:
-            found.setdefault(name, {})[path[len("self."):]] = next(iter(built))
-    return found
-
-
-def _unchained(value: ast.AST | None) -> ast.AST | None:
-    """`Decoder(...)` for `Decoder(...).to(device)`: module methods that hand back the module itself."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in MODULE_SELF_RETURNING \
-            and isinstance(value.func.value, ast.Call):
-        value = value.func.value
-    return value
-
-
-def _frozen_parameter(imports: ImportTable, call: ast.Call) -> bool:
-    """`nn.Parameter(t, requires_grad=False)`: a tensor that needs no grad."""
-    if imports.qualname(call.func) != "torch.nn.Parameter":
-        return False
-    flag = call.args[1] if len(call.args) > 1 else keyword(call, "requires_grad")
-    return flag is not None and not is_true(flag)
 
 
 def _gives_module(tree: Tree, cls: ast.ClassDef, binding: Binding) -> bool:
