@@ -166,13 +166,16 @@ def _in_class_body(facts, node: ast.AST) -> bool:
 class _RegionCheck:
     """One pass over a region's nodes (or a called function's body)."""
 
-    def __init__(self, facts, body: list[ast.stmt], scope: ast.AST, returns_escape: bool, depth: int = 0, visiting=None):
+    def __init__(self, facts, body: list[ast.stmt], scope: ast.AST, returns_escape: bool, depth: int = 0, visiting=None,
+                 path: tuple = ()):
         self.facts = facts
         self.body = body
         self.scope = scope
         self.returns_escape = returns_escape
         self.depth = depth
-        self.visiting = visiting if visiting is not None else set()
+        self.visiting = visiting if visiting is not None else set()  # callees this region's check has looked at
+        self.path = path  # the called functions being checked around this one (a cycle stops there)
+        self.incomplete = False  # a callee was left out for a cycle: the answer holds for this path only
         self.nodes = region_nodes(body)
         self.flags = ValueFlags(facts, scope, self.nodes)
         self.has_forward = False
@@ -246,7 +249,8 @@ class _RegionCheck:
         inner = self.callees.get(function)
         if inner is None:
             inner = self.callees[function] = _RegionCheck(self.facts, function.body, function, returns_escape=False,
-                                                          depth=self.depth + 1, visiting=self.visiting)
+                                                          depth=self.depth + 1, visiting=self.visiting,
+                                                          path=(*self.path, function))
         return inner
 
     def _node(self, node: ast.AST) -> str | None:
@@ -508,6 +512,9 @@ class _RegionCheck:
 
     def _local_callee(self, call: ast.Call) -> str | None:
         for function in self._callee_functions(call):
+            if function in self.path:
+                self.incomplete = True  # recursion: judged where the cycle started
+                continue
             if function in self.visiting:
                 continue
             if self.depth >= 3:
@@ -519,11 +526,26 @@ class _RegionCheck:
                 name = self.facts.imports.qualname(target)
                 if name in NOT_NO_GRAD_CONTEXTS:
                     return f"calls `{function.name}`, decorated with `{name}`"
-            self.visiting.add(function)
-            found = self._inner(function).reason()
+            found = self._callee_reason(function)
             if found:
                 return f"calls `{function.name}`, which {found}"
         return None
+
+    def _callee_reason(self, function: ast.AST) -> str | None:
+        """`reason()` of a called function, kept per file and depth for every region that calls it
+        (a solver module's two dozen no_grad helpers calling each other) unless a cycle cut it short."""
+        key = (function, self.depth + 1)
+        memo = self.facts.callee_reasons
+        if key in memo:
+            return memo[key]
+        self.visiting.add(function)
+        inner = self._inner(function)
+        found = inner.reason()
+        if found is not None or not inner.incomplete:
+            memo[key] = found
+        else:
+            self.incomplete = True
+        return found
 
 
 def find_caching_module_classes(facts) -> list[str]:

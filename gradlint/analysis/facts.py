@@ -38,6 +38,7 @@ class FileFacts:
         self._bindings: dict[ast.AST, ScopeBindings] = {}
         self._comprehension_targets: dict[ast.Name, tuple | None] = {}
         self.python_returns: dict[ast.AST, bool] = {}  # values._returns_python by function
+        self.callee_reasons: dict[tuple[ast.AST, int], str | None] = {}  # escape: a called function's check, by depth
         self._foreign: dict[ast.AST, bool] = {}  # foreign_code, by function
         self._foreign_arms: dict[tuple[int, bool], bool] = {}  # foreign_code, by (if, which arm)
         self._nested_fills: dict[ast.AST, frozenset[str]] = {}
