@@ -130,12 +130,13 @@ def run_check(paths: list[str], settings: Settings, *, fix: bool = False, unsafe
             units.append(unit)
             if getattr(unit.source, "warning", None):
                 outcome.warnings.append(f"{path}: {unit.source.warning}")
-    # files named one by one (pre-commit, an editor): the rest of the project still informs the index
-    context = _project_context(paths, units, settings, force_exclude) if units else []
+    # files named one by one (pre-commit, an editor): the rest of the project still informs the index,
+    # unless no rule can report in any of them (no trigger word: no finding, whatever the index says)
+    triggers = {rule.code: rule.triggers for rule in all_rules()}
+    needed = any(_can_fire(unit, triggers) for unit in units)
+    context = _project_context(paths, units, settings, force_exclude) if needed else []
     if store is not None:
         _look_up(store, units + context, settings)
-
-    triggers = {rule.code: rule.triggers for rule in all_rules()}
     if not (fix or diff):
         # only --fix and --diff use a text again here (to write or show it): the workers read their
         # files themselves, so that this process, which the workers are forked from, holds no texts

@@ -317,3 +317,19 @@ def test_a_plain_objects_forward_has_call_sites_and_a_modules_has_not(tmp_path):
     assert index.function_mode("m.Ensemble.forward") is GradMode.DISABLED  # its one call site, through what `self.ensemble` holds
     # a module's forward also runs from every `net(x)`, which no call key names: its explicit calls are not all
     assert index.function_mode("m.Net.forward") is not GradMode.DISABLED
+
+
+def test_a_base_methods_self_call_runs_for_subclasses_that_inherit_it(tmp_path):
+    source = ("import torch\n\nclass Template:\n    def forward(self):\n        return 0\n"
+              "    def training_epoch(self):\n        with torch.no_grad():\n            self.forward()\n\n"
+              "class Own(Template):\n    def forward(self):\n        return 1\n    def training_epoch(self):\n        self.forward()\n\n"
+              "class Extends(Template):\n    def forward(self):\n        return 2\n    def training_epoch(self):\n"
+              "        super().training_epoch()\n\n"
+              "class Inherits(Template):\n    def forward(self):\n        return 3\n")
+    index = index_of(tmp_path, {"m.py": source})
+    # Own replaces training_epoch: the template's no_grad call never runs its forward
+    assert index.callers("m.Own.forward") == ["m.Own.training_epoch"]
+    assert index.function_mode("m.Own.forward") is not GradMode.DISABLED
+    # Extends runs the template's loop through super(), Inherits runs it as is
+    assert index.function_mode("m.Extends.forward") is GradMode.DISABLED
+    assert index.function_mode("m.Inherits.forward") is GradMode.DISABLED

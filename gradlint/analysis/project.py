@@ -322,8 +322,32 @@ class ProjectIndex:
                 cls, _, method = self.canonical(key).rpartition(".")
                 if cls in children:
                     for override in self._overrides(cls, method):
-                        found.setdefault(override, []).extend(sites)
+                        sub = override.rpartition(".")[0]
+                        found.setdefault(override, []).extend(s for s in sites if self._runs_for(s.enclosing, cls, sub))
         return found
+
+    def _runs_for(self, enclosing: str | None, cls: str, sub: str) -> bool:
+        """Does a `self.m()` call made in `enclosing`, a method of cls, run for an instance of the
+        subclass sub? Not when sub (or a class between) overrides that method without calling
+        `super()`'s (Avalanche's StreamingLDA has its own `training_epoch`: the template's, which
+        backpropagates `self.forward()`, never runs for it)."""
+        if enclosing is None:
+            return True
+        owner, _, caller = enclosing.rpartition(".")
+        if owner != cls:
+            return True  # a nested function or another class's code: kept
+        for current in self.lineage(sub):
+            if current == cls:
+                return True
+            if f"{current}.{caller}" in self.defined:
+                return f"{current}.{caller}" in self._extending
+        return True
+
+    @cached_property
+    def _extending(self) -> frozenset[str]:
+        """Methods that call the method they override through `super()` (`super().training_epoch()`)."""
+        return frozenset(site.enclosing for key, sites in self._sites.items() if key.startswith("super:")
+                         for site in sites if site.enclosing and site.enclosing.rpartition(".")[2] == key.rpartition(".")[2])
 
     @cached_property
     def _direct_subclasses(self) -> dict[str, list[str]]:
