@@ -705,6 +705,27 @@ PACKAGES = [
      "851f44370d5977392bde820d2caa742e22a312dcbff038c79c0771e11037ba2c", PURE),
     ("vissl", "0.1.6", "vissl-0.1.6-py3-none-any.whl",
      "b02e17c2884bbe673c741fa189529885ee5c60c3c20b653fb1af666b68ce2048", PURE),
+    # a twenty-sixth fresh read (2026-12-07): trainers of generative audio and 3D models (AudioLM, E2-TTS,
+    # Voicebox, MeshGPT), self-supervision (BYOL), detection training (RF-DETR), adversarial training (robustness),
+    # quantisation (HQQ), restoration model loading (Spandrel)
+    ("audiolm-pytorch", "2.4.0", "audiolm_pytorch-2.4.0-py3-none-any.whl",
+     "d6e41d41c2b6694ddbe19c6de92650b5333f01aad217255f8e42784817a08344", PURE),
+    ("byol-pytorch", "0.9.1", "byol_pytorch-0.9.1-py3-none-any.whl",
+     "fef2733e392ae47945c60ac331e2f20302526654f33b48e5627e95a11722dc02", PURE),
+    ("e2-tts-pytorch", "2.2.2", "e2_tts_pytorch-2.2.2-py3-none-any.whl",
+     "7ac98d3daf1512723e163f0208096a1b877660428540e660d11f805084a3ed1a", PURE),
+    ("hqq", "0.2.8.post1", "hqq-0.2.8.post1.tar.gz",
+     "8fa34c074df43b32acf10173abbc7dfdeff1ae529b673acfc2628a1c9c61fc8a", SDIST),
+    ("meshgpt-pytorch", "1.8.1", "meshgpt_pytorch-1.8.1-py3-none-any.whl",
+     "08a8cfecd705902906538da3a82ee580638b5bd6a33f627da04d8fcdc54e7ecf", PURE),
+    ("rfdetr", "1.11.2", "rfdetr-1.11.2-py3-none-any.whl",
+     "2f23589567123b59302f1cfa9d14d23630f9f583ee6f3468c5891e33fb103b2a", PURE),
+    ("robustness", "1.2.1.post2", "robustness-1.2.1.post2-py3-none-any.whl",
+     "a263950768a44f756e5d09bf32425c59d479e75ab036dff4f06298a7700c13b1", PURE),
+    ("spandrel", "0.4.2", "spandrel-0.4.2-py3-none-any.whl",
+     "6c93e3ecbeb0e548fd2df45a605472b34c1614287c56b51bb33cdef7ae5235b5", PURE),
+    ("voicebox-pytorch", "0.5.0", "voicebox_pytorch-0.5.0-py3-none-any.whl",
+     "6bb6208c0c65c19a07fcf836cd91d53263f1c9a751701a5219911446aa64546e", PURE),
 ]
 
 
