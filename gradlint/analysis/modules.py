@@ -194,7 +194,8 @@ class ModuleFacts:
         last = path.split(".")[-1]
         # (a parameter's name, or an attribute of an object the code holds: `self.actor`, `agent.cri_target`;
         # not an attribute of an imported module or class: `TensorDict.from_module`)
-        held = annotation is False or ("." in path and self.imports.resolve(expr.value) is None)
+        held = annotation is False or ("." in path and self.imports.resolve(expr.value) is None
+                                       and not OPTIMIZER_NAME.search(path.split(".")[-2]))  # not `optimizer.toggle_model`
         if not visible and held and named_like_a_module(last) and not self._own_method(expr, path):
             return "module"
         if not visible and (annotation is False) and LOSS_NAME.search(last):
