@@ -174,3 +174,4 @@ class Recorder:
 
     def keep(self, module, output):
         self.outputs.append(output.flatten(1).detach())
+
