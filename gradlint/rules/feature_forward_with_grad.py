@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from gradlint.analysis.grad_mode import GradMode
 from gradlint.analysis.hooks import HookFacts
-from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded, setup_function
-from gradlint.analysis.tree import FUNCTION_TYPES
+from gradlint.analysis.training import is_test_code, registers_forward_hooks, result_discarded
 from gradlint.fixes import wrap_in_no_grad
 from gradlint.rules.base import Rule
 
@@ -29,9 +28,7 @@ class FeatureForwardWithGrad(Rule):
     container, or returns a value made from what a hook object registered on
     `self` holds: `torch.cat(self.saved.outputs)`; a caller may train on it), and
     when the hooks read their tensors for metadata at most (recording which
-    modules ran, their order or their input shapes: no activation is captured),
-    and in setup code (`__init__`, `reset_parameters`, `init_*`: a one-off warm-up
-    forward that builds lazily created layers, as BYOL's wrapper does).
+    modules ran, their order or their input shapes: no activation is captured).
 
     ## Why it matters
     The forward builds the whole autograd graph; hooks that store outputs keep it
@@ -76,8 +73,6 @@ class FeatureForwardWithGrad(Rule):
             scope = facts.flow.analysis_scope(call)
             if is_test_code(facts, scope) or facts.flow.backwards(scope):
                 continue
-            if isinstance(scope, FUNCTION_TYPES) and setup_function(scope):
-                continue  # a warm-up forward building lazily created layers, once
             # the hooks this function registers, or else any in the file, may feed a loss
             relevant = hooks.registered_in(scope) or hooks.hooks
             if hooks.stores_reach_backward(relevant) or hooks.records_no_activations(relevant):

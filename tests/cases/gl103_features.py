@@ -174,4 +174,3 @@ class Recorder:
 
     def keep(self, module, output):
         self.outputs.append(output.flatten(1).detach())
-
