@@ -322,21 +322,21 @@ class ProjectIndex:
                 cls, _, method = self.canonical(key).rpartition(".")
                 if cls in children:
                     for override in self._overrides(cls, method):
-                        sub = override.rpartition(".")[0]
-                        found.setdefault(override, []).extend(s for s in sites if self._runs_for(s.enclosing, cls, sub))
+                        lineage = self.lineage(override.rpartition(".")[0])
+                        found.setdefault(override, []).extend(s for s in sites if self._runs_for(s.enclosing, cls, lineage))
         return found
 
-    def _runs_for(self, enclosing: str | None, cls: str, sub: str) -> bool:
+    def _runs_for(self, enclosing: str | None, cls: str, lineage: list[str]) -> bool:
         """Does a `self.m()` call made in `enclosing`, a method of cls, run for an instance of the
-        subclass sub? Not when sub (or a class between) overrides that method without calling
-        `super()`'s (Avalanche's StreamingLDA has its own `training_epoch`: the template's, which
-        backpropagates `self.forward()`, never runs for it)."""
+        subclass whose `lineage` is given? Not when it (or a class between) overrides that method
+        without calling `super()`'s (Avalanche's StreamingLDA has its own `training_epoch`: the
+        template's, which backpropagates `self.forward()`, never runs for it)."""
         if enclosing is None:
             return True
         owner, _, caller = enclosing.rpartition(".")
         if owner != cls:
             return True  # a nested function or another class's code: kept
-        for current in self.lineage(sub):
+        for current in lineage:
             if current == cls:
                 return True
             if f"{current}.{caller}" in self.defined:
