@@ -726,6 +726,31 @@ PACKAGES = [
      "6c93e3ecbeb0e548fd2df45a605472b34c1614287c56b51bb33cdef7ae5235b5", PURE),
     ("voicebox-pytorch", "0.5.0", "voicebox_pytorch-0.5.0-py3-none-any.whl",
      "6bb6208c0c65c19a07fcf836cd91d53263f1c9a751701a5219911446aa64546e", PURE),
+    # a twenty-seventh fresh read (2026-12-08): protein and molecule models (ESM, TorchMD-Net, Uni-Mol tools), flow
+    # matching (flow_matching, TorchCFM), generative MONAI, Lightning helpers (pytorch-lightning-spells, TorchRecipes),
+    # weak supervision (Snorkel), differentiable optimisation (Theseus), multi-objective gradients (TorchJD)
+    ("esm", "3.2.1.post1", "esm-3.2.1.post1-py3-none-any.whl",
+     "94aa1cfc9876124ade08d951da7252f03b8a26fd7ac87d05e52d36c2e94865ec", PURE),
+    ("flow-matching", "1.0.10", "flow_matching-1.0.10-py3-none-any.whl",
+     "9e7bb6c51b5804bbb1450f59fbd04e2f843adc0b7665d0f4f341f420dce04136", PURE),
+    ("monai-generative", "0.2.3", "monai_generative-0.2.3-py3-none-any.whl",
+     "44dee6264e72f2e7577ad41104db48fae2ca701a3c35e2c74c7d14133b5a16a1", PURE),
+    ("pytorch-lightning-spells", "0.3.0", "pytorch_lightning_spells-0.3.0-py3-none-any.whl",
+     "c0fb6a1ea4701a290b1b8df7407517ec03383b83878b97907b78fc1f0c7b6ec1", PURE),
+    ("snorkel", "0.10.0", "snorkel-0.10.0-py3-none-any.whl",
+     "42a2f354d8142f4807c5339ed256c763e12dd198ca5a34583d27344e64f927c8", PURE),
+    ("theseus-ai", "0.1.0", "theseus_ai-0.1.0-py3-none-any.whl",
+     "76ff0114b7a2c1172710835a471e4063b6c8317d085cd78ffdbf617ef649b879", PURE),
+    ("torchcfm", "1.0.7", "torchcfm-1.0.7-py3-none-any.whl",
+     "e079138d4c9d5723b2e8a220c323925df1e3367bfdfc34633d7c56970b03a375", PURE),
+    ("torchjd", "0.18.0", "torchjd-0.18.0-py3-none-any.whl",
+     "4d0e3fe61fe26a33188dbbe9037a76714e58604a7d0bb963079ec1b7f7df61f4", PURE),
+    ("torchmd-net", "2.4.10", "torchmd_net-2.4.10-cp311-cp311-manylinux_2_28_x86_64.whl",
+     "2a674eb41ad886a39599e86054dd66c5cd64ec60515790e3e20e40ea0fa90447", PURE),
+    ("torchrecipes", "0.1.0.dev2", "torchrecipes-0.1.0.dev2-py3-none-any.whl",
+     "eabcb3b7a264cb77bb37cf0623b4476eac3494716b1c14c37ecf25aa5a417468", PURE),
+    ("unimol-tools", "0.1.6", "unimol_tools-0.1.6-py3-none-any.whl",
+     "a49e819ae5dd0e5193108e31896d5eee0c0ddc9d60e01bd2b52b5c9df97d7526", PURE),
 ]
 
 
