@@ -15,7 +15,7 @@ from functools import cached_property
 from gradlint.analysis.bindings import Binding, element_source, holder_scope, seen_bindings
 from gradlint.analysis.names import dotted
 from gradlint.analysis.training import optimizer_step
-from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_false, is_none, is_true, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of, is_false, is_true, keyword
 from gradlint.analysis.vocabulary import (
     LAYER_PARAMETER_ATTRIBUTES,
     LEAVING_ATTRIBUTES,
@@ -100,8 +100,7 @@ class ParameterFacts:
         if isinstance(iterable, ast.Name):
             return self._name_collection(iterable, depth)
         if isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name) and iterable.value.id == "self":
-            cls = self.tree.class_of(iterable)
-            if cls is not None and dotted(iterable) in self._class_parameter_lists.get(cls, ()):
+            if self.facts.attribute_path_class(iterable) == "torch.nn.ParameterList":
                 return Param(dotted(iterable))  # `for w in self.loss_weights`, an nn.ParameterList
             return None
         if isinstance(iterable, (ast.ListComp, ast.GeneratorExp)):
@@ -341,19 +340,6 @@ class ParameterFacts:
             if isinstance(holder, ast.ClassDef) and any(
                     b.kind == "value" and isinstance(b.value, ast.Call) and self.imports.qualname(b.value.func) == "torch.nn.Parameter"
                     for b in bindings):
-                result.setdefault(holder, set()).add(path)
-        return {cls: frozenset(names) for cls, names in result.items()}
-
-    @cached_property
-    def _class_parameter_lists(self) -> dict[ast.ClassDef, frozenset[str]]:
-        """Class -> the `self.x` paths its methods assign only `nn.ParameterList(...)` (or None)."""
-        result: dict[ast.ClassDef, set[str]] = {}
-        for (holder, path), bindings in self.facts.assignments.items():
-            if not isinstance(holder, ast.ClassDef):
-                continue
-            values = [b.value for b in bindings if not (b.kind == "value" and is_none(b.value))]
-            if values and all(isinstance(v, ast.Call) and self.imports.qualname(v.func) == "torch.nn.ParameterList"
-                              for v in values) and all(b.kind == "value" for b in bindings):
                 result.setdefault(holder, set()).add(path)
         return {cls: frozenset(names) for cls, names in result.items()}
 

@@ -282,10 +282,18 @@ def _training_calls(facts, scope: ast.AST):
         if not _input_gradients(facts, scope, backward.node):
             yield backward.node
     for node in facts.tree.scope_nodes(scope):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
-            name = dotted(node.func.value) or ""
-            if OPTIMIZER_NAME.search(name.split(".")[-1]):
-                yield node
+        if steps_an_optimizer(facts, node):
+            yield node
+
+
+def steps_an_optimizer(facts, node: ast.AST) -> bool:
+    """Is node `x.step(...)` on an optimizer: named like one (`opt`, `self.optimizer`, `scaler`) or
+    built from an optimizer class in view (`facts.built_optimizers`)?"""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step"):
+        return False
+    receiver = dotted(node.func.value)
+    return receiver is not None and (OPTIMIZER_NAME.search(receiver.split(".")[-1]) is not None
+                                     or receiver in facts.built_optimizers)
 
 
 def _input_gradients(facts, scope: ast.AST, call: ast.AST) -> bool:

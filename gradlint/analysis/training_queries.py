@@ -8,6 +8,7 @@ import ast
 
 from gradlint.analysis.bindings import seen_bindings
 from gradlint.analysis.names import dotted
+from gradlint.analysis.training import steps_an_optimizer
 from gradlint.analysis.training_state import (
     BUILTIN_NAMES,
     call_slots,
@@ -23,7 +24,6 @@ from gradlint.analysis.vocabulary import (
     MODE_SHARING_WRAPPERS,
     MODULE_CONTAINERS,
     MODULE_SELF_RETURNING,
-    OPTIMIZER_NAME,
     TENSOR_OP_METHODS,
 )
 
@@ -42,11 +42,9 @@ def optimizer_steps(facts, container: ast.AST) -> list[tuple[ast.Call, ast.AST]]
     LBFGS) is left out: the closure computes, and clears, the gradients itself."""
     found = []
     for node in ast.walk(container):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step"):
+        if not steps_an_optimizer(facts, node):
             continue
         receiver = dotted(node.func.value)
-        if receiver is None or not (OPTIMIZER_NAME.search(receiver.split(".")[-1]) or receiver in facts.built_optimizers):
-            continue
         if "scaler" in receiver.split(".")[-1].lower():
             if node.args and isinstance(node.args[0], (ast.Name, ast.Attribute)) and len(node.args) == 1 and not node.keywords:
                 found.append((node, node.args[0]))
@@ -80,12 +78,7 @@ def steps_in_view(facts, scope: ast.AST) -> bool:
 
 
 def _steps(facts, region: ast.AST) -> bool:
-    for node in ast.walk(region):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "step":
-            receiver = dotted(node.func.value)
-            if receiver is not None and (OPTIMIZER_NAME.search(receiver.split(".")[-1]) or receiver in facts.built_optimizers):
-                return True
-    return False
+    return any(steps_an_optimizer(facts, node) for node in ast.walk(region))
 
 
 def step_clears(facts, scope: ast.AST, optimizer: ast.AST) -> bool:
