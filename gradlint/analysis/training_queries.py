@@ -16,7 +16,7 @@ from gradlint.analysis.training_state import (
     layer_sensitivity,
     mode_call,
 )
-from gradlint.analysis.tree import FUNCTION_TYPES, block_of
+from gradlint.analysis.tree import FUNCTION_TYPES, LOOP_TYPES, block_of
 from gradlint.analysis.vocabulary import (
     ACCUMULATING_CONTEXTS,
     MODE_NEUTRAL_LIBRARIES,
@@ -69,12 +69,67 @@ def steps_in_view(facts, scope: ast.AST) -> bool:
         if _steps(facts, function):
             return True
         for call in facts.tree.calls_owned(function):
-            func = call.func
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
-                pending.extend(f for f in facts.self_call_definitions(call) if isinstance(f, FUNCTION_TYPES))
-            elif isinstance(func, ast.Name):
-                pending.extend(f for f in facts.tree.functions if f.name == func.id and isinstance(facts.tree.parent(f), ast.Module))
+            pending.extend(local_callees(facts, call))
     return False
+
+
+def local_callees(facts, call: ast.Call) -> list[ast.AST]:
+    """The functions of this file a call may run: `self.m(...)` of the class (its overrides in
+    this file too), a module-level function called by name."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+        return [f for f in facts.self_call_definitions(call) if isinstance(f, FUNCTION_TYPES)]
+    if isinstance(func, ast.Name):
+        return [f for f in facts.tree.functions if f.name == func.id and isinstance(facts.tree.parent(f), ast.Module)]
+    return []
+
+
+def every_iteration_helpers(facts, scope: ast.AST, loop: ast.AST) -> list[ast.AST] | None:
+    """The functions of this file (`local_callees`) that the loop runs on every iteration: called
+    unconditionally, or under an `if` whose test only reads names the loop never binds
+    (`if update: self._update(loss)`: all iterations or none). None when a call may run one of
+    several definitions (an override) or the loop's own function."""
+    found = []
+    for call in calls_in(facts, scope, loop):
+        callees = local_callees(facts, call)
+        if not callees or not _each_iteration(facts, call, loop):
+            continue
+        if len(callees) > 1 or callees[0] is scope:
+            return None
+        if callees[0] not in found:
+            found.append(callees[0])
+    return found
+
+
+def _each_iteration(facts, node: ast.AST, loop: ast.AST) -> bool:
+    child = node
+    for ancestor in facts.tree.ancestors(node):
+        if ancestor is loop:
+            return child in loop.body
+        if isinstance(ancestor, ast.If):
+            if child is ancestor.test or not _invariant_test(facts, ancestor.test, loop):
+                return False
+        elif isinstance(ancestor, ast.Try):
+            if child not in ancestor.body and child not in ancestor.finalbody:
+                return False
+        elif not isinstance(ancestor, (ast.stmt, ast.expr, ast.keyword, ast.withitem)) or isinstance(
+                ancestor, (*LOOP_TYPES, *FUNCTION_TYPES, ast.ClassDef, ast.Match, ast.IfExp, ast.BoolOp, ast.Lambda)):
+            return False
+        child = ancestor
+    return False
+
+
+def _invariant_test(facts, test: ast.AST, loop: ast.AST) -> bool:
+    """A test made of names (and constants, `not`, comparisons) that the loop never binds."""
+    names = set()
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(node, (ast.Constant, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.unaryop, ast.cmpop, ast.boolop,
+                                   ast.expr_context)):
+            return False
+    bound = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return not names & bound
 
 
 def _steps(facts, region: ast.AST) -> bool:
@@ -179,6 +234,30 @@ def out_of_view_touches(facts, call: ast.Call, held: set[str]) -> bool:
     if isinstance(func, ast.Name) and func.id in BUILTIN_NAMES:
         return False
     return any(_hands_over(facts, call, h) for h in held)
+
+
+def nested_clears(facts, call: ast.Call, depth: int = 0) -> bool | None:
+    """For a call of a function defined inside another (`def _log(p): ...` then `_log(p)`), which
+    the project index does not summarise: may its body clear gradients, itself or through the code
+    it hands its parameters to? None for any other call."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    found = seen_bindings(facts, call.func)
+    functions = [b.node for b in found if isinstance(b.node, FUNCTION_TYPES)]
+    if not functions or len(functions) != len(found) or any(isinstance(facts.tree.parent(f), ast.Module) for f in functions):
+        return None
+    for function in functions:
+        if function in facts.gradient_clearing_around:
+            return True
+        parameters = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
+        for inner in calls_in(facts, function, function):
+            key = project_key(facts, inner)
+            verdict = facts.index.may_clear_gradients(key) if key is not None else None
+            if verdict is None and depth < 3:
+                verdict = nested_clears(facts, inner, depth + 1)
+            if verdict or (verdict is None and out_of_view_touches(facts, inner, parameters)):
+                return True
+    return False
 
 
 def project_key(facts, call: ast.Call) -> str | None:

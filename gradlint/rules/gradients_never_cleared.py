@@ -8,6 +8,8 @@ from gradlint.analysis.training_queries import (
     accumulating_backwards,
     calls_in,
     clearing_in_view,
+    every_iteration_helpers,
+    nested_clears,
     optimizer_steps,
     out_of_view_touches,
     project_key,
@@ -22,7 +24,7 @@ from gradlint.rules.base import Rule
 
 MESSAGE = (
     "Gradients are never cleared: every optimizer step applies the sum of all gradients so far. "
-    "Call `{clear}` before the backward every iteration (`gradlint explain GL501`: the measured growth)"
+    "Call {clear} before the backward every iteration (`gradlint explain GL501`: the measured growth)"
 )
 
 
@@ -31,12 +33,15 @@ class GradientsNeverCleared(Rule):
     ## What it flags
     A training loop that runs a backward (`loss.backward()`, `accelerator.backward(loss)`,
     `scaler.scale(loss).backward()`) and an optimizer step (`opt.step()`, `scaler.step(opt)`) on
-    every iteration, where nothing clears the gradients: no `zero_grad()` (of the optimizer or
-    the model, `set_to_none` or not), no `p.grad = None`, `del p.grad` or `p.grad.zero_()` in the
-    function, its closures or, for a method, anywhere in its class (for module-level code: the
-    file), and no call in the loop that may clear them: a project function that does (through any
+    every iteration, itself or through a function of the file it calls on every iteration
+    (`self._update(loss)`, also under an `if` on names the loop never binds: `if update:`), where
+    nothing clears the gradients: no `zero_grad()` (of the optimizer or the model, `set_to_none`
+    or not), no `p.grad = None`, `del p.grad` or `p.grad.zero_()` in the function, its closures,
+    those helpers or, for a method, anywhere in its class (for module-level code: the file), and
+    no call in the loop that may clear them: a project function that does (through any
     number of calls), or code out of view that is handed the optimizer, the model or `self`.
-    Reported at the backward.
+    A function defined inside another (`def _log(p): ...`) is judged by its body. Reported at the
+    backward, in the helper when the helper runs it.
 
     Quiet for deliberate accumulation (clearing every N steps is clearing), a step or backward
     that runs only under a condition, Accelerate's `accelerator.accumulate(model)` and DDP's
@@ -90,44 +95,58 @@ class GradientsNeverCleared(Rule):
             for loop in loops:
                 found = self._unclearing_loop(facts, scope, loop)
                 if found is not None:
-                    backward, optimizer = found
-                    clear = f"{optimizer}.zero_grad()"
-                    yield self.finding(facts, backward, MESSAGE.format(clear=clear),
-                                       self._fix(facts, backward, clear))
+                    backward, optimizer, step = found
+                    if facts.flow.analysis_scope(step) is facts.flow.analysis_scope(backward):
+                        clear = f"{optimizer}.zero_grad()"
+                        yield self.finding(facts, backward, MESSAGE.format(clear=f"`{clear}`"),
+                                           self._fix(facts, backward, clear))
+                    else:  # the optimizer has another name where the backward is
+                        yield self.finding(facts, backward, MESSAGE.format(clear="the optimizer's `zero_grad()`"))
 
     def _framework_clears(self, facts, scope) -> bool:
         cls = facts.tree.parent(scope) if not isinstance(scope, ast.Module) else None
         return isinstance(cls, ast.ClassDef) and facts.is_lightning_class(cls)
 
     def _unclearing_loop(self, facts, scope, loop):
-        steps = [(call, opt) for call, opt in optimizer_steps(facts, loop)
-                 if facts.flow.analysis_scope(call) is scope and unconditional(facts.tree, call, loop)]
-        backwards = [call for call in accumulating_backwards(facts, scope, loop) if unconditional(facts.tree, call, loop)]
+        helpers = every_iteration_helpers(facts, scope, loop)
+        if helpers is None or any(clearing_in_view(facts, helper) for helper in helpers):
+            return None
+        # what runs on every iteration: the loop's own code, and the bodies of the helpers it calls
+        regions = [(scope, loop), *((helper, helper) for helper in helpers)]
+        steps, backwards, forwards, calls = [], [], [], []
+        for function, region in regions:
+            steps += [(call, opt) for call, opt in optimizer_steps(facts, region)
+                      if facts.flow.analysis_scope(call) is function and unconditional(facts.tree, call, region)]
+            backwards += [call for call in accumulating_backwards(facts, function, region)
+                          if unconditional(facts.tree, call, region)]
+            forwards += [call for call in facts.modules.forwards if facts.tree.is_inside(call, region)]
+            calls += calls_in(facts, function, region)
         if not steps or not backwards or accumulates_on_purpose(facts, loop):
             return None
         optimizers = {dotted(opt) for _, opt in steps}
         held = {path.split(".")[0] for path in optimizers if path}
-        forwards = [call for call in facts.modules.forwards if facts.tree.is_inside(call, loop)]
         for call in forwards:
             callee = dotted(facts.modules.callee(call))
             if callee:
                 held.add(callee.split(".")[0])
         if rebound_in(facts, loop, {p for p in optimizers if p} | {dotted(facts.modules.callee(c)) or "" for c in forwards} - {""}):
             return None  # a new model or optimizer each iteration
-        if any(step_clears(facts, scope, opt) for _, opt in steps):
+        if any(step_clears(facts, facts.flow.analysis_scope(call), opt) for call, opt in steps):
             return None  # a project optimizer whose `step` clears the gradients itself
         step_calls = {call for call, _ in steps} | set(backwards)
-        for call in calls_in(facts, scope, loop):
+        for call in calls:
             if call in step_calls or facts.modules.is_forward(call):
                 continue
             key = project_key(facts, call)
             verdict = facts.index.may_clear_gradients(key) if key is not None else None
+            if verdict is None:
+                verdict = nested_clears(facts, call)
             if verdict or (verdict is None and out_of_view_touches(facts, call, held)):
                 return None
         if len(optimizers) != 1 or None in optimizers:
             return None
         first = min(backwards, key=lambda c: (c.lineno, c.col_offset))
-        return first, next(iter(optimizers))
+        return first, next(iter(optimizers)), steps[0][0]
 
     def _fix(self, facts, backward, clear):
         stmt = facts.tree.statement_of(backward)
