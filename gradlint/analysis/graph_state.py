@@ -28,6 +28,7 @@ from gradlint.analysis.vocabulary import (
     NON_TENSOR_ATTRIBUTES,
     PYTHON_BUILTINS,
     TENSOR_FACTORIES,
+    gives_values_and_indices,
 )
 
 GRAPH, LEAF, TRACKED, NO_GRAPH, MAYBE = "graph", "leaf", "tracked", "no-graph", "unknown"
@@ -128,6 +129,10 @@ class GraphStates(ForwardAnalysis):
                 if isinstance(target, (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)) and len(target.elts) == len(stmt.value.elts):
                     for t, v in zip(target.elts, stmt.value.elts):
                         self._assign(t, self.state(v, env), env)
+                elif isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2 and isinstance(stmt.value, ast.Call) \
+                        and gives_values_and_indices(self.facts.imports, stmt.value):
+                    self._assign(target.elts[0], self.state(stmt.value, env), env)
+                    self._assign(target.elts[1], NO_GRAPH, env)  # `values, indices = x.max(dim=1)`
                 elif isinstance(target, (ast.Tuple, ast.List)) and (parts := self._returned_parts(target, stmt.value, env)):
                     for t, state in zip(target.elts, parts):
                         self._assign(t, state, env)
@@ -258,6 +263,9 @@ class GraphStates(ForwardAnalysis):
         if isinstance(expr, ast.UnaryOp):
             return NO_GRAPH if grad_off or isinstance(expr.op, ast.Not) else self.state(expr.operand, env)
         if isinstance(expr, ast.Subscript):
+            if isinstance(expr.value, ast.Call) and isinstance(expr.slice, ast.Constant) and expr.slice.value == 1 \
+                    and gives_values_and_indices(self.facts.imports, expr.value):
+                return NO_GRAPH  # `x.topk(k)[1]`: the indices
             return self.state(expr.value, env)
         if isinstance(expr, ast.IfExp):
             a, b = self.state(expr.body, env), self.state(expr.orelse, env)

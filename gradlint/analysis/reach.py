@@ -31,8 +31,7 @@ from gradlint.analysis.vocabulary import (
     LOGGING_METHODS,
     NON_TENSOR_ATTRIBUTES,
     PYTHON_BUILTINS,
-    VALUES_INDICES_METHODS,
-    VALUES_INDICES_WITH_DIM,
+    gives_values_and_indices,
 )
 
 BACKWARD = "<backward>"
@@ -254,7 +253,7 @@ def cut_by_parent(tree, imports, node: ast.AST) -> bool:
         grand = tree.parent(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in GRADIENT_CUTTING_METHODS:
             return True
-        return isinstance(grand, ast.Call) and grand.func is parent and _indices_taken(tree, grand)
+        return isinstance(grand, ast.Call) and grand.func is parent and _indices_taken(tree, imports, grand)
     if isinstance(parent, ast.Call) and parent.func is not node:
         func = parent.func
         if isinstance(func, ast.Name) and func.id in GRADIENT_CUTTING_BUILTINS:
@@ -270,13 +269,10 @@ def cut_by_parent(tree, imports, node: ast.AST) -> bool:
     return False
 
 
-def _indices_taken(tree, call: ast.Call) -> bool:
+def _indices_taken(tree, imports, call: ast.Call) -> bool:
     """`x.sort(dim=1)[1]`, `x.topk(k).indices`, `x.max(1)[1]`: only the indices of a (values,
     indices) pair are kept."""
-    method = call.func.attr
-    if method not in VALUES_INDICES_METHODS and not (
-            method in VALUES_INDICES_WITH_DIM and (keyword(call, "dim") is not None or len(call.args) == 1
-                                                   and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, int))):
+    if not gives_values_and_indices(imports, call):
         return False
     taker = tree.parent(call)
     if isinstance(taker, ast.Attribute):

@@ -12,6 +12,8 @@ a name that says what it is for, so the differences stay visible in one place.
 
 from __future__ import annotations
 
+import ast
+
 import re
 
 # -- tensor attributes ---------------------------------------------------------------------
@@ -208,6 +210,28 @@ def torch_not_op(qualified: str) -> bool:
         return False
     name = parts[1]
     return name in TORCH_NOT_OPS or name.startswith(NOT_OP_PREFIXES) or (len(parts) > 2 and name in NOT_OP_NAMESPACES)
+
+
+def gives_values_and_indices(imports, call: ast.Call) -> bool:
+    """Does call return a (values, indices) pair: `x.topk(k)`, `x.max(dim=1)`, `torch.sort(x)`,
+    `torch.max(x, -1)`? Its indices (`[1]`, `.indices`, the second name unpacked) carry no graph."""
+    func = call.func
+    name = imports.qualname(func)
+    if name is not None and name.startswith("torch.") and name.count(".") == 1:
+        method, dims = name[len("torch."):], call.args[1:]
+    elif isinstance(func, ast.Attribute) and name is None:
+        method, dims = func.attr, call.args
+    else:
+        return False
+    if method in VALUES_INDICES_METHODS:
+        return True
+    return method in VALUES_INDICES_WITH_DIM and (any(k.arg == "dim" for k in call.keywords) or len(dims) == 1 and _integer(dims[0]))
+
+
+def _integer(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
 
 
 def is_tensor_op(name: str | None) -> bool:

@@ -1,6 +1,7 @@
 import copy
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 
@@ -383,3 +384,25 @@ def active_search(policy, env, optimizer, steps, size):
         loss.backward()
         optimizer.step()
     return best_solutions, best_scores.detach()
+
+
+
+
+class MaskDecoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.decoder = nn.LSTM(8, 8)
+        self.mask_token = 7
+
+    def recognize(self, h, n, steps, k):
+        # the indices of a (values, indices) pair are integer tensors: no graph is kept across steps
+        self.eval()
+        y_in = torch.zeros(1, n, dtype=torch.long) + self.mask_token
+        mask_idx = torch.nonzero(y_in[0] == self.mask_token).squeeze(-1)
+        for _ in range(steps):
+            pred, _ = self.decoder(h)  # expect: GL101
+            pred_score, pred_id = pred[0][mask_idx].max(dim=-1)
+            cand = torch.topk(pred_score, k, -1)[1]
+            y_in[0][mask_idx[cand]] = pred_id[cand]
+            mask_idx = torch.nonzero(y_in[0] == self.mask_token).squeeze(-1)
+        return y_in
