@@ -8,6 +8,7 @@ from functools import cached_property
 
 from gradlint.analysis.call_sites import CallSites
 from gradlint.analysis.bindings import Binding, ScopeBindings, assignments, comprehension_target
+from gradlint.analysis.frameworks import foreign_code
 from gradlint.analysis.grad_mode import FRAMEWORK_NO_GRAD_METHODS, GradMode, GradModeResolver, LIGHTNING_BASES, effect_of_mode, meet_modes
 from gradlint.analysis.names import ImportTable, dotted
 from gradlint.analysis.project import ProjectIndex
@@ -16,7 +17,7 @@ from gradlint.analysis.summaries import summarize, wrapper_key
 from gradlint.analysis.module_paths import module_identity
 from gradlint.analysis.symbols import Symbols
 from gradlint.analysis.tree import FUNCTION_TYPES, Tree
-from gradlint.analysis.vocabulary import CALLBACK_RUNNING_BUILTINS, CALLBACK_RUNNING_METHODS, NUMERIC_LIBRARIES, OTHER_FRAMEWORKS
+from gradlint.analysis.vocabulary import CALLBACK_RUNNING_BUILTINS, CALLBACK_RUNNING_METHODS, NUMERIC_LIBRARIES
 from gradlint.finding import Position
 from gradlint.source import SourceText
 
@@ -39,8 +40,6 @@ class FileFacts:
         self._comprehension_targets: dict[ast.Name, tuple | None] = {}
         self.python_returns: dict[ast.AST, bool] = {}  # values._returns_python by function
         self.callee_reasons: dict[tuple[ast.AST, int], str | None] = {}  # escape: a called function's check, by depth
-        self._foreign: dict[ast.AST, bool] = {}  # foreign_code, by function
-        self._foreign_arms: dict[tuple[int, bool], bool] = {}  # foreign_code, by (if, which arm)
         self._nested_fills: dict[ast.AST, frozenset[str]] = {}
 
     # -- project ---------------------------------------------------------------
@@ -135,63 +134,9 @@ class FileFacts:
         return self.index.uses_torch(self.module_name)
 
     def foreign_code(self, node: ast.AST) -> bool:
-        """Is node in a function of another array framework: one (or one around it) whose code
-        names PaddlePaddle, TensorFlow, JAX, ... (the module itself, or a project module that
-        re-exports it: `from ..backend import paddle`) and never torch? A multi-backend library
-        writes one such branch per framework; only the torch branch is torch code."""
-        if self._framework_names and self._in_foreign_arm(node):
-            return True
-        function = self.tree.function_of(node) if not isinstance(node, FUNCTION_TYPES) else node
-        while function is not None:
-            if self._foreign_function(function):
-                return True
-            function = self.tree.function_of(function)
-        return False
-
-    def _in_foreign_arm(self, node: ast.AST) -> bool:
-        """Is node in an arm of an `if` (within its function) that names another framework and
-        never torch: `elif self.model_type == "tf": import tensorflow as tf; ...`?"""
-        frameworks = self._framework_names
-        child = node
-        for ancestor in self.tree.ancestors(node):
-            if isinstance(ancestor, (*FUNCTION_TYPES, ast.Lambda, ast.ClassDef)):
-                return False
-            if isinstance(ancestor, ast.If) and child is not ancestor.test:
-                arm = ancestor.body if child in ancestor.body else ancestor.orelse
-                key = (id(ancestor), arm is ancestor.body)
-                known = self._foreign_arms.get(key)
-                if known is None:
-                    named = {n.id for stmt in arm for n in self.tree.names_within(stmt)}
-                    known = self._foreign_arms[key] = bool(named & frameworks["other"]) and not named & frameworks["torch"]
-                if known:
-                    return True
-            child = ancestor
-        return False
-
-    def _foreign_function(self, function: ast.AST) -> bool:
-        frameworks = self._framework_names
-        if not frameworks:
-            return False
-        known = self._foreign.get(function)
-        if known is None:
-            named = {name.id for name in self.tree.names_within(function)}
-            known = bool(named & frameworks["other"]) and not named & frameworks["torch"]
-            self._foreign[function] = known
-        return known
-
-    @cached_property
-    def _framework_names(self) -> dict[str, set[str]]:
-        """The file's import names for other array frameworks ("other") and for torch ("torch"),
-        by the first or last part of what they import (`paddle`, `deepxde.backend.paddle`);
-        empty when the file imports no other framework."""
-        found: dict[str, set[str]] = {"other": set(), "torch": set()}
-        for local, target in self.imports.everything.items():
-            parts = {target.split(".")[0], target.rsplit(".", 1)[-1]}
-            if parts & OTHER_FRAMEWORKS:
-                found["other"].add(local)
-            if "torch" in parts:
-                found["torch"].add(local)
-        return found if found["other"] else {}
+        """Is node another array framework's code (`frameworks.ForeignCode`)? Only the torch
+        branch of a multi-backend library is torch code."""
+        return node in foreign_code(self.tree, self.imports)
 
     # -- grad mode -------------------------------------------------------------
 

@@ -17,7 +17,8 @@ import json
 from dataclasses import dataclass, field
 
 from gradlint.analysis.bindings import Binding, assignments, root_name
-from gradlint.analysis.call_keys import call_key, held_classes, referenced
+from gradlint.analysis.call_keys import MAYBE, call_key, held_classes, referenced
+from gradlint.analysis.frameworks import foreign_code
 from gradlint.analysis.grad_mode import GradMode, GradModeResolver, context_effect, effect_of_mode, meet_modes
 from gradlint.analysis.modules import named_like_a_module
 from gradlint.analysis.names import ImportTable
@@ -155,10 +156,11 @@ def summarize(tree: Tree, imports: ImportTable, symbols: Symbols, text: str | No
     if summary.uses_torch:
         summary.readers, summary.reader_guards = argument_effects.summarize(tree, imports, symbols)
     evaluating = _evaluating_sites(tree, imports)
+    foreign = foreign_code(tree, imports)
     for call in tree.calls:
         key = call_key(tree, symbols, call)
-        if key is None:
-            continue
+        if key is None or key.startswith(MAYBE) and call in foreign:
+            continue  # `model.recognize(x)` in a Chainer branch calls a Chainer model's method
         enclosing = tree.function_of(call)
         if resolver is not None:
             mode = resolver.mode_at(call)
