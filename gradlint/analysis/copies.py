@@ -246,9 +246,12 @@ class CopyFacts:
         return False
 
     def in_module_code(self, copy: ParameterCopy) -> bool:
-        """`self.weight.clone()` in a Module's method: part of its computation (weight standardisation, reparametrisation)."""
-        path = dotted(copy.source) if isinstance(copy.source, (ast.Attribute, ast.Name)) else None
-        if not path or not path.startswith("self."):
+        """`self.weight.clone()` in a Module's method: part of its computation (weight standardisation,
+        reparametrisation, `torch.cat([self.emb.weight, self.extra.weight])` for a tied embedding)."""
+        source = copy.source
+        parts = source.elts if isinstance(source, (ast.List, ast.Tuple)) else [source]
+        paths = [dotted(p) if isinstance(p, (ast.Attribute, ast.Name)) else None for p in parts]
+        if not paths or not all(path and path.startswith("self.") for path in paths):
             return False
         cls = self.tree.class_of(copy.node)
         return cls is not None and self.facts.modules.is_module_class(cls)

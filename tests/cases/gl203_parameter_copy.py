@@ -163,6 +163,19 @@ class Ensemble(nn.Module):
         return F.linear(x, self.merged_weight())
 
 
+class ExtendedEmbedding(nn.Module):
+    """Whisper's extended vocabulary: a property ties the original and the added rows."""
+
+    def __init__(self, original, extra):
+        super().__init__()
+        self.ori_emb = original
+        self.add_emb = nn.Embedding(extra, original.embedding_dim)
+
+    @property
+    def weight(self):
+        return torch.cat([self.ori_emb.weight, self.add_emb.weight], dim=0)
+
+
 # quiet: copies handed to code we cannot see may be functional weights
 def patch(module, fmodule, device=None):
     params = [p.clone() if device is None else p.clone().to(device) for p in module.parameters()]
