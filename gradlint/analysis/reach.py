@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from gradlint.analysis.backward import Backward
 from gradlint.analysis.definitions import plain
 from gradlint.analysis.names import dotted
-from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names, keyword
+from gradlint.analysis.tree import FUNCTION_TYPES, assigned_names
 from gradlint.analysis.vocabulary import (
     BACKWARD_FUNCTIONS,
     BACKWARD_METHODS,

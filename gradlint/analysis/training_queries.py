@@ -167,10 +167,10 @@ def clearing_in_view(facts, scope: ast.AST) -> bool:
     return region in facts.gradient_clearing_around
 
 
-def accumulates_on_purpose(facts, loop: ast.AST) -> bool:
-    """`with accelerator.accumulate(model):`, `with model.no_sync():` in the loop: the framework
-    makes the step, and the clearing, conditional."""
-    for node in ast.walk(loop):
+def accumulates_on_purpose(facts, region: ast.AST) -> bool:
+    """`with accelerator.accumulate(model):`, `with model.no_sync():` in the loop (or a helper it runs):
+    the framework makes the step, and the clearing, conditional."""
+    for node in ast.walk(region):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 expr = item.context_expr

@@ -121,7 +121,7 @@ class GradientsNeverCleared(Rule):
                           if unconditional(facts.tree, call, region)]
             forwards += [call for call in facts.modules.forwards if facts.tree.is_inside(call, region)]
             calls += calls_in(facts, function, region)
-        if not steps or not backwards or accumulates_on_purpose(facts, loop):
+        if not steps or not backwards or any(accumulates_on_purpose(facts, region) for _, region in regions):
             return None
         optimizers = {dotted(opt) for _, opt in steps}
         held = {path.split(".")[0] for path in optimizers if path}

@@ -122,3 +122,14 @@ def unknown_step(model, opt, x, y, callback):
 def fit_with_callback(model, loader, opt, callback):
     for x, y in loader:
         unknown_step(model, opt, x, y, callback)
+
+
+def accumulating_step(model, opt, x, y, accelerator):
+    with accelerator.accumulate(model):
+        accelerator.backward(F.mse_loss(model(x), y))
+        opt.step()
+
+
+def fit_accumulating(model, loader, opt, accelerator):
+    for x, y in loader:
+        accumulating_step(model, opt, x, y, accelerator)
