@@ -80,8 +80,20 @@ def local_callees(facts, call: ast.Call) -> list[ast.AST]:
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
         return [f for f in facts.self_call_definitions(call) if isinstance(f, FUNCTION_TYPES)]
     if isinstance(func, ast.Name):
-        return [f for f in facts.tree.functions if f.name == func.id and isinstance(facts.tree.parent(f), ast.Module)]
+        return _module_functions(facts.tree).get(func.id, [])
     return []
+
+
+def _module_functions(tree) -> dict[str, list[ast.AST]]:
+    """The file's module-level functions by name (a name may be defined more than once)."""
+    def build():
+        found: dict[str, list[ast.AST]] = {}
+        for stmt in tree.module.body:
+            if isinstance(stmt, FUNCTION_TYPES):
+                found.setdefault(stmt.name, []).append(stmt)
+        return found
+
+    return tree.memo(_module_functions, build)
 
 
 def every_iteration_helpers(facts, scope: ast.AST, loop: ast.AST) -> list[ast.AST] | None:
@@ -236,10 +248,21 @@ def out_of_view_touches(facts, call: ast.Call, held: set[str]) -> bool:
     return any(_hands_over(facts, call, h) for h in held)
 
 
-def nested_clears(facts, call: ast.Call, depth: int = 0) -> bool | None:
-    """For a call of a function defined inside another (`def _log(p): ...` then `_log(p)`), which
-    the project index does not summarise: may its body clear gradients, itself or through the code
-    it hands its parameters to? None for any other call."""
+def may_clear(facts, call: ast.Call, held: set[str], depth: int = 0) -> bool:
+    """May this call clear gradients: a project function that does (any depth, the index's
+    summaries), a function nested in another whose visible body does (`def _log(p): ...` then
+    `_log(p)`, which the index does not summarise), or code out of view handed one of these
+    objects (`out_of_view_touches`)?"""
+    key = project_key(facts, call)
+    verdict = facts.index.may_clear_gradients(key) if key is not None else None
+    if verdict is None and depth < 3:
+        verdict = _nested_clears(facts, call, depth)
+    return verdict if verdict is not None else out_of_view_touches(facts, call, held)
+
+
+def _nested_clears(facts, call: ast.Call, depth: int) -> bool | None:
+    """For a call of a nested function: may its body clear, itself or through the code it hands
+    its parameters to? None for any other call."""
     if not isinstance(call.func, ast.Name):
         return None
     found = seen_bindings(facts, call.func)
@@ -250,13 +273,8 @@ def nested_clears(facts, call: ast.Call, depth: int = 0) -> bool | None:
         if function in facts.gradient_clearing_around:
             return True
         parameters = {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)}
-        for inner in calls_in(facts, function, function):
-            key = project_key(facts, inner)
-            verdict = facts.index.may_clear_gradients(key) if key is not None else None
-            if verdict is None and depth < 3:
-                verdict = nested_clears(facts, inner, depth + 1)
-            if verdict or (verdict is None and out_of_view_touches(facts, inner, parameters)):
-                return True
+        if any(may_clear(facts, inner, parameters, depth + 1) for inner in calls_in(facts, function, function)):
+            return True
     return False
 
 

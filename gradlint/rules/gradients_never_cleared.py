@@ -9,10 +9,8 @@ from gradlint.analysis.training_queries import (
     calls_in,
     clearing_in_view,
     every_iteration_helpers,
-    nested_clears,
+    may_clear,
     optimizer_steps,
-    out_of_view_touches,
-    project_key,
     rebound_in,
     step_clears,
 )
@@ -137,11 +135,7 @@ class GradientsNeverCleared(Rule):
         for call in calls:
             if call in step_calls or facts.modules.is_forward(call):
                 continue
-            key = project_key(facts, call)
-            verdict = facts.index.may_clear_gradients(key) if key is not None else None
-            if verdict is None:
-                verdict = nested_clears(facts, call)
-            if verdict or (verdict is None and out_of_view_touches(facts, call, held)):
+            if may_clear(facts, call, held):
                 return None
         if len(optimizers) != 1 or None in optimizers:
             return None
